@@ -1,0 +1,2 @@
+//! The `rsql` command-line tool (filled in by the CLI work).
+fn main() {}

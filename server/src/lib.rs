@@ -1,0 +1,1 @@
+//! warp demo service (work in progress).

@@ -1,0 +1,1 @@
+//! In-memory conversation store (work in progress).
