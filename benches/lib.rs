@@ -1,1 +1,149 @@
-//! Shared helpers for the criterion benches.
+//! Shared helpers for the criterion benches: the filter corpus and its subsets.
+//!
+//! The corpus is `data/filters.txt` (a copy of `shared/bench/filters.txt`), one
+//! filter per line, compiled into the bench binaries with `include_str!` so a
+//! bench never depends on the working directory it is started from.
+//!
+//! ```
+//! let all = rsql_benches::Corpus::all();
+//! assert_eq!(all.len(), 41);
+//! let short = rsql_benches::Corpus::short();
+//! let long = rsql_benches::Corpus::long();
+//! assert_eq!(short.len() + long.len(), all.len());
+//! assert_eq!(short.bytes() + long.bytes(), all.bytes());
+//! ```
+
+#![forbid(unsafe_code)]
+
+/// The raw corpus file: one RSQL filter per line.
+pub const FILTERS_TXT: &str = include_str!("data/filters.txt");
+
+/// Lines shorter than this many bytes are "short", the others "long"
+/// (`shared/bench/README.md`: 36 short lines, 5 long ones).
+pub const SHORT_LIMIT: usize = 256;
+
+/// A named list of filters, with the byte count used for `Throughput::Bytes`.
+///
+/// ```
+/// let c = rsql_benches::Corpus::new("two", vec!["a==1", "b==22"]);
+/// assert_eq!(c.bytes(), 9);
+/// assert_eq!(c.name(), "two");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Corpus {
+    name: String,
+    lines: Vec<&'static str>,
+}
+
+impl Corpus {
+    /// A corpus from explicit lines.
+    ///
+    /// ```
+    /// let c = rsql_benches::Corpus::new("one", vec!["a==1"]);
+    /// assert_eq!(c.lines(), ["a==1"]);
+    /// ```
+    pub fn new(name: impl Into<String>, lines: Vec<&'static str>) -> Corpus {
+        Corpus {
+            name: name.into(),
+            lines,
+        }
+    }
+
+    /// Every non-empty line of `filters.txt` (the `all` group).
+    ///
+    /// ```
+    /// assert!(rsql_benches::Corpus::all().lines().iter().all(|l| !l.is_empty()));
+    /// ```
+    pub fn all() -> Corpus {
+        Corpus::new("all", corpus_lines(FILTERS_TXT))
+    }
+
+    /// Lines under [`SHORT_LIMIT`] bytes (the `short` group).
+    ///
+    /// ```
+    /// let short = rsql_benches::Corpus::short();
+    /// assert!(short.lines().iter().all(|l| l.len() < rsql_benches::SHORT_LIMIT));
+    /// ```
+    pub fn short() -> Corpus {
+        Corpus::all().subset("short", |l| l.len() < SHORT_LIMIT)
+    }
+
+    /// Lines of [`SHORT_LIMIT`] bytes or more (the `long` group).
+    ///
+    /// ```
+    /// assert_eq!(rsql_benches::Corpus::long().len(), 5);
+    /// ```
+    pub fn long() -> Corpus {
+        Corpus::all().subset("long", |l| l.len() >= SHORT_LIMIT)
+    }
+
+    /// The lines of this corpus for which `keep` holds, under a new name.
+    ///
+    /// ```
+    /// let c = rsql_benches::Corpus::all().subset("or", |l| l.contains(','));
+    /// assert!(c.len() < rsql_benches::Corpus::all().len());
+    /// ```
+    pub fn subset(&self, name: impl Into<String>, mut keep: impl FnMut(&str) -> bool) -> Corpus {
+        Corpus::new(
+            name,
+            self.lines.iter().copied().filter(|l| keep(l)).collect(),
+        )
+    }
+
+    /// The corpus name (`all`, `short`, `long`, or a subset's name).
+    ///
+    /// ```
+    /// assert_eq!(rsql_benches::Corpus::short().name(), "short");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The filters, in file order.
+    ///
+    /// ```
+    /// assert!(rsql_benches::Corpus::all().lines()[0].starts_with("conversation."));
+    /// ```
+    pub fn lines(&self) -> &[&'static str] {
+        &self.lines
+    }
+
+    /// Number of filters.
+    ///
+    /// ```
+    /// assert_eq!(rsql_benches::Corpus::short().len(), 36);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether the corpus has no filter.
+    ///
+    /// ```
+    /// assert!(!rsql_benches::Corpus::all().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Total bytes of all filters, newlines excluded (9 922 for `all`).
+    ///
+    /// ```
+    /// assert_eq!(rsql_benches::Corpus::all().bytes(), 9_922);
+    /// ```
+    pub fn bytes(&self) -> u64 {
+        self.lines.iter().map(|l| l.len() as u64).sum()
+    }
+}
+
+/// Splits a corpus file into its non-empty lines (a trailing `\r` is dropped).
+///
+/// ```
+/// assert_eq!(rsql_benches::corpus_lines("a==1\r\n\nb==2\n"), ["a==1", "b==2"]);
+/// ```
+pub fn corpus_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
