@@ -1,0 +1,171 @@
+//! Reading the small data files of the Mongo, WhatsApp and chatbot families:
+//! a JSON array of objects, or JSON Lines (one object per line). The first
+//! non-blank character decides (`[` = array).
+
+use std::path::Path;
+
+use crate::error::{LoadError, Position, RecordError, RecordErrorKind};
+use crate::load::{LoadOptions, LoadReport};
+
+/// One record of a file and where it sits.
+pub(crate) type Item = (Position, Result<serde_json::Value, RecordError>);
+
+/// Splits `text` into records with their positions; a syntax error in an
+/// array file fails the whole file (there is no way to resynchronise), a bad
+/// line in a JSONL file fails only that line.
+pub(crate) fn items(text: &str) -> Result<Vec<Item>, LoadError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        match serde_json::from_str::<Vec<serde_json::Value>>(text) {
+            Ok(values) => Ok(values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Position::Item(i), Ok(v)))
+                .collect()),
+            Err(e) => Err(LoadError::record(Position::Line(e.line()), json_error(&e))),
+        }
+    } else {
+        Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                (
+                    Position::Line(i + 1),
+                    serde_json::from_str(l).map_err(|e| json_error(&e)),
+                )
+            })
+            .collect())
+    }
+}
+
+/// A serde_json error as a [`RecordError`].
+pub(crate) fn json_error(e: &serde_json::Error) -> RecordError {
+    RecordError::whole(RecordErrorKind::Json {
+        message: strip_position(&e.to_string()),
+        column: e.column(),
+    })
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Reads a whole file into a string, naming the file on failure.
+pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))
+}
+
+/// Feeds every item of `text` to `add`, applying the skip-or-fail policy.
+pub(crate) fn load_items(
+    text: &str,
+    file: Option<&Path>,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    mut add: impl FnMut(serde_json::Value) -> Result<(), RecordError>,
+) -> Result<(), LoadError> {
+    let with_file = |e: LoadError| match file {
+        Some(f) => e.in_file(f),
+        None => e,
+    };
+    for (pos, item) in items(text).map_err(with_file)? {
+        match item.and_then(&mut add) {
+            Ok(()) => report.loaded += 1,
+            Err(err) => report.reject(with_file(LoadError::record(pos, err)), opts)?,
+        }
+    }
+    Ok(())
+}
+
+/// Field accessors over a JSON object that produce [`RecordError`]s naming the field.
+pub(crate) struct Obj<'a> {
+    map: &'a serde_json::Map<String, serde_json::Value>,
+    prefix: String,
+}
+
+impl<'a> Obj<'a> {
+    pub(crate) fn new(v: &'a serde_json::Value, prefix: &str) -> Result<Obj<'a>, RecordError> {
+        match v {
+            serde_json::Value::Object(map) => Ok(Obj {
+                map,
+                prefix: prefix.to_string(),
+            }),
+            other => Err(if prefix.is_empty() {
+                RecordError::whole(RecordErrorKind::WrongType {
+                    expected: "an object",
+                    found: crate::error::json_type(other),
+                })
+            } else {
+                RecordError::wrong_type(prefix.to_string(), "an object", other)
+            }),
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&'a serde_json::Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn req(&self, name: &str) -> Result<&'a serde_json::Value, RecordError> {
+        self.get(name)
+            .ok_or_else(|| RecordError::at(self.path(name), RecordErrorKind::Missing))
+    }
+
+    pub(crate) fn str(&self, name: &str) -> Result<&'a str, RecordError> {
+        let v = self.req(name)?;
+        v.as_str()
+            .ok_or_else(|| RecordError::wrong_type(self.path(name), "a string", v))
+    }
+
+    pub(crate) fn opt_str(&self, name: &str) -> Result<Option<&'a str>, RecordError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| RecordError::wrong_type(self.path(name), "a string", v)),
+        }
+    }
+
+    pub(crate) fn int(&self, name: &str) -> Result<i64, RecordError> {
+        let v = self.req(name)?;
+        v.as_i64()
+            .ok_or_else(|| RecordError::wrong_type(self.path(name), "an integer", v))
+    }
+
+    pub(crate) fn array(&self, name: &str) -> Result<&'a [serde_json::Value], RecordError> {
+        match self.get(name) {
+            None => Ok(&[]),
+            Some(serde_json::Value::Array(a)) => Ok(a),
+            Some(v) => Err(RecordError::wrong_type(self.path(name), "an array", v)),
+        }
+    }
+
+    pub(crate) fn time(
+        &self,
+        name: &str,
+        parse: fn(&str) -> Result<i64, crate::time::TimestampError>,
+    ) -> Result<i64, RecordError> {
+        let s = self.str(name)?;
+        parse(s).map_err(|reason| {
+            RecordError::at(
+                self.path(name),
+                RecordErrorKind::Timestamp {
+                    value: s.to_string(),
+                    reason,
+                },
+            )
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! Loading data files: the conversation JSONL of `shared/data/README.md`
+//! (streaming, line by line) and the options shared by every family's loader.
+//!
+//! A bad line never loads half a record: a line is parsed and validated into a
+//! complete [`Conversation`](crate::Conversation) before the store sees it.
+//! [`LoadOptions`] decides what happens next: stop at the first bad line
+//! ([`OnError::Fail`]) or skip it and report it ([`OnError::Skip`]).
+
+use crate::error::LoadError;
+
+/// What to do with a bad record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop and return the error. Records before it stay loaded.
+    Fail,
+    /// Skip the record, remember the error in [`LoadReport::skipped`], go on.
+    #[default]
+    Skip,
+}
+
+/// Options for every loader.
+///
+/// ```
+/// use store::load::{LoadOptions, OnError};
+/// let opts = LoadOptions::default().with_on_error(OnError::Fail);
+/// assert_eq!(opts.on_error(), OnError::Fail);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    on_error: OnError,
+    max_errors: usize,
+}
+
+impl Default for LoadOptions {
+    /// Skip bad records, give up after 1 000 of them.
+    fn default() -> Self {
+        LoadOptions {
+            on_error: OnError::Skip,
+            max_errors: 1000,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Stop at the first bad record.
+    ///
+    /// ```
+    /// assert_eq!(store::load::LoadOptions::fail_fast().on_error(), store::load::OnError::Fail);
+    /// ```
+    pub fn fail_fast() -> LoadOptions {
+        LoadOptions {
+            on_error: OnError::Fail,
+            ..LoadOptions::default()
+        }
+    }
+
+    /// Sets what happens to a bad record.
+    ///
+    /// ```
+    /// let o = store::load::LoadOptions::default().with_on_error(store::load::OnError::Skip);
+    /// assert_eq!(o.on_error(), store::load::OnError::Skip);
+    /// ```
+    pub fn with_on_error(mut self, on_error: OnError) -> LoadOptions {
+        self.on_error = on_error;
+        self
+    }
+
+    /// In [`OnError::Skip`] mode, how many bad records are tolerated before the
+    /// load fails with [`LoadErrorKind::TooManyErrors`](crate::LoadErrorKind)
+    /// (so a file in the wrong format does not produce a million reports).
+    /// It bounds only the reports kept, not the records read.
+    ///
+    /// ```
+    /// let o = store::load::LoadOptions::default().with_max_errors(5);
+    /// assert_eq!(o.max_errors(), 5);
+    /// ```
+    pub fn with_max_errors(mut self, max_errors: usize) -> LoadOptions {
+        self.max_errors = max_errors;
+        self
+    }
+
+    /// The bad-record policy.
+    ///
+    /// ```
+    /// assert_eq!(store::load::LoadOptions::default().on_error(), store::load::OnError::Skip);
+    /// ```
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
+    /// The bad-record limit in skip mode.
+    ///
+    /// ```
+    /// assert_eq!(store::load::LoadOptions::default().max_errors(), 1000);
+    /// ```
+    pub fn max_errors(&self) -> usize {
+        self.max_errors
+    }
+}
+
+/// What a load did.
+///
+/// ```
+/// use store::load::{load_jsonl, LoadOptions};
+/// let mut s = store::Store::new();
+/// let data = "{\"id\":\"1\",\"type\":\"call\",\"name\":\"a\",\"startTime\":\"2021-01-01T00:00:00Z\"}\nnot json\n";
+/// let report = load_jsonl(&mut s, data.as_bytes(), &LoadOptions::default())?;
+/// assert_eq!(report.loaded, 1);
+/// assert_eq!(report.skipped.len(), 1);
+/// # Ok::<(), store::LoadError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadReport {
+    /// Records stored.
+    pub loaded: usize,
+    /// Bad records skipped (only in [`OnError::Skip`] mode), in file order.
+    pub skipped: Vec<LoadError>,
+}
+
+impl LoadReport {
+    /// Applies the policy to a bad record: `Err` stops the load.
+    pub(crate) fn reject(&mut self, err: LoadError, opts: &LoadOptions) -> Result<(), LoadError> {
+        match opts.on_error {
+            OnError::Fail => Err(err),
+            OnError::Skip if self.skipped.len() >= opts.max_errors => {
+                Err(LoadError::too_many(opts.max_errors))
+            }
+            OnError::Skip => {
+                self.skipped.push(err);
+                Ok(())
+            }
+        }
+    }
+}

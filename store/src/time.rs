@@ -1,0 +1,254 @@
+//! Timestamps: parsing RFC 3339 into epoch milliseconds, and the three output
+//! formats the routes use (Symbl, WhatsApp, chatbot).
+//!
+//! Every time the store holds is an `i64` count of milliseconds since
+//! 1970-01-01T00:00:00Z (microseconds for chatbot messages). Parsing has a
+//! hand-written fast path for the shape the data files use
+//! (`2021-01-25T14:03:18.520Z`) and falls back to chrono for any other RFC 3339
+//! text, so loading a million lines spends little time here.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+/// Why a timestamp was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// A date and time without `Z` or `±hh:mm`: `2021-01-25T14:03:18`.
+    MissingOffset,
+    /// Not RFC 3339 at all (`25/01/2021`), or an impossible date (`2021-02-30T00:00:00Z`).
+    Invalid,
+}
+
+impl fmt::Display for TimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimestampError::MissingOffset => {
+                "expected an RFC 3339 timestamp with an offset (`Z` or `±hh:mm`), found none"
+            }
+            TimestampError::Invalid => {
+                "expected an RFC 3339 timestamp such as `2021-01-25T14:03:18.520Z`"
+            }
+        })
+    }
+}
+
+impl std::error::Error for TimestampError {}
+
+/// Parses an RFC 3339 timestamp (any offset, any number of fractional digits)
+/// into epoch milliseconds. Digits beyond milliseconds are truncated.
+///
+/// ```
+/// use store::time::{parse_rfc3339_ms, TimestampError};
+/// assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01.500Z"), Ok(1500));
+/// assert_eq!(parse_rfc3339_ms("1970-01-01T01:00:00+01:00"), Ok(0));
+/// assert_eq!(parse_rfc3339_ms("2021-01-25T14:03:18"), Err(TimestampError::MissingOffset));
+/// ```
+pub fn parse_rfc3339_ms(s: &str) -> Result<i64, TimestampError> {
+    if let Some(ms) = fast_utc_ms(s.as_bytes()) {
+        return Ok(ms);
+    }
+    match DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => Ok(dt.timestamp_millis()),
+        Err(_) => Err(classify_failure(s)),
+    }
+}
+
+/// Parses RFC 3339 into epoch microseconds (chatbot `createdOn`).
+///
+/// ```
+/// assert_eq!(store::time::parse_rfc3339_us("1970-01-01T00:00:00.000007Z"), Ok(7));
+/// ```
+pub fn parse_rfc3339_us(s: &str) -> Result<i64, TimestampError> {
+    match DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => Ok(dt.timestamp_micros()),
+        Err(_) => Err(classify_failure(s)),
+    }
+}
+
+/// Parses the WhatsApp family's `YYYY-MM-DD HH:MM:SS` (UTC) or, failing that,
+/// RFC 3339, into epoch milliseconds.
+///
+/// ```
+/// assert_eq!(store::time::parse_sql_ms("1970-01-01 00:01:00"), Ok(60_000));
+/// assert_eq!(store::time::parse_sql_ms("1970-01-01T00:01:00Z"), Ok(60_000));
+/// ```
+pub fn parse_sql_ms(s: &str) -> Result<i64, TimestampError> {
+    match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        Ok(dt) => Ok(dt.and_utc().timestamp_millis()),
+        Err(_) => parse_rfc3339_ms(s),
+    }
+}
+
+/// Decides whether failed text lacks only an offset (a common mistake worth
+/// naming) or is not a timestamp at all.
+fn classify_failure(s: &str) -> TimestampError {
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"));
+    if naive.is_ok() {
+        TimestampError::MissingOffset
+    } else {
+        TimestampError::Invalid
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` only; anything else returns `None`.
+fn fast_utc_ms(b: &[u8]) -> Option<i64> {
+    if b.len() < 20 || *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || (b[10] != b'T' && b[10] != b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || min > 59
+        || sec > 59
+    {
+        return None;
+    }
+    let mut millis = 0i64;
+    let rest = &b[19..b.len() - 1];
+    if !rest.is_empty() {
+        if rest[0] != b'.' || rest.len() < 2 || rest.len() > 10 {
+            return None;
+        }
+        let digits = &rest[1..];
+        for (i, &c) in digits.iter().enumerate() {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            if i < 3 {
+                millis = millis * 10 + i64::from(c - b'0');
+            }
+        }
+        for _ in digits.len()..3 {
+            millis *= 10;
+        }
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + hour) * 60 + min) * 60_000 + sec * 1000 + millis)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Formats epoch milliseconds the way Symbl does: UTC, 3 fractional digits, `Z`.
+///
+/// ```
+/// assert_eq!(store::time::format_ms(1_500), "1970-01-01T00:00:01.500Z");
+/// ```
+pub fn format_ms(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Millis, true),
+        None => ms.to_string(),
+    }
+}
+
+/// Formats epoch milliseconds as `YYYY-MM-DD HH:MM:SS` (UTC), the WhatsApp family's format.
+///
+/// ```
+/// assert_eq!(store::time::format_sql(61_000), "1970-01-01 00:01:01");
+/// ```
+pub fn format_sql(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+/// Formats epoch microseconds as RFC 3339 UTC with 6 fractional digits (chatbot `createdOn`).
+///
+/// ```
+/// assert_eq!(store::time::format_us(7), "1970-01-01T00:00:00.000007Z");
+/// ```
+pub fn format_us(us: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_micros(us) {
+        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Micros, true),
+        None => us.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2021-01-25T14:03:18.520Z",
+            "2021-12-31T23:59:59.999Z",
+            "2020-02-29T00:00:00Z",
+            "1969-12-31T23:59:59.9Z",
+            "2000-03-01T12:00:00.123456789Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+            assert_eq!(fast_utc_ms(s.as_bytes()), Some(chrono), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_with_the_right_kind() {
+        assert_eq!(
+            parse_rfc3339_ms("2021-01-25T14:03:18.520"),
+            Err(TimestampError::MissingOffset)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2021-01-25 14:03:18"),
+            Err(TimestampError::MissingOffset)
+        );
+        assert_eq!(parse_rfc3339_ms("yesterday"), Err(TimestampError::Invalid));
+        assert_eq!(
+            parse_rfc3339_ms("2021-02-30T00:00:00Z"),
+            Err(TimestampError::Invalid)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2021-01-25T14:03:18+02:00"),
+            Ok(1_611_576_198_000)
+        );
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        let ms = parse_rfc3339_ms("2021-07-23T16:31:29.798Z").unwrap();
+        assert_eq!(format_ms(ms), "2021-07-23T16:31:29.798Z");
+        assert_eq!(format_sql(ms), "2021-07-23 16:31:29");
+    }
+}
