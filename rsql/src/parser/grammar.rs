@@ -1,0 +1,378 @@
+//! The productions of `rsql.md` §1 as nom parsers, one function each.
+//!
+//! Every function returns the input *after* trailing whitespace, so the caller
+//! can look at the next separator directly. No production is ever tried and
+//! abandoned: each one looks at the next byte to decide, then commits (all
+//! errors are `nom::Err::Failure`, and sub-parsers after a committing token run
+//! under `cut`). Nothing is parsed twice, so the time is linear in the input,
+//! whatever its nesting (tantivy's O(2^n) lesson).
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+use nom::{IResult, Parser as _, combinator::cut};
+
+use super::Fail;
+use super::lexical::{self, OpToken, Sep, is_word_byte, separator, skip_ws, word_len};
+use crate::ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
+use crate::limits::Limits;
+use crate::operators::{Arity, Operators};
+use crate::parse_error::ParseErrorKind;
+
+pub(super) type PResult<'a, T> = IResult<&'a str, T, Fail<'a>>;
+
+/// One parse: the input, the limits and vocabulary, and the counters the
+/// limits are checked against.
+pub(super) struct Grammar<'a, 'p> {
+    input: &'a str,
+    limits: &'p Limits,
+    ops: &'p Operators,
+    depth: Cell<usize>,
+    comparisons: Cell<usize>,
+}
+
+fn fail<'a, T>(at: &'a str, len: usize, kind: ParseErrorKind) -> PResult<'a, T> {
+    Err(nom::Err::Failure(Fail::new(at, len, kind)))
+}
+
+/// Fails blaming the token at the start of `at` ("found …").
+fn fail_found<'a, T>(at: &'a str, kind: ParseErrorKind) -> PResult<'a, T> {
+    let (skip, len) = lexical::token_at(at);
+    fail(&at[skip..], len, kind)
+}
+
+/// Pushes `child` into an n-ary node of kind `sep`, merging a child of the same kind.
+fn push_flat<'a>(children: &mut Vec<Ast<'a>>, child: Ast<'a>, sep: Sep) {
+    match (sep, child) {
+        (Sep::And, Ast::And(inner)) | (Sep::Or, Ast::Or(inner)) => children.extend(inner),
+        (_, child) => children.push(child),
+    }
+}
+
+impl<'a, 'p> Grammar<'a, 'p> {
+    pub(super) fn new(input: &'a str, limits: &'p Limits, ops: &'p Operators) -> Self {
+        Grammar {
+            input,
+            limits,
+            ops,
+            depth: Cell::new(0),
+            comparisons: Cell::new(0),
+        }
+    }
+
+    /// Byte offset of `rest` in the input.
+    fn pos(&self, rest: &str) -> usize {
+        self.input.len() - rest.len()
+    }
+
+    /// Fails blaming an absolute span.
+    fn fail_span<T>(&self, span: Span, kind: ParseErrorKind) -> PResult<'a, T> {
+        fail(&self.input[span.start..], span.len(), kind)
+    }
+
+    // query = disjunction END
+    pub(super) fn query(&self, i: &'a str) -> PResult<'a, Ast<'a>> {
+        let (rest, ast) = self.or_expr(i, None)?;
+        match rest.as_bytes().first() {
+            None => Ok((rest, ast)),
+            Some(b')') => fail(rest, 1, ParseErrorKind::UnmatchedParen),
+            Some(_) => fail_found(rest, ParseErrorKind::ExpectedSeparator { in_group: false }),
+        }
+    }
+
+    // disjunction = conjunction { OR-SEP conjunction }
+    fn or_expr(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
+        self.nary(i, after, Sep::Or)
+    }
+
+    // conjunction = term { AND-SEP term }
+    fn and_expr(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
+        self.nary(i, after, Sep::And)
+    }
+
+    /// One precedence level: operands of the next-tighter level separated by
+    /// `sep`, flattened into one n-ary node.
+    fn nary(&self, i: &'a str, after: Option<&'static str>, sep: Sep) -> PResult<'a, Ast<'a>> {
+        let operand = |i: &'a str, after| match sep {
+            Sep::Or => self.and_expr(i, after),
+            Sep::And => self.term(i, after),
+        };
+        let (mut i, first) = operand(i, after)?;
+        let mut next = match separator(i) {
+            Some((s, tok, n)) if s == sep => (tok, n),
+            _ => return Ok((i, first)),
+        };
+        let mut children = Vec::with_capacity(4);
+        push_flat(&mut children, first, sep);
+        loop {
+            let (tok, n) = next;
+            // a separator commits: an operand must follow
+            let (rest, child) = cut(|x| operand(x, Some(tok))).parse(&i[n..])?;
+            push_flat(&mut children, child, sep);
+            i = rest;
+            next = match separator(i) {
+                Some((s, tok, n)) if s == sep => (tok, n),
+                _ => break,
+            };
+        }
+        Ok((
+            i,
+            match sep {
+                Sep::And => Ast::And(children),
+                Sep::Or => Ast::Or(children),
+            },
+        ))
+    }
+
+    // term = "(" disjunction ")" | comparison
+    fn term(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
+        let i = skip_ws(i);
+        match i.as_bytes().first() {
+            Some(b'(') => self.group(i),
+            Some(&b) if is_word_byte(b) => self.comparison(i),
+            Some(b'\'' | b'"') => {
+                let len = lexical::quoted(i).map_or(1, |q| q.len);
+                fail(i, len, ParseErrorKind::QuotedSelector)
+            }
+            Some(b'=' | b'!' | b'<' | b'>') => {
+                let len = match lexical::operator(i) {
+                    OpToken::Symbol(n) | OpToken::Invalid(n) => n.max(1),
+                };
+                fail(i, len, ParseErrorKind::ExpectedSelector)
+            }
+            Some(b'~') => fail(i, 1, ParseErrorKind::ReservedChar { ch: '~' }),
+            _ => fail_found(i, ParseErrorKind::ExpectedComparison { after }),
+        }
+    }
+
+    // group = "(" disjunction ")"
+    fn group(&self, open: &'a str) -> PResult<'a, Ast<'a>> {
+        // the depth guard: checked before recursing, so the stack stays bounded
+        let depth = self.depth.get() + 1;
+        if depth > self.limits.max_depth() {
+            return fail(
+                open,
+                1,
+                ParseErrorKind::TooDeep {
+                    limit: self.limits.max_depth(),
+                },
+            );
+        }
+        self.depth.set(depth);
+        let (rest, inner) = cut(|x| self.or_expr(x, Some("("))).parse(&open[1..])?;
+        self.depth.set(depth - 1);
+        match rest.as_bytes().first() {
+            Some(b')') => Ok((skip_ws(&rest[1..]), inner)),
+            None => Err(nom::Err::Failure(
+                Fail::new(open, 1, ParseErrorKind::UnclosedGroup).with_aux(rest, 0),
+            )),
+            Some(_) => fail_found(rest, ParseErrorKind::ExpectedSeparator { in_group: true }),
+        }
+    }
+
+    // comparison = selector operator arguments
+    fn comparison(&self, i: &'a str) -> PResult<'a, Ast<'a>> {
+        // selector = bare-word
+        let sel_len = word_len(i);
+        let count = self.comparisons.get() + 1;
+        if count > self.limits.max_comparisons() {
+            return fail(
+                i,
+                sel_len,
+                ParseErrorKind::TooManyComparisons {
+                    limit: self.limits.max_comparisons(),
+                },
+            );
+        }
+        self.comparisons.set(count);
+        let start = self.pos(i);
+        let selector = Selector {
+            path: Cow::Borrowed(&i[..sel_len]),
+            span: Span::new(start, start + sel_len),
+        };
+        let (rest, (op, arity, op_span, symbol)) = self.operator(skip_ws(&i[sel_len..]))?;
+        let (rest, (args, args_span)) = cut(|x| self.arguments(x, symbol)).parse(rest)?;
+        if !arity.accepts(args.len()) {
+            return self.fail_span(
+                args_span,
+                ParseErrorKind::Arity {
+                    op: op.as_str().to_owned(),
+                    expected: arity,
+                    found: args.len(),
+                },
+            );
+        }
+        // a reserved character glued to a value: `a==b=c`, `a==b'c'`
+        if let Some(&b @ (b'=' | b'!' | b'~' | b'<' | b'>' | b'\'' | b'"' | b'(')) =
+            rest.as_bytes().first()
+        {
+            return fail(rest, 1, ParseErrorKind::ReservedChar { ch: char::from(b) });
+        }
+        let cmp = Comparison {
+            selector,
+            op,
+            args,
+            span: Span::new(start, args_span.end),
+            op_span,
+        };
+        Ok((skip_ws(rest), Ast::Cmp(cmp)))
+    }
+
+    // operator = fiql-op | short-op, looked up in the vocabulary
+    #[allow(clippy::type_complexity)]
+    fn operator(&self, i: &'a str) -> PResult<'a, (Operator, Arity, Span, &'a str)> {
+        match i.as_bytes().first() {
+            Some(b'=' | b'!' | b'<' | b'>') => match lexical::operator(i) {
+                OpToken::Symbol(n) => {
+                    let symbol = &i[..n];
+                    match self.ops.resolve(symbol) {
+                        Some((op, arity)) => {
+                            let start = self.pos(i);
+                            Ok((&i[n..], (op, arity, Span::new(start, start + n), symbol)))
+                        }
+                        None => fail(
+                            i,
+                            n,
+                            ParseErrorKind::UnknownOperator {
+                                op: symbol.to_owned(),
+                                suggestion: self.ops.suggest(symbol),
+                            },
+                        ),
+                    }
+                }
+                OpToken::Invalid(n) => fail(
+                    i,
+                    n,
+                    ParseErrorKind::InvalidOperator {
+                        op: i[..n].to_owned(),
+                    },
+                ),
+            },
+            Some(b'~') => fail(i, 1, ParseErrorKind::ReservedChar { ch: '~' }),
+            _ => fail_found(i, ParseErrorKind::ExpectedOperator),
+        }
+    }
+
+    // arguments = "(" value { OR-SEP value } ")" | value
+    fn arguments(&self, i: &'a str, op: &'a str) -> PResult<'a, (Args<'a>, Span)> {
+        let i = skip_ws(i);
+        if i.starts_with('(') {
+            return self.list(i);
+        }
+        let (rest, value) = self.value(i, op)?;
+        let span = value.span;
+        Ok((rest, (Args::One(value), span)))
+    }
+
+    /// The parenthesised value list; the separators are those of OR.
+    fn list(&self, open: &'a str) -> PResult<'a, (Args<'a>, Span)> {
+        let mut i = skip_ws(&open[1..]);
+        match i.as_bytes().first() {
+            Some(b')') => {
+                let len = self.pos(i) + 1 - self.pos(open);
+                return fail(open, len, ParseErrorKind::EmptyList);
+            }
+            None => {
+                return Err(nom::Err::Failure(
+                    Fail::new(open, 1, ParseErrorKind::UnclosedList).with_aux(i, 0),
+                ));
+            }
+            _ => {}
+        }
+        let mut values = Vec::new();
+        let mut after: &'a str = "(";
+        loop {
+            let (rest, value) = self.value(i, after)?;
+            if values.len() == self.limits.max_args() {
+                return self.fail_span(
+                    value.span,
+                    ParseErrorKind::TooManyArgs {
+                        limit: self.limits.max_args(),
+                    },
+                );
+            }
+            values.push(value);
+            let rest = skip_ws(rest);
+            match rest.as_bytes().first() {
+                Some(b')') => {
+                    let span = Span::new(self.pos(open), self.pos(rest) + 1);
+                    return Ok((&rest[1..], (Args::List(values), span)));
+                }
+                None => {
+                    return Err(nom::Err::Failure(
+                        Fail::new(open, 1, ParseErrorKind::UnclosedList).with_aux(rest, 0),
+                    ));
+                }
+                _ => match separator(rest) {
+                    Some((Sep::Or, tok, n)) => {
+                        after = tok;
+                        i = skip_ws(&rest[n..]);
+                    }
+                    _ => return fail_found(rest, ParseErrorKind::ExpectedListSeparator),
+                },
+            }
+        }
+    }
+
+    // value = bare-word | quoted
+    fn value(&self, i: &'a str, after: &str) -> PResult<'a, Value<'a>> {
+        let (len, text, literal_stars, quote) = match i.as_bytes().first() {
+            Some(&q @ (b'\'' | b'"')) => match lexical::quoted(i) {
+                Some(v) => {
+                    let quote = if q == b'"' {
+                        Quote::Double
+                    } else {
+                        Quote::Single
+                    };
+                    (v.len, v.text, v.literal_stars, Some(quote))
+                }
+                None => {
+                    let end = &i[i.len()..];
+                    return Err(nom::Err::Failure(
+                        Fail::new(
+                            i,
+                            1,
+                            ParseErrorKind::UnclosedQuote {
+                                quote: char::from(q),
+                            },
+                        )
+                        .with_aux(end, 0),
+                    ));
+                }
+            },
+            Some(&b) if is_word_byte(b) => {
+                let n = word_len(i);
+                (n, Cow::Borrowed(&i[..n]), Vec::new(), None)
+            }
+            Some(&b @ (b'=' | b'!' | b'~' | b'<' | b'>')) => {
+                return fail(i, 1, ParseErrorKind::ReservedChar { ch: char::from(b) });
+            }
+            _ => {
+                return fail_found(
+                    i,
+                    ParseErrorKind::ExpectedValue {
+                        after: after.to_owned(),
+                    },
+                );
+            }
+        };
+        if text.len() > self.limits.max_value_len() {
+            return fail(
+                i,
+                len,
+                ParseErrorKind::ValueTooLong {
+                    len: text.len(),
+                    limit: self.limits.max_value_len(),
+                },
+            );
+        }
+        let start = self.pos(i);
+        let value = Value {
+            text,
+            quote,
+            literal_stars,
+            span: Span::new(start, start + len),
+        };
+        Ok((&i[len..], value))
+    }
+}
