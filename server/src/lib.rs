@@ -1,1 +1,149 @@
-//! warp demo service (work in progress).
+//! The warp demo service: the four seed APIs of `shared/spec/api.md` §2 over
+//! the in-memory [`store`], with one token store, exact per-family error
+//! envelopes, an OpenAPI 3.1 document, request ids, an optional rate limiter
+//! and graceful shutdown.
+//!
+//! [`routes`] is the whole route tree; `main` serves it and the tests drive it
+//! with `warp::test`, so both see the same behaviour.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let state = server::AppState::new(server::Config::default_for_tests(), server::Data::empty());
+//! let api = server::routes(state);
+//! let resp = warp::test::request().path("/healthz").reply(&api).await;
+//! assert_eq!(resp.status(), 200);
+//! assert_eq!(resp.body().as_ref(), br#"{"status":"ok"}"#);
+//! let resp = warp::test::request().path("/nope").reply(&api).await;
+//! assert_eq!(resp.status(), 404);
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod data;
+pub mod demo;
+pub mod error;
+mod filters;
+mod handlers;
+pub mod jsonmap;
+pub mod link;
+pub mod openapi;
+pub mod query;
+pub mod ratelimit;
+pub mod routes_table;
+pub mod state;
+pub mod symbl_params;
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use warp::Filter;
+use warp::http::{HeaderValue, Method, StatusCode, header};
+use warp::reply::Response;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use data::Data;
+pub use state::AppState;
+
+/// The default request body limit (1 MiB, `api.md` §2.0).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole route tree: every route of `api.md` §2, every rejection turned
+/// into the family's JSON envelope, `X-Request-Id` on every answer and the
+/// optional rate limiter in front.
+pub fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let guarded = filters::rate_limit(state.clone())
+        .and(filters::api(state))
+        .map(filters::add_rate_headers);
+    let recovered = guarded.recover(error::handle_rejection).unify();
+    request_meta().and(recovered).map(finish)
+}
+
+/// What the outer wrapper remembers about a request for its log line.
+struct Meta {
+    id: HeaderValue,
+    method: Method,
+    path: warp::path::FullPath,
+    start: Instant,
+}
+
+fn request_meta() -> impl Filter<Extract = (Meta,), Error = Infallible> + Clone {
+    warp::header::optional::<String>("x-request-id")
+        .or_else(|_| async { Ok::<_, Infallible>((None,)) })
+        .and(warp::method())
+        .and(warp::path::full())
+        .map(|id: Option<String>, method, path| Meta {
+            id: request_id(id.as_deref()),
+            method,
+            path,
+            start: Instant::now(),
+        })
+}
+
+/// Echoes a sane client request id (visible ASCII, 1–128 chars) or makes one.
+fn request_id(sent: Option<&str>) -> HeaderValue {
+    if let Some(s) = sent
+        && !s.is_empty()
+        && s.len() <= 128
+        && s.bytes().all(|b| b.is_ascii_graphic())
+        && let Ok(v) = HeaderValue::from_str(s)
+    {
+        return v;
+    }
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let prefix = *PREFIX.get_or_init(|| {
+        let mut b = [0u8; 4];
+        let _ = getrandom::fill(&mut b);
+        u64::from(u32::from_le_bytes(b))
+    });
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{prefix:08x}-{n:012x}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
+fn finish(meta: Meta, mut resp: Response) -> Response {
+    let status = resp.status();
+    let micros = meta.start.elapsed().as_micros();
+    let id = meta.id.to_str().unwrap_or("");
+    if status.is_server_error() {
+        tracing::error!(request_id = id, method = %meta.method, path = meta.path.as_str(), status = status.as_u16(), micros, "request failed");
+    } else {
+        tracing::debug!(request_id = id, method = %meta.method, path = meta.path.as_str(), status = status.as_u16(), micros, "request");
+    }
+    resp.headers_mut().insert("x-request-id", meta.id);
+    resp
+}
+
+/// A JSON response with `status`.
+pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => bytes_response(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            bytes_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                br#"{"message":"internal server error"}"#.to_vec(),
+            )
+        }
+    }
+}
+
+/// A response with a ready JSON body.
+pub(crate) fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = Response::new(body.into());
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}

@@ -1,1 +1,126 @@
-fn main() {}
+//! `rsql-server`: reads flags/env, loads or generates data, serves
+//! [`server::routes`] until SIGINT/SIGTERM (in-flight requests finish).
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use server::{AppState, Config, Data};
+
+fn main() -> ExitCode {
+    let cfg = Config::from_env();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cfg))
+}
+
+async fn run(cfg: Config) -> ExitCode {
+    let started = std::time::Instant::now();
+    let (data, summary) = match Data::from_config(&cfg) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for line in &summary.lines {
+        tracing::info!("{line}");
+    }
+    for line in &summary.skipped {
+        tracing::warn!("{line}");
+    }
+    let listener = match tokio::net::TcpListener::bind(cfg.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", cfg.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: cannot read the bound address: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let demo = cfg.demo;
+    let state = AppState::new(cfg, data);
+    let apps = state.config.app_credentials();
+    let token = match state.config.static_tokens.first() {
+        Some(t) => Some(t.clone()),
+        None => apps
+            .first()
+            .and_then(|a| {
+                state
+                    .tokens
+                    .generate(&a.app_id, &a.app_secret, state.clock.now_ms())
+                    .ok()
+            })
+            .map(|t| t.token),
+    };
+    tracing::info!(ms = started.elapsed().as_millis(), "data ready");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on http://{addr}");
+    if demo {
+        let secret_shown =
+            std::env::var_os("DEMO_APP_SECRET").is_none() && state.config.app_secret.is_none();
+        let _ = write!(
+            out,
+            "{}",
+            server::demo::banner(addr, token.as_deref(), apps.first(), secret_shown)
+        );
+    }
+    let _ = out.flush();
+    drop(out);
+    warp::serve(server::routes(state))
+        .incoming(listener)
+        .graceful(shutdown_signal())
+        .run()
+        .await;
+    tracing::info!("shut down");
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for SIGINT: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT: shutting down"),
+        () = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}

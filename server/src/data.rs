@@ -1,0 +1,129 @@
+//! The data behind the four route families, loaded from files or generated
+//! for `--demo` (`api.md` §2.6).
+//!
+//! The Symbl conversations change (metadata PUT, member PUT, DELETE), so they
+//! sit behind an `RwLock`; the other three families are read-only here.
+
+use store::chatbot::ChatbotStore;
+use store::load::LoadOptions;
+use store::mongo::MongoStore;
+use store::whatsapp::WhatsAppStore;
+
+use crate::config::Config;
+
+/// Everything the routes read.
+#[derive(Debug, Default)]
+pub struct Data {
+    /// Mongo-family documents per organization/collection.
+    pub mongo: MongoStore,
+    /// WhatsApp conversations.
+    pub whatsapp: WhatsAppStore,
+    /// Chatbot messages per conversation.
+    pub chatbot: ChatbotStore,
+}
+
+/// What loading produced, for the start-up banner.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    /// One line per family: what was loaded or generated.
+    pub lines: Vec<String>,
+    /// Records skipped because they were invalid (with the reason).
+    pub skipped: Vec<String>,
+}
+
+/// A load failure: which file and why.
+#[derive(Debug)]
+pub struct DataError {
+    /// The flag whose file failed (`--symbl-data`…).
+    pub flag: &'static str,
+    /// The store's error.
+    pub error: Box<store::LoadError>,
+}
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.flag, self.error)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+impl Data {
+    /// No data at all.
+    ///
+    /// ```
+    /// assert!(server::Data::empty().whatsapp.is_empty());
+    /// ```
+    pub fn empty() -> Data {
+        Data::default()
+    }
+
+    /// Generated data for every family, deterministic for (`seed`, `size`):
+    /// `size` Symbl conversations, and small fixed-size sets for the others
+    /// (org `acme` with `user1`, all WhatsApp statuses, chatbot ids from 1).
+    ///
+    /// ```
+    /// let d = server::Data::demo(7, 50);
+    /// assert!(!d.mongo.find("acme", "conversations", Some("user1")).is_empty());
+    /// assert!(d.chatbot.messages(1).is_some());
+    /// ```
+    pub fn demo(seed: u64, _size: usize) -> Data {
+        Data {
+            mongo: MongoStore::generate(seed, 200),
+            whatsapp: WhatsAppStore::generate(seed, 300),
+            chatbot: ChatbotStore::generate(seed, 100),
+        }
+    }
+
+    /// Builds the data the configuration asks for: `--demo` generates every
+    /// family; each `--*-data` flag then replaces its family with the file.
+    pub fn from_config(cfg: &Config) -> Result<(Data, LoadSummary), DataError> {
+        let mut data = if cfg.demo {
+            Data::demo(cfg.demo_seed, cfg.demo_size)
+        } else {
+            Data::empty()
+        };
+        let mut summary = LoadSummary::default();
+        let opts = LoadOptions::default();
+        let note =
+            |flag: &'static str, report: store::load::LoadReport, summary: &mut LoadSummary| {
+                summary
+                    .lines
+                    .push(format!("{flag}: loaded {} records", report.loaded));
+                summary.skipped.extend(
+                    report
+                        .skipped
+                        .iter()
+                        .map(|e| format!("{flag}: skipped {e}")),
+                );
+            };
+        if let Some(path) = &cfg.mongo_data {
+            let mut m = MongoStore::new();
+            let report = m.load_dir(path, &opts).map_err(|error| DataError {
+                flag: "--mongo-data",
+                error: Box::new(error),
+            })?;
+            note("--mongo-data", report, &mut summary);
+            data.mongo = m;
+        }
+        if let Some(path) = &cfg.whatsapp_data {
+            let mut w = WhatsAppStore::new();
+            let report = w.load_file(path, &opts).map_err(|error| DataError {
+                flag: "--whatsapp-data",
+                error: Box::new(error),
+            })?;
+            note("--whatsapp-data", report, &mut summary);
+            data.whatsapp = w;
+        }
+        if let Some(path) = &cfg.chatbot_data {
+            let mut c = ChatbotStore::new();
+            let report = c.load_file(path, &opts).map_err(|error| DataError {
+                flag: "--chatbot-data",
+                error: Box::new(error),
+            })?;
+            note("--chatbot-data", report, &mut summary);
+            data.chatbot = c;
+        }
+        Ok((data, summary))
+    }
+}

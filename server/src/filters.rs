@@ -1,0 +1,246 @@
+//! The warp filters: one function per route family, path first and method
+//! second, then only extractors that cannot fail on their own (raw query,
+//! optional headers, a size-limited body), so that once a route's path and
+//! method match, the handler alone decides the answer. Handlers never reject:
+//! they return a `Response` (an `ApiError` renders itself). The last branch,
+//! [`unmatched`], always rejects with the request's path and method so that
+//! `handle_rejection` can answer 404 or 405 in the right envelope.
+
+use std::convert::Infallible;
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::StreamExt;
+use warp::Filter;
+use warp::http::Method;
+use warp::reject::Rejection;
+use warp::reply::Response;
+
+use crate::auth::Credentials;
+use crate::error::{ApiError, ErrorKind, Family, Unmatched};
+use crate::handlers;
+use crate::ratelimit::Decision;
+use crate::state::AppState;
+
+/// Every route, then the catch-all that turns a miss into 404/405.
+pub(crate) fn api(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    service(state.clone())
+        .or(symbl(state.clone()))
+        .unify()
+        .or(mongo(state.clone()))
+        .unify()
+        .or(whatsapp(state.clone()))
+        .unify()
+        .or(chatbot(state))
+        .unify()
+        .or(unmatched())
+        .unify()
+}
+
+fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+    warp::any().map(move || state.clone())
+}
+
+/// The raw query string, empty when there is none.
+fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
+    warp::query::raw().or_else(|_| async { Ok::<_, Infallible>((String::new(),)) })
+}
+
+/// `Authorization` and `x-api-key`, as sent.
+fn credentials() -> impl Filter<Extract = (Credentials,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("authorization")
+        .and(warp::header::optional::<String>("x-api-key"))
+        .map(|authorization, api_key| Credentials {
+            authorization,
+            api_key,
+        })
+}
+
+/// The request body, at most `limit` bytes (413 in
+/// `family`'s envelope above it, whether announced by `Content-Length` or not).
+fn body(
+    limit: usize,
+    family: Family,
+) -> impl Filter<Extract = (Bytes,), Error = Rejection> + Clone {
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |len: Option<u64>, stream| async move {
+            if len.is_some_and(|l| l > limit as u64) {
+                return Err(warp::reject::custom(ApiError::new(
+                    family,
+                    ErrorKind::PayloadTooLarge { limit },
+                )));
+            }
+            read_limited(stream, limit, family).await
+        })
+}
+
+fn content_type() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("content-type")
+}
+
+/// `/healthz` and `/openapi.json`.
+fn service(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
+    let health = warp::path!("healthz")
+        .and(warp::get())
+        .map(handlers::service::health);
+    let openapi = warp::path!("openapi.json")
+        .and(warp::get())
+        .and(with_state(state))
+        .map(handlers::service::openapi);
+    health.or(openapi).unify().boxed()
+}
+
+/// Family S: `/oauth2/token:generate` and `/v1/conversations…`.
+fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
+    let s = || with_state(state.clone());
+    let token = warp::path!("oauth2" / "token:generate")
+        .and(warp::post())
+        .and(s())
+        .and(content_type())
+        .and(body(state.config.body_limit, Family::Symbl))
+        .then(handlers::oauth::generate);
+    token.boxed()
+}
+
+/// Family M: `/get-all-conversations`.
+fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
+    let limit = state.config.body_limit;
+    warp::path!("get-all-conversations")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .and(credentials())
+        .and(raw_query())
+        .and(content_type())
+        .and(warp::header::optional::<u64>("content-length"))
+        .and(warp::body::stream())
+        .and_then(
+            move |state, creds, query, ctype: Option<String>, len: Option<u64>, stream| async move {
+                // The body is read only when it is declared JSON (api.md §2.3);
+                // an oversized one is refused either way.
+                if len.is_some_and(|l| l > limit as u64) {
+                    return Err(warp::reject::custom(ApiError::new(
+                        Family::Mongo,
+                        ErrorKind::PayloadTooLarge { limit },
+                    )));
+                }
+                let body = if ctype.as_deref().is_some_and(handlers::is_json_content_type) {
+                    Some(read_limited(stream, limit, Family::Mongo).await?)
+                } else {
+                    None
+                };
+                Ok::<_, Rejection>(handlers::mongo::get_all(state, creds, query, body).await)
+            },
+        )
+        .boxed()
+}
+
+async fn read_limited<S, B>(stream: S, limit: usize, family: Family) -> Result<Bytes, Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let mut stream = Box::pin(stream);
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let mut chunk = chunk.map_err(|e| {
+            warp::reject::custom(ApiError::body_error(
+                family,
+                format!("could not read the request body: {e}"),
+            ))
+        })?;
+        if buf.len() + chunk.remaining() > limit {
+            return Err(warp::reject::custom(ApiError::new(
+                family,
+                ErrorKind::PayloadTooLarge { limit },
+            )));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            let n = part.len();
+            buf.extend_from_slice(part);
+            chunk.advance(n);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// Family W: `/api/conversations` and its two aliases.
+fn whatsapp(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
+    let paths = warp::path!("api" / "conversations")
+        .or(warp::path!("api" / "get-conversations"))
+        .unify()
+        .or(warp::path!("api" / "get-conversations.php"))
+        .unify();
+    paths
+        .and(warp::get())
+        .and(with_state(state))
+        .and(credentials())
+        .and(raw_query())
+        .then(handlers::whatsapp::list)
+        .boxed()
+}
+
+/// Family C: `/v1/api/conversation-messages/:id`.
+fn chatbot(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
+    warp::path!("v1" / "api" / "conversation-messages" / String)
+        .and(warp::get())
+        .and(with_state(state))
+        .and(credentials())
+        .and(raw_query())
+        .then(handlers::chatbot::messages)
+        .boxed()
+}
+
+/// Always rejects, carrying the path and method for `handle_rejection`.
+fn unmatched() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::method().and(warp::path::full()).and_then(
+        |method: Method, path: warp::path::FullPath| async move {
+            Err::<Response, _>(warp::reject::custom(Unmatched {
+                path: path.as_str().to_owned(),
+                method,
+            }))
+        },
+    )
+}
+
+/// The limiter in front of the routes: rejects with 429 when the client is
+/// over its budget; otherwise passes on its decision for the headers.
+pub(crate) fn rate_limit(
+    state: AppState,
+) -> impl Filter<Extract = (Option<Decision>,), Error = Rejection> + Clone {
+    warp::addr::remote().and(warp::path::full()).and_then(
+        move |addr: Option<std::net::SocketAddr>, path: warp::path::FullPath| {
+            let state = state.clone();
+            async move {
+                let Some(limiter) = &state.limiter else {
+                    return Ok(None);
+                };
+                let d = limiter.check(addr.map(|a| a.ip()), state.clock.now_ms());
+                if d.allowed {
+                    Ok(Some(d))
+                } else {
+                    Err(warp::reject::custom(ApiError::new(
+                        Family::of_path(path.as_str()),
+                        ErrorKind::RateLimited {
+                            retry_after: d.reset_secs,
+                            limit: d.limit,
+                        },
+                    )))
+                }
+            }
+        },
+    )
+}
+
+/// Adds the `RateLimit-*` headers when the limiter is on.
+pub(crate) fn add_rate_headers(decision: Option<Decision>, mut resp: Response) -> Response {
+    if let Some(d) = decision {
+        let h = resp.headers_mut();
+        h.insert("ratelimit-limit", d.limit.into());
+        h.insert("ratelimit-remaining", d.remaining.into());
+        h.insert("ratelimit-reset", d.reset_secs.into());
+    }
+    resp
+}

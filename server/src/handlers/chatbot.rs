@@ -1,0 +1,79 @@
+//! `GET /v1/api/conversation-messages/:id` (family C, `api.md` §2.5).
+
+use warp::http::{HeaderValue, StatusCode};
+use warp::reply::Response;
+
+use super::{authorize, respond};
+use crate::auth::Credentials;
+use crate::error::{ApiError, Family};
+use crate::query::Params;
+use crate::state::AppState;
+
+const F: Family = Family::Chatbot;
+
+pub(crate) async fn messages(
+    id: String,
+    state: AppState,
+    creds: Credentials,
+    query: String,
+) -> Response {
+    respond(messages_inner(&state, &id, &creds, &query))
+}
+
+fn positive(name: &'static str, raw: &str, max: u64, msg: &str) -> Result<u64, ApiError> {
+    match raw.parse::<u64>() {
+        Ok(n) if n >= 1 && n <= max && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(ApiError::param(
+            F,
+            name,
+            format!("{msg}, found `{}`", crate::error::truncate(raw)),
+        )),
+    }
+}
+
+fn messages_inner(
+    state: &AppState,
+    raw_id: &str,
+    creds: &Credentials,
+    query: &str,
+) -> Result<Response, ApiError> {
+    authorize(state, F, creds, false)?;
+    let raw_id = crate::query::decode_segment(raw_id);
+    let id = positive("id", &raw_id, u64::MAX, "id must be a positive integer")?;
+    let params = Params::parse(query);
+    let page = match params.get("page") {
+        None => 1,
+        Some(p) => positive(
+            "page",
+            p,
+            u64::from(u32::MAX),
+            "page must be an integer of at least 1",
+        )?,
+    };
+    let per_page = match params.get("per_page") {
+        None => 20,
+        Some(p) => positive("per_page", p, 100, "per_page must be between 1 and 100")?,
+    };
+    let bot = &state.data.chatbot;
+    let page_usize = usize::try_from(page).unwrap_or(usize::MAX);
+    let per_page_usize = usize::try_from(per_page).unwrap_or(100);
+    let found = bot
+        .page(id, page_usize, per_page_usize)
+        .ok_or_else(|| ApiError::not_found(F, format!("conversation {id} not found")))?;
+    let total = found.total;
+    let mut resp = crate::json_response(StatusCode::OK, found.items);
+    let h = resp.headers_mut();
+    h.insert("x-total-count", HeaderValue::from(total));
+    h.insert("x-page", HeaderValue::from(page));
+    h.insert("x-per-page", HeaderValue::from(per_page));
+    let link = crate::link::page_links(
+        &format!("/v1/api/conversation-messages/{id}"),
+        page,
+        per_page,
+        u64::try_from(total).unwrap_or(u64::MAX),
+    );
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        h.insert("link", v);
+    }
+    Ok(resp)
+}

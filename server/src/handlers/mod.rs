@@ -1,0 +1,80 @@
+//! Async handlers, one module per route family. No warp `Filter` code here:
+//! each takes the state and what the filters extracted, calls the store and
+//! returns a `Response` (errors render themselves in the family envelope).
+
+pub(crate) mod chatbot;
+pub(crate) mod mongo;
+pub(crate) mod oauth;
+pub(crate) mod service;
+
+pub(crate) mod whatsapp;
+
+use crate::auth::Credentials;
+use crate::error::{ApiError, ErrorKind, Family};
+use crate::state::AppState;
+
+/// Whether a `Content-Type` value is JSON (`application/json`, any
+/// parameters, or a `+json` suffix type).
+pub(crate) fn is_json_content_type(ct: &str) -> bool {
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.len() > 5
+            && essence
+                .get(essence.len() - 5..)
+                .is_some_and(|s| s.eq_ignore_ascii_case("+json"))
+            && essence
+                .get(..12)
+                .is_some_and(|s| s.eq_ignore_ascii_case("application/")))
+}
+
+/// 415 unless the body is declared JSON; a missing `Content-Type` is read as
+/// JSON (curl's `-d` without `-H` is common, and the body decides anyway).
+pub(crate) fn require_json(family: Family, content_type: Option<&str>) -> Result<(), ApiError> {
+    match content_type {
+        None => Ok(()),
+        Some(ct) if is_json_content_type(ct) => Ok(()),
+        Some(ct) => Err(ApiError::new(
+            family,
+            ErrorKind::UnsupportedMediaType {
+                found: ct.to_owned(),
+            },
+        )),
+    }
+}
+
+/// Checks the token of a protected route. `allow_api_key` is true on the
+/// Symbl family only.
+pub(crate) fn authorize(
+    state: &AppState,
+    family: Family,
+    creds: &Credentials,
+    allow_api_key: bool,
+) -> Result<(), ApiError> {
+    let token = creds
+        .token(allow_api_key)
+        .map_err(|why| ApiError::new(family, ErrorKind::Unauthorized(why)))?;
+    state
+        .tokens
+        .check(token, state.clock.now_ms())
+        .map_err(|why| ApiError::new(family, ErrorKind::Unauthorized(why)))
+}
+
+/// Folds a handler's result into a response.
+pub(crate) fn respond(r: Result<warp::reply::Response, ApiError>) -> warp::reply::Response {
+    r.unwrap_or_else(ApiError::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json_content_type;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json_content_type("application/json"));
+        assert!(is_json_content_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_content_type("application/merge-patch+json"));
+        assert!(!is_json_content_type("text/plain"));
+        assert!(!is_json_content_type("application/x-www-form-urlencoded"));
+        assert!(!is_json_content_type("+json"));
+    }
+}

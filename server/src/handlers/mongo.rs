@@ -1,0 +1,181 @@
+//! `GET /get-all-conversations` (family M, `api.md` §2.3).
+
+use bytes::Bytes;
+use serde_json::{Map, Value};
+use warp::http::{HeaderValue, StatusCode};
+use warp::reply::Response;
+
+use super::{authorize, respond};
+use crate::auth::Credentials;
+use crate::error::{ApiError, Family};
+use crate::query::Params;
+use crate::state::AppState;
+
+const F: Family = Family::Mongo;
+
+pub(crate) async fn get_all(
+    state: AppState,
+    creds: Credentials,
+    query: String,
+    body: Option<Bytes>,
+) -> Response {
+    respond(get_all_inner(&state, &creds, &query, body.as_deref()))
+}
+
+/// Where a parameter came from; the query string wins (api.md A-19).
+struct Sources<'a> {
+    query: &'a Params,
+    body: Option<&'a Map<String, Value>>,
+}
+
+impl Sources<'_> {
+    /// The first of `names` found in the query string, else in the body.
+    fn get(&self, names: &[&'static str]) -> Result<Option<(&'static str, String)>, ApiError> {
+        for n in names {
+            if let Some(v) = self.query.get(n) {
+                return Ok(Some((n, v.to_owned())));
+            }
+        }
+        let Some(body) = self.body else {
+            return Ok(None);
+        };
+        for n in names {
+            match body.get(*n) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) => return Ok(Some((n, s.clone()))),
+                Some(_) => {
+                    return Err(ApiError::body_error(
+                        F,
+                        format!("{n}: expected a string in the JSON body"),
+                    ));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn get_all_inner(
+    state: &AppState,
+    creds: &Credentials,
+    query: &str,
+    body: Option<&[u8]>,
+) -> Result<Response, ApiError> {
+    authorize(state, F, creds, false)?;
+    let params = Params::parse(query);
+    let body_value = match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => Some(
+            crate::jsonmap::parse_strict(b)
+                .map_err(|e| ApiError::body_error(F, format!("body: invalid JSON: {e}")))?,
+        ),
+        _ => None,
+    };
+    let body_obj = match &body_value {
+        None => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err(ApiError::body_error(F, "body: expected a JSON object")),
+    };
+    let src = Sources {
+        query: &params,
+        body: body_obj,
+    };
+
+    let (db_name, database) = src.get(&["organization_id", "database"])?.ok_or_else(|| {
+        ApiError::param(
+            F,
+            "organization_id",
+            "organization_id: missing (send `organization_id`, or its alias `database`, in the query string or a JSON body)",
+        )
+    })?;
+    store::mongo::validate_database_name(&database).map_err(|e| {
+        ApiError::param(
+            F,
+            "organization_id",
+            format!(
+                "{db_name}: invalid database name `{}`: {e}",
+                crate::error::truncate(&database)
+            ),
+        )
+    })?;
+    let collection = src
+        .get(&["collection"])?
+        .map_or_else(|| "conversations".to_owned(), |(_, c)| c);
+    store::mongo::validate_collection_name(&collection).map_err(|e| {
+        ApiError::param(
+            F,
+            "collection",
+            format!(
+                "collection: invalid collection name `{}`: {e}",
+                crate::error::truncate(&collection)
+            ),
+        )
+    })?;
+    let user_id = src.get(&["user_id"])?.map(|(_, u)| u);
+    let limit = optional_uint(&params, "limit", 1, 10_000)?;
+    let skip = optional_uint(&params, "skip", 0, u64::from(u32::MAX))?;
+    let lambda = match params.get("envelope") {
+        None => false,
+        Some("lambda") => true,
+        Some(other) => {
+            return Err(ApiError::param(
+                F,
+                "envelope",
+                format!(
+                    "envelope: expected `lambda`, found `{}`",
+                    crate::error::truncate(other)
+                ),
+            ));
+        }
+    };
+
+    let docs = state
+        .data
+        .mongo
+        .find(&database, &collection, user_id.as_deref());
+    let total = docs.len();
+    let skip = usize::try_from(skip.unwrap_or(0)).unwrap_or(usize::MAX);
+    let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let page: Vec<&Value> = docs
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|d| d.json())
+        .collect();
+    let mut resp = if lambda {
+        crate::json_response(
+            StatusCode::OK,
+            &serde_json::json!({
+                "statusCode": 200,
+                "headers": { "Content-Type": "application/json" },
+                "body": page,
+            }),
+        )
+    } else {
+        crate::json_response(StatusCode::OK, &page)
+    };
+    resp.headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    Ok(resp)
+}
+
+fn optional_uint(
+    params: &Params,
+    name: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ApiError> {
+    let Some(raw) = params.get(name) else {
+        return Ok(None);
+    };
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+        _ => Err(ApiError::param(
+            F,
+            name,
+            format!(
+                "{name}: expected an integer between {min} and {max}, found `{}`",
+                crate::error::truncate(raw)
+            ),
+        )),
+    }
+}
