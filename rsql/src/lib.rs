@@ -4,27 +4,36 @@
 
 mod ast;
 mod compile_error;
+pub mod emit;
 mod error;
+pub mod eval;
+pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limits;
 mod operators;
 mod parse_error;
 mod parser;
+mod pattern;
 mod policy;
 mod print;
+pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
 
 pub use ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
-pub use compile_error::{CompileError, CompileErrorKind};
+pub use compile_error::{CompileError, CompileErrorKind, Expected};
+pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::Error;
+pub use eval::{FieldValue, Record};
+pub use filter::Filter;
 pub use limits::Limits;
 pub use operators::{Arity, Operators};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+pub use schema::{Field, FieldId, FieldRef, FieldType, Op, Schema, SchemaBuilder, SchemaError};
 
 /// Parses `input` with the default [`Limits`] and the permissive default
 /// [`Policy`] (standard operators, no service rules).

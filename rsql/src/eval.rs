@@ -1,0 +1,244 @@
+//! Evaluation: [`Record`], [`FieldValue`] and [`Filter::matches`].
+//!
+//! The evaluator never sees JSON. A store implements [`Record`] for its own
+//! row type and hands out borrowed values by [`FieldRef`]; the compiled
+//! filter walks its tree and compares those values against literals that
+//! were parsed once, at compile time.
+//!
+//! # Semantics
+//!
+//! | operator | string | timestamp / integer / float | bool / enum | missing value | multi-valued field |
+//! |---|---|---|---|---|---|
+//! | `==` | equal; with `*`: wildcard match (prefix, suffix, contains, several) | equal (timestamps: same instant, ms precision) | equal | false | **any** value matches |
+//! | `!=` | not equal / no wildcard match | not equal | not equal | **true** | **no** value matches |
+//! | `=lt=` `=le=` `=gt=` `=ge=` | by bytes (= code points); numerically when the field has [`numeric_strings`](crate::Field::numeric_strings) and both sides are decimal numbers | numeric / chronological | not allowed | false | any value |
+//! | `=in=` | equal to one of the values | equal to one | equal to one | false | any value |
+//! | `=out=` | equal to none | equal to none | equal to none | **true** | no value |
+//! | `=like=` | contains (`*` inside is a wildcard) | not allowed | not allowed | false | any value |
+//! | `=notlike=` | does not contain | – | – | **true** | no value |
+//! | `=ilike=` | contains, ASCII case-insensitive | – | – | false | any value |
+//! | `=ic=` | equal, ASCII case-insensitive (with `*`: wildcard) | – | – | false | any value |
+//! | `=bt=(lo,hi)` | `lo ≤ x ≤ hi` | `lo ≤ x ≤ hi` | – | false | one value within both bounds |
+//! | `=nb=(lo,hi)` | outside | outside | – | **true** | no value within |
+//! | `=isnull=true` / `=notnull=false` | missing | missing | missing | **true** | no (non-missing) value |
+//! | `=isnull=false` / `=notnull=true` | present | present | present | false | some value |
+//!
+//! Every negative operator is exactly the negation of its positive
+//! counterpart, including for missing values and multi-valued fields. A record
+//! value of another type than the field's (say `Str` for an integer field)
+//! never satisfies a positive test. Case-insensitive operators fold ASCII
+//! letters only (as SQLite's `LIKE` and `lower()` do), so `=ic=émile` does not
+//! match `ÉMILE`: the emitters produce SQL and MongoDB queries with exactly
+//! these semantics.
+//!
+//! ```
+//! use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
+//!
+//! struct Conv { name: String, emails: Vec<String>, start_ms: Option<i64> }
+//! const NAME: FieldId = FieldId::new(0);
+//! const EMAIL: FieldId = FieldId::new(1);
+//! const START: FieldId = FieldId::new(2);
+//!
+//! impl Record for Conv {
+//!     fn get(&self, field: FieldRef<'_>) -> FieldValue<'_> {
+//!         match field.id {
+//!             NAME => FieldValue::Str(&self.name),
+//!             START => self.start_ms.map_or(FieldValue::Missing, FieldValue::Time),
+//!             _ => FieldValue::Missing,
+//!         }
+//!     }
+//!     fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
+//!         match field.id {
+//!             EMAIL => self.emails.iter().any(|e| f(FieldValue::Str(e))),
+//!             _ => f(self.get(field)),
+//!         }
+//!     }
+//! }
+//!
+//! let schema = Schema::builder()
+//!     .field(Field::new("name", FieldType::String))
+//!     .field(Field::new("members.email", FieldType::String).multi_valued())
+//!     .field(Field::new("start", FieldType::Timestamp))
+//!     .build()?;
+//! let conv = Conv { name: "Sales Brainstorm".into(), emails: vec!["a@x.io".into(), "b@x.io".into()], start_ms: None };
+//! let check = |f: &str| -> Result<bool, rsql::Error> { Ok(schema.compile(&rsql::parse(f)?)?.matches(&conv)) };
+//! assert!(check("name==*Brainstorm")?);
+//! assert!(check("members.email==b@x.io")?);        // any member
+//! assert!(!check("members.email!=b@x.io")?);       // no member
+//! assert!(!check("start=ge=2021-01-01")?);         // missing: ordering is false
+//! assert!(check("start!=2021-01-01")?);            // missing: != is true
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::filter::{Filter, Lit, Node, Pred, Test};
+use crate::schema::FieldRef;
+use crate::schema::literal::decimal_value;
+
+/// One value of a field, borrowed from a record.
+///
+/// ```
+/// use rsql::FieldValue;
+/// let v = FieldValue::Str("meeting");
+/// assert!(!v.is_missing());
+/// assert!(FieldValue::Missing.is_missing());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Absent or null.
+    Missing,
+    /// A string (string and enum fields, dynamic string maps).
+    Str(&'a str),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An instant as epoch milliseconds (timestamp fields).
+    Time(i64),
+}
+
+impl FieldValue<'_> {
+    /// Whether the value is [`FieldValue::Missing`].
+    ///
+    /// ```
+    /// assert!(rsql::FieldValue::Missing.is_missing());
+    /// ```
+    pub fn is_missing(&self) -> bool {
+        matches!(self, FieldValue::Missing)
+    }
+}
+
+/// Field access for [`Filter::matches`]: a store implements it for its rows.
+///
+/// `get` returns the value of a single-valued field (or the key of a dynamic
+/// field, `field.key`). `each` visits every value of a multi-valued field,
+/// stopping as soon as `f` returns `true`, and returns whether it did; the
+/// default delegates to `get`, so single-valued records only write `get`.
+/// A multi-valued field with no value calls `f` zero times.
+///
+/// See the [module docs](self) for a complete implementation.
+///
+/// ```
+/// use rsql::{FieldRef, FieldValue, Record};
+/// struct One(i64);
+/// impl Record for One {
+///     fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> {
+///         FieldValue::Int(self.0)
+///     }
+/// }
+/// let r = One(7);
+/// let f = FieldRef::new(rsql::FieldId::new(0));
+/// assert!(r.each(f, &mut |v| v == FieldValue::Int(7)));
+/// ```
+pub trait Record {
+    /// The value of `field` (`FieldValue::Missing` when absent).
+    fn get(&self, field: FieldRef<'_>) -> FieldValue<'_>;
+
+    /// Calls `f` on each value of `field` until it returns `true`; returns
+    /// whether it did.
+    fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
+        f(self.get(field))
+    }
+}
+
+impl<R: Record + ?Sized> Record for &R {
+    fn get(&self, field: FieldRef<'_>) -> FieldValue<'_> {
+        (**self).get(field)
+    }
+
+    fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
+        (**self).each(field, f)
+    }
+}
+
+impl Filter {
+    /// Whether `record` satisfies the filter (semantics in the [module docs](self)).
+    ///
+    /// ```
+    /// use rsql::{FieldRef, FieldValue, Record};
+    /// struct Row<'a> { kind: &'a str }
+    /// impl Record for Row<'_> {
+    ///     fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> { FieldValue::Str(self.kind) }
+    /// }
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::new("type", rsql::FieldType::String))
+    ///     .build()?;
+    /// let f = schema.compile(&rsql::parse("type=in=(meeting,call)")?)?;
+    /// assert!(f.matches(&Row { kind: "call" }));
+    /// assert!(!f.matches(&Row { kind: "chat" }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
+        eval_node(&self.root, record)
+    }
+}
+
+#[inline]
+fn eval_node<R: Record + ?Sized>(node: &Node, r: &R) -> bool {
+    match node {
+        Node::Pred(p) => eval_pred(p, r),
+        Node::And(c) => c.iter().all(|n| eval_node(n, r)),
+        Node::Or(c) => c.iter().any(|n| eval_node(n, r)),
+        Node::True => true,
+    }
+}
+
+#[inline]
+fn eval_pred<R: Record + ?Sized>(p: &Pred, r: &R) -> bool {
+    let field = p.field_ref();
+    let hit = if p.multi {
+        r.each(field, &mut |v| test(&p.test, v))
+    } else {
+        test(&p.test, r.get(field))
+    };
+    hit != p.negated
+}
+
+#[inline]
+fn test(t: &Test, v: FieldValue<'_>) -> bool {
+    match (t, v) {
+        (_, FieldValue::Missing) => false,
+        (Test::Present, _) => true,
+        (Test::StrEq(lit), FieldValue::Str(s)) => **lit == *s,
+        (Test::StrIn(set), FieldValue::Str(s)) => set.contains(s),
+        (Test::Pattern(p), FieldValue::Str(s)) => p.matches(s),
+        (Test::StrCmp(op, lit), FieldValue::Str(s)) => op.holds(compare(s, lit)),
+        (Test::StrRange(lo, hi), FieldValue::Str(s)) => {
+            compare(s, lo).is_ge() && compare(s, hi).is_le()
+        }
+        (Test::I64Range(lo, hi), FieldValue::Time(x) | FieldValue::Int(x)) => *lo <= x && x <= *hi,
+        (Test::I64In(set), FieldValue::Time(x) | FieldValue::Int(x)) => {
+            if set.len() <= 8 {
+                set.contains(&x)
+            } else {
+                set.binary_search(&x).is_ok()
+            }
+        }
+        (Test::F64Range(r), FieldValue::Float(x)) => r.contains(x),
+        (Test::F64Range(r), FieldValue::Int(x)) => r.contains(x as f64),
+        (Test::F64In(set), FieldValue::Float(x)) => set.contains(&x),
+        (Test::F64In(set), FieldValue::Int(x)) => set.contains(&(x as f64)),
+        (Test::Bool { t, f }, FieldValue::Bool(b)) => {
+            if b {
+                *t
+            } else {
+                *f
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `s` compared with a literal: numerically when the literal is a decimal
+/// number (only set for `numeric_strings` fields) and `s` is one too, else
+/// by bytes.
+#[inline]
+fn compare(s: &str, lit: &Lit) -> std::cmp::Ordering {
+    if let (Some(n), Some(x)) = (lit.num, decimal_value(s)) {
+        // Decimal strings never parse to NaN; `-0` equals `0` as in SQL.
+        return x.partial_cmp(&n).unwrap_or(std::cmp::Ordering::Equal);
+    }
+    s.as_bytes().cmp(lit.text.as_bytes())
+}

@@ -1,0 +1,893 @@
+//! [`Filter`]: a compiled, typed filter, and the planner helpers a store
+//! uses to pick an index.
+//!
+//! A filter is a tree of AND / OR nodes over *predicates*. Each predicate
+//! names one [`FieldRef`], holds a literal already parsed for the field's type
+//! (an epoch-ms range, an integer set, a compiled wildcard pattern, …) and a
+//! `negated` flag: `!=`, `=out=`, `=notlike=`, `=nb=` and the "is null" tests
+//! are the negation of a positive test, which is what gives them their
+//! missing-value and no-member semantics (see [`crate::eval`]).
+//!
+//! Compiling merges ordering comparisons on the same single-valued
+//! timestamp / integer / float field inside one AND into one range, so
+//! `t=ge=A;t=lt=B` is a single range test.
+//!
+//! # Planner helpers
+//!
+//! A store answers part of a filter with an index and evaluates the rest:
+//!
+//! * [`Filter::time_bounds`]: the interval that the filter forces on a
+//!   timestamp (or integer) field; every matching record lies inside it.
+//! * [`Filter::eq_values`]: the finite set of string values the filter
+//!   forces on a field (from `==` without wildcard, or `=in=`); every
+//!   matching record has one of them (for a multi-valued field: some value).
+//! * [`Filter::conjuncts`] and [`Filter::residual`]: the top-level AND
+//!   children, and a filter built from the ones an index did not answer.
+//!
+//! ```
+//! use std::ops::Bound;
+//! use rsql::{Field, FieldType, Schema};
+//!
+//! let schema = Schema::builder()
+//!     .field(Field::new("start", FieldType::Timestamp))
+//!     .field(Field::new("type", FieldType::String))
+//!     .build()?;
+//! let start = schema.field_id("start").unwrap();
+//! let f = schema.compile(&rsql::parse("start=ge=2021-03-01;start=lt=2021-03-08;type=in=(call,chat)")?)?;
+//! assert_eq!(
+//!     f.time_bounds(start),
+//!     Some((Bound::Included(1_614_556_800_000), Bound::Included(1_615_161_599_999)))
+//! );
+//! let ty = schema.resolve("type").unwrap();
+//! assert_eq!(f.eq_values(ty), Some(vec!["call", "chat"]));
+//! // The time index answers the range; the rest is evaluated per record.
+//! let rest = f.residual(|c| c.time_bounds(start).is_some());
+//! assert_eq!(rest.to_string(), "type=in=(call,chat)");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Bound;
+
+use crate::pattern::Pattern;
+use crate::schema::{FieldId, FieldRef, Schema};
+
+/// A compiled filter; see the [module docs](self).
+///
+/// Built by [`Schema::compile`]; evaluated with
+/// [`Filter::matches`](crate::Filter::matches); turned into SQL or MongoDB
+/// queries by the emitters. `Display` prints canonical RSQL with canonical
+/// field names and normalised literals.
+///
+/// ```
+/// let schema = rsql::Schema::builder()
+///     .field(rsql::Field::new("n", rsql::FieldType::Integer))
+///     .alias("number", "n")
+///     .build()?;
+/// let f = schema.compile(&rsql::parse("number>+5;number<=9")?)?;
+/// assert_eq!(f.to_string(), "n=ge=6;n=le=9");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Filter {
+    pub(crate) schema: Schema,
+    pub(crate) root: Node,
+}
+
+/// A node of the filter tree. Predicates sit inline (not boxed) so an AND's
+/// children are contiguous, which is what evaluation walks.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node {
+    /// Matches every record (the empty conjunction).
+    True,
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Pred(Pred),
+}
+
+/// One predicate: `negated XOR (any value of field satisfies test)`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Pred {
+    pub(crate) field: FieldId,
+    pub(crate) key: Option<Box<str>>,
+    pub(crate) multi: bool,
+    pub(crate) negated: bool,
+    pub(crate) test: Test,
+}
+
+impl Pred {
+    pub(crate) fn field_ref(&self) -> FieldRef<'_> {
+        FieldRef {
+            id: self.field,
+            key: self.key.as_deref(),
+        }
+    }
+}
+
+/// The positive test applied to one value. A missing value, or a value of
+/// another type than the test expects, never satisfies it.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Test {
+    /// The value is present (`=isnull=false`, `=notnull=true`).
+    Present,
+    /// String equality.
+    StrEq(Box<str>),
+    /// String membership.
+    StrIn(StrSet),
+    /// Wildcard pattern, possibly ASCII case-insensitive.
+    Pattern(Pattern),
+    /// String ordering against one literal.
+    StrCmp(CmpOp, Lit),
+    /// Inclusive string range (`=bt=`).
+    StrRange(Lit, Lit),
+    /// Inclusive `i64` range for integer and timestamp fields; empty when `lo > hi`.
+    I64Range(i64, i64),
+    /// `i64` membership (sorted, deduplicated).
+    I64In(Box<[i64]>),
+    /// Float range.
+    F64Range(F64Range),
+    /// Float membership.
+    F64In(Box<[f64]>),
+    /// Boolean membership: which of `true` / `false` match.
+    Bool { t: bool, f: bool },
+}
+
+/// An ordering operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "=lt=",
+            CmpOp::Le => "=le=",
+            CmpOp::Gt => "=gt=",
+            CmpOp::Ge => "=ge=",
+        }
+    }
+
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    #[inline]
+    pub(crate) fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Lt => ord == Less,
+            CmpOp::Le => ord != Greater,
+            CmpOp::Gt => ord == Greater,
+            CmpOp::Ge => ord != Less,
+        }
+    }
+}
+
+/// A string literal for ordering, with its numeric value when the field
+/// compares decimal strings numerically and the literal is one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Lit {
+    pub(crate) text: Box<str>,
+    pub(crate) num: Option<f64>,
+}
+
+/// A float interval with open or closed ends (`±inf` for unbounded).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct F64Range {
+    pub(crate) lo: f64,
+    pub(crate) lo_incl: bool,
+    pub(crate) hi: f64,
+    pub(crate) hi_incl: bool,
+}
+
+impl F64Range {
+    pub(crate) const ALL: F64Range = F64Range {
+        lo: f64::NEG_INFINITY,
+        lo_incl: true,
+        hi: f64::INFINITY,
+        hi_incl: true,
+    };
+
+    #[inline]
+    pub(crate) fn contains(&self, x: f64) -> bool {
+        (if self.lo_incl {
+            x >= self.lo
+        } else {
+            x > self.lo
+        }) && (if self.hi_incl {
+            x <= self.hi
+        } else {
+            x < self.hi
+        })
+    }
+
+    pub(crate) fn intersect(self, o: F64Range) -> F64Range {
+        let (lo, lo_incl) = if o.lo > self.lo || (o.lo == self.lo && !o.lo_incl) {
+            (o.lo, o.lo_incl)
+        } else {
+            (self.lo, self.lo_incl)
+        };
+        let (hi, hi_incl) = if o.hi < self.hi || (o.hi == self.hi && !o.hi_incl) {
+            (o.hi, o.hi_incl)
+        } else {
+            (self.hi, self.hi_incl)
+        };
+        F64Range {
+            lo,
+            lo_incl,
+            hi,
+            hi_incl,
+        }
+    }
+}
+
+/// A set of strings: a slice scanned linearly when small, plus a hash set
+/// when large. `items` keeps the source order (deduplicated) for emitters.
+#[derive(Clone, Debug)]
+pub(crate) struct StrSet {
+    pub(crate) items: Box<[Box<str>]>,
+    hash: Option<HashSet<Box<str>>>,
+}
+
+impl PartialEq for StrSet {
+    fn eq(&self, other: &StrSet) -> bool {
+        self.items == other.items
+    }
+}
+
+/// Above this many values a set is hashed; below, a linear scan of short
+/// strings (length checked first) is faster.
+const HASH_THRESHOLD: usize = 12;
+
+impl StrSet {
+    pub(crate) fn new(values: Vec<Box<str>>) -> StrSet {
+        let mut seen = HashSet::new();
+        let items: Box<[Box<str>]> = values
+            .into_iter()
+            .filter(|v| seen.insert(v.clone()))
+            .collect();
+        let hash = (items.len() > HASH_THRESHOLD).then_some(seen);
+        StrSet { items, hash }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, s: &str) -> bool {
+        match &self.hash {
+            Some(h) => h.contains(s),
+            None => self.items.iter().any(|i| **i == *s),
+        }
+    }
+}
+
+impl Filter {
+    /// A filter that matches every record (the empty conjunction).
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder().build()?;
+    /// let all = rsql::Filter::match_all(&schema);
+    /// assert!(all.is_match_all());
+    /// assert_eq!(all.to_sql(&rsql::SqlOptions::sqlite())?.sql, "1 = 1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn match_all(schema: &Schema) -> Filter {
+        Filter {
+            schema: schema.clone(),
+            root: Node::True,
+        }
+    }
+
+    /// Whether this filter matches every record.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().build()?;
+    /// assert!(rsql::Filter::match_all(&schema).is_match_all());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_match_all(&self) -> bool {
+        matches!(self.root, Node::True)
+    }
+
+    /// The schema this filter was compiled against.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::Bool)).build()?;
+    /// let f = schema.compile(&rsql::parse("a==true")?)?;
+    /// assert!(f.schema().field_id("a").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Both filters (an AND). The filters must come from the same schema;
+    /// `self`'s schema is kept.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::Integer)).build()?;
+    /// let lo = schema.compile(&rsql::parse("a>1")?)?;
+    /// let hi = schema.compile(&rsql::parse("a<5")?)?;
+    /// assert_eq!(lo.and(hi).to_string(), "a=ge=2;a=le=4");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn and(self, other: Filter) -> Filter {
+        let root = normalise_and(vec![self.root, other.root]);
+        Filter {
+            schema: self.schema,
+            root,
+        }
+    }
+
+    /// The top-level AND children (the filter itself when it is not an AND;
+    /// nothing for [`Filter::match_all`]). Each is a standalone filter.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::String)).build()?;
+    /// let f = schema.compile(&rsql::parse("a==x;(a==y,a==z)")?)?;
+    /// let parts: Vec<String> = f.conjuncts().iter().map(|c| c.to_string()).collect();
+    /// assert_eq!(parts, ["a==x", "a==y,a==z"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn conjuncts(&self) -> Vec<Filter> {
+        self.conjunct_nodes()
+            .iter()
+            .map(|n| Filter {
+                schema: self.schema.clone(),
+                root: n.clone(),
+            })
+            .collect()
+    }
+
+    /// The conjunction of the top-level AND children for which `answered`
+    /// returns `false`: what remains to evaluate after an index answered the
+    /// others. Matches everything when every conjunct was answered.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::String))
+    /// #     .field(rsql::Field::new("b", rsql::FieldType::String)).build()?;
+    /// let f = schema.compile(&rsql::parse("a==x;b==y")?)?;
+    /// let a = schema.resolve("a").unwrap();
+    /// let rest = f.residual(|c| c.eq_values(a).is_some());
+    /// assert_eq!(rest.to_string(), "b==y");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn residual(&self, mut answered: impl FnMut(&Filter) -> bool) -> Filter {
+        let kept = self
+            .conjuncts()
+            .into_iter()
+            .filter(|c| !answered(c))
+            .map(|c| c.root)
+            .collect();
+        Filter {
+            schema: self.schema.clone(),
+            root: normalise_and(kept),
+        }
+    }
+
+    /// The interval the filter forces on the single-valued timestamp or
+    /// integer field `field`: every record that matches has a value in it.
+    /// `None` when the filter does not constrain the field that way (the
+    /// field is not mentioned, only under a negation, or in an OR branch
+    /// that leaves it open).
+    ///
+    /// ANDed constraints intersect; OR branches that all constrain the field
+    /// give their hull; `=in=` gives its smallest and largest value. An empty
+    /// interval (`lo > hi`) means no record can match. Ends are
+    /// `Bound::Included` or `Bound::Unbounded`.
+    ///
+    /// ```
+    /// use std::ops::Bound::*;
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("n", rsql::FieldType::Integer)).build()?;
+    /// let n = schema.field_id("n").unwrap();
+    /// let f = schema.compile(&rsql::parse("n=gt=3")?)?;
+    /// assert_eq!(f.time_bounds(n), Some((Included(4), Unbounded)));
+    /// let extended = rsql::Parser::new()
+    ///     .with_policy(rsql::Policy::new().with_operators(rsql::Operators::extended()));
+    /// let f = schema.compile_str(&extended, "n==1,n=bt=(5,9)")?;
+    /// assert_eq!(f.time_bounds(n), Some((Included(1), Included(9))));
+    /// let f = schema.compile(&rsql::parse("n!=1")?)?;
+    /// assert_eq!(f.time_bounds(n), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn time_bounds(&self, field: FieldId) -> Option<(Bound<i64>, Bound<i64>)> {
+        let (lo, hi) = node_bounds(&self.root, field)?;
+        let b = |v: i64, edge: i64| {
+            if v == edge {
+                Bound::Unbounded
+            } else {
+                Bound::Included(v)
+            }
+        };
+        Some((b(lo, i64::MIN), b(hi, i64::MAX)))
+    }
+
+    /// The string values the filter forces on `field`: every matching
+    /// record has (for a multi-valued field: has some value equal to) one of
+    /// them. From `==` without wildcard and `=in=`; ANDed sets intersect, OR
+    /// branches that all give a set are united. `None` when unconstrained.
+    /// Works for dynamic keys (`metadata.agentId`) and multi-valued fields.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder()
+    /// #     .field(rsql::Field::dynamic("metadata", rsql::FieldType::String))
+    /// #     .field(rsql::Field::new("members.email", rsql::FieldType::String).multi_valued()).build()?;
+    /// let f = schema.compile(&rsql::parse("metadata.agentId=in=(a1,a2);members.email==x@y.io")?)?;
+    /// let agent = schema.resolve("metadata.agentId").unwrap();
+    /// let email = schema.resolve("members.email").unwrap();
+    /// assert_eq!(f.eq_values(agent), Some(vec!["a1", "a2"]));
+    /// assert_eq!(f.eq_values(email), Some(vec!["x@y.io"]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn eq_values(&self, field: FieldRef<'_>) -> Option<Vec<&str>> {
+        node_eq_values(&self.root, field)
+    }
+
+    /// The distinct fields the filter reads, in first-use order (aliases
+    /// already resolved, so `metadata.x` and `conversation.metadata.x` are one).
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder()
+    /// #     .field(rsql::Field::dynamic("conversation.metadata", rsql::FieldType::String))
+    /// #     .alias("metadata", "conversation.metadata").build()?;
+    /// let f = schema.compile(&rsql::parse("metadata.a==1;conversation.metadata.a==2;metadata.b==3")?)?;
+    /// let keys: Vec<Option<&str>> = f.fields().iter().map(|r| r.key).collect();
+    /// assert_eq!(keys, [Some("a"), Some("b")]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fields(&self) -> Vec<FieldRef<'_>> {
+        let mut out = Vec::new();
+        let mut stack = vec![&self.root];
+        let mut preds = Vec::new();
+        while let Some(n) = stack.pop() {
+            match n {
+                Node::True => {}
+                Node::And(c) | Node::Or(c) => stack.extend(c.iter().rev()),
+                Node::Pred(p) => preds.push(p),
+            }
+        }
+        for p in preds {
+            let r = p.field_ref();
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    pub(crate) fn conjunct_nodes(&self) -> &[Node] {
+        match &self.root {
+            Node::True => &[],
+            Node::And(c) => c,
+            other => std::slice::from_ref(other),
+        }
+    }
+}
+
+/// An AND of `nodes`: flattened, `True` dropped, single child unwrapped,
+/// range tests on the same field merged.
+pub(crate) fn normalise_and(nodes: Vec<Node>) -> Node {
+    let mut flat: Vec<Node> = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        match n {
+            Node::True => {}
+            Node::And(c) => {
+                for child in c {
+                    push_merged(&mut flat, child);
+                }
+            }
+            other => push_merged(&mut flat, other),
+        }
+    }
+    match flat.len() {
+        0 => Node::True,
+        1 => flat.pop().unwrap_or(Node::True),
+        _ => Node::And(flat),
+    }
+}
+
+/// Pushes `node` onto an AND's children, intersecting it with an earlier
+/// positive range test on the same single-valued field when there is one.
+fn push_merged(flat: &mut Vec<Node>, node: Node) {
+    if let Node::Pred(p) = &node
+        && !p.negated
+        && !p.multi
+    {
+        {
+            for prev in flat.iter_mut() {
+                let Node::Pred(q) = prev else { continue };
+                if q.negated || q.multi || q.field != p.field || q.key != p.key {
+                    continue;
+                }
+                match (&mut q.test, &p.test) {
+                    (Test::I64Range(lo, hi), Test::I64Range(l2, h2)) => {
+                        *lo = (*lo).max(*l2);
+                        *hi = (*hi).min(*h2);
+                        return;
+                    }
+                    (Test::F64Range(r), Test::F64Range(r2)) => {
+                        *r = r.intersect(*r2);
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    flat.push(node);
+}
+
+/// An OR of `nodes`, flattened; a single child is unwrapped.
+pub(crate) fn normalise_or(nodes: Vec<Node>) -> Node {
+    let mut flat = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        match n {
+            Node::True => return Node::True,
+            Node::Or(c) => flat.extend(c),
+            other => flat.push(other),
+        }
+    }
+    match flat.len() {
+        0 => Node::True,
+        1 => flat.pop().unwrap_or(Node::True),
+        _ => Node::Or(flat),
+    }
+}
+
+fn node_bounds(node: &Node, field: FieldId) -> Option<(i64, i64)> {
+    match node {
+        Node::True => None,
+        Node::Pred(p) => {
+            if p.negated || p.multi || p.field != field || p.key.is_some() {
+                return None;
+            }
+            match &p.test {
+                Test::I64Range(lo, hi) => Some((*lo, *hi)),
+                Test::I64In(v) => match (v.first(), v.last()) {
+                    (Some(lo), Some(hi)) => Some((*lo, *hi)),
+                    _ => Some((1, 0)),
+                },
+                _ => None,
+            }
+        }
+        Node::And(c) => c
+            .iter()
+            .filter_map(|n| node_bounds(n, field))
+            .reduce(|(a, b), (c, d)| (a.max(c), b.min(d))),
+        Node::Or(c) => {
+            let mut acc: Option<(i64, i64)> = None;
+            for n in c {
+                let (lo, hi) = node_bounds(n, field)?;
+                if lo > hi {
+                    continue; // an empty branch adds nothing to the hull
+                }
+                acc = Some(match acc {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+            Some(acc.unwrap_or((1, 0)))
+        }
+    }
+}
+
+fn node_eq_values<'f>(node: &'f Node, field: FieldRef<'_>) -> Option<Vec<&'f str>> {
+    match node {
+        Node::True => None,
+        Node::Pred(p) => {
+            if p.negated || p.field_ref() != field {
+                return None;
+            }
+            match &p.test {
+                Test::StrEq(s) => Some(vec![&**s]),
+                Test::StrIn(set) => Some(set.items.iter().map(|s| &**s).collect()),
+                _ => None,
+            }
+        }
+        Node::And(c) => c
+            .iter()
+            .filter_map(|n| node_eq_values(n, field))
+            .reduce(|a, b| a.into_iter().filter(|s| b.contains(s)).collect()),
+        Node::Or(c) => {
+            let mut acc: Vec<&str> = Vec::new();
+            for n in c {
+                for s in node_eq_values(n, field)? {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                }
+            }
+            Some(acc)
+        }
+    }
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Filter").field(&self.root).finish()
+    }
+}
+
+impl PartialEq for Filter {
+    /// Filters are equal when their trees are (same schema assumed).
+    fn eq(&self, other: &Filter) -> bool {
+        self.root == other.root
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        display::write_node(f, &self.schema, &self.root, display::Parent::Root)
+    }
+}
+
+pub(crate) mod display {
+    //! Canonical RSQL for a compiled filter.
+
+    use std::fmt::{self, Write};
+
+    use super::{CmpOp, Lit, Node, Pred, Test};
+    use crate::schema::literal::format_timestamp;
+    use crate::schema::{FieldType, Schema};
+
+    /// Where a node is printed: parentheses depend on the parent.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Parent {
+        Root,
+        And,
+        Or,
+    }
+
+    pub(crate) fn write_node(
+        f: &mut fmt::Formatter<'_>,
+        schema: &Schema,
+        node: &Node,
+        parent: Parent,
+    ) -> fmt::Result {
+        match node {
+            Node::True => Ok(()),
+            Node::And(c) => join(f, schema, c, ";", Parent::And),
+            Node::Or(c) if parent == Parent::And => {
+                f.write_char('(')?;
+                join(f, schema, c, ",", Parent::Or)?;
+                f.write_char(')')
+            }
+            Node::Or(c) => join(f, schema, c, ",", Parent::Or),
+            Node::Pred(p) => write_pred(f, schema, p, parent == Parent::Or),
+        }
+    }
+
+    fn join(
+        f: &mut fmt::Formatter<'_>,
+        schema: &Schema,
+        c: &[Node],
+        sep: &str,
+        parent: Parent,
+    ) -> fmt::Result {
+        for (i, n) in c.iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            write_node(f, schema, n, parent)?;
+        }
+        Ok(())
+    }
+
+    fn write_pred(
+        f: &mut fmt::Formatter<'_>,
+        schema: &Schema,
+        p: &Pred,
+        in_or: bool,
+    ) -> fmt::Result {
+        let name = match schema.field(p.field) {
+            Some(field) => field.name(),
+            None => "?",
+        };
+        let ty = schema.field(p.field).map(|f| f.field_type());
+        let sel = match &p.key {
+            Some(k) => format!("{name}.{k}"),
+            None => name.to_owned(),
+        };
+        let i64_text = |v: i64| match ty {
+            Some(FieldType::Timestamp) => format_timestamp(v),
+            _ => v.to_string(),
+        };
+        let neg = p.negated;
+        match &p.test {
+            Test::Present => write!(f, "{sel}=isnull={}", if neg { "true" } else { "false" }),
+            Test::StrEq(s) => write!(f, "{sel}{}{}", eq(neg), Quoted(s)),
+            Test::StrIn(set) => {
+                write!(f, "{sel}{}(", if neg { "=out=" } else { "=in=" })?;
+                for (i, s) in set.items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{}", Quoted(s))?;
+                }
+                f.write_char(')')
+            }
+            Test::Pattern(pat) => {
+                let op = match (pat.is_case_insensitive(), neg) {
+                    (true, false) => "=ic=",
+                    (true, true) => "=nic=",
+                    (false, n) => eq(n),
+                };
+                write!(f, "{sel}{op}")?;
+                write_pattern(f, pat.segments())
+            }
+            Test::StrCmp(op, lit) => write!(f, "{sel}{}{}", op.symbol(), Quoted(&lit.text)),
+            Test::StrRange(lo, hi) => write_between(f, &sel, neg, &quoted(lo), &quoted(hi)),
+            Test::I64Range(lo, hi) => {
+                if neg {
+                    write_between(f, &sel, true, &i64_text(*lo), &i64_text(*hi))
+                } else if lo == hi {
+                    write!(f, "{sel}=={}", i64_text(*lo))
+                } else if lo > hi {
+                    write!(f, "{sel}=bt=({},{})", i64_text(*lo), i64_text(*hi))
+                } else {
+                    let parts: Vec<String> = [
+                        (*lo != i64::MIN).then(|| format!("{sel}=ge={}", i64_text(*lo))),
+                        (*hi != i64::MAX).then(|| format!("{sel}=le={}", i64_text(*hi))),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    if parts.is_empty() {
+                        write!(f, "{sel}=isnull=false")
+                    } else if parts.len() == 2 && in_or {
+                        // Stays a conjunction inside an OR.
+                        write!(f, "({})", parts.join(";"))
+                    } else {
+                        f.write_str(&parts.join(";"))
+                    }
+                }
+            }
+            Test::I64In(v) => {
+                let items: Vec<String> = v.iter().map(|x| i64_text(*x)).collect();
+                write_list(f, &sel, neg, &items)
+            }
+            Test::F64Range(r) => {
+                if neg || (r.lo_incl && r.hi_incl && r.lo.is_finite() && r.hi.is_finite()) {
+                    return write_between(f, &sel, neg, &r.lo.to_string(), &r.hi.to_string());
+                }
+                let mut parts = Vec::new();
+                if r.lo.is_finite() {
+                    let op = if r.lo_incl { CmpOp::Ge } else { CmpOp::Gt };
+                    parts.push(format!("{sel}{}{}", op.symbol(), r.lo));
+                }
+                if r.hi.is_finite() {
+                    let op = if r.hi_incl { CmpOp::Le } else { CmpOp::Lt };
+                    parts.push(format!("{sel}{}{}", op.symbol(), r.hi));
+                }
+                if parts.is_empty() {
+                    write!(f, "{sel}=isnull=false")
+                } else if parts.len() == 2 && in_or {
+                    write!(f, "({})", parts.join(";"))
+                } else {
+                    f.write_str(&parts.join(";"))
+                }
+            }
+            Test::F64In(v) => {
+                let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+                write_list(f, &sel, neg, &items)
+            }
+            Test::Bool { t, f: fa } => {
+                let items: Vec<String> = [(*t, "true"), (*fa, "false")]
+                    .into_iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, s)| s.to_owned())
+                    .collect();
+                write_list(f, &sel, neg, &items)
+            }
+        }
+    }
+
+    fn eq(neg: bool) -> &'static str {
+        if neg { "!=" } else { "==" }
+    }
+
+    fn quoted(lit: &Lit) -> String {
+        Quoted(&lit.text).to_string()
+    }
+
+    fn write_between(
+        f: &mut fmt::Formatter<'_>,
+        sel: &str,
+        neg: bool,
+        lo: &str,
+        hi: &str,
+    ) -> fmt::Result {
+        write!(f, "{sel}{}({lo},{hi})", if neg { "=nb=" } else { "=bt=" })
+    }
+
+    fn write_list(
+        f: &mut fmt::Formatter<'_>,
+        sel: &str,
+        neg: bool,
+        items: &[String],
+    ) -> fmt::Result {
+        if items.len() == 1 {
+            write!(f, "{sel}{}{}", eq(neg), items[0])
+        } else {
+            write!(
+                f,
+                "{sel}{}({})",
+                if neg { "=out=" } else { "=in=" },
+                items.join(",")
+            )
+        }
+    }
+
+    fn write_pattern(f: &mut fmt::Formatter<'_>, segments: &[Box<str>]) -> fmt::Result {
+        let needs_quotes = segments
+            .iter()
+            .any(|s| (!s.is_empty() && needs_quotes(s)) || s.contains('*'))
+            || (segments.len() == 1 && segments[0].is_empty());
+        if needs_quotes {
+            f.write_char('"')?;
+        }
+        for (i, s) in segments.iter().enumerate() {
+            if i > 0 {
+                f.write_char('*')?;
+            }
+            write_escaped(f, s, needs_quotes, true)?;
+        }
+        if needs_quotes {
+            f.write_char('"')?;
+        }
+        Ok(())
+    }
+
+    /// A value printed as RSQL: bare when possible, else double-quoted with
+    /// `"`, `\` (and `*` when `star_escape`) escaped.
+    struct Quoted<'a>(&'a str);
+
+    impl fmt::Display for Quoted<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let s = self.0;
+            // A literal `*` must be quoted and escaped, or it would read back as a wildcard.
+            if needs_quotes(s) || s.contains('*') {
+                f.write_char('"')?;
+                write_escaped(f, s, true, true)?;
+                f.write_char('"')
+            } else {
+                f.write_str(s)
+            }
+        }
+    }
+
+    fn needs_quotes(s: &str) -> bool {
+        s.is_empty()
+            || s.chars().any(|c| {
+                matches!(
+                    c,
+                    '"' | '\'' | '(' | ')' | ';' | ',' | '=' | '!' | '~' | '<' | '>' | ' '
+                ) || c.is_control()
+            })
+    }
+
+    fn write_escaped(
+        f: &mut fmt::Formatter<'_>,
+        s: &str,
+        quoted: bool,
+        stars: bool,
+    ) -> fmt::Result {
+        for c in s.chars() {
+            if quoted && (c == '"' || c == '\\' || (stars && c == '*')) {
+                f.write_char('\\')?;
+            }
+            f.write_char(c)?;
+        }
+        Ok(())
+    }
+}

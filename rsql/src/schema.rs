@@ -1,0 +1,1207 @@
+//! Schema and types: which selectors exist, what type each one has, which
+//! operators it takes, and where it lives in SQL and MongoDB.
+//!
+//! A [`Schema`] is built once (usually at start-up) with [`Schema::builder`]
+//! and then compiles any number of parsed filters into a typed
+//! [`Filter`](crate::Filter) with [`Schema::compile`]. Compiling resolves every
+//! selector to a [`FieldId`], checks the operator and the number of values,
+//! and parses every literal exactly once (timestamps, numbers, booleans, enum
+//! values, wildcard patterns), so evaluation never parses text.
+//!
+//! # Field types
+//!
+//! | [`FieldType`] | literal syntax | record value ([`FieldValue`](crate::FieldValue)) | default operators |
+//! |---|---|---|---|
+//! | `String` | any text; `*` is a wildcard in `==`/`!=`/`=like=`/`=ic=` | `Str` | all sixteen |
+//! | `Timestamp` | RFC 3339 with any offset, or `YYYY-MM-DD` (midnight UTC); compared at millisecond precision (finer digits are truncated) | `Time` (epoch ms) | `==` `!=` ordering `=in=` `=out=` `=bt=` `=nb=` null tests |
+//! | `Integer` | an `i64` (`-12`, `+7`) | `Int` | same as `Timestamp` |
+//! | `Float` | a finite `f64` (`0.75`, `1e3`) | `Float` (or `Int`) | same as `Timestamp` |
+//! | `Bool` | `true` / `false` | `Bool` | `==` `!=` `=in=` `=out=` null tests |
+//! | `Enum(values)` | one of the declared values (exact) | `Str` | `==` `!=` `=in=` `=out=` null tests |
+//!
+//! # Field kinds
+//!
+//! * **Plain** fields ([`Field::new`]): one value or missing.
+//! * **Multi-valued** fields ([`Field::multi_valued`]), e.g. `members.email`:
+//!   a record holds zero or more values; `==`, `=in=`, ordering and the other
+//!   positive operators hold when **any** value matches, and `!=`, `=out=`,
+//!   `=notlike=` and `=nb=` hold when **no** value matches.
+//! * **Dynamic** fields ([`Field::dynamic`]), e.g. `conversation.metadata`:
+//!   a map whose keys are not known in advance; the selector
+//!   `conversation.metadata.agentId` reaches key `agentId`. Keys may contain
+//!   letters, digits, `_` and `-` (so that no emitter has to quote a key
+//!   inside a JSON or document path).
+//! * **Aliases** ([`SchemaBuilder::alias`]) rename a field or a whole path
+//!   prefix: with `alias("metadata", "conversation.metadata")`, the selector
+//!   `metadata.x` means `conversation.metadata.x`.
+//!
+//! ```
+//! use rsql::{Field, FieldType, Schema};
+//!
+//! let schema = Schema::builder()
+//!     .field(Field::new("conversation.id", FieldType::String).sortable().sql_column("c.id"))
+//!     .field(Field::new("conversation.startTime", FieldType::Timestamp).sortable().sql_column("c.start_ms"))
+//!     .field(Field::new("members.email", FieldType::String)
+//!         .multi_valued()
+//!         .sql_exists("members m", "m.conversation_id = c.id", "m.email"))
+//!     .field(Field::dynamic("conversation.metadata", FieldType::String)
+//!         .numeric_strings()
+//!         .sql_json("c.metadata"))
+//!     .alias("metadata", "conversation.metadata")
+//!     .alias("conversation.members", "members")
+//!     .build()?;
+//!
+//! let start = schema.field_id("conversation.startTime").unwrap();
+//! assert_eq!(start.index(), 1);
+//! let r = schema.resolve("metadata.agentId").unwrap();
+//! assert_eq!(r.key, Some("agentId"));
+//! assert_eq!(schema.field(r.id).unwrap().name(), "conversation.metadata");
+//!
+//! let filter = schema.compile(&rsql::parse("conversation.startTime=ge=2021-03-01")?)?;
+//! assert_eq!(filter.to_string(), "conversation.startTime=ge=2021-03-01T00:00:00.000Z");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod compile;
+pub(crate) mod literal;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ast::{Ast, Operator};
+use crate::compile_error::CompileError;
+use crate::emit::sql::SqlMapping;
+use crate::error::Error;
+use crate::filter::Filter;
+use crate::parser::Parser;
+
+/// The index of a field in its [`Schema`], in declaration order: the first
+/// [`SchemaBuilder::field`] call declares `FieldId::new(0)`, and so on.
+///
+/// Because ids are stable, a [`Record`](crate::Record) implementation can
+/// match on `const` ids (check them once in a test with [`Schema::field_id`]).
+///
+/// ```
+/// use rsql::{Field, FieldId, FieldType, Schema};
+/// const NAME: FieldId = FieldId::new(0);
+/// let schema = Schema::builder().field(Field::new("name", FieldType::String)).build()?;
+/// assert_eq!(schema.field_id("name"), Some(NAME));
+/// # Ok::<(), rsql::SchemaError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(u32);
+
+impl FieldId {
+    /// The id of the field declared at position `index`.
+    ///
+    /// ```
+    /// assert_eq!(rsql::FieldId::new(3).index(), 3);
+    /// ```
+    pub const fn new(index: u32) -> FieldId {
+        FieldId(index)
+    }
+
+    /// The declaration position.
+    ///
+    /// ```
+    /// assert_eq!(rsql::FieldId::new(0).index(), 0);
+    /// ```
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A resolved selector: a field and, for a dynamic field, the key.
+///
+/// This is what a [`Record`](crate::Record) receives: `conversation.type`
+/// resolves to `FieldRef { id, key: None }`, and `metadata.agentId` to
+/// `FieldRef { id: <conversation.metadata>, key: Some("agentId") }`.
+///
+/// ```
+/// use rsql::{FieldId, FieldRef};
+/// let r = FieldRef::with_key(FieldId::new(5), "agentId");
+/// assert_eq!(r.key, Some("agentId"));
+/// assert_eq!(FieldRef::new(FieldId::new(1)).key, None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldRef<'a> {
+    /// The field.
+    pub id: FieldId,
+    /// The key inside a dynamic field; `None` for other fields.
+    pub key: Option<&'a str>,
+}
+
+impl<'a> FieldRef<'a> {
+    /// A reference to a plain or multi-valued field.
+    ///
+    /// ```
+    /// let r = rsql::FieldRef::new(rsql::FieldId::new(0));
+    /// assert!(r.key.is_none());
+    /// ```
+    pub const fn new(id: FieldId) -> FieldRef<'a> {
+        FieldRef { id, key: None }
+    }
+
+    /// A reference to `key` inside the dynamic field `id`.
+    ///
+    /// ```
+    /// let r = rsql::FieldRef::with_key(rsql::FieldId::new(0), "k");
+    /// assert_eq!(r.key, Some("k"));
+    /// ```
+    pub const fn with_key(id: FieldId, key: &'a str) -> FieldRef<'a> {
+        FieldRef { id, key: Some(key) }
+    }
+}
+
+/// The type of a field's values; decides how literals are parsed and compared.
+///
+/// ```
+/// use rsql::FieldType;
+/// let kind = FieldType::enumeration(["meeting", "call", "chat"]);
+/// assert_eq!(kind.name(), "enum");
+/// assert_eq!(FieldType::Timestamp.name(), "timestamp");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// Text, compared by bytes (= code points); `*` wildcards in `==`/`!=`.
+    String,
+    /// An instant, held as epoch milliseconds; literals are RFC 3339 or `YYYY-MM-DD`.
+    Timestamp,
+    /// A signed 64-bit integer.
+    Integer,
+    /// A 64-bit float; literals must be finite.
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// Text restricted to the listed values (exact, case-sensitive).
+    Enum(Vec<String>),
+}
+
+impl FieldType {
+    /// An [`FieldType::Enum`] from any list of strings.
+    ///
+    /// ```
+    /// let t = rsql::FieldType::enumeration(["a", "b"]);
+    /// assert_eq!(t, rsql::FieldType::Enum(vec!["a".into(), "b".into()]));
+    /// ```
+    pub fn enumeration<S: Into<String>>(values: impl IntoIterator<Item = S>) -> FieldType {
+        FieldType::Enum(values.into_iter().map(Into::into).collect())
+    }
+
+    /// A short lowercase name: `string`, `timestamp`, `integer`, `float`, `bool`, `enum`.
+    ///
+    /// ```
+    /// assert_eq!(rsql::FieldType::Float.name(), "float");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Timestamp => "timestamp",
+            FieldType::Integer => "integer",
+            FieldType::Float => "float",
+            FieldType::Bool => "bool",
+            FieldType::Enum(_) => "enum",
+        }
+    }
+
+    /// The operators this type can support at all (a field may allow fewer).
+    fn supported(&self) -> OpSet {
+        use Op::*;
+        match self {
+            FieldType::String => OpSet::ALL,
+            FieldType::Timestamp | FieldType::Integer | FieldType::Float => OpSet::of(&[
+                Eq, Ne, Lt, Le, Gt, Ge, In, Out, Between, NotBetween, IsNull, NotNull,
+            ]),
+            FieldType::Bool | FieldType::Enum(_) => OpSet::of(&[Eq, Ne, In, Out, IsNull, NotNull]),
+        }
+    }
+}
+
+/// An operator as the schema understands it: the eight standard ones plus
+/// the extended vocabulary of `rsql.md` §4.
+///
+/// ```
+/// use rsql::{Op, Operator};
+/// assert_eq!(Op::from_operator(&Operator::Lt), Some(Op::Lt));
+/// assert_eq!(Op::from_symbol("=ke="), Some(Op::Like));
+/// assert_eq!(Op::Between.symbol(), "=bt=");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Op {
+    /// `==` (with `*`: wildcard match)
+    Eq,
+    /// `!=` (with `*`: wildcard non-match)
+    Ne,
+    /// `=lt=`
+    Lt,
+    /// `=le=`
+    Le,
+    /// `=gt=`
+    Gt,
+    /// `=ge=`
+    Ge,
+    /// `=in=`
+    In,
+    /// `=out=`
+    Out,
+    /// `=like=` (`=ke=`): contains
+    Like,
+    /// `=notlike=` (`=nk=`)
+    NotLike,
+    /// `=ilike=` (`=ik=`): contains, ASCII case-insensitive
+    ILike,
+    /// `=ic=` (`=icase=`): equality, ASCII case-insensitive
+    ICase,
+    /// `=bt=` (`=between=`): inclusive range, exactly two values
+    Between,
+    /// `=nb=` (`=notbetween=`)
+    NotBetween,
+    /// `=isnull=` (`=na=`, `=null=`): `true` or `false`
+    IsNull,
+    /// `=notnull=` (`=nn=`): `true` or `false`
+    NotNull,
+}
+
+impl Op {
+    /// Every operator, in a fixed order.
+    pub const ALL: [Op; 16] = [
+        Op::Eq,
+        Op::Ne,
+        Op::Lt,
+        Op::Le,
+        Op::Gt,
+        Op::Ge,
+        Op::In,
+        Op::Out,
+        Op::Like,
+        Op::NotLike,
+        Op::ILike,
+        Op::ICase,
+        Op::Between,
+        Op::NotBetween,
+        Op::IsNull,
+        Op::NotNull,
+    ];
+
+    /// The primary (canonical) symbol.
+    ///
+    /// ```
+    /// assert_eq!(rsql::Op::ICase.symbol(), "=ic=");
+    /// ```
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "=lt=",
+            Op::Le => "=le=",
+            Op::Gt => "=gt=",
+            Op::Ge => "=ge=",
+            Op::In => "=in=",
+            Op::Out => "=out=",
+            Op::Like => "=like=",
+            Op::NotLike => "=notlike=",
+            Op::ILike => "=ilike=",
+            Op::ICase => "=ic=",
+            Op::Between => "=bt=",
+            Op::NotBetween => "=nb=",
+            Op::IsNull => "=isnull=",
+            Op::NotNull => "=notnull=",
+        }
+    }
+
+    /// The operator spelled `symbol` (any spelling or alias of `rsql.md` §4).
+    ///
+    /// ```
+    /// assert_eq!(rsql::Op::from_symbol(">="), Some(rsql::Op::Ge));
+    /// assert_eq!(rsql::Op::from_symbol("=null="), Some(rsql::Op::IsNull));
+    /// assert_eq!(rsql::Op::from_symbol("=foo="), None);
+    /// ```
+    pub fn from_symbol(symbol: &str) -> Option<Op> {
+        Some(match symbol {
+            "==" => Op::Eq,
+            "!=" => Op::Ne,
+            "=lt=" | "<" => Op::Lt,
+            "=le=" | "<=" => Op::Le,
+            "=gt=" | ">" => Op::Gt,
+            "=ge=" | ">=" => Op::Ge,
+            "=in=" => Op::In,
+            "=out=" => Op::Out,
+            "=like=" | "=ke=" => Op::Like,
+            "=notlike=" | "=nk=" => Op::NotLike,
+            "=ilike=" | "=ik=" => Op::ILike,
+            "=ic=" | "=icase=" => Op::ICase,
+            "=bt=" | "=between=" => Op::Between,
+            "=nb=" | "=notbetween=" => Op::NotBetween,
+            "=isnull=" | "=na=" | "=null=" => Op::IsNull,
+            "=notnull=" | "=nn=" => Op::NotNull,
+            _ => return None,
+        })
+    }
+
+    /// The schema operator for a parsed [`Operator`], if it is one of the sixteen.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let like = rsql::Operator::Custom(Arc::from("=like="));
+    /// assert_eq!(rsql::Op::from_operator(&like), Some(rsql::Op::Like));
+    /// ```
+    pub fn from_operator(op: &Operator) -> Option<Op> {
+        Some(match op {
+            Operator::Eq => Op::Eq,
+            Operator::Ne => Op::Ne,
+            Operator::Lt => Op::Lt,
+            Operator::Le => Op::Le,
+            Operator::Gt => Op::Gt,
+            Operator::Ge => Op::Ge,
+            Operator::In => Op::In,
+            Operator::Out => Op::Out,
+            Operator::Custom(s) => return Op::from_symbol(s),
+        })
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// A small set of [`Op`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OpSet(u16);
+
+impl OpSet {
+    const ALL: OpSet = OpSet(u16::MAX);
+
+    fn of(ops: &[Op]) -> OpSet {
+        OpSet(ops.iter().fold(0, |acc, op| acc | op.bit()))
+    }
+
+    fn contains(self, op: Op) -> bool {
+        self.0 & op.bit() != 0
+    }
+
+    fn iter(self) -> impl Iterator<Item = Op> {
+        Op::ALL.into_iter().filter(move |op| self.contains(*op))
+    }
+}
+
+/// The MongoDB location of a field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum MongoPath {
+    /// A dotted document path (`name`, `metadata`).
+    Path(String),
+    /// A multi-valued field inside an array of documents: `members` + `email`.
+    Elem { array: String, field: String },
+}
+
+/// One field of a [`Schema`]: its selector name, type, kind and mappings.
+///
+/// Built with [`Field::new`] or [`Field::dynamic`] and by-value setters; read
+/// back through [`Schema::field`].
+///
+/// ```
+/// use rsql::{Field, FieldType, Op};
+/// let f = Field::new("conversation.type", FieldType::String)
+///     .operators([Op::Eq, Op::Ne, Op::In, Op::Out])
+///     .sql_column("type");
+/// assert!(f.allows(Op::In));
+/// assert!(!f.allows(Op::Like));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Field {
+    name: String,
+    ty: FieldType,
+    multi: bool,
+    dynamic: bool,
+    sortable: bool,
+    wildcards: bool,
+    numeric_strings: bool,
+    ops: Option<OpSet>,
+    pub(crate) sql: Option<SqlMapping>,
+    pub(crate) mongo: Option<MongoPath>,
+}
+
+impl Field {
+    /// A plain field named `name` (the full selector, e.g. `conversation.name`).
+    ///
+    /// ```
+    /// let f = rsql::Field::new("conversation.name", rsql::FieldType::String);
+    /// assert_eq!(f.name(), "conversation.name");
+    /// ```
+    pub fn new(name: impl Into<String>, ty: FieldType) -> Field {
+        Field {
+            name: name.into(),
+            ty,
+            multi: false,
+            dynamic: false,
+            sortable: false,
+            wildcards: true,
+            numeric_strings: false,
+            ops: None,
+            sql: None,
+            mongo: None,
+        }
+    }
+
+    /// A dynamic field: a map under `prefix`, reached as `prefix.<key>`
+    /// (`conversation.metadata.agentId`). Every key has type `ty`.
+    ///
+    /// ```
+    /// let f = rsql::Field::dynamic("conversation.metadata", rsql::FieldType::String);
+    /// assert!(f.is_dynamic());
+    /// ```
+    pub fn dynamic(prefix: impl Into<String>, ty: FieldType) -> Field {
+        Field {
+            dynamic: true,
+            ..Field::new(prefix, ty)
+        }
+    }
+
+    /// Marks the field multi-valued (any-member semantics, see the module docs).
+    ///
+    /// ```
+    /// let f = rsql::Field::new("members.email", rsql::FieldType::String).multi_valued();
+    /// assert!(f.is_multi_valued());
+    /// ```
+    pub fn multi_valued(mut self) -> Field {
+        self.multi = true;
+        self
+    }
+
+    /// Marks the field usable as a sort key (read by the store and server).
+    ///
+    /// ```
+    /// assert!(rsql::Field::new("a", rsql::FieldType::Integer).sortable().is_sortable());
+    /// ```
+    pub fn sortable(mut self) -> Field {
+        self.sortable = true;
+        self
+    }
+
+    /// Whether `*` in `==`/`!=` (and `=like=`, `=ic=`) is a wildcard on this
+    /// string field (default `true`). When `false`, a wildcard star is a
+    /// [`WildcardNotAllowed`](crate::CompileErrorKind::WildcardNotAllowed) error;
+    /// a literal `\*` is always fine.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("id", rsql::FieldType::String).wildcards(false);
+    /// # let _ = f;
+    /// ```
+    pub fn wildcards(mut self, enabled: bool) -> Field {
+        self.wildcards = enabled;
+        self
+    }
+
+    /// For a string field: ordering operators (`=lt=` … `=bt=`) compare
+    /// numerically when **both** the stored value and the literal are decimal
+    /// numbers (`-?[0-9]+(\.[0-9]+)?`), and as strings otherwise. Equality
+    /// stays textual. Meant for string maps such as metadata, where
+    /// `metadata.score=gt=0.75` should compare numbers.
+    ///
+    /// ```
+    /// let f = rsql::Field::dynamic("metadata", rsql::FieldType::String).numeric_strings();
+    /// # let _ = f;
+    /// ```
+    pub fn numeric_strings(mut self) -> Field {
+        self.numeric_strings = true;
+        self
+    }
+
+    /// Restricts the operators allowed on this field (default: every operator
+    /// its type supports). Listing an operator the type cannot support makes
+    /// [`SchemaBuilder::build`] fail.
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, Op};
+    /// let f = Field::new("t", FieldType::Timestamp).operators([Op::Ge, Op::Lt]);
+    /// assert_eq!(f.allowed_operators().collect::<Vec<_>>(), [Op::Lt, Op::Ge]);
+    /// ```
+    pub fn operators(mut self, ops: impl IntoIterator<Item = Op>) -> Field {
+        let ops: Vec<Op> = ops.into_iter().collect();
+        self.ops = Some(OpSet::of(&ops));
+        self
+    }
+
+    /// The SQL expression of a plain field, e.g. `c.start_ms`. It is copied
+    /// into emitted SQL verbatim: it comes from the developer, never from a filter.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("conversation.name", rsql::FieldType::String).sql_column("c.name");
+    /// # let _ = f;
+    /// ```
+    pub fn sql_column(mut self, expr: impl Into<String>) -> Field {
+        self.sql = Some(SqlMapping::Column(expr.into()));
+        self
+    }
+
+    /// The SQL of a multi-valued field held in a child table: comparisons
+    /// become `EXISTS (SELECT 1 FROM <from> WHERE <join> AND <column> …)`.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("members.email", rsql::FieldType::String)
+    ///     .multi_valued()
+    ///     .sql_exists("members m", "m.conversation_id = c.id", "m.email");
+    /// # let _ = f;
+    /// ```
+    pub fn sql_exists(
+        mut self,
+        from: impl Into<String>,
+        join: impl Into<String>,
+        column: impl Into<String>,
+    ) -> Field {
+        self.sql = Some(SqlMapping::Exists {
+            from: from.into(),
+            join: join.into(),
+            column: column.into(),
+        });
+        self
+    }
+
+    /// The SQL of a dynamic field stored as a JSON object in `column`:
+    /// `json_extract(<column>, ?)` with the path `$."<key>"` as a parameter
+    /// (SQLite), or `<column>->>$n` with the key as a parameter (PostgreSQL).
+    ///
+    /// ```
+    /// let f = rsql::Field::dynamic("metadata", rsql::FieldType::String).sql_json("c.metadata");
+    /// # let _ = f;
+    /// ```
+    pub fn sql_json(mut self, column: impl Into<String>) -> Field {
+        self.sql = Some(SqlMapping::Json(column.into()));
+        self
+    }
+
+    /// The SQL of a dynamic field as a template in which `{key}` stands for a
+    /// placeholder bound to the key text, e.g. `meta_value(c.id, {key})`.
+    ///
+    /// ```
+    /// let f = rsql::Field::dynamic("tags", rsql::FieldType::String)
+    ///     .sql_template("(SELECT v FROM tags t WHERE t.cid = c.id AND t.k = {key})");
+    /// # let _ = f;
+    /// ```
+    pub fn sql_template(mut self, template: impl Into<String>) -> Field {
+        self.sql = Some(SqlMapping::Template(template.into()));
+        self
+    }
+
+    /// The MongoDB document path (default: the field name). For a dynamic
+    /// field it is the map's path; the key is appended.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("conversation.name", rsql::FieldType::String).mongo_path("name");
+    /// # let _ = f;
+    /// ```
+    pub fn mongo_path(mut self, path: impl Into<String>) -> Field {
+        self.mongo = Some(MongoPath::Path(path.into()));
+        self
+    }
+
+    /// The MongoDB location of a multi-valued field: the array path and the
+    /// field inside each element (default: the name split at its last dot).
+    ///
+    /// ```
+    /// let f = rsql::Field::new("members.email", rsql::FieldType::String)
+    ///     .multi_valued()
+    ///     .mongo_elem("members", "email");
+    /// # let _ = f;
+    /// ```
+    pub fn mongo_elem(mut self, array: impl Into<String>, field: impl Into<String>) -> Field {
+        self.mongo = Some(MongoPath::Elem {
+            array: array.into(),
+            field: field.into(),
+        });
+        self
+    }
+
+    /// The selector name (the prefix, for a dynamic field).
+    ///
+    /// ```
+    /// assert_eq!(rsql::Field::new("x", rsql::FieldType::Bool).name(), "x");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value type.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("x", rsql::FieldType::Bool);
+    /// assert_eq!(f.field_type(), &rsql::FieldType::Bool);
+    /// ```
+    pub fn field_type(&self) -> &FieldType {
+        &self.ty
+    }
+
+    /// Whether a record may hold several values (any-member semantics).
+    ///
+    /// ```
+    /// assert!(!rsql::Field::new("x", rsql::FieldType::Bool).is_multi_valued());
+    /// ```
+    pub fn is_multi_valued(&self) -> bool {
+        self.multi
+    }
+
+    /// Whether this is a map reached as `name.<key>`.
+    ///
+    /// ```
+    /// assert!(!rsql::Field::new("x", rsql::FieldType::Bool).is_dynamic());
+    /// ```
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+
+    /// Whether the field may be used as a sort key.
+    ///
+    /// ```
+    /// assert!(!rsql::Field::new("x", rsql::FieldType::Bool).is_sortable());
+    /// ```
+    pub fn is_sortable(&self) -> bool {
+        self.sortable
+    }
+
+    /// Whether string ordering compares numbers numerically ([`Field::numeric_strings`]).
+    ///
+    /// ```
+    /// assert!(!rsql::Field::new("x", rsql::FieldType::String).has_numeric_strings());
+    /// ```
+    pub fn has_numeric_strings(&self) -> bool {
+        self.numeric_strings
+    }
+
+    /// Whether `*` is a wildcard on this field.
+    ///
+    /// ```
+    /// assert!(rsql::Field::new("x", rsql::FieldType::String).has_wildcards());
+    /// assert!(!rsql::Field::new("x", rsql::FieldType::Integer).has_wildcards());
+    /// ```
+    pub fn has_wildcards(&self) -> bool {
+        self.wildcards && self.ty == FieldType::String
+    }
+
+    /// Whether `op` may be used on this field.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("x", rsql::FieldType::Bool);
+    /// assert!(f.allows(rsql::Op::Eq));
+    /// assert!(!f.allows(rsql::Op::Lt));
+    /// ```
+    pub fn allows(&self, op: Op) -> bool {
+        self.op_set().contains(op)
+    }
+
+    /// The allowed operators, in [`Op::ALL`] order.
+    ///
+    /// ```
+    /// let f = rsql::Field::new("x", rsql::FieldType::Bool);
+    /// assert_eq!(f.allowed_operators().count(), 6);
+    /// ```
+    pub fn allowed_operators(&self) -> impl Iterator<Item = Op> + '_ {
+        self.op_set().iter()
+    }
+
+    fn op_set(&self) -> OpSet {
+        let supported = self.ty.supported();
+        match self.ops {
+            Some(ops) => OpSet(ops.0 & supported.0),
+            None => supported,
+        }
+    }
+}
+
+/// A schema that could not be built (a developer error, found at start-up).
+///
+/// ```
+/// use rsql::{Field, FieldType, Schema, SchemaError};
+/// let err = Schema::builder()
+///     .field(Field::new("a", FieldType::String))
+///     .field(Field::new("a", FieldType::Integer))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, SchemaError::DuplicateName("a".into()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// Two fields or aliases share a name.
+    DuplicateName(String),
+    /// A name is empty, starts or ends with `.`, or has an empty segment.
+    InvalidName(String),
+    /// An alias points at nothing: its target is neither a field, a dynamic
+    /// prefix, nor a path prefix of one.
+    AliasTarget {
+        /// The alias.
+        alias: String,
+        /// Its target.
+        target: String,
+    },
+    /// `Field::operators` lists an operator the field's type cannot support.
+    UnsupportedOperator {
+        /// The field.
+        field: String,
+        /// The operator.
+        op: Op,
+    },
+    /// A dynamic field cannot also be multi-valued.
+    DynamicMultiValued(String),
+    /// An `Enum` field declares no value.
+    EmptyEnum(String),
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaError::DuplicateName(n) => write!(f, "duplicate field or alias name `{n}`"),
+            SchemaError::InvalidName(n) => write!(f, "invalid field name `{n}`"),
+            SchemaError::AliasTarget { alias, target } => write!(
+                f,
+                "alias `{alias}` points at `{target}`, which is not a field or a prefix of one"
+            ),
+            SchemaError::UnsupportedOperator { field, op } => {
+                write!(f, "field `{field}` cannot support operator `{op}`")
+            }
+            SchemaError::DynamicMultiValued(n) => {
+                write!(f, "dynamic field `{n}` cannot be multi-valued")
+            }
+            SchemaError::EmptyEnum(n) => write!(f, "enum field `{n}` declares no value"),
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// Builds a [`Schema`]; see [`Schema::builder`].
+///
+/// ```
+/// let schema = rsql::Schema::builder()
+///     .field(rsql::Field::new("n", rsql::FieldType::Integer))
+///     .alias("number", "n")
+///     .build()?;
+/// assert_eq!(schema.field_id("number"), schema.field_id("n"));
+/// # Ok::<(), rsql::SchemaError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SchemaBuilder {
+    fields: Vec<Field>,
+    aliases: Vec<(String, String)>,
+}
+
+impl SchemaBuilder {
+    /// Declares a field; its [`FieldId`] is its position among the fields.
+    ///
+    /// ```
+    /// let b = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::Bool));
+    /// # let _ = b;
+    /// ```
+    pub fn field(mut self, field: Field) -> SchemaBuilder {
+        self.fields.push(field);
+        self
+    }
+
+    /// Declares `from` as another name for `to`. Works for a whole path
+    /// prefix too: `alias("metadata", "conversation.metadata")` makes
+    /// `metadata.k` mean `conversation.metadata.k`, and
+    /// `alias("conversation.members", "members")` makes
+    /// `conversation.members.email` mean `members.email`. One step only:
+    /// the target is not itself looked up among the aliases.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::new("members.email", rsql::FieldType::String).multi_valued())
+    ///     .alias("conversation.members", "members")
+    ///     .build()?;
+    /// assert!(schema.resolve("conversation.members.email").is_some());
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn alias(mut self, from: impl Into<String>, to: impl Into<String>) -> SchemaBuilder {
+        self.aliases.push((from.into(), to.into()));
+        self
+    }
+
+    /// Checks the declarations and builds the schema.
+    ///
+    /// # Errors
+    ///
+    /// A [`SchemaError`] for duplicate or malformed names, alias targets that
+    /// name nothing, operators a type cannot support, an empty enum, or a
+    /// dynamic multi-valued field.
+    ///
+    /// ```
+    /// let err = rsql::Schema::builder().alias("x", "nowhere").build().unwrap_err();
+    /// assert!(matches!(err, rsql::SchemaError::AliasTarget { .. }));
+    /// ```
+    pub fn build(self) -> Result<Schema, SchemaError> {
+        let mut exact = HashMap::new();
+        let mut prefixes = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for (i, field) in self.fields.iter().enumerate() {
+            check_name(&field.name)?;
+            if names.contains(&field.name.as_str()) {
+                return Err(SchemaError::DuplicateName(field.name.clone()));
+            }
+            names.push(&field.name);
+            if let Some(ops) = field.ops {
+                let supported = field.ty.supported();
+                if let Some(op) = ops.iter().find(|op| !supported.contains(*op)) {
+                    return Err(SchemaError::UnsupportedOperator {
+                        field: field.name.clone(),
+                        op,
+                    });
+                }
+            }
+            if field.dynamic && field.multi {
+                return Err(SchemaError::DynamicMultiValued(field.name.clone()));
+            }
+            if matches!(&field.ty, FieldType::Enum(v) if v.is_empty()) {
+                return Err(SchemaError::EmptyEnum(field.name.clone()));
+            }
+            let id = FieldId(u32::try_from(i).unwrap_or(u32::MAX));
+            if field.dynamic {
+                prefixes.push((field.name.clone().into_boxed_str(), id));
+            } else {
+                exact.insert(field.name.clone().into_boxed_str(), id);
+            }
+        }
+        let mut aliases = Vec::new();
+        for (from, to) in &self.aliases {
+            check_name(from)?;
+            if names.contains(&from.as_str()) {
+                return Err(SchemaError::DuplicateName(from.clone()));
+            }
+            names.push(from);
+            let inside_dynamic = prefixes.iter().any(|(p, _)| {
+                to.len() > p.len() && to.starts_with(&**p) && to.as_bytes()[p.len()] == b'.'
+            });
+            let target_ok = !inside_dynamic
+                && self.fields.iter().any(|f| {
+                    f.name == *to
+                        || (f.name.len() > to.len()
+                            && f.name.starts_with(to.as_str())
+                            && f.name.as_bytes()[to.len()] == b'.')
+                });
+            if !target_ok {
+                return Err(SchemaError::AliasTarget {
+                    alias: from.clone(),
+                    target: to.clone(),
+                });
+            }
+            aliases.push((from.clone().into_boxed_str(), to.clone().into_boxed_str()));
+        }
+        // Longest alias first, so `a.b` wins over `a` as a prefix.
+        aliases.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        Ok(Schema {
+            inner: Arc::new(Inner {
+                fields: self.fields,
+                exact,
+                prefixes,
+                aliases,
+            }),
+        })
+    }
+}
+
+fn check_name(name: &str) -> Result<(), SchemaError> {
+    if name.is_empty() || name.split('.').any(str::is_empty) {
+        return Err(SchemaError::InvalidName(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// The fields a filter may name, with their types and mappings.
+///
+/// Cheap to clone (shared); every compiled [`Filter`] keeps a handle on
+/// its schema so that emitters can reach column expressions and paths.
+/// See the [module docs](self) for a full example.
+///
+/// ```
+/// use rsql::{Field, FieldType, Schema};
+/// let schema = Schema::builder()
+///     .field(Field::new("conversation.type", FieldType::String))
+///     .build()?;
+/// let filter = schema.compile(&rsql::parse("conversation.type==meeting")?)?;
+/// assert_eq!(filter.to_string(), "conversation.type==meeting");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Schema {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) fields: Vec<Field>,
+    exact: HashMap<Box<str>, FieldId>,
+    prefixes: Vec<(Box<str>, FieldId)>,
+    aliases: Vec<(Box<str>, Box<str>)>,
+}
+
+/// How a selector resolved.
+pub(crate) enum Resolved<'s> {
+    Field(FieldRef<'s>),
+    /// The selector names a dynamic prefix without a key.
+    PrefixOnly(FieldId),
+    None,
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schema")
+            .field("fields", &self.inner.fields)
+            .field("aliases", &self.inner.aliases)
+            .finish()
+    }
+}
+
+impl Schema {
+    /// Starts an empty schema.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder().build()?;
+    /// assert_eq!(schema.fields().count(), 0);
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn builder() -> SchemaBuilder {
+        SchemaBuilder::default()
+    }
+
+    /// The id of the plain or multi-valued field called `name` (or an alias
+    /// of it); `None` for unknown names and dynamic selectors.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::new("a", rsql::FieldType::Bool))
+    ///     .build()?;
+    /// assert_eq!(schema.field_id("a"), Some(rsql::FieldId::new(0)));
+    /// assert_eq!(schema.field_id("b"), None);
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        match self.resolve(name) {
+            Some(FieldRef { id, key: None }) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Resolves a selector, following aliases and dynamic prefixes.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::dynamic("conversation.metadata", rsql::FieldType::String))
+    ///     .alias("metadata", "conversation.metadata")
+    ///     .build()?;
+    /// let r = schema.resolve("metadata.region").unwrap();
+    /// assert_eq!(r.key, Some("region"));
+    /// assert_eq!(schema.resolve("conversation.metadata.region"), Some(r));
+    /// assert!(schema.resolve("metadata").is_none());
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn resolve<'s>(&self, selector: &'s str) -> Option<FieldRef<'s>> {
+        match self.resolve_full(selector) {
+            Resolved::Field(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The declaration of field `id`.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::new("a", rsql::FieldType::Bool))
+    ///     .build()?;
+    /// assert_eq!(schema.field(rsql::FieldId::new(0)).map(|f| f.name()), Some("a"));
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.inner.fields.get(id.index())
+    }
+
+    /// Every declared field with its id, in declaration order.
+    ///
+    /// ```
+    /// let schema = rsql::Schema::builder()
+    ///     .field(rsql::Field::new("a", rsql::FieldType::Bool).sortable())
+    ///     .build()?;
+    /// let sortable: Vec<&str> = schema.fields().filter(|(_, f)| f.is_sortable()).map(|(_, f)| f.name()).collect();
+    /// assert_eq!(sortable, ["a"]);
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn fields(&self) -> impl Iterator<Item = (FieldId, &Field)> {
+        self.inner
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FieldId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
+    /// Compiles a parsed filter against this schema.
+    ///
+    /// The error keeps the span of the token it blames but not the input
+    /// text (an [`Ast`] does not hold it): call
+    /// [`CompileError::with_input`] to get columns and the caret snippet.
+    ///
+    /// # Errors
+    ///
+    /// A [`CompileError`] for unknown fields, operators the field does not
+    /// allow, a wrong number of values, literals of the wrong type, bad
+    /// timestamps, enum values not in the list, and misplaced wildcards.
+    ///
+    /// ```
+    /// use rsql::{CompileErrorKind, Field, FieldType, Schema};
+    /// let schema = Schema::builder()
+    ///     .field(Field::new("conversation.startTime", FieldType::Timestamp))
+    ///     .build()?;
+    /// let input = "conversation.startTme=ge=2021-03-01";
+    /// let err = schema.compile(&rsql::parse(input)?).unwrap_err().with_input(input);
+    /// assert!(matches!(err.kind(), CompileErrorKind::UnknownField { .. }));
+    /// assert_eq!(
+    ///     format!("{err:#}"),
+    ///     "invalid filter at column 1: unknown field `conversation.startTme`\n    \
+    ///      conversation.startTme=ge=2021-03-01\n    \
+    ///      ^^^^^^^^^^^^^^^^^^^^^\n\
+    ///      help: did you mean `conversation.startTime`?"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile(&self, ast: &Ast<'_>) -> Result<Filter, CompileError> {
+        compile::compile(self, ast)
+    }
+
+    /// Parses `input` with `parser` and compiles it: the one-call form of
+    /// [`Schema::compile`], with the input already attached to a compile
+    /// error (columns and the caret snippet work).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`](crate::Error::Parse) or [`Error::Compile`](crate::Error::Compile).
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
+    /// let schema = Schema::builder().field(Field::new("name", FieldType::String)).build()?;
+    /// let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
+    /// let filter = schema.compile_str(&parser, "name=ilike=brain")?;
+    /// assert_eq!(filter.to_string(), "name=ic=*brain*");
+    /// let err = schema.compile_str(&parser, "nme==x").unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid filter at column 1: unknown field `nme`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_str(&self, parser: &Parser, input: &str) -> Result<Filter, Error> {
+        let ast = parser.parse(input)?;
+        Ok(self.compile(&ast).map_err(|e| e.with_input(input))?)
+    }
+
+    pub(crate) fn resolve_full<'s>(&self, selector: &'s str) -> Resolved<'s> {
+        let direct = self.resolve_direct(selector);
+        if !matches!(direct, Resolved::None) {
+            return direct;
+        }
+        for (from, to) in &self.inner.aliases {
+            if selector == &**from {
+                return match self.resolve_direct(to) {
+                    Resolved::Field(FieldRef { id, key: None }) => {
+                        Resolved::Field(FieldRef { id, key: None })
+                    }
+                    Resolved::PrefixOnly(id) => Resolved::PrefixOnly(id),
+                    _ => Resolved::None,
+                };
+            }
+            let Some(rest) = strip_path_prefix(selector, from) else {
+                continue;
+            };
+            let rewritten = format!("{to}.{rest}");
+            return match self.resolve_direct(&rewritten) {
+                Resolved::Field(FieldRef { id, key: None }) => {
+                    Resolved::Field(FieldRef { id, key: None })
+                }
+                Resolved::Field(FieldRef { id, key: Some(k) }) if k.len() <= rest.len() => {
+                    // Build-time checks keep alias targets outside dynamic
+                    // keys, so the key is a suffix of `rest`.
+                    Resolved::Field(FieldRef {
+                        id,
+                        key: Some(&rest[rest.len() - k.len()..]),
+                    })
+                }
+                Resolved::PrefixOnly(id) => Resolved::PrefixOnly(id),
+                _ => Resolved::None,
+            };
+        }
+        Resolved::None
+    }
+
+    fn resolve_direct<'s>(&self, selector: &'s str) -> Resolved<'s> {
+        if let Some(&id) = self.inner.exact.get(selector) {
+            return Resolved::Field(FieldRef { id, key: None });
+        }
+        for (prefix, id) in &self.inner.prefixes {
+            if selector == &**prefix {
+                return Resolved::PrefixOnly(*id);
+            }
+            if let Some(key) = strip_path_prefix(selector, prefix) {
+                return Resolved::Field(FieldRef {
+                    id: *id,
+                    key: Some(key),
+                });
+            }
+        }
+        Resolved::None
+    }
+
+    /// Selector spellings offered in "unknown field" messages: every plain
+    /// field and alias, and `prefix.<key>` for dynamic fields.
+    pub(crate) fn known_selectors(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for f in &self.inner.fields {
+            if f.dynamic {
+                out.push(format!("{}.<key>", f.name));
+            } else {
+                out.push(f.name.clone());
+            }
+        }
+        for (from, to) in &self.inner.aliases {
+            let is_dynamic = self.inner.prefixes.iter().any(|(p, _)| **p == **to);
+            if is_dynamic {
+                out.push(format!("{from}.<key>"));
+            } else if self.inner.exact.contains_key(to) {
+                out.push(from.to_string());
+            }
+        }
+        out
+    }
+
+    /// Candidate spellings for a misspelt selector: known names, plus each
+    /// dynamic prefix (and prefix alias) followed by the selector's own tail.
+    pub(crate) fn suggest(&self, selector: &str) -> Option<String> {
+        let mut candidates: Vec<String> = self.inner.exact.keys().map(|k| k.to_string()).collect();
+        let segments: Vec<&str> = selector.split('.').collect();
+        let prefixes = self
+            .inner
+            .prefixes
+            .iter()
+            .map(|(p, _)| &**p)
+            .chain(self.inner.aliases.iter().map(|(from, _)| &**from));
+        for p in prefixes {
+            let n = p.split('.').count();
+            if segments.len() > n {
+                candidates.push(format!("{p}.{}", segments[n..].join(".")));
+            } else {
+                candidates.push(p.to_owned());
+            }
+        }
+        for (from, _) in &self.inner.aliases {
+            candidates.push(from.to_string());
+        }
+        crate::error::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
+    }
+}
+
+/// `Some(rest)` when `s` is `prefix.rest` with a non-empty `rest`.
+fn strip_path_prefix<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    s.strip_prefix(prefix)?
+        .strip_prefix('.')
+        .filter(|rest| !rest.is_empty())
+}

@@ -1,0 +1,125 @@
+//! Literal parsing done once at compile time: timestamps, decimal numbers,
+//! dynamic keys; and the matching printers used by `Display` and emitters.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+/// Parses an RFC 3339 timestamp (any offset) or a `YYYY-MM-DD` date
+/// (midnight UTC) into epoch milliseconds. Sub-millisecond digits are
+/// truncated (floored).
+pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
+    let b = text.as_bytes();
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && all_digits(&b[..4])
+        && all_digits(&b[5..7])
+        && all_digits(&b[8..])
+    {
+        let num = |r: std::ops::Range<usize>| text[r].parse::<u32>().unwrap_or(0);
+        let year = i32::try_from(num(0..4)).unwrap_or(0);
+        return NaiveDate::from_ymd_opt(year, num(5..7), num(8..10))
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|dt| dt.and_utc().timestamp_millis())
+            .ok_or_else(|| "no such date".to_owned());
+    }
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(dt) => Ok(dt.timestamp_millis()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn all_digits(b: &[u8]) -> bool {
+    b.iter().all(u8::is_ascii_digit)
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC with milliseconds
+/// (`2021-03-01T00:00:00.000Z`); out-of-range values print as a number.
+pub(crate) fn format_timestamp(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Millis, true),
+        None => ms.to_string(),
+    }
+}
+
+/// Whether `s` is a decimal number in the sense of
+/// [`Field::numeric_strings`](crate::Field::numeric_strings):
+/// `-?[0-9]+(\.[0-9]+)?`. The SQL and Mongo emitters test the same grammar.
+#[inline]
+pub(crate) fn is_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let b = b.strip_prefix(b"-").unwrap_or(b);
+    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int_len == 0 {
+        return false;
+    }
+    match &b[int_len..] {
+        [] => true,
+        [b'.', frac @ ..] => !frac.is_empty() && all_digits(frac),
+        _ => false,
+    }
+}
+
+/// The numeric value of a decimal string (see [`is_decimal`]).
+#[inline]
+pub(crate) fn decimal_value(s: &str) -> Option<f64> {
+    if is_decimal(s) { s.parse().ok() } else { None }
+}
+
+/// Whether a dynamic key is acceptable: non-empty, letters (any script),
+/// digits, `_` and `-` only. No emitter then needs to quote it inside a JSON
+/// path or a MongoDB document path.
+pub(crate) fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("1970-01-01"), Ok(0));
+        assert_eq!(parse_timestamp("1970-01-01T00:00:01Z"), Ok(1000));
+        assert_eq!(parse_timestamp("1970-01-01T01:00:00+01:00"), Ok(0));
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00.0019Z"), Ok(1));
+        assert_eq!(parse_timestamp("1969-12-31T23:59:59.9995Z"), Ok(-1));
+        assert_eq!(
+            parse_timestamp("2021-03-01T00:00:00.000Z"),
+            Ok(1_614_556_800_000)
+        );
+        assert!(parse_timestamp("2021-02-30").is_err());
+        assert!(parse_timestamp("2021-3-01").is_err());
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("2021-03-01T00:00:00").is_err());
+        assert_eq!(
+            format_timestamp(1_614_556_800_000),
+            "2021-03-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn decimals() {
+        for yes in ["0", "12", "-3", "0.75", "-0.5", "007.10"] {
+            assert!(is_decimal(yes), "{yes}");
+        }
+        for no in [
+            "", "-", ".5", "5.", "1e3", "+1", "1.2.3", "1-2", " 1", "inf", "NaN", "١",
+        ] {
+            assert!(!is_decimal(no), "{no}");
+        }
+        assert_eq!(decimal_value("-0.5"), Some(-0.5));
+    }
+
+    #[test]
+    fn keys() {
+        assert!(is_valid_key("agentId"));
+        assert!(is_valid_key("région_2-b"));
+        assert!(!is_valid_key("a.b"));
+        assert!(!is_valid_key("$where"));
+        assert!(!is_valid_key("a\"b"));
+        assert!(!is_valid_key(""));
+    }
+}
