@@ -163,8 +163,10 @@ pub enum CompileErrorKind {
         field: String,
         /// The literal.
         found: String,
-        /// Why it was rejected (e.g. `input is out of range`).
-        reason: String,
+        /// Why a date-shaped literal was rejected (`no such date`, `an
+        /// offset such as Z or +02:00 is required`, …); `None` when the
+        /// literal does not look like a date at all.
+        reason: Option<String>,
     },
     /// A literal is not one of an enum field's values: `kind==metting`.
     BadEnumValue {
@@ -250,9 +252,14 @@ impl CompileErrorKind {
                 "use `{}` to match any of several values",
                 if op == "==" { "=in=" } else { "=out=" }
             )),
-            CompileErrorKind::BadTimestamp { reason, .. } => Some(format!(
-                "{reason}; e.g. `2021-03-01T09:30:00Z`, `2021-03-01T09:30:00.000+02:00` or `2021-03-01`"
-            )),
+            CompileErrorKind::BadTimestamp { reason, .. } => {
+                let examples =
+                    "e.g. `2021-03-01T09:30:00Z`, `2021-03-01T09:30:00.000+02:00` or `2021-03-01`";
+                Some(match reason {
+                    Some(reason) => format!("{reason}; {examples}"),
+                    None => examples.to_owned(),
+                })
+            }
             CompileErrorKind::BadEnumValue { allowed, .. } => {
                 Some(format!("use one of {}", list(allowed, 16)))
             }
@@ -336,7 +343,7 @@ impl fmt::Display for CompileErrorKind {
             }
             CompileErrorKind::BadTimestamp { field, found, .. } => write!(
                 f,
-                "`{}` expected an RFC 3339 timestamp or YYYY-MM-DD, found `{}`",
+                "expected an RFC 3339 timestamp or YYYY-MM-DD for `{}`, found `{}`",
                 truncate(field),
                 truncate(found)
             ),

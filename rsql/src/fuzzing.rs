@@ -4,6 +4,10 @@
 //! Each function panics when a property breaks; that is how libFuzzer and
 //! `cargo test` notice. Not part of the stable API.
 
+mod conversation;
+
+pub use conversation::{Conversation, Member, check_compile_emit, conversation_schema, ids};
+
 use crate::ast::{Ast, Span};
 use crate::limits::Limits;
 use crate::operators::Operators;

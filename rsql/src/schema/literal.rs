@@ -5,8 +5,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 /// Parses an RFC 3339 timestamp (any offset) or a `YYYY-MM-DD` date
 /// (midnight UTC) into epoch milliseconds. Sub-millisecond digits are
-/// truncated (floored).
-pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
+/// truncated (floored). The error explains what is wrong with a date-shaped
+/// literal, and is `None` for anything else.
+pub(crate) fn parse_timestamp(text: &str) -> Result<i64, Option<String>> {
     let b = text.as_bytes();
     if b.len() == 10
         && b[4] == b'-'
@@ -20,11 +21,25 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
         return NaiveDate::from_ymd_opt(year, num(5..7), num(8..10))
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|dt| dt.and_utc().timestamp_millis())
-            .ok_or_else(|| "no such date".to_owned());
+            .ok_or_else(|| Some("no such date".to_owned()));
     }
+    let date_shaped = b.len() > 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && all_digits(&b[..4])
+        && all_digits(&b[5..7])
+        && all_digits(&b[8..10]);
     match DateTime::parse_from_rfc3339(text) {
         Ok(dt) => Ok(dt.timestamp_millis()),
-        Err(e) => Err(e.to_string()),
+        Err(_) if !date_shaped => Err(None),
+        Err(e) => Err(Some(match e.kind() {
+            chrono::format::ParseErrorKind::TooShort => {
+                "incomplete timestamp: a time and an offset such as `Z` or `+02:00` are required"
+                    .to_owned()
+            }
+            chrono::format::ParseErrorKind::OutOfRange => "a part is out of range".to_owned(),
+            _ => "not an RFC 3339 timestamp".to_owned(),
+        })),
     }
 }
 
@@ -90,9 +105,17 @@ mod tests {
             parse_timestamp("2021-03-01T00:00:00.000Z"),
             Ok(1_614_556_800_000)
         );
-        assert!(parse_timestamp("2021-02-30").is_err());
+        assert_eq!(
+            parse_timestamp("2021-02-30"),
+            Err(Some("no such date".into()))
+        );
+        assert!(
+            parse_timestamp("2021-03-01T25:00:00Z")
+                .unwrap_err()
+                .is_some()
+        );
         assert!(parse_timestamp("2021-3-01").is_err());
-        assert!(parse_timestamp("yesterday").is_err());
+        assert_eq!(parse_timestamp("yesterday"), Err(None));
         assert!(parse_timestamp("2021-03-01T00:00:00").is_err());
         assert_eq!(
             format_timestamp(1_614_556_800_000),
