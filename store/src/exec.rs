@@ -1,0 +1,356 @@
+//! Running a [`Plan`]: candidate rows → window and residual checks → the
+//! page. `Select` collects the matches (their number is the total) and picks
+//! the first `offset + limit` with `select_nth_unstable_by` (O(n), then a sort
+//! of the page only); `Walk` visits an index in sort order, groups of equal
+//! keys at a time, and stops as soon as the page is full.
+
+use std::cmp::Ordering;
+
+use rsql::Filter;
+
+use crate::model::Conversation;
+use crate::plan::{Access, Order, Plan};
+use crate::query::{Page, QuerySpec, Window};
+use crate::schema::View;
+use crate::sort::{Direction, Sort, SortField};
+use crate::store::{Row, Store};
+
+impl Store {
+    /// Whether every stored row lies inside `w` (so it need not be checked).
+    pub(crate) fn window_covers_all(&self, w: &Window) -> bool {
+        match (self.by_start.first(), self.by_start.last()) {
+            (Some(first), Some(last)) => {
+                w.start <= first && last.saturating_add(self.max_span) <= w.end
+            }
+            _ => true,
+        }
+    }
+
+    /// Rows inside the window (all rows for `None`), in O(log n + rows that
+    /// start within `max_span` of the window's end).
+    pub(crate) fn window_count(&self, w: Option<&Window>) -> usize {
+        let Some(w) = w else { return self.len() };
+        if w.start > w.end {
+            return 0;
+        }
+        let starting = self.by_start.rank_after(w.end) - self.by_start.rank(w.start);
+        // Rows that start in the window but end after it can only start
+        // within `max_span` of its end.
+        let tail_lo = w.start.max(w.end.saturating_sub(self.max_span));
+        let overrun = self
+            .by_start
+            .between(tail_lo, w.end)
+            .filter(|&(_, slot)| self.row(slot).is_some_and(|r| r.effective_end() > w.end))
+            .count();
+        starting - overrun
+    }
+
+    /// Runs a query; see [`QuerySpec`] for the semantics.
+    ///
+    /// ```
+    /// let store = store::r#gen::store(42, 1_000);
+    /// let spec = store::QuerySpec {
+    ///     filter: Some(store::compile_filter("conversation.type==chat")?),
+    ///     limit: 3,
+    ///     ..Default::default()
+    /// };
+    /// let page = store.query(&spec)?;
+    /// assert!(page.total > 0 && page.items.len() == 3);
+    /// assert!(page.items.iter().all(|c| c.kind == "chat"));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn query(&self, spec: &QuerySpec) -> Result<Page, crate::StoreError> {
+        let plan = crate::plan::plan(self, spec);
+        Ok(self.run(&plan, spec))
+    }
+
+    /// The plan [`Store::query`] would run, as text: the access path and its
+    /// candidate count, the residual filter, the window check and the order.
+    ///
+    /// ```
+    /// let store = store::r#gen::store(42, 1_000);
+    /// let spec = store::QuerySpec {
+    ///     filter: Some(store::compile_filter("members.email==charles.miller1@initech.net")?),
+    ///     ..Default::default()
+    /// };
+    /// let text = store.explain(&spec);
+    /// assert!(text.starts_with("access: postings members.email in 1 value(s)"));
+    /// assert!(text.contains("residual: none"));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn explain(&self, spec: &QuerySpec) -> String {
+        let plan = crate::plan::plan(self, spec);
+        crate::plan::explain(&plan, spec)
+    }
+
+    pub(crate) fn run(&self, plan: &Plan, spec: &QuerySpec) -> Page {
+        let slots = match plan.order {
+            Order::Walk(field) => {
+                let total = self.window_count(plan.window.as_ref());
+                let items = self.walk(
+                    field,
+                    plan.window.as_ref(),
+                    &spec.sort,
+                    spec.offset,
+                    spec.limit,
+                );
+                return Page {
+                    items: self.materialize_all(&items),
+                    total,
+                };
+            }
+            Order::Select => self.matches(plan),
+        };
+        let total = slots.len();
+        let page = select_page(self, slots, &spec.sort, spec.offset, spec.limit);
+        Page {
+            items: self.materialize_all(&page),
+            total,
+        }
+    }
+
+    fn materialize_all(&self, slots: &[u32]) -> Vec<Conversation> {
+        slots.iter().map(|&s| self.materialize(s)).collect()
+    }
+
+    /// Every candidate that passes the window and the residual.
+    fn matches(&self, plan: &Plan) -> Vec<u32> {
+        let window = plan.window;
+        let residual = plan.residual.as_ref();
+        let keep = |_slot: u32, row: &Row| -> bool {
+            window.is_none_or(|w| row.start >= w.start && row.effective_end() <= w.end)
+                && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
+        };
+        let mut out = Vec::new();
+        match &plan.access {
+            Access::Empty(_) => {}
+            Access::Full => {
+                for (i, row) in self.rows.iter().enumerate() {
+                    if let Some(row) = row
+                        && keep(i as u32, row)
+                    {
+                        out.push(i as u32);
+                    }
+                }
+            }
+            Access::Time { lo, hi } => {
+                for (_, slot) in self.by_start.between(*lo, *hi) {
+                    if let Some(row) = self.row(slot)
+                        && keep(slot, row)
+                    {
+                        out.push(slot);
+                    }
+                }
+            }
+            Access::Slots { slots, .. } => {
+                for &slot in slots {
+                    if let Some(row) = self.row(slot)
+                        && keep(slot, row)
+                    {
+                        out.push(slot);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Walks the index of `field` in sort order, keeping rows in the window,
+    /// and returns the slots of the page.
+    fn walk(
+        &self,
+        field: SortField,
+        window: Option<&Window>,
+        sort: &Sort,
+        offset: usize,
+        limit: usize,
+    ) -> Vec<u32> {
+        let mut page = PageBuilder {
+            store: self,
+            sort,
+            skip: offset,
+            limit,
+            out: Vec::with_capacity(limit),
+        };
+        if limit == 0 {
+            return page.out;
+        }
+        let dir = sort.keys().first().map_or(Direction::Asc, |k| k.direction);
+        let in_window = |slot: u32| {
+            self.row(slot).is_some_and(|r| {
+                window.is_none_or(|w| r.start >= w.start && r.effective_end() <= w.end)
+            })
+        };
+        let (lo, hi) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
+        match field {
+            SortField::StartTime => {
+                let range = self.by_start.between(lo, hi);
+                let groups: Box<dyn Iterator<Item = (i64, u32)>> = if dir == Direction::Asc {
+                    Box::new(range)
+                } else {
+                    Box::new(range.rev())
+                };
+                page.feed_runs(groups, in_window);
+            }
+            SortField::EndTime => {
+                let ends = self.by_end.range(0, self.by_end.rank_after(hi));
+                let running = || {
+                    let mut g: Vec<u32> = self
+                        .running
+                        .iter()
+                        .copied()
+                        .filter(|&s| in_window(s))
+                        .collect();
+                    g.sort_unstable();
+                    g
+                };
+                if dir == Direction::Asc {
+                    if !page.feed_runs(Box::new(ends), in_window) {
+                        page.take_group(running());
+                    }
+                } else if !page.take_group(running()) {
+                    page.feed_runs(Box::new(ends.rev()), in_window);
+                }
+            }
+            SortField::Name | SortField::Type => {
+                let map = if field == SortField::Name {
+                    &self.by_name
+                } else {
+                    &self.by_type
+                };
+                let groups: Box<dyn Iterator<Item = &crate::index::Postings>> =
+                    if dir == Direction::Asc {
+                        Box::new(map.values())
+                    } else {
+                        Box::new(map.values().rev())
+                    };
+                for postings in groups {
+                    let g: Vec<u32> = postings
+                        .as_slice()
+                        .iter()
+                        .copied()
+                        .filter(|&s| in_window(s))
+                        .collect();
+                    if page.take_group(g) {
+                        break;
+                    }
+                }
+            }
+            SortField::Id => {
+                let ids: Box<dyn Iterator<Item = &u32>> = if dir == Direction::Asc {
+                    Box::new(self.by_id.values())
+                } else {
+                    Box::new(self.by_id.values().rev())
+                };
+                for &slot in ids {
+                    if in_window(slot) && page.take_group(vec![slot]) {
+                        break;
+                    }
+                }
+            }
+        }
+        page.out
+    }
+}
+
+/// Collects a page from groups of rows that tie on the first sort key.
+struct PageBuilder<'a> {
+    store: &'a Store,
+    sort: &'a Sort,
+    skip: usize,
+    limit: usize,
+    out: Vec<u32>,
+}
+
+impl PageBuilder<'_> {
+    /// Adds one group (rows equal on the first key); true when the page is full.
+    fn take_group(&mut self, mut group: Vec<u32>) -> bool {
+        if self.out.len() >= self.limit {
+            return true;
+        }
+        if self.skip >= group.len() {
+            self.skip -= group.len();
+            return false;
+        }
+        let need = self.skip + (self.limit - self.out.len());
+        let top = select_page(
+            self.store,
+            std::mem::take(&mut group),
+            self.sort,
+            self.skip,
+            need - self.skip,
+        );
+        self.skip = 0;
+        self.out.extend(top);
+        self.out.len() >= self.limit
+    }
+
+    /// Feeds `(time, slot)` entries already in key order, grouping equal times;
+    /// true when the page is full.
+    fn feed_runs(
+        &mut self,
+        entries: Box<dyn Iterator<Item = (i64, u32)> + '_>,
+        keep: impl Fn(u32) -> bool,
+    ) -> bool {
+        let mut group: Vec<u32> = Vec::new();
+        let mut key = None;
+        for (t, slot) in entries {
+            if key != Some(t) {
+                if !group.is_empty() && self.take_group(std::mem::take(&mut group)) {
+                    return true;
+                }
+                key = Some(t);
+            }
+            if keep(slot) {
+                group.push(slot);
+            }
+        }
+        !group.is_empty() && self.take_group(group)
+    }
+}
+
+/// Rows `offset..offset + limit` of `slots` in `sort` order.
+fn select_page(
+    store: &Store,
+    mut slots: Vec<u32>,
+    sort: &Sort,
+    offset: usize,
+    limit: usize,
+) -> Vec<u32> {
+    let end = offset.saturating_add(limit).min(slots.len());
+    if offset >= end {
+        return Vec::new();
+    }
+    let cmp = |a: &u32, b: &u32| -> Ordering {
+        match (store.row(*a), store.row(*b)) {
+            (Some(ra), Some(rb)) => compare_rows(store, sort, ra, rb),
+            _ => a.cmp(b),
+        }
+    };
+    if end < slots.len() {
+        slots.select_nth_unstable_by(end - 1, cmp);
+        slots.truncate(end);
+    }
+    slots.sort_unstable_by(cmp);
+    slots.drain(..offset);
+    slots
+}
+
+/// Full comparison with a fast path for the default `startTime` order.
+#[inline]
+fn compare_rows(store: &Store, sort: &Sort, a: &Row, b: &Row) -> Ordering {
+    if let Some(first) = sort.keys().first()
+        && first.field == SortField::StartTime
+    {
+        let ord = a.start.cmp(&b.start);
+        let ord = if first.direction == Direction::Desc {
+            ord.reverse()
+        } else {
+            ord
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    sort.compare(store, a, b)
+}

@@ -1,0 +1,464 @@
+//! The planner: picks the cheapest access path for a query and leaves the
+//! rest of the filter as a residual [`Filter`].
+//!
+//! Access paths, each with an exact or cheaply known candidate count:
+//!
+//! | path | used for | cost |
+//! |---|---|---|
+//! | time range | `startTime` bounds from the window and from [`Filter::time_bounds`] | two binary searches, then the rows in range |
+//! | postings | `==` / `=in=` on `id`, `type`, `name`, a metadata key, `members.id`, `members.email` ([`Filter::eq_values`]) | the postings lengths |
+//! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges): the test runs once per distinct value | distinct values + matches |
+//! | full scan | anything else | every row |
+//!
+//! A conjunct that the chosen path answers exactly is dropped from the
+//! residual (checked by comparing it with the canonical filter of the path).
+//! Without a filter, when the first sort key has an index and the page is
+//! small compared with the window, the plan walks that index in order and
+//! stops after `offset + limit` rows: no sort at all.
+
+use std::fmt::Write as _;
+
+use rsql::{FieldRef, Filter, Parser};
+
+use crate::query::{QuerySpec, Window};
+use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
+use crate::sort::SortField;
+use crate::store::Store;
+use crate::time::format_ms;
+
+/// Where candidate rows come from.
+#[derive(Clone, Debug)]
+pub(crate) enum Access {
+    /// No row can match.
+    Empty(&'static str),
+    /// Every row.
+    Full,
+    /// Rows with `startTime` in `lo..=hi`.
+    Time { lo: i64, hi: i64 },
+    /// These slots (ascending): a postings union or a dictionary scan.
+    Slots { how: String, slots: Vec<u32> },
+}
+
+/// How the page is cut out of the candidates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Collect the matches, count them, select the first `offset + limit`.
+    Select,
+    /// Walk the index of the first sort key; the total comes from the window count.
+    Walk(SortField),
+}
+
+/// A query plan.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub(crate) access: Access,
+    /// What remains to evaluate per candidate (`None` = nothing).
+    pub(crate) residual: Option<Filter>,
+    /// The window, when rows must still be checked against it.
+    pub(crate) window: Option<Window>,
+    pub(crate) order: Order,
+    /// Estimated or exact candidate count of the chosen access path.
+    pub(crate) candidates: usize,
+}
+
+/// A candidate access path during planning.
+struct Candidate {
+    access: Access,
+    cost: usize,
+    answered: Vec<Filter>,
+}
+
+/// Builds the plan for `spec`.
+pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
+    let filter = spec.filter.as_ref().filter(|f| !f.is_match_all());
+    let mut window = spec.window;
+    if let Some(w) = window {
+        if w.start > w.end {
+            return empty_plan("the window is empty");
+        }
+        if store.window_covers_all(&w) {
+            window = None;
+        }
+    }
+    let n = store.len();
+    let mut best = Candidate {
+        access: Access::Full,
+        cost: n,
+        answered: Vec::new(),
+    };
+
+    // Time range: window and filter bounds on startTime.
+    let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+    if let Some(w) = window {
+        (lo, hi) = (w.start, w.end);
+    }
+    let mut time_answered = Vec::new();
+    if let Some(f) = filter
+        && let Some((a, b)) = f.time_bounds(START_TIME)
+    {
+        lo = lo.max(bound_lo(a));
+        hi = hi.min(bound_hi(b));
+        for c in f.conjuncts() {
+            if c.fields() == [FieldRef::new(START_TIME)]
+                && let Some((ca, cb)) = c.time_bounds(START_TIME)
+                && canonical_range(bound_lo(ca), bound_hi(cb)).is_some_and(|canon| canon == c)
+            {
+                time_answered.push(c);
+            }
+        }
+    }
+    if lo > hi {
+        return empty_plan("the startTime bounds are empty");
+    }
+    if lo != i64::MIN || hi != i64::MAX {
+        let cost = store.by_start.rank_after(hi) - store.by_start.rank(lo);
+        if cost <= best.cost {
+            best = Candidate {
+                access: Access::Time { lo, hi },
+                cost,
+                answered: time_answered,
+            };
+        }
+    }
+
+    if let Some(f) = filter {
+        for c in f.conjuncts() {
+            let fields = c.fields();
+            let [field] = fields.as_slice() else { continue };
+            if let Some(values) = c.eq_values(*field) {
+                let exact = canonical_in(*field, &values).is_some_and(|canon| canon == c);
+                let multi = field.id == MEMBER_ID || field.id == MEMBER_EMAIL;
+                // For a multi-valued field `eq_values` intersects the sets of
+                // ANDed tests, which is not sound when different members
+                // satisfy them; only a plain `==` / `=in=` is used.
+                if multi && !exact {
+                    continue;
+                }
+                if let Some((cost, lists)) = postings_for(store, *field, &values)
+                    && cost < best.cost
+                {
+                    let slots = union(lists);
+                    let how = format!("postings {} in {} value(s)", selector(*field), values.len());
+                    best = Candidate {
+                        access: Access::Slots { how, slots },
+                        cost,
+                        answered: if exact { vec![c.clone()] } else { Vec::new() },
+                    };
+                }
+                continue;
+            }
+            if let Some(distinct) = dictionary_size(store, *field)
+                && distinct < best.cost
+                && let Some(slots) = dictionary_scan(store, *field, &c)
+                && slots.len() < best.cost
+            {
+                let how = format!(
+                    "dictionary {} ({distinct} distinct values)",
+                    selector(*field)
+                );
+                best = Candidate {
+                    cost: slots.len(),
+                    access: Access::Slots { how, slots },
+                    answered: vec![c.clone()],
+                };
+            }
+        }
+    }
+
+    let residual = filter
+        .map(|f| f.residual(|c| best.answered.contains(c)))
+        .filter(|r| !r.is_match_all());
+    // With no filter the total is the window count, so walking the index of
+    // the first sort key can stop after offset + limit rows.
+    let order = match (filter, spec.sort.keys().first()) {
+        (None, Some(key)) => {
+            let in_window = store.window_count(window.as_ref());
+            let wanted = spec.offset.saturating_add(spec.limit);
+            let walk_visits = (wanted as u128) * (n as u128) / (in_window.max(1) as u128);
+            if walk_visits < best.cost as u128 {
+                Order::Walk(key.field)
+            } else {
+                Order::Select
+            }
+        }
+        _ => Order::Select,
+    };
+    Plan {
+        access: best.access,
+        residual,
+        window,
+        order,
+        candidates: best.cost,
+    }
+}
+
+fn empty_plan(why: &'static str) -> Plan {
+    Plan {
+        access: Access::Empty(why),
+        residual: None,
+        window: None,
+        order: Order::Select,
+        candidates: 0,
+    }
+}
+
+fn bound_lo(b: std::ops::Bound<i64>) -> i64 {
+    match b {
+        std::ops::Bound::Included(v) => v,
+        std::ops::Bound::Excluded(v) => v.saturating_add(1),
+        std::ops::Bound::Unbounded => i64::MIN,
+    }
+}
+
+fn bound_hi(b: std::ops::Bound<i64>) -> i64 {
+    match b {
+        std::ops::Bound::Included(v) => v,
+        std::ops::Bound::Excluded(v) => v.saturating_sub(1),
+        std::ops::Bound::Unbounded => i64::MAX,
+    }
+}
+
+/// The selector text of a field reference.
+pub(crate) fn selector(f: FieldRef<'_>) -> String {
+    match (f.id, f.key) {
+        (METADATA, Some(k)) => format!("conversation.metadata.{k}"),
+        (id, _) => schema::schema()
+            .field(id)
+            .map_or_else(|| "?".to_string(), |fd| fd.name().to_string()),
+    }
+}
+
+/// A value as an RSQL double-quoted literal (every `*` literal).
+fn quote(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        if matches!(c, '"' | '\\' | '*') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn compile_canonical(text: &str) -> Option<Filter> {
+    let ast = Parser::new().parse(text).ok()?;
+    schema::schema().compile(&ast).ok()
+}
+
+/// `conversation.startTime` in `lo..=hi` as a compiled filter.
+fn canonical_range(lo: i64, hi: i64) -> Option<Filter> {
+    let mut parts = Vec::new();
+    if lo != i64::MIN {
+        parts.push(format!(
+            "conversation.startTime=ge={}",
+            quote(&format_ms(lo))
+        ));
+    }
+    if hi != i64::MAX {
+        parts.push(format!(
+            "conversation.startTime=le={}",
+            quote(&format_ms(hi))
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    compile_canonical(&parts.join(";"))
+}
+
+/// `field == v` / `field =in= (values)` as a compiled filter.
+fn canonical_in(field: FieldRef<'_>, values: &[&str]) -> Option<Filter> {
+    let sel = selector(field);
+    let text = match values {
+        [one] => format!("{sel}=={}", quote(one)),
+        _ => format!(
+            "{sel}=in=({})",
+            values
+                .iter()
+                .map(|v| quote(v))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    compile_canonical(&text)
+}
+
+/// The postings lists for `values` of an indexed field, with their total length.
+fn postings_for<'s>(
+    store: &'s Store,
+    field: FieldRef<'_>,
+    values: &[&str],
+) -> Option<(usize, Vec<&'s [u32]>)> {
+    let mut lists: Vec<&[u32]> = Vec::with_capacity(values.len());
+    for v in values {
+        let list: &[u32] = match field.id {
+            ID => store
+                .by_id
+                .get_key_value(*v)
+                .map(|(_, slot)| std::slice::from_ref(slot))
+                .unwrap_or(&[]),
+            TYPE => store.by_type.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
+            NAME => store.by_name.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
+            METADATA => {
+                let key = store.strings.lookup(field.key?);
+                let val = store.strings.lookup(v);
+                match (key, val) {
+                    (Some(k), Some(val)) => store
+                        .by_meta
+                        .get(&k)
+                        .and_then(|m| m.get(&val))
+                        .map(|p| p.as_slice())
+                        .unwrap_or(&[]),
+                    _ => &[],
+                }
+            }
+            MEMBER_EMAIL => store
+                .strings
+                .lookup(v)
+                .and_then(|s| store.by_email.get(&s))
+                .map(|p| p.as_slice())
+                .unwrap_or(&[]),
+            MEMBER_ID => store
+                .strings
+                .lookup(v)
+                .and_then(|s| store.by_member.get(&s))
+                .map(|p| p.as_slice())
+                .unwrap_or(&[]),
+            _ => return None,
+        };
+        lists.push(list);
+    }
+    Some((lists.iter().map(|l| l.len()).sum(), lists))
+}
+
+/// Sorted, deduplicated union of sorted lists.
+fn union(lists: Vec<&[u32]>) -> Vec<u32> {
+    match lists.as_slice() {
+        [] => Vec::new(),
+        [one] => one.to_vec(),
+        _ => {
+            let mut all: Vec<u32> = lists.concat();
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
+    }
+}
+
+/// Number of distinct values of a dictionary-indexed single-valued field.
+fn dictionary_size(store: &Store, field: FieldRef<'_>) -> Option<usize> {
+    match field.id {
+        NAME => Some(store.by_name.len()),
+        TYPE => Some(store.by_type.len()),
+        METADATA => {
+            let key = store.strings.lookup(field.key?);
+            Some(
+                key.and_then(|k| store.by_meta.get(&k))
+                    .map_or(0, |m| m.len()),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Evaluates the single-field conjunct `c` once per distinct value and
+/// returns the union of the matching values' postings. `None` when the
+/// conjunct also matches rows that lack the field (a metadata key), which
+/// the dictionary cannot list.
+fn dictionary_scan(store: &Store, field: FieldRef<'_>, c: &Filter) -> Option<Vec<u32>> {
+    let probe = |v: Option<&str>| {
+        c.matches(&Probe {
+            field: field.id,
+            value: v,
+        })
+    };
+    let mut lists: Vec<&[u32]> = Vec::new();
+    match field.id {
+        NAME | TYPE => {
+            let map = if field.id == NAME {
+                &store.by_name
+            } else {
+                &store.by_type
+            };
+            for (value, postings) in map {
+                if probe(Some(value)) {
+                    lists.push(postings.as_slice());
+                }
+            }
+        }
+        METADATA => {
+            if probe(None) {
+                return None;
+            }
+            let key = store.strings.lookup(field.key?);
+            if let Some(values) = key.and_then(|k| store.by_meta.get(&k)) {
+                for (&value, postings) in values {
+                    if probe(Some(store.strings.get(value))) {
+                        lists.push(postings.as_slice());
+                    }
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(union(lists))
+}
+
+/// `explain()` text: one line per plan part.
+pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
+    let mut out = String::new();
+    let _ = match &plan.access {
+        Access::Empty(why) => writeln!(out, "access: none ({why})"),
+        Access::Full => writeln!(out, "access: every row ({} rows)", plan.candidates),
+        Access::Time { lo, hi } => writeln!(
+            out,
+            "access: time range conversation.startTime in [{}, {}] ({} rows)",
+            fmt_bound(*lo),
+            fmt_bound(*hi),
+            plan.candidates
+        ),
+        Access::Slots { how, slots } => writeln!(out, "access: {how} ({} rows)", slots.len()),
+    };
+    let _ = match &plan.residual {
+        Some(r) => writeln!(out, "residual: {r}"),
+        None => writeln!(out, "residual: none"),
+    };
+    let _ = match (&plan.window, &spec.window) {
+        (Some(w), _) => writeln!(
+            out,
+            "window: checked per row [{}, {}]",
+            format_ms(w.start),
+            format_ms(w.end)
+        ),
+        (None, Some(_)) => writeln!(out, "window: covers every row, not checked"),
+        (None, None) => writeln!(out, "window: none"),
+    };
+    let _ = match plan.order {
+        Order::Select => write!(
+            out,
+            "order: select rows {}..{} of the matches by {}",
+            spec.offset,
+            spec.offset.saturating_add(spec.limit),
+            spec.sort
+        ),
+        Order::Walk(field) => write!(
+            out,
+            "order: walk the {} index by {}, skip {}, take {}",
+            field.as_str(),
+            spec.sort,
+            spec.offset,
+            spec.limit
+        ),
+    };
+    out
+}
+
+fn fmt_bound(v: i64) -> String {
+    match v {
+        i64::MIN => "-inf".to_string(),
+        i64::MAX => "+inf".to_string(),
+        v => format_ms(v),
+    }
+}

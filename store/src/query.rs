@@ -1,0 +1,412 @@
+//! [`QuerySpec`] → [`Page`]: the request model of `GET /v1/conversations`,
+//! and [`Params`]: its raw query parameters validated in `api.md`'s order.
+//!
+//! Semantics (`api.md` §1.4, §1.5, §2.2): the time window is applied first
+//! (`startTime ≥ window.start AND endTime ≤ window.end`, a running
+//! conversation tested with `startTime ≤ window.end`), then the filter, then
+//! the sort (with the `conversation.id` tie-break), then `offset`, then
+//! `limit`. `total` counts every conversation that passed the window and the
+//! filter, whatever the paging. An offset past the end gives an empty page.
+
+use std::fmt;
+
+use crate::model::Conversation;
+use crate::sort::{Direction, Sort, SortError};
+use crate::time::{TimestampError, parse_rfc3339_ms};
+
+/// Seven days in milliseconds: the default window's length.
+pub const DEFAULT_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Largest accepted `limit` (Symbl's documented range is 0–65 536).
+pub const MAX_LIMIT: u64 = 65_536;
+/// Largest accepted `offset` (2^31 − 1).
+pub const MAX_OFFSET: u64 = i32::MAX as u64;
+/// Default `limit` (Symbl's documented default).
+pub const DEFAULT_LIMIT: usize = 20;
+/// Clock skew tolerated when checking that a bound is not in the future.
+pub const CLOCK_SKEW_MS: i64 = 5_000;
+
+/// An inclusive time window on conversations, in epoch milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Window {
+    /// Conversations must start at or after this instant.
+    pub start: i64,
+    /// Conversations must end at or before this instant (running ones: start at or before).
+    pub end: i64,
+}
+
+impl Window {
+    /// The window of a request (`api.md` §1.5): with neither bound and no
+    /// filter, `[now − 7 d, now]`; with neither bound and a filter, none; with
+    /// one or both bounds, the given ones, `end` defaulting to `now` and
+    /// `start` to `end − 7 d`.
+    ///
+    /// ```
+    /// use store::Window;
+    /// let now = 1_000_000_000_000;
+    /// assert_eq!(Window::resolve(None, None, false, now), Some(Window { start: now - store::DEFAULT_WINDOW_MS, end: now }));
+    /// assert_eq!(Window::resolve(None, None, true, now), None);
+    /// assert_eq!(Window::resolve(Some(5), None, true, now), Some(Window { start: 5, end: now }));
+    /// ```
+    pub fn resolve(
+        start: Option<i64>,
+        end: Option<i64>,
+        has_filter: bool,
+        now: i64,
+    ) -> Option<Window> {
+        if start.is_none() && end.is_none() && has_filter {
+            return None;
+        }
+        let end = end.unwrap_or(now);
+        let start = start.unwrap_or_else(|| end.saturating_sub(DEFAULT_WINDOW_MS));
+        Some(Window { start, end })
+    }
+
+    /// Whether a conversation with these times lies in the window.
+    ///
+    /// ```
+    /// let w = store::Window { start: 10, end: 20 };
+    /// assert!(w.contains(10, Some(20)));
+    /// assert!(!w.contains(10, Some(21)));
+    /// assert!(w.contains(20, None)); // running: start ≤ end
+    /// ```
+    pub fn contains(&self, start: i64, end: Option<i64>) -> bool {
+        start >= self.start && end.unwrap_or(start) <= self.end
+    }
+}
+
+/// A query: window, filter, sort and paging.
+///
+/// ```
+/// use store::{QuerySpec, Window};
+/// let store = store::r#gen::store(42, 2_000);
+/// let spec = QuerySpec { limit: 5, window: Some(Window { start: 0, end: i64::MAX }), ..QuerySpec::default() };
+/// let page = store.query(&spec)?;
+/// assert_eq!(page.total, 2_000);
+/// assert_eq!(page.items.len(), 5);
+/// assert!(page.items.windows(2).all(|w| w[0].start_time <= w[1].start_time));
+/// # Ok::<(), store::StoreError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct QuerySpec {
+    /// The compiled filter (see [`compile_filter`](crate::compile_filter)); `None` = every conversation.
+    pub filter: Option<rsql::Filter>,
+    /// The time window; `None` = no window. [`Params`] and [`Window::resolve`]
+    /// build the API's default.
+    pub window: Option<Window>,
+    /// The order (the `conversation.id` tie-break is part of every [`Sort`]).
+    pub sort: Sort,
+    /// At most this many items.
+    pub limit: usize,
+    /// Items skipped first.
+    pub offset: usize,
+}
+
+impl Default for QuerySpec {
+    /// No filter, no window, `conversation.startTime` ascending, limit 20, offset 0.
+    fn default() -> QuerySpec {
+        QuerySpec {
+            filter: None,
+            window: None,
+            sort: Sort::default(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    /// The conversations of the page, in order.
+    pub items: Vec<Conversation>,
+    /// How many conversations matched the window and the filter (`X-Total-Count`).
+    pub total: usize,
+}
+
+/// Raw query parameters of `GET /v1/conversations`, as strings.
+///
+/// ```
+/// use store::{Params, QuerySpec};
+/// let now = store::time::parse_rfc3339_ms("2021-12-31T00:00:00Z").unwrap();
+/// let params = Params { limit: Some("2"), sort: Some("-conversation.name"), ..Params::default() };
+/// let spec = QuerySpec::from_params(&params, now)?;
+/// assert_eq!(spec.limit, 2);
+/// assert_eq!(spec.window.map(|w| w.end), Some(now));
+/// let bad = Params { limit: Some("-1"), ..Params::default() };
+/// assert_eq!(QuerySpec::from_params(&bad, now).unwrap_err().to_string(),
+///     "limit: expected an integer from 0 to 65536, found `-1`");
+/// # Ok::<(), store::StoreError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Params<'a> {
+    /// `limit`: 0–65 536, default 20.
+    pub limit: Option<&'a str>,
+    /// `offset`: 0–2^31−1, default 0.
+    pub offset: Option<&'a str>,
+    /// `order`: `asc` (default) or `desc`.
+    pub order: Option<&'a str>,
+    /// `startTime`: RFC 3339 with an offset.
+    pub start_time: Option<&'a str>,
+    /// `endTime`: RFC 3339 with an offset.
+    pub end_time: Option<&'a str>,
+    /// `sort`: see [`Sort::parse`].
+    pub sort: Option<&'a str>,
+    /// `filter`: RSQL under the Symbl policy.
+    pub filter: Option<&'a str>,
+}
+
+/// A bad query parameter (other than `sort` and `filter`, which have their own errors).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    param: &'static str,
+    kind: ParamErrorKind,
+}
+
+/// The kinds of [`ParamError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamErrorKind {
+    /// `limit=abc`, `offset=-1`, `limit=70000`: not an integer in `min..=max`.
+    OutOfRange {
+        /// The text given.
+        value: String,
+        /// Smallest allowed.
+        min: u64,
+        /// Largest allowed.
+        max: u64,
+    },
+    /// `order=DESC`: not `asc` or `desc`.
+    Order {
+        /// The text given.
+        value: String,
+    },
+    /// `startTime=2021-01-01`: not RFC 3339 with an offset.
+    Timestamp {
+        /// The text given.
+        value: String,
+        /// Why.
+        reason: TimestampError,
+    },
+    /// `startTime` not before `endTime`.
+    StartNotBeforeEnd {
+        /// `startTime` as given.
+        start: String,
+        /// `endTime` as given (or defaulted).
+        end: String,
+    },
+    /// A bound later than now (plus [`CLOCK_SKEW_MS`]).
+    InFuture {
+        /// The text given.
+        value: String,
+    },
+}
+
+impl ParamError {
+    /// The parameter at fault (`limit`, `offset`, `order`, `startTime`, `endTime`).
+    ///
+    /// ```
+    /// let e = store::QuerySpec::from_params(&store::Params { order: Some("up"), ..Default::default() }, 0).unwrap_err();
+    /// assert_eq!(e.param(), Some("order"));
+    /// ```
+    pub fn param(&self) -> &'static str {
+        self.param
+    }
+
+    /// What went wrong.
+    ///
+    /// ```
+    /// use store::{ParamErrorKind, Params, QuerySpec, StoreError};
+    /// let e = QuerySpec::from_params(&Params { order: Some("up"), ..Default::default() }, 0).unwrap_err();
+    /// assert!(matches!(e, StoreError::Param(p) if matches!(p.kind(), ParamErrorKind::Order { .. })));
+    /// ```
+    pub fn kind(&self) -> &ParamErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::error::echo;
+        write!(f, "{}: ", self.param)?;
+        match &self.kind {
+            ParamErrorKind::OutOfRange { value, min, max } => {
+                write!(
+                    f,
+                    "expected an integer from {min} to {max}, found `{}`",
+                    echo(value)
+                )
+            }
+            ParamErrorKind::Order { value } => {
+                write!(f, "expected `asc` or `desc`, found `{}`", echo(value))
+            }
+            ParamErrorKind::Timestamp { value, reason } => {
+                write!(f, "{reason}, found `{}`", echo(value))
+            }
+            ParamErrorKind::StartNotBeforeEnd { start, end } => {
+                write!(
+                    f,
+                    "`startTime` `{}` must be before `endTime` `{}`",
+                    echo(start),
+                    echo(end)
+                )
+            }
+            ParamErrorKind::InFuture { value } => {
+                write!(f, "`{}` is later than the current time", echo(value))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+fn int_param(
+    param: &'static str,
+    value: Option<&str>,
+    default: usize,
+    max: u64,
+) -> Result<usize, ParamError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    let bad = || ParamError {
+        param,
+        kind: ParamErrorKind::OutOfRange {
+            value: text.to_string(),
+            min: 0,
+            max,
+        },
+    };
+    // Digits only: no sign, no spaces, no exponent.
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match text.parse::<u64>() {
+        Ok(v) if v <= max => usize::try_from(v).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn time_param(
+    param: &'static str,
+    value: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, ParamError> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    let ms = parse_rfc3339_ms(text).map_err(|reason| ParamError {
+        param,
+        kind: ParamErrorKind::Timestamp {
+            value: text.to_string(),
+            reason,
+        },
+    })?;
+    if ms > now.saturating_add(CLOCK_SKEW_MS) {
+        return Err(ParamError {
+            param,
+            kind: ParamErrorKind::InFuture {
+                value: text.to_string(),
+            },
+        });
+    }
+    Ok(Some(ms))
+}
+
+impl QuerySpec {
+    /// Validates the raw parameters in `api.md`'s order (limit, offset, order,
+    /// startTime, endTime, sort, filter; the first error wins), builds the
+    /// window (§1.5) and compiles the filter under the Symbl policy.
+    ///
+    /// ```
+    /// use store::{Params, QuerySpec};
+    /// let e = QuerySpec::from_params(&Params { sort: Some("conversation.bogus"), ..Params::default() }, 0).unwrap_err();
+    /// assert!(e.to_string().starts_with("sort: unknown field `conversation.bogus`"));
+    /// ```
+    pub fn from_params(p: &Params<'_>, now: i64) -> Result<QuerySpec, crate::StoreError> {
+        let limit = int_param("limit", p.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let offset = int_param("offset", p.offset, 0, MAX_OFFSET)?;
+        let order = match p.order {
+            None => Direction::Asc,
+            Some(text) => Direction::parse_order(text).ok_or_else(|| ParamError {
+                param: "order",
+                kind: ParamErrorKind::Order {
+                    value: text.to_string(),
+                },
+            })?,
+        };
+        let start = time_param("startTime", p.start_time, now)?;
+        let end = time_param("endTime", p.end_time, now)?;
+        let window = Window::resolve(start, end, p.filter.is_some(), now);
+        if let (Some(w), Some(text)) = (window, p.start_time)
+            && w.start >= w.end
+        {
+            let end_text = p
+                .end_time
+                .map_or_else(|| crate::time::format_ms(now), str::to_string);
+            return Err(ParamError {
+                param: "startTime",
+                kind: ParamErrorKind::StartNotBeforeEnd {
+                    start: text.to_string(),
+                    end: end_text,
+                },
+            }
+            .into());
+        }
+        let sort = match p.sort {
+            None => Sort::by(crate::sort::SortField::StartTime, order),
+            Some(text) => {
+                Sort::parse(text, order).map_err(|e: SortError| crate::StoreError::Sort(e))?
+            }
+        };
+        let filter = match p.filter {
+            None => None,
+            Some(text) => Some(crate::schema::compile_filter(text)?),
+        };
+        Ok(QuerySpec {
+            filter,
+            window,
+            sort,
+            limit,
+            offset,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_bounds() {
+        let p = |l: &str| int_param("limit", Some(l), 20, MAX_LIMIT);
+        assert_eq!(p("0"), Ok(0));
+        assert_eq!(p("65536"), Ok(65_536));
+        assert!(p("65537").is_err());
+        assert!(p("-1").is_err());
+        assert!(p("+1").is_err());
+        assert!(p("1e3").is_err());
+        assert!(p("").is_err());
+        assert!(p("99999999999999999999999").is_err());
+        assert_eq!(
+            int_param("offset", Some("2147483647"), 0, MAX_OFFSET),
+            Ok(2_147_483_647)
+        );
+        assert!(int_param("offset", Some("2147483648"), 0, MAX_OFFSET).is_err());
+    }
+
+    #[test]
+    fn window_rules() {
+        let now = 10 * DEFAULT_WINDOW_MS;
+        assert_eq!(
+            Window::resolve(None, Some(now - 5), false, now),
+            Some(Window {
+                start: now - 5 - DEFAULT_WINDOW_MS,
+                end: now - 5
+            })
+        );
+        assert_eq!(
+            Window::resolve(Some(3), Some(9), true, now),
+            Some(Window { start: 3, end: 9 })
+        );
+    }
+}

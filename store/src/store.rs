@@ -1,0 +1,843 @@
+//! [`Store`]: the rows, the symbol tables and every index, and all writes.
+//!
+//! Layout: conversations live in `rows` (a slot vector; a deleted slot is
+//! reused), each row holding interned symbols instead of strings. Every write
+//! validates first and mutates second, and updates every index it touches
+//! before returning, so a reader never sees a row that an index disagrees with.
+//! A bulk load appends rows and then rebuilds the indexes once, renumbering
+//! slots in `startTime` order so that a time range is also a run of adjacent
+//! rows in memory.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::StoreError;
+use crate::error::{RecordError, RecordErrorKind};
+use crate::index::{Postings, TimeIndex};
+use crate::intern::{Interner, Sym};
+use crate::model::{Conversation, Member, Message, Metadata};
+use crate::parse::{Draft, MemberDraft};
+
+/// `end` of a running conversation (no `endTime`).
+pub(crate) const NO_END: i64 = i64::MIN;
+/// `email` of a member without one.
+pub(crate) const NO_SYM: Sym = Sym::MAX;
+
+/// A stored conversation.
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    pub(crate) id: Arc<str>,
+    pub(crate) kind: Sym,
+    pub(crate) name: Sym,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    pub(crate) members: Box<[u32]>,
+    pub(crate) metadata: Box<[(Sym, Sym)]>,
+}
+
+impl Row {
+    /// `end`, or `start` while running (the window test's end).
+    pub(crate) fn effective_end(&self) -> i64 {
+        if self.end == NO_END {
+            self.start
+        } else {
+            self.end
+        }
+    }
+
+    pub(crate) fn end(&self) -> Option<i64> {
+        (self.end != NO_END).then_some(self.end)
+    }
+
+    pub(crate) fn meta(&self, key: Sym) -> Option<Sym> {
+        self.metadata
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|&(_, v)| v)
+    }
+}
+
+/// A member as stored: interned id, name and e-mail ([`NO_SYM`] if none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Person {
+    pub(crate) id: Sym,
+    pub(crate) name: Sym,
+    pub(crate) email: Sym,
+}
+
+/// The in-memory conversation store. See the [crate docs](crate) for the
+/// model, the indexes and the complexity of each operation.
+///
+/// ```
+/// let mut store = store::Store::new();
+/// store.insert_json(r#"{"id":"1","type":"meeting","name":"Sales Brainstorm",
+///     "startTime":"2021-03-12T15:00:02.500Z","endTime":"2021-03-12T15:47:40.000Z",
+///     "members":[],"metadata":{"agentId":"agent-0042"}}"#)?;
+/// assert_eq!(store.len(), 1);
+/// assert_eq!(store.get("1").map(|c| c.name), Some("Sales Brainstorm".to_string()));
+/// # Ok::<(), store::StoreError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    pub(crate) strings: Interner,
+    pub(crate) people: Vec<Person>,
+    people_map: HashMap<Person, u32>,
+    pub(crate) rows: Vec<Option<Row>>,
+    free: Vec<u32>,
+    pub(crate) by_id: BTreeMap<Arc<str>, u32>,
+    pub(crate) by_start: TimeIndex,
+    pub(crate) by_end: TimeIndex,
+    pub(crate) running: BTreeSet<u32>,
+    pub(crate) by_type: BTreeMap<Arc<str>, Postings>,
+    pub(crate) by_name: BTreeMap<Arc<str>, Postings>,
+    pub(crate) by_meta: HashMap<Sym, HashMap<Sym, Postings>>,
+    pub(crate) by_email: HashMap<Sym, Postings>,
+    pub(crate) by_member: HashMap<Sym, Postings>,
+    /// Upper bound of `effective_end - start` over every row ever stored.
+    pub(crate) max_span: i64,
+    messages: HashMap<Arc<str>, Vec<Message>>,
+}
+
+impl Store {
+    /// An empty store.
+    ///
+    /// ```
+    /// assert!(store::Store::new().is_empty());
+    /// ```
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Number of conversations.
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 10);
+    /// assert_eq!(s.len(), 10);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether the store holds no conversation.
+    ///
+    /// ```
+    /// assert!(store::Store::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Parses one conversation (the JSON of `shared/data/README.md`) and inserts it.
+    /// Errors name the field; a duplicate id is an error (see [`Store::upsert`]).
+    ///
+    /// ```
+    /// let mut s = store::Store::new();
+    /// let line = r#"{"id":"1","type":"call","name":"x","startTime":"2021-01-01T00:00:00Z"}"#;
+    /// s.insert_json(line)?;
+    /// let err = s.insert_json(line).unwrap_err();
+    /// assert_eq!(err.to_string(), "field `id`: duplicate id `1`");
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn insert_json(&mut self, json: &str) -> Result<(), StoreError> {
+        let draft = crate::parse::parse_conversation(json)?;
+        self.insert_draft(&draft, true)?;
+        Ok(())
+    }
+
+    /// Inserts a conversation; its id must be new.
+    ///
+    /// ```
+    /// let mut s = store::Store::new();
+    /// s.insert(store::r#gen::conversation(7, 0))?;
+    /// assert!(s.insert(store::r#gen::conversation(7, 0)).is_err());
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn insert(&mut self, conversation: Conversation) -> Result<(), StoreError> {
+        let draft = Draft::from_conversation(&conversation);
+        draft.check()?;
+        self.insert_draft(&draft, true)?;
+        Ok(())
+    }
+
+    /// Inserts or replaces (by id). Returns the previous version, if any.
+    ///
+    /// ```
+    /// let mut s = store::Store::new();
+    /// let mut c = store::r#gen::conversation(7, 0);
+    /// assert!(s.upsert(c.clone())?.is_none());
+    /// c.name = "Renamed".into();
+    /// assert!(s.upsert(c)?.is_some());
+    /// assert_eq!(s.get(&store::r#gen::conversation(7, 0).id).map(|c| c.name), Some("Renamed".into()));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn upsert(
+        &mut self,
+        conversation: Conversation,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let draft = Draft::from_conversation(&conversation);
+        draft.check()?;
+        let old = match self.by_id.get(draft.id.as_ref()).copied() {
+            Some(slot) => {
+                // The messages belong to the id, not to this version.
+                let msgs = self.messages.remove(draft.id.as_ref());
+                let old = self.remove_slot(slot);
+                if let Some(msgs) = msgs {
+                    self.messages.insert(Arc::from(draft.id.as_ref()), msgs);
+                }
+                Some(old)
+            }
+            None => None,
+        };
+        self.insert_draft(&draft, true)?;
+        Ok(old)
+    }
+
+    /// Inserts many conversations, building the indexes once at the end
+    /// (see [`Bulk`]). Stops at the first bad conversation; those before it
+    /// stay inserted. Returns how many were inserted.
+    ///
+    /// ```
+    /// let mut s = store::Store::new();
+    /// assert_eq!(s.extend(store::r#gen::conversations(1, 50))?, 50);
+    /// assert!(s.extend(store::r#gen::conversations(1, 1)).is_err()); // duplicate id
+    /// assert_eq!(s.len(), 50);
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn extend(
+        &mut self,
+        conversations: impl IntoIterator<Item = Conversation>,
+    ) -> Result<usize, StoreError> {
+        let mut bulk = self.bulk();
+        for c in conversations {
+            let draft = Draft::from_conversation(&c);
+            draft.check()?;
+            bulk.add(&draft)?;
+        }
+        Ok(bulk.added())
+    }
+
+    /// Starts a bulk insert: rows are stored at once, indexes are brought up
+    /// to date when the [`Bulk`] is dropped.
+    pub(crate) fn bulk(&mut self) -> Bulk<'_> {
+        Bulk {
+            store: self,
+            new_slots: Vec::new(),
+        }
+    }
+
+    /// One conversation by id.
+    ///
+    /// ```
+    /// assert!(store::Store::new().get("1").is_none());
+    /// ```
+    pub fn get(&self, id: &str) -> Option<Conversation> {
+        let slot = *self.by_id.get(id)?;
+        Some(self.materialize(slot))
+    }
+
+    /// Whether a conversation with this id is stored.
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 3);
+    /// assert!(s.contains(&store::r#gen::conversation(1, 2).id));
+    /// ```
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Every conversation, in id order.
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 5);
+    /// assert_eq!(s.iter().count(), 5);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Conversation> + '_ {
+        self.by_id.values().map(|&slot| self.materialize(slot))
+    }
+
+    /// The members of a conversation.
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 1);
+    /// let c = store::r#gen::conversation(1, 0);
+    /// assert_eq!(s.members(&c.id), Some(c.members));
+    /// ```
+    pub fn members(&self, id: &str) -> Option<Vec<Member>> {
+        let row = self.row(*self.by_id.get(id)?)?;
+        Some(row.members.iter().map(|&p| self.member(p)).collect())
+    }
+
+    /// Merges metadata: each `(key, Some(value))` adds or replaces, each
+    /// `(key, None)` removes; other keys stay. Returns the metadata after the
+    /// update. All or nothing: an unknown id changes nothing.
+    ///
+    /// ```
+    /// let mut s = store::r#gen::store(1, 1);
+    /// let id = store::r#gen::conversation(1, 0).id;
+    /// let m = s.update_metadata(&id, &[("team".into(), Some("blue".into())), ("channel".into(), None)])?;
+    /// assert_eq!(m.get("team"), Some("blue"));
+    /// assert_eq!(m.get("channel"), None);
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn update_metadata(
+        &mut self,
+        id: &str,
+        changes: &[(String, Option<String>)],
+    ) -> Result<Metadata, StoreError> {
+        let slot = self.slot_of(id)?;
+        let old = self
+            .row(slot)
+            .map(|r| r.metadata.to_vec())
+            .unwrap_or_default();
+        let mut pairs: Vec<(Sym, Sym)> = old.clone();
+        for (key, value) in changes {
+            let k = self.strings.intern(key);
+            match value {
+                Some(v) => {
+                    let v = self.strings.intern(v);
+                    match pairs.iter_mut().find(|(pk, _)| *pk == k) {
+                        Some(p) => p.1 = v,
+                        None => pairs.push((k, v)),
+                    }
+                }
+                None => pairs.retain(|(pk, _)| *pk != k),
+            }
+        }
+        self.unindex_meta(slot, &old);
+        self.index_meta(slot, &pairs);
+        if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
+            row.metadata = pairs.into_boxed_slice();
+        }
+        Ok(self.metadata_of(slot))
+    }
+
+    /// Replaces the name and e-mail of member `member.id` of conversation `id`
+    /// and applies them to every message that member wrote (`from.name`,
+    /// `from.userId`).
+    ///
+    /// ```
+    /// let mut s = store::r#gen::store(1, 1);
+    /// let c = store::r#gen::conversation(1, 0);
+    /// let mut m = c.members[0].clone();
+    /// m.name = "New Name".into();
+    /// s.update_member(&c.id, m.clone())?;
+    /// assert!(s.members(&c.id).unwrap().contains(&m));
+    /// assert!(s.update_member(&c.id, store::Member { id: "nobody".into(), ..m }).is_err());
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn update_member(&mut self, id: &str, member: Member) -> Result<(), StoreError> {
+        let slot = self.slot_of(id)?;
+        let Some(row) = self.row(slot) else {
+            return Err(StoreError::not_found("conversation", id));
+        };
+        let member_sym = self.strings.lookup(&member.id);
+        let Some(pos) = row
+            .members
+            .iter()
+            .position(|&p| Some(self.people[p as usize].id) == member_sym)
+        else {
+            return Err(StoreError::not_found("member", &member.id));
+        };
+        let old_members = row.members.to_vec();
+        let person = self.person(&MemberDraft {
+            id: member.id.as_str().into(),
+            name: member.name.as_str().into(),
+            email: member.email.as_deref().map(Into::into),
+        });
+        let mut new_members = old_members.clone();
+        new_members[pos] = person;
+        self.unindex_members(slot, &old_members);
+        self.index_members(slot, &new_members);
+        let arc_id = match self.rows.get_mut(slot as usize) {
+            Some(Some(row)) => {
+                row.members = new_members.into_boxed_slice();
+                row.id.clone()
+            }
+            _ => return Err(StoreError::not_found("conversation", id)),
+        };
+        if let Some(msgs) = self.messages.get_mut(&arc_id) {
+            for m in msgs.iter_mut().filter(|m| m.from.id == member.id) {
+                m.from.name.clone_from(&member.name);
+                if member.email.is_some() || m.from.user_id.is_some() {
+                    m.from.user_id.clone_from(&member.email);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes a conversation with its messages, returning it.
+    ///
+    /// ```
+    /// let mut s = store::r#gen::store(1, 2);
+    /// let id = store::r#gen::conversation(1, 0).id;
+    /// assert_eq!(s.delete(&id)?.id, id);
+    /// assert!(s.delete(&id).is_err());
+    /// assert_eq!(s.len(), 1);
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn delete(&mut self, id: &str) -> Result<Conversation, StoreError> {
+        let slot = self.slot_of(id)?;
+        Ok(self.remove_slot(slot))
+    }
+
+    /// Sets the messages of a conversation (sorted by `startTime`, then id).
+    ///
+    /// ```
+    /// let mut s = store::r#gen::store(1, 1);
+    /// let c = store::r#gen::conversation(1, 0);
+    /// s.set_messages(&c.id, store::r#gen::messages(1, &c))?;
+    /// assert!(!s.messages(&c.id).unwrap().is_empty());
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn set_messages(&mut self, id: &str, mut messages: Vec<Message>) -> Result<(), StoreError> {
+        let slot = self.slot_of(id)?;
+        let Some(row) = self.row(slot) else {
+            return Err(StoreError::not_found("conversation", id));
+        };
+        let key = row.id.clone();
+        messages.sort_by(|a, b| (a.start_time, &a.id).cmp(&(b.start_time, &b.id)));
+        self.messages.insert(key, messages);
+        Ok(())
+    }
+
+    /// The messages of a conversation in `startTime` order (`Some(&[])` when it
+    /// has none, `None` when the conversation is unknown).
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 1);
+    /// assert_eq!(s.messages(&store::r#gen::conversation(1, 0).id).map(<[_]>::len), Some(0));
+    /// assert!(s.messages("nope").is_none());
+    /// ```
+    pub fn messages(&self, id: &str) -> Option<&[Message]> {
+        let row = self.row(*self.by_id.get(id)?)?;
+        Some(self.messages.get(&row.id).map_or(&[][..], Vec::as_slice))
+    }
+
+    // ---- internals -------------------------------------------------------
+
+    pub(crate) fn row(&self, slot: u32) -> Option<&Row> {
+        self.rows.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn slot_of(&self, id: &str) -> Result<u32, StoreError> {
+        self.by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| StoreError::not_found("conversation", id))
+    }
+
+    pub(crate) fn member(&self, person: u32) -> Member {
+        let p = self.people[person as usize];
+        Member {
+            id: self.strings.get(p.id).to_string(),
+            name: self.strings.get(p.name).to_string(),
+            email: (p.email != NO_SYM).then(|| self.strings.get(p.email).to_string()),
+        }
+    }
+
+    fn metadata_of(&self, slot: u32) -> Metadata {
+        self.row(slot)
+            .map(|r| {
+                r.metadata
+                    .iter()
+                    .map(|&(k, v)| (self.strings.get(k), self.strings.get(v)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The owned form of a stored row.
+    pub(crate) fn materialize(&self, slot: u32) -> Conversation {
+        let Some(row) = self.row(slot) else {
+            return Conversation {
+                id: String::new(),
+                kind: String::new(),
+                name: String::new(),
+                start_time: 0,
+                end_time: None,
+                members: Vec::new(),
+                metadata: Metadata::new(),
+            };
+        };
+        Conversation {
+            id: row.id.to_string(),
+            kind: self.strings.get(row.kind).to_string(),
+            name: self.strings.get(row.name).to_string(),
+            start_time: row.start,
+            end_time: row.end(),
+            members: row.members.iter().map(|&p| self.member(p)).collect(),
+            metadata: self.metadata_of(slot),
+        }
+    }
+
+    fn person(&mut self, m: &MemberDraft<'_>) -> u32 {
+        let p = Person {
+            id: self.strings.intern(&m.id),
+            name: self.strings.intern(&m.name),
+            email: m
+                .email
+                .as_deref()
+                .map_or(NO_SYM, |e| self.strings.intern(e)),
+        };
+        if let Some(&n) = self.people_map.get(&p) {
+            return n;
+        }
+        let n = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
+        self.people.push(p);
+        self.people_map.insert(p, n);
+        n
+    }
+
+    /// Stores a validated draft. With `indexed`, every index is updated now;
+    /// otherwise only `by_id` is, and the caller must call [`Store::rebuild`].
+    pub(crate) fn insert_draft(
+        &mut self,
+        d: &Draft<'_>,
+        indexed: bool,
+    ) -> Result<u32, RecordError> {
+        if self.by_id.contains_key(d.id.as_ref()) {
+            return Err(RecordError::at(
+                "id",
+                RecordErrorKind::DuplicateId {
+                    id: d.id.to_string(),
+                },
+            ));
+        }
+        let row = Row {
+            id: Arc::from(d.id.as_ref()),
+            kind: self.strings.intern(&d.kind),
+            name: self.strings.intern(&d.name),
+            start: d.start,
+            end: d.end.unwrap_or(NO_END),
+            members: d.members.iter().map(|m| self.person(m)).collect(),
+            metadata: d
+                .metadata
+                .iter()
+                .map(|(k, v)| (self.strings.intern(k), self.strings.intern(v)))
+                .collect(),
+        };
+        self.max_span = self
+            .max_span
+            .max(row.effective_end().saturating_sub(row.start));
+        let id = row.id.clone();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.rows[slot as usize] = Some(row);
+                slot
+            }
+            None => {
+                self.rows.push(Some(row));
+                u32::try_from(self.rows.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.by_id.insert(id, slot);
+        if indexed {
+            self.index_row(slot);
+        }
+        Ok(slot)
+    }
+
+    fn remove_slot(&mut self, slot: u32) -> Conversation {
+        let conv = self.materialize(slot);
+        self.unindex_row(slot);
+        if let Some(row) = self.rows.get_mut(slot as usize).and_then(Option::take) {
+            self.by_id.remove(&row.id);
+            self.messages.remove(&row.id);
+        }
+        self.free.push(slot);
+        conv
+    }
+
+    fn index_row(&mut self, slot: u32) {
+        let Some(row) = self.row(slot) else { return };
+        let (start, end, kind, name) = (row.start, row.end, row.kind, row.name);
+        let members = row.members.to_vec();
+        let meta = row.metadata.to_vec();
+        self.by_start.insert((start, slot));
+        if end == NO_END {
+            self.running.insert(slot);
+        } else {
+            self.by_end.insert((end, slot));
+        }
+        let (k, n) = (self.strings.arc(kind), self.strings.arc(name));
+        add_posting(self.by_type.entry(k), slot);
+        add_posting(self.by_name.entry(n), slot);
+        self.index_meta(slot, &meta);
+        self.index_members(slot, &members);
+    }
+
+    fn unindex_row(&mut self, slot: u32) {
+        let Some(row) = self.row(slot) else { return };
+        let (start, end) = (row.start, row.end);
+        let (kind, name) = (
+            self.strings.get(row.kind).to_string(),
+            self.strings.get(row.name).to_string(),
+        );
+        let members = row.members.to_vec();
+        let meta = row.metadata.to_vec();
+        self.by_start.remove((start, slot));
+        if end == NO_END {
+            self.running.remove(&slot);
+        } else {
+            self.by_end.remove((end, slot));
+        }
+        remove_posting_btree(&mut self.by_type, &kind, slot);
+        remove_posting_btree(&mut self.by_name, &name, slot);
+        self.unindex_meta(slot, &meta);
+        self.unindex_members(slot, &members);
+    }
+
+    fn index_meta(&mut self, slot: u32, pairs: &[(Sym, Sym)]) {
+        for &(k, v) in pairs {
+            add_posting(self.by_meta.entry(k).or_default().entry(v), slot);
+        }
+    }
+
+    fn unindex_meta(&mut self, slot: u32, pairs: &[(Sym, Sym)]) {
+        for &(k, v) in pairs {
+            if let Some(values) = self.by_meta.get_mut(&k) {
+                remove_posting_hash(values, v, slot);
+                if values.is_empty() {
+                    self.by_meta.remove(&k);
+                }
+            }
+        }
+    }
+
+    fn index_members(&mut self, slot: u32, members: &[u32]) {
+        for &p in members {
+            let person = self.people[p as usize];
+            add_posting(self.by_member.entry(person.id), slot);
+            if person.email != NO_SYM {
+                add_posting(self.by_email.entry(person.email), slot);
+            }
+        }
+    }
+
+    fn unindex_members(&mut self, slot: u32, members: &[u32]) {
+        for &p in members {
+            let person = self.people[p as usize];
+            // A conversation may list the same id or e-mail twice: keep the
+            // posting while another member still carries it.
+            let others = members
+                .iter()
+                .filter(|&&q| q != p)
+                .map(|&q| self.people[q as usize]);
+            let (mut id_left, mut email_left) = (false, false);
+            for o in others {
+                id_left |= o.id == person.id;
+                email_left |= person.email != NO_SYM && o.email == person.email;
+            }
+            if !id_left {
+                remove_posting_hash(&mut self.by_member, person.id, slot);
+            }
+            if person.email != NO_SYM && !email_left {
+                remove_posting_hash(&mut self.by_email, person.email, slot);
+            }
+        }
+    }
+
+    /// Rebuilds every index from the rows, renumbering slots in `startTime`
+    /// order and dropping free slots.
+    pub(crate) fn rebuild(&mut self) {
+        let mut rows: Vec<Row> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .flatten()
+            .collect();
+        rows.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        self.free.clear();
+        let n = rows.len();
+        let mut starts = Vec::with_capacity(n);
+        let mut ends = Vec::with_capacity(n);
+        self.running.clear();
+        let mut types: HashMap<Sym, Vec<u32>> = HashMap::new();
+        let mut names: HashMap<Sym, Vec<u32>> = HashMap::new();
+        let mut meta: HashMap<Sym, HashMap<Sym, Vec<u32>>> = HashMap::new();
+        let mut emails: HashMap<Sym, Vec<u32>> = HashMap::new();
+        let mut member_ids: HashMap<Sym, Vec<u32>> = HashMap::new();
+        self.by_id.clear();
+        for (i, row) in rows.iter().enumerate() {
+            let slot = i as u32;
+            self.by_id.insert(row.id.clone(), slot);
+            starts.push((row.start, slot));
+            if row.end == NO_END {
+                self.running.insert(slot);
+            } else {
+                ends.push((row.end, slot));
+            }
+            types.entry(row.kind).or_default().push(slot);
+            names.entry(row.name).or_default().push(slot);
+            for &(k, v) in row.metadata.iter() {
+                meta.entry(k).or_default().entry(v).or_default().push(slot);
+            }
+            for &p in row.members.iter() {
+                let person = self.people[p as usize];
+                member_ids.entry(person.id).or_default().push(slot);
+                if person.email != NO_SYM {
+                    emails.entry(person.email).or_default().push(slot);
+                }
+            }
+        }
+        self.by_start = TimeIndex::build(starts);
+        self.by_end = TimeIndex::build(ends);
+        let strings = &self.strings;
+        self.by_type = types
+            .into_iter()
+            .map(|(k, v)| (strings.arc(k), Postings::from_unsorted(v)))
+            .collect();
+        self.by_name = names
+            .into_iter()
+            .map(|(k, v)| (strings.arc(k), Postings::from_unsorted(v)))
+            .collect();
+        self.by_meta = meta
+            .into_iter()
+            .map(|(k, vals)| {
+                (
+                    k,
+                    vals.into_iter()
+                        .map(|(v, s)| (v, Postings::from_unsorted(s)))
+                        .collect(),
+                )
+            })
+            .collect();
+        self.by_email = emails
+            .into_iter()
+            .map(|(k, v)| (k, Postings::from_unsorted(v)))
+            .collect();
+        self.by_member = member_ids
+            .into_iter()
+            .map(|(k, v)| (k, Postings::from_unsorted(v)))
+            .collect();
+        self.rows = rows.into_iter().map(Some).collect();
+    }
+
+    /// Checks that every index agrees with the rows (used by tests).
+    #[doc(hidden)]
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let mut fresh = Store {
+            strings: self.strings.clone(),
+            people: self.people.clone(),
+            rows: self.rows.clone(),
+            ..Store::default()
+        };
+        let live: Vec<u32> = (0..self.rows.len() as u32)
+            .filter(|&s| self.row(s).is_some())
+            .collect();
+        if live.len() != self.by_id.len() {
+            return Err(format!(
+                "{} live rows, {} ids",
+                live.len(),
+                self.by_id.len()
+            ));
+        }
+        for &slot in &live {
+            fresh.index_row(slot);
+            let row = self.row(slot).ok_or("vanished row")?;
+            if self.by_id.get(&row.id) != Some(&slot) {
+                return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
+            }
+        }
+        let same = |a: &TimeIndex, b: &TimeIndex| a.range(0, a.len()).eq(b.range(0, b.len()));
+        if !same(&fresh.by_start, &self.by_start) || !same(&fresh.by_end, &self.by_end) {
+            return Err("time indexes differ".into());
+        }
+        if fresh.running != self.running {
+            return Err("running set differs".into());
+        }
+        if fresh.by_type != self.by_type || fresh.by_name != self.by_name {
+            return Err("type or name postings differ".into());
+        }
+        if fresh.by_meta != self.by_meta {
+            return Err("metadata postings differ".into());
+        }
+        if fresh.by_email != self.by_email || fresh.by_member != self.by_member {
+            return Err("member postings differ".into());
+        }
+        Ok(())
+    }
+}
+
+fn add_posting<K>(entry: impl EntryLike<K>, slot: u32) {
+    entry.add(slot);
+}
+
+/// `insert` on either map's entry type.
+trait EntryLike<K> {
+    fn add(self, slot: u32);
+}
+
+impl<K: Ord> EntryLike<K> for std::collections::btree_map::Entry<'_, K, Postings> {
+    fn add(self, slot: u32) {
+        match self {
+            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().insert(slot),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Postings::One(slot));
+            }
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> EntryLike<K> for std::collections::hash_map::Entry<'_, K, Postings> {
+    fn add(self, slot: u32) {
+        match self {
+            std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().insert(slot),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Postings::One(slot));
+            }
+        }
+    }
+}
+
+fn remove_posting_btree(map: &mut BTreeMap<Arc<str>, Postings>, key: &str, slot: u32) {
+    if let Some(p) = map.get_mut(key)
+        && p.remove(slot)
+    {
+        map.remove(key);
+    }
+}
+
+fn remove_posting_hash(map: &mut HashMap<Sym, Postings>, key: Sym, slot: u32) {
+    if let Some(p) = map.get_mut(&key)
+        && p.remove(slot)
+    {
+        map.remove(&key);
+    }
+}
+
+/// A bulk insert in progress. Rows go in unindexed; on drop, the new rows are
+/// indexed one by one when they are few compared with the store, otherwise
+/// every index is rebuilt in one pass (and slots renumbered by `startTime`).
+/// Queries cannot run meanwhile: the bulk holds `&mut Store`.
+pub(crate) struct Bulk<'s> {
+    store: &'s mut Store,
+    new_slots: Vec<u32>,
+}
+
+impl Bulk<'_> {
+    /// Stores one validated draft (duplicate ids are rejected).
+    pub(crate) fn add(&mut self, d: &Draft<'_>) -> Result<(), RecordError> {
+        let slot = self.store.insert_draft(d, false)?;
+        self.new_slots.push(slot);
+        Ok(())
+    }
+
+    pub(crate) fn added(&self) -> usize {
+        self.new_slots.len()
+    }
+}
+
+impl Drop for Bulk<'_> {
+    fn drop(&mut self) {
+        if self.new_slots.is_empty() {
+            return;
+        }
+        if self.new_slots.len() * 4 >= self.store.len() {
+            self.store.rebuild();
+        } else {
+            for &slot in &self.new_slots {
+                self.store.index_row(slot);
+            }
+        }
+    }
+}
