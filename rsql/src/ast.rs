@@ -136,10 +136,10 @@ impl<'a> Ast<'a> {
                 other => flat.push(other),
             }
         }
-        if flat.len() == 1 {
-            if let Some(only) = flat.pop() {
-                return only;
-            }
+        if flat.len() == 1
+            && let Some(only) = flat.pop()
+        {
+            return only;
         }
         if is_and {
             Ast::And(flat)

@@ -436,6 +436,10 @@ impl Operators {
     /// (`=gte=` → `=ge=`, `=eq=` → `==`, `=nin=` → `=out=`), then a different
     /// letter case (`=GT=` → `=gt=`), then the nearest symbol by edit distance.
     pub(crate) fn suggest(&self, symbol: &str) -> Option<String> {
+        if !self.contains(symbol) && Operators::extended().contains(symbol) {
+            // the help explains that the extended vocabulary is not enabled
+            return None;
+        }
         let lower = symbol.to_ascii_lowercase();
         let mapped = match lower.as_str() {
             "=gte=" | "=geq=" => Some(">="),

@@ -543,9 +543,14 @@ fn invalid_operator_help(op: &str) -> String {
     if let Some(meant) = meant {
         return format!("did you mean `{meant}`?");
     }
-    let letters = op.trim_start_matches('=');
+    let letters = &op[1..];
     if !op.ends_with('=') && letters.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return format!("an operator ends with `=`: `{op}=`");
+        let closed = format!("{op}=");
+        if Operators::extended().contains(&closed) {
+            return format!("did you mean `{closed}`?");
+        }
+        return "for equality write `==`; other operators are `=` letters `=`, such as `=in=`"
+            .to_owned();
     }
     "an operator is `=` followed by ASCII letters and `=`, such as `=in=`".to_owned()
 }

@@ -274,10 +274,10 @@ impl Policy {
     /// # Ok::<(), rsql::Error>(())
     /// ```
     pub fn check(&self, ast: &Ast<'_>, input: &str) -> Result<(), ParseError> {
-        if self.forbid_or {
-            if let Some(span) = first_or(ast, input) {
-                return Err(ParseError::new(ParseErrorKind::OrForbidden, span, input));
-            }
+        if self.forbid_or
+            && let Some(span) = first_or(ast, input)
+        {
+            return Err(ParseError::new(ParseErrorKind::OrForbidden, span, input));
         }
         if self.allowed.is_none() && self.max_fields.is_none() {
             return Ok(());
@@ -286,22 +286,22 @@ impl Policy {
         let mut blame: Option<Span> = None;
         for cmp in ast.comparisons() {
             let canonical = self.canonical_selector(cmp.selector.as_str());
-            if let Some(patterns) = &self.allowed {
-                if !patterns.iter().any(|p| p.matches(&canonical)) {
-                    return Err(self.not_allowed(
-                        cmp.selector.as_str(),
-                        &canonical,
-                        cmp.selector.span,
-                        input,
-                    ));
-                }
+            if let Some(patterns) = &self.allowed
+                && !patterns.iter().any(|p| p.matches(&canonical))
+            {
+                return Err(self.not_allowed(
+                    cmp.selector.as_str(),
+                    &canonical,
+                    cmp.selector.span,
+                    input,
+                ));
             }
-            if let Some(max) = self.max_fields {
-                if !fields.contains(&canonical) {
-                    fields.push(canonical);
-                    if fields.len() == max + 1 {
-                        blame = Some(cmp.span);
-                    }
+            if let Some(max) = self.max_fields
+                && !fields.contains(&canonical)
+            {
+                fields.push(canonical);
+                if fields.len() == max + 1 {
+                    blame = Some(cmp.span);
                 }
             }
         }

@@ -5,7 +5,9 @@
 //! abandoned: each one looks at the next byte to decide, then commits (all
 //! errors are `nom::Err::Failure`, and sub-parsers after a committing token run
 //! under `cut`). Nothing is parsed twice, so the time is linear in the input,
-//! whatever its nesting (tantivy's O(2^n) lesson).
+//! whatever its nesting (tantivy's O(2^n) lesson). The precedence levels and
+//! groups use an explicit stack (see [`Grammar::query`]), so the parser's own
+//! stack use does not grow with the nesting depth.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -27,7 +29,6 @@ pub(super) struct Grammar<'a, 'p> {
     input: &'a str,
     limits: &'p Limits,
     ops: &'p Operators,
-    depth: Cell<usize>,
     comparisons: Cell<usize>,
 }
 
@@ -49,13 +50,56 @@ fn push_flat<'a>(children: &mut Vec<Ast<'a>>, child: Ast<'a>, sep: Sep) {
     }
 }
 
+/// Builds the node for `children` joined by `sep` (a single child is itself).
+fn nary<'a>(mut children: Vec<Ast<'a>>, sep: Sep) -> Ast<'a> {
+    if children.len() == 1
+        && let Some(only) = children.pop()
+    {
+        return only;
+    }
+    match sep {
+        Sep::And => Ast::And(children),
+        Sep::Or => Ast::Or(children),
+    }
+}
+
+/// A group being parsed (or the whole query): where it opened, the finished
+/// AND-chains (OR operands) and the operands of the current AND-chain.
+struct Frame<'a> {
+    open: &'a str,
+    ors: Vec<Ast<'a>>,
+    ands: Vec<Ast<'a>>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(open: &'a str) -> Frame<'a> {
+        Frame {
+            open,
+            ors: Vec::new(),
+            ands: Vec::new(),
+        }
+    }
+
+    /// Closes the group with its last operand: normalised, flattened.
+    fn finish(mut self, last: Ast<'a>) -> Ast<'a> {
+        if self.ands.is_empty() && self.ors.is_empty() {
+            return last;
+        }
+        push_flat(&mut self.ands, last, Sep::And);
+        if self.ors.is_empty() {
+            return nary(self.ands, Sep::And);
+        }
+        push_flat(&mut self.ors, nary(self.ands, Sep::And), Sep::Or);
+        nary(self.ors, Sep::Or)
+    }
+}
+
 impl<'a, 'p> Grammar<'a, 'p> {
     pub(super) fn new(input: &'a str, limits: &'p Limits, ops: &'p Operators) -> Self {
         Grammar {
             input,
             limits,
             ops,
-            depth: Cell::new(0),
             comparisons: Cell::new(0),
         }
     }
@@ -70,65 +114,86 @@ impl<'a, 'p> Grammar<'a, 'p> {
         fail(&self.input[span.start..], span.len(), kind)
     }
 
-    // query = disjunction END
-    pub(super) fn query(&self, i: &'a str) -> PResult<'a, Ast<'a>> {
-        let (rest, ast) = self.or_expr(i, None)?;
-        match rest.as_bytes().first() {
-            None => Ok((rest, ast)),
-            Some(b')') => fail(rest, 1, ParseErrorKind::UnmatchedParen),
-            Some(_) => fail_found(rest, ParseErrorKind::ExpectedSeparator { in_group: false }),
-        }
-    }
-
+    // query       = disjunction END
     // disjunction = conjunction { OR-SEP conjunction }
-    fn or_expr(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
-        self.nary(i, after, Sep::Or)
-    }
-
     // conjunction = term { AND-SEP term }
-    fn and_expr(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
-        self.nary(i, after, Sep::And)
-    }
-
-    /// One precedence level: operands of the next-tighter level separated by
-    /// `sep`, flattened into one n-ary node.
-    fn nary(&self, i: &'a str, after: Option<&'static str>, sep: Sep) -> PResult<'a, Ast<'a>> {
-        let operand = |i: &'a str, after| match sep {
-            Sep::Or => self.and_expr(i, after),
-            Sep::And => self.term(i, after),
-        };
-        let (mut i, first) = operand(i, after)?;
-        let mut next = match separator(i) {
-            Some((s, tok, n)) if s == sep => (tok, n),
-            _ => return Ok((i, first)),
-        };
-        let mut children = Vec::with_capacity(4);
-        push_flat(&mut children, first, sep);
-        loop {
-            let (tok, n) = next;
-            // a separator commits: an operand must follow
-            let (rest, child) = cut(|x| operand(x, Some(tok))).parse(&i[n..])?;
-            push_flat(&mut children, child, sep);
+    // term        = "(" disjunction ")" | comparison
+    //
+    // The three levels run as one loop over an explicit stack of open groups
+    // instead of recursing: the depth guard still stops at `max_depth`, but no
+    // input and no configured limit can make the parser itself overflow the
+    // stack (a recursive descent costs kilobytes per level in debug builds).
+    // Each byte is looked at once; nothing is parsed twice.
+    pub(super) fn query(&self, input: &'a str) -> PResult<'a, Ast<'a>> {
+        let mut open_groups: Vec<Frame<'a>> = Vec::new();
+        let mut frame = Frame::new(input);
+        let mut i = input;
+        let mut after: Option<&'static str> = None;
+        'term: loop {
+            i = skip_ws(i);
+            if i.starts_with('(') {
+                // the depth guard, checked at every `(` before descending
+                if open_groups.len() >= self.limits.max_depth() {
+                    return fail(
+                        i,
+                        1,
+                        ParseErrorKind::TooDeep {
+                            limit: self.limits.max_depth(),
+                        },
+                    );
+                }
+                open_groups.push(std::mem::replace(&mut frame, Frame::new(i)));
+                i = &i[1..];
+                after = Some("(");
+                continue 'term;
+            }
+            // a term commits: a comparison must follow
+            let (rest, mut operand) = cut(|x| self.comparison_term(x, after)).parse(i)?;
             i = rest;
-            next = match separator(i) {
-                Some((s, tok, n)) if s == sep => (tok, n),
-                _ => break,
-            };
+            loop {
+                match separator(i) {
+                    Some((Sep::And, tok, n)) => {
+                        push_flat(&mut frame.ands, operand, Sep::And);
+                        i = &i[n..];
+                        after = Some(tok);
+                        continue 'term;
+                    }
+                    Some((Sep::Or, tok, n)) => {
+                        push_flat(&mut frame.ands, operand, Sep::And);
+                        let chain = nary(std::mem::take(&mut frame.ands), Sep::And);
+                        push_flat(&mut frame.ors, chain, Sep::Or);
+                        i = &i[n..];
+                        after = Some(tok);
+                        continue 'term;
+                    }
+                    None => {}
+                }
+                match (i.as_bytes().first(), open_groups.pop()) {
+                    // `)` closes the innermost group; its node becomes an operand
+                    (Some(b')'), Some(outer)) => {
+                        operand = std::mem::replace(&mut frame, outer).finish(operand);
+                        i = skip_ws(&i[1..]);
+                    }
+                    (None, None) => return Ok((i, frame.finish(operand))),
+                    (None, Some(_)) => {
+                        return Err(nom::Err::Failure(
+                            Fail::new(frame.open, 1, ParseErrorKind::UnclosedGroup).with_aux(i, 0),
+                        ));
+                    }
+                    (Some(b')'), None) => return fail(i, 1, ParseErrorKind::UnmatchedParen),
+                    (Some(_), outer) => {
+                        let in_group = outer.is_some();
+                        return fail_found(i, ParseErrorKind::ExpectedSeparator { in_group });
+                    }
+                }
+            }
         }
-        Ok((
-            i,
-            match sep {
-                Sep::And => Ast::And(children),
-                Sep::Or => Ast::Or(children),
-            },
-        ))
     }
 
-    // term = "(" disjunction ")" | comparison
-    fn term(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
-        let i = skip_ws(i);
+    /// A term that is not a group: a comparison, or the error that explains
+    /// why none starts here.
+    fn comparison_term(&self, i: &'a str, after: Option<&'static str>) -> PResult<'a, Ast<'a>> {
         match i.as_bytes().first() {
-            Some(b'(') => self.group(i),
             Some(&b) if is_word_byte(b) => self.comparison(i),
             Some(b'\'' | b'"') => {
                 let len = lexical::quoted(i).map_or(1, |q| q.len);
@@ -142,31 +207,6 @@ impl<'a, 'p> Grammar<'a, 'p> {
             }
             Some(b'~') => fail(i, 1, ParseErrorKind::ReservedChar { ch: '~' }),
             _ => fail_found(i, ParseErrorKind::ExpectedComparison { after }),
-        }
-    }
-
-    // group = "(" disjunction ")"
-    fn group(&self, open: &'a str) -> PResult<'a, Ast<'a>> {
-        // the depth guard: checked before recursing, so the stack stays bounded
-        let depth = self.depth.get() + 1;
-        if depth > self.limits.max_depth() {
-            return fail(
-                open,
-                1,
-                ParseErrorKind::TooDeep {
-                    limit: self.limits.max_depth(),
-                },
-            );
-        }
-        self.depth.set(depth);
-        let (rest, inner) = cut(|x| self.or_expr(x, Some("("))).parse(&open[1..])?;
-        self.depth.set(depth - 1);
-        match rest.as_bytes().first() {
-            Some(b')') => Ok((skip_ws(&rest[1..]), inner)),
-            None => Err(nom::Err::Failure(
-                Fail::new(open, 1, ParseErrorKind::UnclosedGroup).with_aux(rest, 0),
-            )),
-            Some(_) => fail_found(rest, ParseErrorKind::ExpectedSeparator { in_group: true }),
         }
     }
 

@@ -137,8 +137,13 @@ impl Parser {
 /// The grammar's internal error: where it happened (the remaining input),
 /// how many bytes to blame, and what went wrong. Offsets are computed once,
 /// at the boundary, as `input.len() - rest.len()`.
+///
+/// Boxed so the `Result`s passed around on the happy path stay small.
 #[derive(Debug)]
-pub(crate) struct Fail<'a> {
+pub(crate) struct Fail<'a>(Box<FailInner<'a>>);
+
+#[derive(Debug)]
+struct FailInner<'a> {
     at: &'a str,
     len: usize,
     kind: ParseErrorKind,
@@ -147,27 +152,28 @@ pub(crate) struct Fail<'a> {
 
 impl<'a> Fail<'a> {
     fn new(at: &'a str, len: usize, kind: ParseErrorKind) -> Fail<'a> {
-        Fail {
+        Fail(Box::new(FailInner {
             at,
             len,
             kind,
             aux: None,
-        }
+        }))
     }
 
     fn with_aux(mut self, at: &'a str, len: usize) -> Fail<'a> {
-        self.aux = Some((at, len));
+        self.0.aux = Some((at, len));
         self
     }
 
     /// The conversion boundary: nothing of nom leaves this module.
     fn into_error(self, input: &str) -> ParseError {
+        let FailInner { at, len, kind, aux } = *self.0;
         let span_of = |rest: &str, len: usize| {
             let start = input.len().saturating_sub(rest.len());
             Span::new(start, (start + len).min(input.len()))
         };
-        let aux = self.aux.map(|(rest, len)| span_of(rest, len));
-        ParseError::new(self.kind, span_of(self.at, self.len), input).with_aux(aux)
+        let aux = aux.map(|(rest, len)| span_of(rest, len));
+        ParseError::new(kind, span_of(at, len), input).with_aux(aux)
     }
 }
 
