@@ -7,6 +7,8 @@
 //! `small-limits` (max_len 64, depth 2, 3 comparisons, 2 args, 4-byte values).
 //! One trailing newline is not part of the filter.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use rsql::{Limits, Operators, ParseErrorKind, Parser, Policy, Sexpr};

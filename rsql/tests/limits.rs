@@ -2,6 +2,8 @@
 //! N an input at N passes and one at N + 1 fails with the right kind, and
 //! hostile nesting is rejected without deep recursion.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rsql::{Limits, ParseErrorKind, Parser};
 
 fn nested(depth: usize) -> String {

@@ -1,6 +1,8 @@
 //! Accepted syntax: operators in both spellings, quoting and escapes, values,
 //! spans, borrowing, and the operator vocabularies.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::borrow::Cow;
 
 use rsql::{Args, Arity, Ast, Operator, Operators, ParseErrorKind, Parser, Policy, Quote, Span};

@@ -1,6 +1,8 @@
 //! Policy rules (`rsql.md` §3, `api.md` §1.3): OR, distinct fields with
 //! aliases, the selector allow-list, and the Symbl preset.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rsql::{ParseErrorKind, Parser, Policy, Span};
 
 fn symbl() -> Parser {

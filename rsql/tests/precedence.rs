@@ -1,5 +1,7 @@
 //! Precedence and flattening tables: each input against its S-expression.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rsql::Sexpr;
 
 #[track_caller]

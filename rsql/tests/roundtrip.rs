@@ -2,6 +2,8 @@
 //! that parses back to the same tree, printing is a fixed point, JSON round
 //! trips, and any string value survives quoting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::borrow::Cow;
 
 use proptest::prelude::*;
