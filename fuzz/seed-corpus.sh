@@ -8,7 +8,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-targets=(parse roundtrip compile_emit)
+# one corpus directory per target in fuzz/fuzz_targets/
+targets=()
+for f in "$root"/fuzz/fuzz_targets/*.rs; do
+  targets+=("$(basename "$f" .rs)")
+done
 
 edge_cases=(
   'a==1'
