@@ -4,6 +4,8 @@
 //! The Symbl conversations change (metadata PUT, member PUT, DELETE), so they
 //! sit behind an `RwLock`; the other three families are read-only here.
 
+use std::sync::RwLock;
+
 use store::chatbot::ChatbotStore;
 use store::load::LoadOptions;
 use store::mongo::MongoStore;
@@ -14,6 +16,8 @@ use crate::config::Config;
 /// Everything the routes read.
 #[derive(Debug, Default)]
 pub struct Data {
+    /// Symbl conversations and messages.
+    pub symbl: RwLock<store::Store>,
     /// Mongo-family documents per organization/collection.
     pub mongo: MongoStore,
     /// WhatsApp conversations.
@@ -67,8 +71,9 @@ impl Data {
     /// assert!(!d.mongo.find("acme", "conversations", Some("user1")).is_empty());
     /// assert!(d.chatbot.messages(1).is_some());
     /// ```
-    pub fn demo(seed: u64, _size: usize) -> Data {
+    pub fn demo(seed: u64, size: usize) -> Data {
         Data {
+            symbl: RwLock::new(demo_symbl(seed, size)),
             mongo: MongoStore::generate(seed, 200),
             whatsapp: WhatsAppStore::generate(seed, 300),
             chatbot: ChatbotStore::generate(seed, 100),
@@ -97,6 +102,16 @@ impl Data {
                         .map(|e| format!("{flag}: skipped {e}")),
                 );
             };
+        if let Some(path) = &cfg.symbl_data {
+            let mut s = store::Store::new();
+            let report =
+                store::load::load_jsonl_file(&mut s, path, &opts).map_err(|error| DataError {
+                    flag: "--symbl-data",
+                    error: Box::new(error),
+                })?;
+            note("--symbl-data", report, &mut summary);
+            data.symbl = RwLock::new(s);
+        }
         if let Some(path) = &cfg.mongo_data {
             let mut m = MongoStore::new();
             let report = m.load_dir(path, &opts).map_err(|error| DataError {
@@ -126,4 +141,21 @@ impl Data {
         }
         Ok((data, summary))
     }
+}
+
+/// How many demo conversations get generated messages (messages are what a
+/// first-time client opens; giving every one of 100 000 conversations a
+/// transcript would multiply the demo's memory).
+pub const DEMO_CONVERSATIONS_WITH_MESSAGES: usize = 1_000;
+
+fn demo_symbl(seed: u64, size: usize) -> store::Store {
+    let mut s = store::r#gen::store(seed, size as u64);
+    for i in 0..size.min(DEMO_CONVERSATIONS_WITH_MESSAGES) {
+        let c = store::r#gen::conversation(seed, i as u64);
+        let msgs = store::r#gen::messages(seed, &c);
+        if let Err(e) = s.set_messages(&c.id, msgs) {
+            tracing::warn!("demo messages for {}: {e}", c.id);
+        }
+    }
+    s
 }

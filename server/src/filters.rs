@@ -101,7 +101,76 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(content_type())
         .and(body(state.config.body_limit, Family::Symbl))
         .then(handlers::oauth::generate);
-    token.boxed()
+    let list = warp::path!("v1" / "conversations")
+        .and(warp::get())
+        .and(s())
+        .and(credentials())
+        .and(raw_query())
+        .then(handlers::symbl::list);
+    let get = warp::path!("v1" / "conversations" / String)
+        .and(warp::get())
+        .and(s())
+        .and(credentials())
+        .then(handlers::symbl::get);
+    let put = warp::path!("v1" / "conversations" / String)
+        .and(warp::put())
+        .and(s())
+        .and(credentials())
+        .and(content_type())
+        .and(body(state.config.body_limit, Family::Symbl))
+        .then(handlers::symbl::put_metadata);
+    let delete = warp::path!("v1" / "conversations" / String)
+        .and(warp::delete())
+        .and(s())
+        .and(credentials())
+        .then(handlers::symbl::delete);
+    let members = warp::path!("v1" / "conversations" / String / "members")
+        .and(warp::get())
+        .and(s())
+        .and(credentials())
+        .then(handlers::symbl::members);
+    let member_put = warp::path!("v1" / "conversations" / String / "members" / String)
+        .and(warp::put())
+        .and(s())
+        .and(credentials())
+        .and(content_type())
+        .and(body(state.config.body_limit, Family::Symbl))
+        .then(handlers::symbl::put_member);
+    let messages = warp::path!("v1" / "conversations" / String / "messages")
+        .and(warp::get())
+        .and(s())
+        .and(credentials())
+        .and(raw_query())
+        .then(handlers::symbl::messages);
+    let insights = warp::path!("v1" / "conversations" / String / String)
+        .and(warp::get())
+        .and_then(|id: String, what: String| async move {
+            match handlers::symbl::Insight::from_segment(&what) {
+                Some(kind) => Ok((id, kind)),
+                None => Err(warp::reject::not_found()),
+            }
+        })
+        .untuple_one()
+        .and(s())
+        .and(credentials())
+        .then(handlers::symbl::insights);
+    list.or(token)
+        .unify()
+        .or(get)
+        .unify()
+        .or(put)
+        .unify()
+        .or(delete)
+        .unify()
+        .or(members)
+        .unify()
+        .or(member_put)
+        .unify()
+        .or(messages)
+        .unify()
+        .or(insights)
+        .unify()
+        .boxed()
 }
 
 /// Family M: `/get-all-conversations`.

@@ -74,7 +74,12 @@ async fn run(cfg: Config) -> ExitCode {
             })
             .map(|t| t.token),
     };
-    tracing::info!(ms = started.elapsed().as_millis(), "data ready");
+    let conversations = state.data.symbl.read().map(|s| s.len()).unwrap_or(0);
+    tracing::info!(
+        conversations,
+        ms = started.elapsed().as_millis(),
+        "data ready"
+    );
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on http://{addr}");
     if demo {

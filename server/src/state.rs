@@ -31,7 +31,15 @@ pub struct State {
     pub limiter: Option<RateLimiter>,
     /// `GET /openapi.json`'s body.
     pub openapi: Bytes,
+    /// The filter parser: Symbl policy, `--filter-limit` bytes, nesting ≤ 32,
+    /// `=in=` lists ≤ 500 values (`api.md` A-8).
+    pub parser: rsql::Parser,
 }
+
+/// Deepest group nesting accepted in a filter (`api.md` A-8).
+pub const MAX_FILTER_DEPTH: usize = 32;
+/// Most values in one `=in=`/`=out=` list (`api.md` A-8).
+pub const MAX_FILTER_LIST: usize = 500;
 
 impl AppState {
     /// A state on the system clock.
@@ -55,6 +63,14 @@ impl AppState {
             .rate_limit
             .map(|n| RateLimiter::new(n, config.rate_window));
         let openapi = Bytes::from(crate::openapi::document().to_string());
+        let parser = rsql::Parser::new()
+            .with_limits(
+                rsql::Limits::new()
+                    .with_max_len(config.filter_limit)
+                    .with_max_depth(MAX_FILTER_DEPTH)
+                    .with_max_args(MAX_FILTER_LIST),
+            )
+            .with_policy(rsql::Policy::symbl());
         AppState(Arc::new(State {
             config,
             data,
@@ -62,6 +78,7 @@ impl AppState {
             clock,
             limiter,
             openapi,
+            parser,
         }))
     }
 }

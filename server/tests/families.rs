@@ -1,5 +1,6 @@
 //! The Mongo (§2.3), WhatsApp (§2.4) and chatbot (§2.5) families of `api.md`:
 //! every parameter rule and status row.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Service routes, auth, the token route, and the framework errors (404, 405,
 //! 413, 415, 429) in each family's envelope: `api.md` §2.0, §2.1, §2.6, §2.7.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

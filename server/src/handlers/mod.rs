@@ -6,7 +6,7 @@ pub(crate) mod chatbot;
 pub(crate) mod mongo;
 pub(crate) mod oauth;
 pub(crate) mod service;
-
+pub(crate) mod symbl;
 pub(crate) mod whatsapp;
 
 use crate::auth::Credentials;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Load test (a bench, not a test): q1–q5 of shared/bench/README.md as HTTP
+# requests against the demo server at 100 000 conversations, with /healthz
+# measured in the same run (same server process) as the ceiling.
+#
+#   bash server/scripts/load.sh                 # 10 s per route, 32 connections
+#   LOAD_SECS=5 LOAD_CONNS=64 LOAD_SIZE=100000 bash server/scripts/load.sh
+#
+# Needs `wrk` (Debian package; installed with apt-get when missing and root).
+# Prints a Markdown table: req/s, p50, p99, and req/s as a share of /healthz;
+# then the server's resident memory (idle after loading, and peak).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+SECS="${LOAD_SECS:-10}"
+CONNS="${LOAD_CONNS:-32}"
+THREADS="${LOAD_THREADS:-2}"
+SIZE="${LOAD_SIZE:-100000}"
+export DEMO_APP_ID="${DEMO_APP_ID:-load-app}"
+export DEMO_APP_SECRET="${DEMO_APP_SECRET:-load-secret}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+    else
+        echo "load: wrk is not installed (apt-get install wrk)" >&2
+        exit 1
+    fi
+fi
+
+cargo build --quiet --release -p server --bin rsql-server
+BIN="$TARGET/release/rsql-server"
+LOG="$(mktemp)"
+RUST_LOG=warn "$BIN" --demo --demo-size "$SIZE" --addr 127.0.0.1:0 >"$LOG" 2>&1 &
+PID=$!
+cleanup() {
+    kill -TERM "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    rm -f "$LOG"
+}
+trap cleanup EXIT
+
+BASE=""
+for _ in $(seq 1 600); do
+    BASE="$(sed -n 's/^listening on //p' "$LOG" | head -n1)"
+    [ -n "$BASE" ] && break
+    kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$BASE" ] || { echo "load: no address printed" >&2; exit 1; }
+sleep 0.5
+TOKEN="$(grep -o 'Bearer [0-9a-f]*' "$LOG" | head -n1 | cut -d' ' -f2)"
+rss() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$PID/status"; }
+RSS_IDLE="$(rss VmRSS)"
+
+# name|path (already percent-encoded where needed)
+ROUTES=(
+    "healthz|/healthz"
+    "q1|/v1/conversations?limit=20&filter=conversation.startTime%3Dge%3D2021-03-01T00%3A00%3A00.000Z%3Bconversation.startTime%3Dlt%3D2021-03-08T00%3A00%3A00.000Z%3Bconversation.type%3D%3Dmeeting"
+    "q2|/v1/conversations?limit=20&filter=conversation.name%3D%3D*Brainstorm*"
+    "q3|/v1/conversations?limit=20&filter=metadata.agentId%3Din%3D(agent-0007%2Cagent-0042%2Cagent-0311)"
+    "q4|/v1/conversations?limit=20&filter=members.email%3D%3Dcharles.miller1%40initech.net"
+    "q5|/v1/conversations?sort=-conversation.name&limit=20&offset=100&startTime=2000-01-01T00%3A00%3A00Z"
+)
+
+# Check each route answers 200 before timing it.
+for r in "${ROUTES[@]}"; do
+    path="${r#*|}"
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE$path")"
+    [ "$code" = 200 ] || { echo "load: $path answered $code" >&2; exit 1; }
+done
+
+to_ms() { # wrk latency such as 812.00us, 1.20ms, 2.01s -> ms
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print v }'
+}
+
+echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $(nproc) cores"
+echo
+echo "| route | req/s | p50 ms | p99 ms | share of /healthz |"
+echo "|---|---:|---:|---:|---:|"
+CEIL=""
+for r in "${ROUTES[@]}"; do
+    name="${r%%|*}"
+    path="${r#*|}"
+    out="$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
+    rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
+    p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
+    p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+    errors="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")"
+    [ -z "$errors" ] || { echo "load: $name had $errors non-2xx answers" >&2; exit 1; }
+    [ -n "$CEIL" ] || CEIL="$rps"
+    share="$(awk -v a="$rps" -v b="$CEIL" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
+    printf '| %s | %.0f | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$share"
+done
+echo
+echo "resident memory: ${RSS_IDLE} MB after loading $SIZE conversations, $(rss VmHWM) MB peak (VmHWM)"

@@ -1,0 +1,214 @@
+//! End to end: start the built `rsql-server` binary on an ephemeral port,
+//! read the bound address it prints, and talk to it over TCP with reqwest.
+//! Paging follows the `Link` headers and is compared with the store's answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+const APP_ID: &str = "e2e-app";
+const APP_SECRET: &str = "e2e-secret";
+
+struct Server {
+    child: Child,
+    base: String,
+    banner: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("DEMO_APP_ID", APP_ID)
+        .env("DEMO_APP_SECRET", APP_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rsql-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let mut banner = Vec::new();
+    if args.contains(&"--demo") {
+        // The banner ends with the chatbot curl.
+        for line in lines.by_ref() {
+            let line = line.expect("utf-8");
+            let done = line.contains("/v1/api/conversation-messages/");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base,
+        banner,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn token(base: &str) -> String {
+    let r = client()
+        .post(format!("{base}/oauth2/token:generate"))
+        .json(&serde_json::json!({"type": "application", "appId": APP_ID, "appSecret": APP_SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// `<url>; rel="next"` out of a Link header.
+fn next_link(link: Option<&str>) -> Option<String> {
+    link?.split(", ").find_map(|part| {
+        let (url, rel) = part.split_once("; ")?;
+        (rel == "rel=\"next\"")
+            .then(|| url.trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+#[tokio::test]
+async fn demo_server_over_tcp() {
+    let srv = start(&["--demo", "--demo-size", "3000"]);
+    let base = &srv.base;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert_ne!(base, "http://127.0.0.1:0");
+
+    // The banner's token works.
+    let banner_token = srv
+        .banner
+        .iter()
+        .find_map(|l| {
+            l.split("Bearer ")
+                .nth(1)
+                .map(|t| t.split('\'').next().unwrap_or("").to_owned())
+        })
+        .expect("a token in the banner");
+    let t = token(base).await;
+    assert_eq!(
+        t, banner_token,
+        "Symbl caching rule: the same token while valid"
+    );
+
+    let r = client()
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("x-request-id"));
+
+    // 404 and 405 over the wire, in their envelopes.
+    let r = client()
+        .get(format!("{base}/api/none"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["success"], false);
+    let r = client()
+        .delete(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+
+    // Chatbot: follow Link rel="next" through every page.
+    let all: Value = client()
+        .get(format!(
+            "{base}/v1/api/conversation-messages/1?per_page=100"
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut url = Some(format!("{base}/v1/api/conversation-messages/1?per_page=7"));
+    let mut walked = Vec::new();
+    while let Some(u) = url {
+        let full = if u.starts_with('/') {
+            format!("{base}{u}")
+        } else {
+            u
+        };
+        let r = client().get(&full).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        url = next_link(r.headers().get("link").and_then(|v| v.to_str().ok()));
+        walked.extend(r.json::<Value>().await.unwrap().as_array().unwrap().clone());
+    }
+    assert_eq!(Value::Array(walked), all);
+
+    // Mongo with a JSON body on GET.
+    let r = client()
+        .get(format!("{base}/get-all-conversations"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({"organization_id": "acme", "user_id": "user1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        !r.json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly() {
+    let mut srv = start(&[]);
+    let r = client()
+        .get(format!("{}/healthz", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pid = srv.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exit = srv.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn bad_data_file_fails_start_up_with_the_file_named() {
+    let dir = std::env::temp_dir().join(format!("rsql-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
+        .args(["--addr", "127.0.0.1:0", "--whatsapp-data"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--whatsapp-data"), "{err}");
+    assert!(err.contains("missing.json"), "{err}");
+}

@@ -1,0 +1,953 @@
+//! The Symbl-compatible routes (`api.md` §2.2): every parameter rule, every
+//! row of the validation catalogue, the time-window table (§1.5), paging
+//! through `Link`, and the writes (a failed PUT or DELETE changes nothing).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use server::{AppState, Data};
+
+const SEED: u64 = 11;
+const N: usize = 2_000;
+/// Covers every generated conversation (they are all in 2021).
+const ALL: &str = "startTime=2020-01-01T00:00:00Z";
+
+fn state() -> AppState {
+    state_with(&[], Data::demo(SEED, N)).0
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The store's own answer for the same parameters.
+fn store_answer(s: &AppState, params: store::Params<'_>) -> (Vec<String>, usize) {
+    let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();
+    let page = s.data.symbl.read().unwrap().query(&spec).unwrap();
+    (
+        page.items.iter().map(|c| c.id.clone()).collect(),
+        page.total,
+    )
+}
+
+async fn list(s: &AppState, query: &str) -> Resp {
+    get(&format!("/v1/conversations?{query}"))
+        .auth()
+        .send(s)
+        .await
+}
+
+async fn bad(s: &AppState, query: &str) -> Value {
+    let r = list(s, query).await;
+    assert_eq!(r.status, 400, "{query}: {}", r.text());
+    r.json()
+}
+
+// ---- list: auth ----
+
+#[tokio::test]
+async fn list_needs_a_token_and_accepts_x_api_key() {
+    let s = state();
+    let r = get("/v1/conversations").send(&s).await;
+    assert_eq!(r.status, 401);
+    insta::assert_json_snapshot!("401_symbl_missing", r.json());
+    let r = get("/v1/conversations")
+        .header("x-api-key", "wrong")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 401);
+    insta::assert_json_snapshot!("401_symbl_invalid", r.json());
+    let r = get(&format!("/v1/conversations?{ALL}"))
+        .header("x-api-key", TOKEN)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+}
+
+// ---- list: results, total, paging ----
+
+#[tokio::test]
+async fn list_matches_the_store_with_total_count() {
+    let s = state();
+    let q =
+        format!("{ALL}&limit=7&offset=3&sort=-conversation.name&filter=conversation.type==meeting");
+    let r = list(&s, &q).await;
+    assert_eq!(r.status, 200);
+    let (want, total) = store_answer(
+        &s,
+        store::Params {
+            limit: Some("7"),
+            offset: Some("3"),
+            start_time: Some("2020-01-01T00:00:00Z"),
+            sort: Some("-conversation.name"),
+            filter: Some("conversation.type==meeting"),
+            ..Default::default()
+        },
+    );
+    assert_eq!(ids(&r.json()), want);
+    assert_eq!(r.header("x-total-count"), Some(total.to_string().as_str()));
+    assert!(total > 7);
+}
+
+#[tokio::test]
+async fn list_conversation_shape() {
+    let s = state();
+    let r = list(&s, &format!("{ALL}&limit=1")).await;
+    let c = &r.json()["conversations"][0];
+    for key in ["id", "type", "name", "startTime", "members", "metadata"] {
+        assert!(!c[key].is_null(), "{key}");
+    }
+    let t = c["startTime"].as_str().unwrap();
+    assert_eq!(t.len(), 24, "3 fractional digits and Z: {t}");
+    assert!(t.ends_with('Z'));
+}
+
+#[tokio::test]
+async fn following_link_next_pages_through_everything() {
+    let s = state();
+    let filter =
+        "metadata.agentId=in=(agent-0007,agent-0042,'agent-0311');conversation.name!=\"x y\"";
+    let first = format!(
+        "/v1/conversations?limit=3&sort=-conversation.startTime&filter={}",
+        server::query::encode(filter)
+    );
+    let (want, total) = store_answer(
+        &s,
+        store::Params {
+            limit: Some("65536"),
+            sort: Some("-conversation.startTime"),
+            filter: Some(filter),
+            ..Default::default()
+        },
+    );
+    assert!(total > 6, "the fixture should need several pages ({total})");
+    let mut got = Vec::new();
+    let mut next = Some(first);
+    let mut pages = 0;
+    while let Some(url) = next {
+        let r = get(&url).auth().send(&s).await;
+        assert_eq!(r.status, 200, "{url}");
+        assert_eq!(r.header("x-total-count"), Some(total.to_string().as_str()));
+        let link = r.header("link").unwrap().to_owned();
+        assert!(link.contains("rel=\"first\""));
+        if pages > 0 {
+            assert!(link.contains("rel=\"prev\""), "{link}");
+        }
+        got.extend(ids(&r.json()));
+        next = link.split(", ").find_map(|p| {
+            p.strip_suffix("; rel=\"next\"")
+                .map(|u| u.trim_start_matches('<').trim_end_matches('>').to_owned())
+        });
+        pages += 1;
+    }
+    assert_eq!(got, want);
+    assert_eq!(pages, total.div_ceil(3));
+}
+
+#[tokio::test]
+async fn link_reencodes_the_filter() {
+    let s = state();
+    let filter = "conversation.name==\"a;b,c=d+e f\"";
+    let r = list(
+        &s,
+        &format!("limit=1&filter={}", server::query::encode(filter)),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let link = r.header("link").unwrap();
+    let url = link
+        .split(", ")
+        .find(|p| p.ends_with("rel=\"first\""))
+        .unwrap();
+    let query = url
+        .trim_start_matches("</v1/conversations?")
+        .split('>')
+        .next()
+        .unwrap();
+    let params = server::query::Params::parse(query);
+    assert_eq!(params.get("filter"), Some(filter));
+    assert_eq!(params.get("offset"), Some("0"));
+}
+
+#[tokio::test]
+async fn limit_zero_offset_past_end_and_defaults() {
+    let s = state();
+    let r = list(&s, ALL).await;
+    assert_eq!(
+        r.json()["conversations"].as_array().unwrap().len(),
+        20,
+        "default limit"
+    );
+    let r = list(&s, &format!("{ALL}&limit=0")).await;
+    assert_eq!(r.json()["conversations"].as_array().unwrap().len(), 0);
+    assert_eq!(r.header("x-total-count"), Some(N.to_string().as_str()));
+    let r = list(&s, &format!("{ALL}&offset=999999")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.json()["conversations"].as_array().unwrap().is_empty());
+    let r = list(&s, &format!("{ALL}&limit=65536")).await;
+    assert_eq!(r.json()["conversations"].as_array().unwrap().len(), N);
+    let r = list(&s, &format!("{ALL}&offset=2147483647")).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn repeated_params_first_wins_sort_joins_unknown_ignored() {
+    let s = state();
+    let r = list(&s, &format!("{ALL}&limit=2&limit=5&bogus=1")).await;
+    assert_eq!(r.json()["conversations"].as_array().unwrap().len(), 2);
+    let joined = list(
+        &s,
+        &format!("{ALL}&limit=50&sort=conversation.type&sort=-conversation.name"),
+    )
+    .await;
+    let one = list(
+        &s,
+        &format!("{ALL}&limit=50&sort=conversation.type,-conversation.name"),
+    )
+    .await;
+    assert_eq!(ids(&joined.json()), ids(&one.json()));
+}
+
+// ---- list: order and sort ----
+
+#[tokio::test]
+async fn order_and_multi_field_sort() {
+    let s = state();
+    let asc = ids(&list(&s, &format!("{ALL}&limit=65536")).await.json());
+    let desc = ids(&list(&s, &format!("{ALL}&limit=65536&order=desc"))
+        .await
+        .json());
+    let mut rev = asc.clone();
+    rev.reverse();
+    assert_eq!(desc, rev);
+    let r = list(
+        &s,
+        &format!("{ALL}&limit=65536&sort=conversation.type,-conversation.startTime"),
+    )
+    .await;
+    let v = r.json();
+    let rows: Vec<(String, String)> = v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().to_owned(),
+                c["startTime"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for w in rows.windows(2) {
+        assert!(
+            w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1),
+            "{w:?}"
+        );
+    }
+    // `+` must arrive as %2B; a literal `+` decodes to a leading space, read as `+`.
+    let plus = ids(&list(
+        &s,
+        &format!("{ALL}&limit=30&order=desc&sort=%2Bconversation.name"),
+    )
+    .await
+    .json());
+    let space = ids(&list(
+        &s,
+        &format!("{ALL}&limit=30&order=desc&sort=+conversation.name"),
+    )
+    .await
+    .json());
+    let asc_name = ids(&list(&s, &format!("{ALL}&limit=30&sort=conversation.name"))
+        .await
+        .json());
+    assert_eq!(plus, asc_name);
+    assert_eq!(space, asc_name);
+}
+
+// ---- list: the time window (§1.5) ----
+
+#[tokio::test]
+async fn time_window_table() {
+    // A clock inside the generated year, so the default window holds data.
+    let now = 1_623_000_000_000; // 2021-06-06T17:20:00Z
+    let clock = server::Clock::manual(now);
+    let s = AppState::with_clock(config(&[]), Data::demo(SEED, N), clock);
+    let count = |r: &Resp| r.header("x-total-count").unwrap().parse::<usize>().unwrap();
+    let week = 7 * 24 * 3600 * 1000;
+    let in_window = |start: i64, end: i64| {
+        s.data
+            .symbl
+            .read()
+            .unwrap()
+            .iter()
+            .filter(|c| c.start_time >= start && c.end_time.unwrap_or(c.start_time) <= end)
+            .count()
+    };
+    // filter absent, neither bound: [now − 7 d, now].
+    let r = list(&s, "").await;
+    assert_eq!(count(&r), in_window(now - week, now));
+    assert!(count(&r) > 0);
+    // filter absent, startTime only: [startTime, now].
+    let r = list(&s, "startTime=2021-05-01T00:00:00Z").await;
+    assert_eq!(count(&r), in_window(1_619_827_200_000, now));
+    // filter absent, endTime only: [endTime − 7 d, endTime].
+    let r = list(&s, "endTime=2021-05-01T00:00:00Z").await;
+    assert_eq!(
+        count(&r),
+        in_window(1_619_827_200_000 - week, 1_619_827_200_000)
+    );
+    // filter present, no bounds: no window at all.
+    let r = list(&s, "filter=conversation.type=in=(meeting,call,chat)").await;
+    assert_eq!(count(&r), N);
+    // filter present with a bound: the filter AND the window.
+    let r = list(
+        &s,
+        "filter=conversation.type=in=(meeting,call,chat)&startTime=2021-05-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(count(&r), in_window(1_619_827_200_000, now));
+}
+
+#[tokio::test]
+async fn timestamps_with_offsets_need_percent_encoded_plus() {
+    let s = state();
+    let a = list(
+        &s,
+        "startTime=2021-03-01T02:00:00%2B02:00&endTime=2021-03-08T00:00:00Z&limit=100",
+    )
+    .await;
+    let b = list(
+        &s,
+        "startTime=2021-03-01T00:00:00Z&endTime=2021-03-08T00:00:00Z&limit=100",
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(ids(&a.json()), ids(&b.json()));
+    let v = bad(&s, "startTime=2021-03-01T02:00:00+02:00").await;
+    insta::assert_json_snapshot!("400_symbl_time_plus_not_encoded", v);
+}
+
+// ---- list: the validation catalogue, one test per row ----
+
+#[tokio::test]
+async fn catalogue_limit() {
+    let s = state();
+    for (name, q) in [
+        ("text", "limit=abc"),
+        ("negative", "limit=-1"),
+        ("too_big", "limit=65537"),
+        ("fraction", "limit=1.5"),
+    ] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_limit_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_offset() {
+    let s = state();
+    for (name, q) in [
+        ("negative", "offset=-5"),
+        ("too_big", "offset=2147483648"),
+        ("text", "offset=x"),
+    ] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_offset_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_order() {
+    let s = state();
+    for (name, q) in [("uppercase", "order=DESC"), ("other", "order=up")] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_order_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_times_not_rfc3339() {
+    let s = state();
+    for (name, q) in [
+        ("date_only", "startTime=2021-08-09"),
+        ("no_offset", "startTime=2021-08-09T18:30:00"),
+        ("garbage", "endTime=yesterday"),
+    ] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_time_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_window_order_and_future() {
+    let s = state();
+    for (name, q) in [
+        (
+            "start_after_end",
+            "startTime=2021-08-10T00:00:00Z&endTime=2021-08-09T00:00:00Z",
+        ),
+        (
+            "start_equals_end",
+            "startTime=2021-08-10T00:00:00Z&endTime=2021-08-10T00:00:00Z",
+        ),
+        ("start_in_future", "startTime=2030-01-01T00:00:00Z"),
+        ("end_in_future", "endTime=2030-01-01T00:00:00Z"),
+    ] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_window_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_sort() {
+    let s = state();
+    for (name, q) in [
+        ("unknown_field", "sort=conversation.bogus"),
+        ("empty_item", "sort=conversation.name,,conversation.type"),
+        (
+            "too_many",
+            "sort=conversation.name,conversation.type,conversation.id,conversation.startTime,conversation.endTime,conversation.name",
+        ),
+        ("metadata", "sort=metadata.agentId"),
+    ] {
+        let v = bad(&s, q).await;
+        insta::assert_json_snapshot!(format!("400_symbl_sort_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_filter_syntax_error_has_offset_column_and_snippet() {
+    let s = state();
+    let v = bad(&s, "filter=conversation.type%3D%3Dmeeting%3B").await;
+    assert_eq!(v["code"], "invalid_filter");
+    assert_eq!(v["kind"], "syntax");
+    assert_eq!(v["param"], "filter");
+    assert_eq!(v["offset"], 27);
+    assert_eq!(v["column"], 28);
+    assert!(v["snippet"].as_str().unwrap().contains('^'));
+    assert!(v["message"].as_str().unwrap().contains("byte offset 27"));
+    insta::assert_json_snapshot!("400_symbl_filter_syntax", v);
+    for (name, f) in [
+        ("unclosed_group", "(conversation.type==meeting"),
+        ("bad_operator", "conversation.type=gte=x"),
+        ("empty", ""),
+    ] {
+        let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
+        insta::assert_json_snapshot!(format!("400_symbl_filter_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_filter_or() {
+    let s = state();
+    for (name, f) in [
+        (
+            "comma",
+            "conversation.type==meeting,conversation.type==call",
+        ),
+        (
+            "word",
+            "conversation.type==meeting or conversation.type==call",
+        ),
+    ] {
+        let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .contains("OR is not supported; use =in= for alternatives of one field"),
+            "{v}"
+        );
+        insta::assert_json_snapshot!(format!("400_symbl_filter_or_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_filter_three_fields() {
+    let s = state();
+    let f = "conversation.startTime=ge=2021-03-01T00:00:00Z;conversation.endTime=le=2021-03-08T00:00:00Z;conversation.metadata.channel==zoom";
+    let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.contains("conversation.startTime") && msg.contains("conversation.metadata.channel"),
+        "{msg}"
+    );
+    insta::assert_json_snapshot!("400_symbl_filter_three_fields", v);
+    // Two spellings of one field count once; several comparisons on two fields are fine.
+    let ok = "metadata.agentId==a;conversation.metadata.agentId!=b;conversation.type==meeting;conversation.type!=call";
+    assert_eq!(
+        list(&s, &format!("filter={}", server::query::encode(ok)))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn catalogue_filter_unknown_selector() {
+    let s = state();
+    let v = bad(&s, "filter=conversation.startTme=ge=2021-03-01").await;
+    insta::assert_json_snapshot!("400_symbl_filter_unknown_selector", v);
+}
+
+#[tokio::test]
+async fn catalogue_filter_value_type() {
+    let s = state();
+    for (name, f) in [
+        ("not_a_timestamp", "conversation.startTime=ge=yesterday"),
+        ("list_for_scalar", "conversation.type==(a,b)"),
+    ] {
+        let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
+        insta::assert_json_snapshot!(format!("400_symbl_filter_{name}"), v);
+    }
+}
+
+#[tokio::test]
+async fn catalogue_filter_limits() {
+    let s = state();
+    let long = format!("conversation.name=={}", "x".repeat(8 * 1024));
+    let v = bad(&s, &format!("filter={long}")).await;
+    insta::assert_json_snapshot!("400_symbl_filter_too_long", v);
+    let deep = format!("{}conversation.type==a{}", "(".repeat(33), ")".repeat(33));
+    let v = bad(&s, &format!("filter={}", server::query::encode(&deep))).await;
+    insta::assert_json_snapshot!("400_symbl_filter_too_deep", v);
+    let values: Vec<String> = (0..501).map(|i| format!("a{i}")).collect();
+    let wide = format!("metadata.agentId=in=({})", values.join(","));
+    let v = bad(&s, &format!("filter={}", server::query::encode(&wide))).await;
+    insta::assert_json_snapshot!("400_symbl_filter_too_many_values", v);
+}
+
+#[tokio::test]
+async fn validation_order_first_error_wins() {
+    let s = state();
+    let all_bad = "limit=x&offset=x&order=x&startTime=x&endTime=x&sort=x&filter=(";
+    let mut q = all_bad.to_owned();
+    for param in [
+        "limit",
+        "offset",
+        "order",
+        "startTime",
+        "endTime",
+        "sort",
+        "filter",
+    ] {
+        let v = bad(&s, &q).await;
+        let msg = v["message"].as_str().unwrap();
+        assert!(msg.starts_with(param), "{param} should win: {msg}");
+        // Drop this parameter's error and look at the next one.
+        q = q
+            .split('&')
+            .filter(|p| !p.starts_with(&format!("{param}=")))
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    // A too-long filter is reported after the other parameters, too.
+    let long = format!("limit=x&filter={}", "a".repeat(9000));
+    assert!(
+        bad(&s, &long).await["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("limit")
+    );
+}
+
+#[tokio::test]
+async fn bench_corpus_27_accepted_14_rejected() {
+    let s = state();
+    let corpus = include_str!("../../benches/data/filters.txt");
+    let (mut ok, mut rejected) = (0, 0);
+    for line in corpus.lines().filter(|l| !l.is_empty()) {
+        let r = list(
+            &s,
+            &format!("limit=1&filter={}", server::query::encode(line)),
+        )
+        .await;
+        match r.status.as_u16() {
+            200 => ok += 1,
+            400 => rejected += 1,
+            other => panic!("{other} for {line}: {}", r.text()),
+        }
+    }
+    assert_eq!((ok, rejected), (27, 14));
+}
+
+// ---- GET / PUT / DELETE one conversation ----
+
+fn some_id(s: &AppState) -> String {
+    s.data.symbl.read().unwrap().iter().next().unwrap().id
+}
+
+#[tokio::test]
+async fn get_one_and_404() {
+    let s = state();
+    let id = some_id(&s);
+    let r = get(&format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    let want = serde_json::to_value(s.data.symbl.read().unwrap().get(&id).unwrap()).unwrap();
+    assert_eq!(r.json(), want);
+    let r = get("/v1/conversations/nope").auth().send(&s).await;
+    assert_eq!(r.status, 404);
+    insta::assert_json_snapshot!("404_symbl_unknown_conversation", r.json());
+}
+
+async fn put_meta(s: &AppState, id: &str, body: &str) -> Resp {
+    req("PUT", &format!("/v1/conversations/{id}"))
+        .auth()
+        .json_body(body)
+        .send(s)
+        .await
+}
+
+#[tokio::test]
+async fn put_metadata_merges() {
+    let s = state();
+    let id = some_id(&s);
+    let before = s.data.symbl.read().unwrap().get(&id).unwrap().metadata;
+    let first_key = before
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| *k != "agentId")
+        .unwrap()
+        .to_owned();
+    let body =
+        format!(r#"{{"metadata":{{"team":"blue","{first_key}":null,"agentId":"agent-9999"}}}}"#);
+    let r = put_meta(&s, &id, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["metadata"]["team"], "blue");
+    assert_eq!(v["metadata"]["agentId"], "agent-9999");
+    assert!(v["metadata"].get(&first_key).is_none());
+    for (k, val) in before.iter() {
+        if k != first_key && k != "agentId" {
+            assert_eq!(v["metadata"][k], val, "{k} stays");
+        }
+    }
+    let r = get(&format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.json()["metadata"], v["metadata"]);
+    // The new value is searchable.
+    let r = list(&s, "filter=metadata.team==blue").await;
+    assert_eq!(ids(&r.json()), vec![id.clone()]);
+    // Exactly 128 characters is fine.
+    let r = put_meta(
+        &s,
+        &id,
+        &format!(r#"{{"metadata":{{"long":"{}"}}}}"#, "é".repeat(128)),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn put_metadata_bad_bodies_change_nothing() {
+    let s = state();
+    let id = some_id(&s);
+    let before = s.data.symbl.read().unwrap().get(&id).unwrap();
+    let long = "x".repeat(129);
+    let cases = [
+        ("not_json", "{\"metadata\":"),
+        ("not_object", "[1,2]"),
+        ("top_level_id", r#"{"metadata":{"a":"1"},"id":"7"}"#),
+        ("top_level_name", r#"{"name":"new name"}"#),
+        ("missing_metadata", "{}"),
+        ("metadata_not_object", r#"{"metadata":"a=1"}"#),
+        ("number_value", r#"{"metadata":{"a":"1","b":2}}"#),
+        ("nested_value", r#"{"metadata":{"a":{"b":"c"}}}"#),
+        (
+            "duplicate_key",
+            r#"{"metadata":{"team":"blue","team":"red"}}"#,
+        ),
+        ("empty_key", r#"{"metadata":{"":"x"}}"#),
+        (
+            "value_too_long",
+            &*Box::leak(
+                format!(r#"{{"metadata":{{"team":"blue","a":"{long}"}}}}"#).into_boxed_str(),
+            ),
+        ),
+    ];
+    for (name, body) in cases {
+        let r = put_meta(&s, &id, body).await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        insta::assert_json_snapshot!(format!("400_symbl_put_{name}"), r.json());
+        assert_eq!(
+            s.data.symbl.read().unwrap().get(&id).unwrap(),
+            before,
+            "{name} changed data"
+        );
+    }
+    let r = req("PUT", &format!("/v1/conversations/{id}"))
+        .auth()
+        .header("content-type", "text/plain")
+        .body(r#"{"metadata":{"a":"1"}}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 415);
+    let r = put_meta(&s, "nope", r#"{"metadata":{"a":"1"}}"#).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+    let r = req("PUT", &format!("/v1/conversations/{id}"))
+        .json_body(r#"{"metadata":{"a":"1"}}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+}
+
+#[tokio::test]
+async fn delete_removes_conversation_and_messages() {
+    let s = state();
+    let id = some_id(&s);
+    let total = |s: &AppState| s.data.symbl.read().unwrap().len();
+    let n = total(&s);
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(total(&s), n, "a failed DELETE changes nothing");
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.json()["message"].as_str().unwrap().contains("deleted"));
+    assert_eq!(total(&s), n - 1);
+    assert_eq!(
+        get(&format!("/v1/conversations/{id}"))
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&format!("/v1/conversations/{id}/messages"))
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid or does not exist")
+    );
+    insta::assert_json_snapshot!("404_symbl_delete_unknown", r.json());
+    assert_eq!(total(&s), n - 1);
+}
+
+// ---- members ----
+
+fn conversation_with_messages(s: &AppState) -> store::Conversation {
+    let store = s.data.symbl.read().unwrap();
+    store
+        .iter()
+        .find(|c| store.messages(&c.id).is_some_and(|m| !m.is_empty()) && !c.members.is_empty())
+        .expect("a demo conversation with messages")
+}
+
+#[tokio::test]
+async fn members_list_and_update() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let r = get(&format!("/v1/conversations/{}/members", c.id))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["members"],
+        serde_json::to_value(&c.members).unwrap()
+    );
+    let m = &c.members[0];
+    let body = format!(
+        r#"{{"id":"{}","name":"Renamed Person","email":"renamed@example.com"}}"#,
+        m.id
+    );
+    let r = req(
+        "PUT",
+        &format!("/v1/conversations/{}/members/{}", c.id, m.id),
+    )
+    .auth()
+    .json_body(&body)
+    .send(&s)
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["message"].as_str().unwrap().contains("updated"));
+    let members = get(&format!("/v1/conversations/{}/members", c.id))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert_eq!(members["members"][0]["name"], "Renamed Person");
+    assert_eq!(members["members"][0]["email"], "renamed@example.com");
+    // Propagated to the member's messages.
+    let msgs = get(&format!("/v1/conversations/{}/messages", c.id))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    for msg in msgs["messages"].as_array().unwrap() {
+        if msg["from"]["id"] == m.id.as_str() {
+            assert_eq!(msg["from"]["name"], "Renamed Person");
+        }
+    }
+    // Searchable under the new e-mail.
+    let r = list(&s, "filter=members.email==renamed@example.com").await;
+    assert_eq!(ids(&r.json()), vec![c.id.clone()]);
+}
+
+#[tokio::test]
+async fn member_update_errors() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let m = &c.members[0];
+    let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
+    let before = s.data.symbl.read().unwrap().get(&c.id).unwrap();
+    let cases = [
+        (
+            "id_mismatch",
+            r#"{"id":"someone-else","name":"X"}"#.to_owned(),
+        ),
+        ("missing_id", r#"{"name":"X"}"#.to_owned()),
+        ("missing_name", format!(r#"{{"id":"{}"}}"#, m.id)),
+        ("empty_name", format!(r#"{{"id":"{}","name":"  "}}"#, m.id)),
+        (
+            "bad_email",
+            format!(r#"{{"id":"{}","name":"X","email":"not-an-email"}}"#, m.id),
+        ),
+        ("number_name", format!(r#"{{"id":"{}","name":5}}"#, m.id)),
+    ];
+    for (name, body) in cases {
+        let r = req("PUT", &path).auth().json_body(&body).send(&s).await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        insta::assert_json_snapshot!(format!("400_symbl_member_{name}"), r.json());
+    }
+    let r = req("PUT", &format!("/v1/conversations/{}/members/nobody", c.id))
+        .auth()
+        .json_body(r#"{"id":"nobody","name":"X"}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    insta::assert_json_snapshot!("404_symbl_member_unknown", r.json());
+    let r = req("PUT", &format!("/v1/conversations/nope/members/{}", m.id))
+        .auth()
+        .json_body(&format!(r#"{{"id":"{}","name":"X"}}"#, m.id))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(s.data.symbl.read().unwrap().get(&c.id).unwrap(), before);
+    assert_eq!(
+        get("/v1/conversations/nope/members")
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+}
+
+// ---- messages ----
+
+#[tokio::test]
+async fn messages_verbose_and_sentiment() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let path = format!("/v1/conversations/{}/messages", c.id);
+    let plain = get(&path).auth().send(&s).await.json();
+    let msgs = plain["messages"].as_array().unwrap();
+    assert!(!msgs.is_empty());
+    let starts: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["startTime"].as_str().unwrap())
+        .collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    assert!(
+        msgs.iter()
+            .all(|m| m.get("words").is_none() && m.get("sentiment").is_none())
+    );
+    let verbose = get(&format!("{path}?verbose=TRUE"))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert!(
+        verbose["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["words"].is_array())
+    );
+    let senti = get(&format!("{path}?sentiment=true&verbose=false"))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert!(
+        senti["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m.get("sentiment").is_some() && m.get("words").is_none())
+    );
+    for (name, q) in [("verbose", "verbose=yes"), ("sentiment", "sentiment=1")] {
+        let r = get(&format!("{path}?{q}")).auth().send(&s).await;
+        assert_eq!(r.status, 400);
+        insta::assert_json_snapshot!(format!("400_symbl_messages_{name}"), r.json());
+    }
+    assert_eq!(
+        get("/v1/conversations/nope/messages")
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn insight_lists_are_empty_for_known_conversations() {
+    let s = state();
+    let id = some_id(&s);
+    for (path, key) in [
+        ("topics", "topics"),
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+    ] {
+        let r = get(&format!("/v1/conversations/{id}/{path}"))
+            .auth()
+            .send(&s)
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json(), serde_json::json!({ key: [] }));
+        assert_eq!(
+            get(&format!("/v1/conversations/nope/{path}"))
+                .auth()
+                .send(&s)
+                .await
+                .status,
+            404
+        );
+    }
+}
