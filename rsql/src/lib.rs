@@ -49,3 +49,9 @@ pub use schema::{Field, FieldId, FieldRef, FieldType, Op, Schema, SchemaBuilder,
 pub fn parse(input: &str) -> Result<Ast<'_>, ParseError> {
     Parser::new().parse(input)
 }
+
+/// The crate README, compiled as doctests so its examples cannot rot
+/// (toml_parser's `ReadmeDoctests` trick); exists only under `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
