@@ -44,10 +44,14 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The highest nesting depth [`Limits::with_max_depth`] accepts. The parser
-    /// recurses once per nested group, and so do `Display`, `Drop` and the
-    /// evaluators downstream; this ceiling keeps all of them far from the
-    /// stack size of a small thread.
+    /// The highest nesting depth [`Limits::with_max_depth`] accepts. `Display`,
+    /// `Drop` and the evaluators downstream recurse once per nesting level;
+    /// this ceiling keeps all of them far from the stack size of a small thread.
+    ///
+    /// ```
+    /// use rsql::Limits;
+    /// assert_eq!(Limits::new().with_max_depth(10_000).max_depth(), Limits::MAX_DEPTH_CEILING);
+    /// ```
     pub const MAX_DEPTH_CEILING: usize = 256;
 
     /// The default limits (same as [`Limits::default`]).
@@ -79,10 +83,11 @@ impl Limits {
     /// has depth 1. Values capped at [`Limits::MAX_DEPTH_CEILING`].
     ///
     /// Checked at every `(` that opens a group, so `((((…` of any length is
-    /// rejected after `max_depth + 1` characters, without deep recursion. It
-    /// bounds the recursion of the parser and of every recursive walk over the
-    /// AST; it does not count the parentheses of a value list (`=in=(…)`),
-    /// which cannot nest.
+    /// rejected after `max_depth + 1` characters. The parser itself keeps open
+    /// groups on a heap stack, so this limit protects what comes after it:
+    /// every recursive walk over the AST (`Display`, `Drop`, compile,
+    /// evaluation). It does not count the parentheses of a value list
+    /// (`=in=(…)`), which cannot nest.
     ///
     /// ```
     /// use rsql::{Limits, ParseErrorKind, Parser};
