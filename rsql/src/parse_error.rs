@@ -481,6 +481,8 @@ impl ParseError {
                     format!("logical keywords are lowercase: ` {word} `")
                 } else if word == "and" || word == "or" {
                     format!("the keyword ` {word} ` needs a single space on both sides")
+                } else if self.starts_comparison() {
+                    "join comparisons with `;` (and) or `,` (or)".to_owned()
                 } else if after_space {
                     "put values that contain spaces in quotes, e.g. `'a b'`".to_owned()
                 } else {
@@ -508,6 +510,14 @@ impl ParseError {
                 format!("allowed selectors: {}", quoted_list(allowed))
             }
         })
+    }
+
+    /// Whether the span holds a word followed by an operator, i.e. the start
+    /// of another comparison (`a==1 b==2`).
+    fn starts_comparison(&self) -> bool {
+        let rest = self.inner.input.get(self.inner.span.end..).unwrap_or("");
+        let rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        !self.span_text().is_empty() && rest.starts_with(['=', '!', '<', '>'])
     }
 
     /// The input text under the span.
