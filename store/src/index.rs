@@ -227,14 +227,16 @@ impl Postings {
         }
     }
 
-    /// Builds from unsorted slots (deduplicated).
-    pub(crate) fn from_unsorted(mut v: Vec<u32>) -> Postings {
-        v.sort_unstable();
-        v.dedup();
-        if v.len() == 1 {
-            Postings::One(v[0])
-        } else {
-            Postings::Many(v)
+    /// Appends a slot known to be larger than every slot held (or equal to the last).
+    pub(crate) fn push_sorted(&mut self, slot: u32) {
+        match self {
+            Postings::One(s) if *s == slot => {}
+            Postings::One(s) => *self = Postings::Many(vec![*s, slot]),
+            Postings::Many(v) => {
+                if v.last() != Some(&slot) {
+                    v.push(slot);
+                }
+            }
         }
     }
 }

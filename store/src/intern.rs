@@ -10,13 +10,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A hash map with foldhash (fast on short strings, seeded per process).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// An interned string's number.
 pub(crate) type Sym = u32;
 
 /// The symbol table.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
-    map: HashMap<Arc<str>, Sym>,
+    map: FastMap<Arc<str>, Sym>,
     strings: Vec<Arc<str>>,
 }
 
@@ -41,6 +44,11 @@ impl Interner {
     /// The string of a symbol produced by this table.
     pub(crate) fn get(&self, sym: Sym) -> &str {
         self.strings.get(sym as usize).map_or("", |s| s)
+    }
+
+    /// Number of symbols handed out (symbols are `0..count`).
+    pub(crate) fn count(&self) -> usize {
+        self.strings.len()
     }
 
     /// The shared string of a symbol (for map keys that outlive a borrow).

@@ -6,6 +6,7 @@ pub mod chatbot;
 mod error;
 mod exec;
 pub mod r#gen;
+mod ids;
 mod index;
 mod intern;
 mod jsonfile;

@@ -1,100 +1,80 @@
 //! Parsing one conversation line: JSON → a borrowed, validated [`Draft`].
 //!
-//! serde_json only checks syntax here: the line becomes a small borrowed
-//! document ([`Json`]) that keeps duplicate keys and strings without escapes
-//! as slices of the line. Validation then walks it and reports the *field* at
-//! fault (`members[2].email`, `metadata.agentId`), which serde's derive cannot
-//! do, and detects duplicate keys, which `serde_json::Value` silently drops.
-//! A record is either fully valid or rejected: nothing is stored before
-//! validation ends.
+//! serde_json only checks syntax here. Each field is read by a visitor that
+//! accepts any JSON type and remembers what it found (a string borrowed from
+//! the line when it has no escape, or just the type's name), so the
+//! validation that follows can name the *field* at fault (`members[2].email`,
+//! `metadata.agentId`) and catch duplicate keys, which serde's derive and
+//! `serde_json::Value` cannot. There is no intermediate document: a line
+//! costs a handful of allocations (the member and metadata lists). A record
+//! is either fully valid or rejected: nothing is stored before validation ends.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{RecordError, RecordErrorKind};
 use crate::model::{Conversation, Member, Metadata};
 use crate::time::parse_rfc3339_ms;
 
-/// A JSON value borrowing its strings from the input when it can.
+/// A scalar field as found: a string, null, or some other JSON type.
 #[derive(Debug)]
-pub(crate) enum Json<'a> {
+enum Val<'a> {
     Null,
-    Bool,
-    Number,
     Str(Cow<'a, str>),
-    Array(Vec<Json<'a>>),
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Other(&'static str),
 }
 
-impl Json<'_> {
-    fn type_name(&self) -> &'static str {
-        match self {
-            Json::Null => "null",
-            Json::Bool => "a boolean",
-            Json::Number => "a number",
-            Json::Str(_) => "a string",
-            Json::Array(_) => "an array",
-            Json::Object(_) => "an object",
+/// Accepts any JSON value; keeps strings, names other types.
+struct AnyVisitor;
+
+macro_rules! other {
+    ($name:ident, $t:ty, $what:expr) => {
+        fn $name<E>(self, _: $t) -> Result<Val<'de>, E> {
+            Ok(Val::Other($what))
         }
-    }
+    };
 }
 
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
+impl<'de> Visitor<'de> for AnyVisitor {
+    type Value = Val<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+    fn visit_unit<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
     }
-    fn visit_none<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+    fn visit_none<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool)
+    other!(visit_bool, bool, "a boolean");
+    other!(visit_i64, i64, "a number");
+    other!(visit_u64, u64, "a number");
+    other!(visit_f64, f64, "a number");
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Borrowed(v)))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number)
+    fn visit_str<E>(self, v: &str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(v.to_string())))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number)
+    fn visit_string<E>(self, v: String) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(v)))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Json<'de>, E> {
-        Ok(Json::Number)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Val::Other("an array"))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-        while let Some(v) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Json::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        while let Some(Key(k)) = map.next_key()? {
-            items.push((k, map.next_value()?));
-        }
-        Ok(Json::Object(items))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Val::Other("an object"))
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor)
+impl<'de> Deserialize<'de> for Val<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(AnyVisitor)
     }
 }
 
@@ -120,6 +100,264 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// An object's chosen fields as found, plus the first repeated key.
+#[derive(Debug)]
+struct Fields<T> {
+    slots: T,
+    duplicate: Option<String>,
+    /// The JSON type when the value was not an object (`None`: an object).
+    not_object: Option<&'static str>,
+}
+
+/// The fields of a member object.
+#[derive(Debug, Default)]
+struct MemberSlots<'a> {
+    id: Option<Val<'a>>,
+    name: Option<Val<'a>>,
+    email: Option<Val<'a>>,
+}
+
+/// The fields of a conversation object.
+#[derive(Debug, Default)]
+struct ConvSlots<'a> {
+    id: Option<Val<'a>>,
+    kind: Option<Val<'a>>,
+    name: Option<Val<'a>>,
+    start: Option<Val<'a>>,
+    end: Option<Val<'a>>,
+    members: Option<List<'a>>,
+    metadata: Option<Pairs<'a>>,
+}
+
+/// `members` as found.
+#[derive(Debug)]
+enum List<'a> {
+    Null,
+    Items(Vec<Fields<MemberSlots<'a>>>),
+    Other(&'static str),
+}
+
+/// `metadata` as found.
+#[derive(Debug)]
+enum Pairs<'a> {
+    Null,
+    Items(Vec<(Cow<'a, str>, Val<'a>)>),
+    Other(&'static str),
+}
+
+fn set<T>(slot: &mut Option<T>, value: T, key: &str, duplicate: &mut Option<String>) {
+    if slot.is_some() && duplicate.is_none() {
+        *duplicate = Some(key.to_string());
+    }
+    *slot = Some(value);
+}
+
+/// Implements `Deserialize` for an object-or-other wrapper with a map visitor body.
+macro_rules! object_visitor {
+    ($slots:ident, $visit:expr) => {
+        impl<'de> Deserialize<'de> for Fields<$slots<'de>> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Fields<$slots<'de>>;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a JSON value")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut out = Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: None,
+                        };
+                        while let Some(Key(key)) = map.next_key()? {
+                            #[allow(clippy::redundant_closure_call)]
+                            ($visit)(&mut out, key, &mut map)?;
+                        }
+                        Ok(out)
+                    }
+                    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("null"),
+                        })
+                    }
+                    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("a boolean"),
+                        })
+                    }
+                    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("a number"),
+                        })
+                    }
+                    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("a number"),
+                        })
+                    }
+                    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("a number"),
+                        })
+                    }
+                    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("a string"),
+                        })
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(
+                        self,
+                        mut seq: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        Ok(Fields {
+                            slots: $slots::default(),
+                            duplicate: None,
+                            not_object: Some("an array"),
+                        })
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+object_visitor!(MemberSlots, |out: &mut Fields<MemberSlots<'de>>,
+                              key: Cow<'de, str>,
+                              map: &mut A| {
+    let dup = &mut out.duplicate;
+    let s = &mut out.slots;
+    match &*key {
+        "id" => set(&mut s.id, map.next_value()?, &key, dup),
+        "name" => set(&mut s.name, map.next_value()?, &key, dup),
+        "email" => set(&mut s.email, map.next_value()?, &key, dup),
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok::<(), A::Error>(())
+});
+
+object_visitor!(ConvSlots, |out: &mut Fields<ConvSlots<'de>>,
+                            key: Cow<'de, str>,
+                            map: &mut A| {
+    let dup = &mut out.duplicate;
+    let s = &mut out.slots;
+    match &*key {
+        "id" => set(&mut s.id, map.next_value()?, &key, dup),
+        "type" => set(&mut s.kind, map.next_value()?, &key, dup),
+        "name" => set(&mut s.name, map.next_value()?, &key, dup),
+        "startTime" => set(&mut s.start, map.next_value()?, &key, dup),
+        "endTime" => set(&mut s.end, map.next_value()?, &key, dup),
+        "members" => set(&mut s.members, map.next_value()?, &key, dup),
+        "metadata" => set(&mut s.metadata, map.next_value()?, &key, dup),
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok::<(), A::Error>(())
+});
+
+impl<'de> Deserialize<'de> for List<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<List<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = List<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<'de>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(6));
+                while let Some(m) = seq.next_element()? {
+                    items.push(m);
+                }
+                Ok(List::Items(items))
+            }
+            fn visit_unit<E>(self) -> Result<List<'de>, E> {
+                Ok(List::Null)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(List::Other("an object"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<List<'de>, E> {
+                Ok(List::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<List<'de>, E> {
+                Ok(List::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<List<'de>, E> {
+                Ok(List::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<List<'de>, E> {
+                Ok(List::Other("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<List<'de>, E> {
+                Ok(List::Other("a string"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pairs<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some(Key(k)) = map.next_key()? {
+                    items.push((k, map.next_value()?));
+                }
+                Ok(Pairs::Items(items))
+            }
+            fn visit_unit<E>(self) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pairs<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Pairs::Other("an array"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Other("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Pairs<'de>, E> {
+                Ok(Pairs::Other("a string"))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -168,8 +406,7 @@ impl<'a> Draft<'a> {
         }
     }
 
-    /// Borrows an owned conversation (no validation: owned values were built
-    /// by code, but `end < start` is still checked by the store).
+    /// Borrows an owned conversation (checked with [`Draft::check`] by the caller).
     pub(crate) fn from_conversation(c: &'a Conversation) -> Draft<'a> {
         Draft {
             id: Cow::Borrowed(&c.id),
@@ -219,135 +456,126 @@ impl<'a> Draft<'a> {
                 ));
             }
         }
-        for (i, (k, _)) in self.metadata.iter().enumerate() {
-            if self.metadata[..i].iter().any(|(k2, _)| k2 == k) {
-                return Err(RecordError::at(
-                    format!("metadata.{k}"),
-                    RecordErrorKind::DuplicateKey { key: k.to_string() },
-                ));
-            }
+        if let Some(key) = first_duplicate(&self.metadata) {
+            return Err(RecordError::at(
+                format!("metadata.{key}"),
+                RecordErrorKind::DuplicateKey {
+                    key: key.to_string(),
+                },
+            ));
         }
         Ok(())
     }
 }
 
-/// Parses and validates one conversation.
-pub(crate) fn parse_conversation(text: &str) -> Result<Draft<'_>, RecordError> {
-    let json: Json<'_> = serde_json::from_str(text).map_err(|e| crate::jsonfile::json_error(&e))?;
-    draft(json)
+/// The first key that appears twice.
+fn first_duplicate<'k>(pairs: &'k [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&'k str> {
+    if pairs.len() <= 16 {
+        pairs
+            .iter()
+            .enumerate()
+            .find(|(i, (k, _))| pairs[..*i].iter().any(|(k2, _)| k2 == k))
+            .map(|(_, (k, _))| &**k)
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+        pairs.iter().map(|(k, _)| &**k).find(|k| !seen.insert(*k))
+    }
 }
 
-fn draft(json: Json<'_>) -> Result<Draft<'_>, RecordError> {
-    let Json::Object(fields) = json else {
+/// Parses and validates one conversation.
+pub(crate) fn parse_conversation(text: &str) -> Result<Draft<'_>, RecordError> {
+    let fields: Fields<ConvSlots<'_>> =
+        serde_json::from_str(text).map_err(|e| crate::jsonfile::json_error(&e))?;
+    draft(fields)
+}
+
+fn draft(fields: Fields<ConvSlots<'_>>) -> Result<Draft<'_>, RecordError> {
+    if let Some(found) = fields.not_object {
         return Err(RecordError::whole(RecordErrorKind::WrongType {
             expected: "an object",
-            found: json.type_name(),
+            found,
         }));
-    };
-    let (mut id, mut kind, mut name, mut start, mut end, mut members, mut metadata) =
-        (None, None, None, None, None, None, None);
-    for (key, value) in fields {
-        let slot = match &*key {
-            "id" => &mut id,
-            "type" => &mut kind,
-            "name" => &mut name,
-            "startTime" => &mut start,
-            "endTime" => &mut end,
-            "members" => &mut members,
-            "metadata" => &mut metadata,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return Err(RecordError::whole(RecordErrorKind::DuplicateKey {
-                key: key.into_owned(),
-            }));
-        }
-        *slot = Some(value);
     }
-    let start_text = string("startTime", start)?;
-    let start = timestamp("startTime", &start_text)?;
-    let end = match end {
-        None | Some(Json::Null) => None,
+    if let Some(key) = fields.duplicate {
+        return Err(RecordError::whole(RecordErrorKind::DuplicateKey { key }));
+    }
+    let s = fields.slots;
+    let start = timestamp("startTime", &string("startTime", s.start)?)?;
+    let end = match s.end {
+        None | Some(Val::Null) => None,
         Some(v) => Some(timestamp("endTime", &string("endTime", Some(v))?)?),
     };
     let d = Draft {
-        id: string("id", id)?,
-        kind: string("type", kind)?,
-        name: string("name", name)?,
+        id: string("id", s.id)?,
+        kind: string("type", s.kind)?,
+        name: string("name", s.name)?,
         start,
         end,
-        members: match members {
-            None | Some(Json::Null) => Vec::new(),
-            Some(Json::Array(items)) => items
+        members: match s.members {
+            None | Some(List::Null) => Vec::new(),
+            Some(List::Items(items)) => items
                 .into_iter()
                 .enumerate()
                 .map(|(i, m)| member(i, m))
                 .collect::<Result<_, _>>()?,
-            Some(other) => return Err(wrong("members", "an array", &other)),
+            Some(List::Other(found)) => return Err(wrong("members", "an array", found)),
         },
-        metadata: match metadata {
-            None | Some(Json::Null) => Vec::new(),
-            Some(Json::Object(pairs)) => pairs
+        metadata: match s.metadata {
+            None | Some(Pairs::Null) => Vec::new(),
+            Some(Pairs::Items(pairs)) => pairs
                 .into_iter()
                 .map(|(k, v)| match v {
-                    Json::Str(s) => Ok((k, s)),
-                    other => Err(wrong(format!("metadata.{k}"), "a string", &other)),
+                    Val::Str(s) => Ok((k, s)),
+                    Val::Null => Err(wrong(format!("metadata.{k}"), "a string", "null")),
+                    Val::Other(found) => Err(wrong(format!("metadata.{k}"), "a string", found)),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => return Err(wrong("metadata", "an object", &other)),
+            Some(Pairs::Other(found)) => return Err(wrong("metadata", "an object", found)),
         },
     };
     d.check()?;
     Ok(d)
 }
 
-fn member(i: usize, json: Json<'_>) -> Result<MemberDraft<'_>, RecordError> {
-    let Json::Object(fields) = json else {
-        return Err(wrong(format!("members[{i}]"), "an object", &json));
-    };
-    let (mut id, mut name, mut email) = (None, None, None);
-    for (key, value) in fields {
-        let slot = match &*key {
-            "id" => &mut id,
-            "name" => &mut name,
-            "email" => &mut email,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return Err(RecordError::at(
-                format!("members[{i}]"),
-                RecordErrorKind::DuplicateKey {
-                    key: key.into_owned(),
-                },
-            ));
-        }
-        *slot = Some(value);
+fn member<'a>(i: usize, m: Fields<MemberSlots<'a>>) -> Result<MemberDraft<'a>, RecordError> {
+    if let Some(found) = m.not_object {
+        return Err(wrong(format!("members[{i}]"), "an object", found));
     }
+    if let Some(key) = m.duplicate {
+        return Err(RecordError::at(
+            format!("members[{i}]"),
+            RecordErrorKind::DuplicateKey { key },
+        ));
+    }
+    let s = m.slots;
+    let path = |name: &str| format!("members[{i}].{name}");
     Ok(MemberDraft {
-        id: string(&format!("members[{i}].id"), id)?,
-        name: string(&format!("members[{i}].name"), name)?,
-        email: match email {
-            None | Some(Json::Null) => None,
-            Some(v) => Some(string(&format!("members[{i}].email"), Some(v))?),
+        id: string_at(s.id, || path("id"))?,
+        name: string_at(s.name, || path("name"))?,
+        email: match s.email {
+            None | Some(Val::Null) => None,
+            Some(v) => Some(string_at(Some(v), || path("email"))?),
         },
     })
 }
 
-fn wrong(field: impl Into<String>, expected: &'static str, found: &Json<'_>) -> RecordError {
-    RecordError::at(
-        field,
-        RecordErrorKind::WrongType {
-            expected,
-            found: found.type_name(),
-        },
-    )
+fn wrong(field: impl Into<String>, expected: &'static str, found: &'static str) -> RecordError {
+    RecordError::at(field, RecordErrorKind::WrongType { expected, found })
 }
 
-fn string<'a>(field: &str, v: Option<Json<'a>>) -> Result<Cow<'a, str>, RecordError> {
+fn string<'a>(field: &str, v: Option<Val<'a>>) -> Result<Cow<'a, str>, RecordError> {
+    string_at(v, || field.to_string())
+}
+
+/// A required string; the field path is only built on error.
+fn string_at<'a>(
+    v: Option<Val<'a>>,
+    field: impl FnOnce() -> String,
+) -> Result<Cow<'a, str>, RecordError> {
     match v {
-        Some(Json::Str(s)) => Ok(s),
-        None | Some(Json::Null) => Err(RecordError::at(field, RecordErrorKind::Missing)),
-        Some(other) => Err(wrong(field, "a string", &other)),
+        Some(Val::Str(s)) => Ok(s),
+        None | Some(Val::Null) => Err(RecordError::at(field(), RecordErrorKind::Missing)),
+        Some(Val::Other(found)) => Err(wrong(field(), "a string", found)),
     }
 }
 
@@ -378,9 +606,17 @@ mod tests {
         assert_eq!(err(r#"{"id":1}"#), "field `startTime`: missing");
         assert_eq!(
             err(&format!(
-                r#"{OK}","id2":1,"members":[{{"id":"a","name":"b","email":5}}]}}"#
+                r#"{OK}","members":[{{"id":"a","name":"b","email":5}}]}}"#
             )),
             "field `members[0].email`: expected a string, found a number"
+        );
+        assert_eq!(
+            err(&format!(r#"{OK}","members":[3]}}"#)),
+            "field `members[0]`: expected an object, found a number"
+        );
+        assert_eq!(
+            err(&format!(r#"{OK}","members":{{}}}}"#)),
+            "field `members`: expected an array, found an object"
         );
         assert_eq!(
             err(&format!(r#"{OK}","metadata":{{"a":"1","b":true}}}}"#)),

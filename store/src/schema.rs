@@ -222,7 +222,7 @@ impl Record for View<'_> {
     fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
         let strings = &self.store.strings;
         let people = &self.store.people;
-        let persons = self.row.members.iter().map(|&p| people[p as usize]);
+        let persons = self.row.members().iter().map(|&p| people[p as usize]);
         match field.id {
             MEMBER_ID => persons
                 .map(|p| p.id)
@@ -296,7 +296,7 @@ mod tests {
         ] {
             let filter = compile_with(&parser, f).unwrap();
             for c in &convs {
-                let slot = st.by_id[c.id.as_str()];
+                let slot = st.slot(&c.id).unwrap();
                 let view = View {
                     store: &st,
                     row: st.row(slot).unwrap(),

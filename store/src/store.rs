@@ -8,13 +8,14 @@
 //! slots in `startTime` order so that a time range is also a run of adjacent
 //! rows in memory.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::StoreError;
 use crate::error::{RecordError, RecordErrorKind};
+use crate::ids::IdMap;
 use crate::index::{Postings, TimeIndex};
-use crate::intern::{Interner, Sym};
+use crate::intern::{FastMap, Interner, Sym};
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::parse::{Draft, MemberDraft};
 
@@ -31,8 +32,10 @@ pub(crate) struct Row {
     pub(crate) name: Sym,
     pub(crate) start: i64,
     pub(crate) end: i64,
-    pub(crate) members: Box<[u32]>,
-    pub(crate) metadata: Box<[(Sym, Sym)]>,
+    /// Member person numbers, then metadata `[key, value]` symbol pairs: one
+    /// allocation per row instead of two.
+    data: Box<[u32]>,
+    n_members: u32,
 }
 
 impl Row {
@@ -50,10 +53,44 @@ impl Row {
     }
 
     pub(crate) fn meta(&self, key: Sym) -> Option<Sym> {
-        self.metadata
+        self.metadata()
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|&(_, v)| v)
+            .find(|[k, _]| *k == key)
+            .map(|&[_, v]| v)
+    }
+
+    /// Person numbers of the members.
+    pub(crate) fn members(&self) -> &[u32] {
+        self.data.get(..self.n_members as usize).unwrap_or(&[])
+    }
+
+    /// `[key, value]` symbol pairs, in insertion order.
+    pub(crate) fn metadata(&self) -> &[[Sym; 2]] {
+        self.data
+            .get(self.n_members as usize..)
+            .unwrap_or(&[])
+            .as_chunks::<2>()
+            .0
+    }
+
+    fn pack(members: &[u32], metadata: &[[Sym; 2]]) -> (Box<[u32]>, u32) {
+        let mut data = Vec::with_capacity(members.len() + 2 * metadata.len());
+        data.extend_from_slice(members);
+        data.extend(metadata.iter().flatten());
+        (
+            data.into_boxed_slice(),
+            u32::try_from(members.len()).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn set_members(&mut self, members: &[u32]) {
+        let meta = self.metadata().to_vec();
+        (self.data, self.n_members) = Row::pack(members, &meta);
+    }
+
+    fn set_metadata(&mut self, metadata: &[[Sym; 2]]) {
+        let members = self.members().to_vec();
+        (self.data, self.n_members) = Row::pack(&members, metadata);
     }
 }
 
@@ -81,21 +118,27 @@ pub(crate) struct Person {
 pub struct Store {
     pub(crate) strings: Interner,
     pub(crate) people: Vec<Person>,
-    people_map: HashMap<Person, u32>,
+    people_map: FastMap<Person, u32>,
+    /// The last person seen for each member id: most members come back with
+    /// the same name and e-mail, so one lookup replaces four.
+    person_by_member: FastMap<Arc<str>, u32>,
     pub(crate) rows: Vec<Option<Row>>,
     free: Vec<u32>,
+    /// id → slot (lookups, duplicate checks).
+    pub(crate) ids: IdMap,
+    /// id → slot in id order (sorted walks).
     pub(crate) by_id: BTreeMap<Arc<str>, u32>,
     pub(crate) by_start: TimeIndex,
     pub(crate) by_end: TimeIndex,
     pub(crate) running: BTreeSet<u32>,
     pub(crate) by_type: BTreeMap<Arc<str>, Postings>,
     pub(crate) by_name: BTreeMap<Arc<str>, Postings>,
-    pub(crate) by_meta: HashMap<Sym, HashMap<Sym, Postings>>,
-    pub(crate) by_email: HashMap<Sym, Postings>,
-    pub(crate) by_member: HashMap<Sym, Postings>,
+    pub(crate) by_meta: FastMap<Sym, FastMap<Sym, Postings>>,
+    pub(crate) by_email: FastMap<Sym, Postings>,
+    pub(crate) by_member: FastMap<Sym, Postings>,
     /// Upper bound of `effective_end - start` over every row ever stored.
     pub(crate) max_span: i64,
-    messages: HashMap<Arc<str>, Vec<Message>>,
+    messages: FastMap<Arc<str>, Vec<Message>>,
 }
 
 impl Store {
@@ -115,7 +158,7 @@ impl Store {
     /// assert_eq!(s.len(), 10);
     /// ```
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.ids.len()
     }
 
     /// Whether the store holds no conversation.
@@ -124,7 +167,7 @@ impl Store {
     /// assert!(store::Store::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.ids.len() == 0
     }
 
     /// Parses one conversation (the JSON of `shared/data/README.md`) and inserts it.
@@ -176,7 +219,7 @@ impl Store {
     ) -> Result<Option<Conversation>, StoreError> {
         let draft = Draft::from_conversation(&conversation);
         draft.check()?;
-        let old = match self.by_id.get(draft.id.as_ref()).copied() {
+        let old = match self.slot(draft.id.as_ref()) {
             Some(slot) => {
                 // The messages belong to the id, not to this version.
                 let msgs = self.messages.remove(draft.id.as_ref());
@@ -216,6 +259,18 @@ impl Store {
         Ok(bulk.added())
     }
 
+    /// Reserves room for `additional` more conversations (a hint for bulk loads).
+    ///
+    /// ```
+    /// let mut s = store::Store::new();
+    /// s.reserve(1_000);
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
+        self.ids.reserve(additional);
+    }
+
     /// Starts a bulk insert: rows are stored at once, indexes are brought up
     /// to date when the [`Bulk`] is dropped.
     pub(crate) fn bulk(&mut self) -> Bulk<'_> {
@@ -231,7 +286,7 @@ impl Store {
     /// assert!(store::Store::new().get("1").is_none());
     /// ```
     pub fn get(&self, id: &str) -> Option<Conversation> {
-        let slot = *self.by_id.get(id)?;
+        let slot = self.slot(id)?;
         Some(self.materialize(slot))
     }
 
@@ -242,7 +297,7 @@ impl Store {
     /// assert!(s.contains(&store::r#gen::conversation(1, 2).id));
     /// ```
     pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
+        self.slot(id).is_some()
     }
 
     /// Every conversation, in id order.
@@ -263,8 +318,8 @@ impl Store {
     /// assert_eq!(s.members(&c.id), Some(c.members));
     /// ```
     pub fn members(&self, id: &str) -> Option<Vec<Member>> {
-        let row = self.row(*self.by_id.get(id)?)?;
-        Some(row.members.iter().map(|&p| self.member(p)).collect())
+        let row = self.row(self.slot(id)?)?;
+        Some(row.members().iter().map(|&p| self.member(p)).collect())
     }
 
     /// Merges metadata: each `(key, Some(value))` adds or replaces, each
@@ -287,26 +342,26 @@ impl Store {
         let slot = self.slot_of(id)?;
         let old = self
             .row(slot)
-            .map(|r| r.metadata.to_vec())
+            .map(|r| r.metadata().to_vec())
             .unwrap_or_default();
-        let mut pairs: Vec<(Sym, Sym)> = old.clone();
+        let mut pairs: Vec<[Sym; 2]> = old.clone();
         for (key, value) in changes {
             let k = self.strings.intern(key);
             match value {
                 Some(v) => {
                     let v = self.strings.intern(v);
-                    match pairs.iter_mut().find(|(pk, _)| *pk == k) {
-                        Some(p) => p.1 = v,
-                        None => pairs.push((k, v)),
+                    match pairs.iter_mut().find(|[pk, _]| *pk == k) {
+                        Some(p) => p[1] = v,
+                        None => pairs.push([k, v]),
                     }
                 }
-                None => pairs.retain(|(pk, _)| *pk != k),
+                None => pairs.retain(|[pk, _]| *pk != k),
             }
         }
         self.unindex_meta(slot, &old);
         self.index_meta(slot, &pairs);
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
-            row.metadata = pairs.into_boxed_slice();
+            row.set_metadata(&pairs);
         }
         Ok(self.metadata_of(slot))
     }
@@ -332,13 +387,13 @@ impl Store {
         };
         let member_sym = self.strings.lookup(&member.id);
         let Some(pos) = row
-            .members
+            .members()
             .iter()
             .position(|&p| Some(self.people[p as usize].id) == member_sym)
         else {
             return Err(StoreError::not_found("member", &member.id));
         };
-        let old_members = row.members.to_vec();
+        let old_members = row.members().to_vec();
         let person = self.person(&MemberDraft {
             id: member.id.as_str().into(),
             name: member.name.as_str().into(),
@@ -350,7 +405,7 @@ impl Store {
         self.index_members(slot, &new_members);
         let arc_id = match self.rows.get_mut(slot as usize) {
             Some(Some(row)) => {
-                row.members = new_members.into_boxed_slice();
+                row.set_members(&new_members);
                 row.id.clone()
             }
             _ => return Err(StoreError::not_found("conversation", id)),
@@ -410,20 +465,23 @@ impl Store {
     /// assert!(s.messages("nope").is_none());
     /// ```
     pub fn messages(&self, id: &str) -> Option<&[Message]> {
-        let row = self.row(*self.by_id.get(id)?)?;
+        let row = self.row(self.slot(id)?)?;
         Some(self.messages.get(&row.id).map_or(&[][..], Vec::as_slice))
     }
 
     // ---- internals -------------------------------------------------------
+
+    /// The slot of a stored id.
+    pub(crate) fn slot(&self, id: &str) -> Option<u32> {
+        self.ids.get(id, |s| self.row(s).map(|r| &*r.id))
+    }
 
     pub(crate) fn row(&self, slot: u32) -> Option<&Row> {
         self.rows.get(slot as usize).and_then(Option::as_ref)
     }
 
     fn slot_of(&self, id: &str) -> Result<u32, StoreError> {
-        self.by_id
-            .get(id)
-            .copied()
+        self.slot(id)
             .ok_or_else(|| StoreError::not_found("conversation", id))
     }
 
@@ -439,9 +497,9 @@ impl Store {
     fn metadata_of(&self, slot: u32) -> Metadata {
         self.row(slot)
             .map(|r| {
-                r.metadata
+                r.metadata()
                     .iter()
-                    .map(|&(k, v)| (self.strings.get(k), self.strings.get(v)))
+                    .map(|&[k, v]| (self.strings.get(k), self.strings.get(v)))
                     .collect()
             })
             .unwrap_or_default()
@@ -466,12 +524,23 @@ impl Store {
             name: self.strings.get(row.name).to_string(),
             start_time: row.start,
             end_time: row.end(),
-            members: row.members.iter().map(|&p| self.member(p)).collect(),
+            members: row.members().iter().map(|&p| self.member(p)).collect(),
             metadata: self.metadata_of(slot),
         }
     }
 
     fn person(&mut self, m: &MemberDraft<'_>) -> u32 {
+        if let Some(&n) = self.person_by_member.get(m.id.as_ref())
+            && let Some(p) = self.people.get(n as usize)
+            && self.strings.get(p.name) == m.name
+            && (if p.email == NO_SYM {
+                m.email.is_none()
+            } else {
+                m.email.as_deref() == Some(self.strings.get(p.email))
+            })
+        {
+            return n;
+        }
         let p = Person {
             id: self.strings.intern(&m.id),
             name: self.strings.intern(&m.name),
@@ -480,12 +549,16 @@ impl Store {
                 .as_deref()
                 .map_or(NO_SYM, |e| self.strings.intern(e)),
         };
-        if let Some(&n) = self.people_map.get(&p) {
-            return n;
-        }
-        let n = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
-        self.people.push(p);
-        self.people_map.insert(p, n);
+        let n = match self.people_map.get(&p) {
+            Some(&n) => n,
+            None => {
+                let n = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
+                self.people.push(p);
+                self.people_map.insert(p, n);
+                n
+            }
+        };
+        self.person_by_member.insert(self.strings.arc(p.id), n);
         n
     }
 
@@ -496,7 +569,7 @@ impl Store {
         d: &Draft<'_>,
         indexed: bool,
     ) -> Result<u32, RecordError> {
-        if self.by_id.contains_key(d.id.as_ref()) {
+        if self.slot(d.id.as_ref()).is_some() {
             return Err(RecordError::at(
                 "id",
                 RecordErrorKind::DuplicateId {
@@ -504,18 +577,23 @@ impl Store {
                 },
             ));
         }
+        let mut data: Vec<u32> = Vec::with_capacity(d.members.len() + 2 * d.metadata.len());
+        for m in &d.members {
+            let p = self.person(m);
+            data.push(p);
+        }
+        for (k, v) in &d.metadata {
+            let (k, v) = (self.strings.intern(k), self.strings.intern(v));
+            data.extend([k, v]);
+        }
         let row = Row {
             id: Arc::from(d.id.as_ref()),
             kind: self.strings.intern(&d.kind),
             name: self.strings.intern(&d.name),
             start: d.start,
             end: d.end.unwrap_or(NO_END),
-            members: d.members.iter().map(|m| self.person(m)).collect(),
-            metadata: d
-                .metadata
-                .iter()
-                .map(|(k, v)| (self.strings.intern(k), self.strings.intern(v)))
-                .collect(),
+            data: data.into_boxed_slice(),
+            n_members: u32::try_from(d.members.len()).unwrap_or(u32::MAX),
         };
         self.max_span = self
             .max_span
@@ -531,7 +609,12 @@ impl Store {
                 u32::try_from(self.rows.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.by_id.insert(id, slot);
+        let rows = &self.rows;
+        self.ids.insert(&id, slot, |s| {
+            rows.get(s as usize)
+                .and_then(Option::as_ref)
+                .map(|r| &*r.id)
+        });
         if indexed {
             self.index_row(slot);
         }
@@ -542,7 +625,16 @@ impl Store {
         let conv = self.materialize(slot);
         self.unindex_row(slot);
         if let Some(row) = self.rows.get_mut(slot as usize).and_then(Option::take) {
-            self.by_id.remove(&row.id);
+            let rows = &self.rows;
+            self.ids.remove(&row.id, |s| {
+                if s == slot {
+                    Some(&*row.id)
+                } else {
+                    rows.get(s as usize)
+                        .and_then(Option::as_ref)
+                        .map(|r| &*r.id)
+                }
+            });
             self.messages.remove(&row.id);
         }
         self.free.push(slot);
@@ -552,8 +644,10 @@ impl Store {
     fn index_row(&mut self, slot: u32) {
         let Some(row) = self.row(slot) else { return };
         let (start, end, kind, name) = (row.start, row.end, row.kind, row.name);
-        let members = row.members.to_vec();
-        let meta = row.metadata.to_vec();
+        let members = row.members().to_vec();
+        let meta = row.metadata().to_vec();
+        let id = row.id.clone();
+        self.by_id.insert(id, slot);
         self.by_start.insert((start, slot));
         if end == NO_END {
             self.running.insert(slot);
@@ -574,8 +668,10 @@ impl Store {
             self.strings.get(row.kind).to_string(),
             self.strings.get(row.name).to_string(),
         );
-        let members = row.members.to_vec();
-        let meta = row.metadata.to_vec();
+        let members = row.members().to_vec();
+        let meta = row.metadata().to_vec();
+        let id = row.id.clone();
+        self.by_id.remove(&id);
         self.by_start.remove((start, slot));
         if end == NO_END {
             self.running.remove(&slot);
@@ -588,14 +684,14 @@ impl Store {
         self.unindex_members(slot, &members);
     }
 
-    fn index_meta(&mut self, slot: u32, pairs: &[(Sym, Sym)]) {
-        for &(k, v) in pairs {
+    fn index_meta(&mut self, slot: u32, pairs: &[[Sym; 2]]) {
+        for &[k, v] in pairs {
             add_posting(self.by_meta.entry(k).or_default().entry(v), slot);
         }
     }
 
-    fn unindex_meta(&mut self, slot: u32, pairs: &[(Sym, Sym)]) {
-        for &(k, v) in pairs {
+    fn unindex_meta(&mut self, slot: u32, pairs: &[[Sym; 2]]) {
+        for &[k, v] in pairs {
             if let Some(values) = self.by_meta.get_mut(&k) {
                 remove_posting_hash(values, v, slot);
                 if values.is_empty() {
@@ -641,74 +737,126 @@ impl Store {
     /// Rebuilds every index from the rows, renumbering slots in `startTime`
     /// order and dropping free slots.
     pub(crate) fn rebuild(&mut self) {
-        let mut rows: Vec<Row> = std::mem::take(&mut self.rows)
-            .into_iter()
-            .flatten()
+        let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows);
+        // Sort a small (start, index) permutation rather than the rows.
+        let mut order: Vec<(i64, u32)> = old
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (r.start, i as u32)))
             .collect();
-        rows.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
-        self.free.clear();
-        let n = rows.len();
-        let mut starts = Vec::with_capacity(n);
-        let mut ends = Vec::with_capacity(n);
-        self.running.clear();
-        let mut types: HashMap<Sym, Vec<u32>> = HashMap::new();
-        let mut names: HashMap<Sym, Vec<u32>> = HashMap::new();
-        let mut meta: HashMap<Sym, HashMap<Sym, Vec<u32>>> = HashMap::new();
-        let mut emails: HashMap<Sym, Vec<u32>> = HashMap::new();
-        let mut member_ids: HashMap<Sym, Vec<u32>> = HashMap::new();
-        self.by_id.clear();
-        for (i, row) in rows.iter().enumerate() {
-            let slot = i as u32;
-            self.by_id.insert(row.id.clone(), slot);
-            starts.push((row.start, slot));
-            if row.end == NO_END {
-                self.running.insert(slot);
-            } else {
-                ends.push((row.end, slot));
-            }
-            types.entry(row.kind).or_default().push(slot);
-            names.entry(row.name).or_default().push(slot);
-            for &(k, v) in row.metadata.iter() {
-                meta.entry(k).or_default().entry(v).or_default().push(slot);
-            }
-            for &p in row.members.iter() {
-                let person = self.people[p as usize];
-                member_ids.entry(person.id).or_default().push(slot);
-                if person.email != NO_SYM {
-                    emails.entry(person.email).or_default().push(slot);
-                }
-            }
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| match (&old[a.1 as usize], &old[b.1 as usize]) {
+                    (Some(x), Some(y)) => x.id.cmp(&y.id),
+                    _ => a.1.cmp(&b.1),
+                })
+        });
+        let mut new_of_old = vec![u32::MAX; old.len()];
+        for (new, &(_, i)) in order.iter().enumerate() {
+            new_of_old[i as usize] = new as u32;
         }
-        self.by_start = TimeIndex::build(starts);
-        self.by_end = TimeIndex::build(ends);
+        let rows: Vec<Row> = order
+            .iter()
+            .filter_map(|&(_, i)| old[i as usize].take())
+            .collect();
+        drop((old, order));
+        self.free.clear();
+        // One index at a time, so that only one temporary list is alive.
+        self.ids.renumber(&new_of_old);
+        drop(new_of_old);
+        // Ids sorted by their first 16 bytes (integer compares), ties by the
+        // whole string; the B-tree is then built from sorted input.
+        let mut ids: Vec<(u128, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(slot, r)| (id_prefix(&r.id), slot as u32))
+            .collect();
+        ids.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| rows[a.1 as usize].id.cmp(&rows[b.1 as usize].id))
+        });
+        self.by_id = ids
+            .into_iter()
+            .map(|(_, slot)| (rows[slot as usize].id.clone(), slot))
+            .collect();
+        self.by_start = TimeIndex::build(
+            rows.iter()
+                .enumerate()
+                .map(|(slot, r)| (r.start, slot as u32))
+                .collect(),
+        );
+        self.by_end = TimeIndex::build(
+            rows.iter()
+                .enumerate()
+                .filter(|(_, r)| r.end != NO_END)
+                .map(|(slot, r)| (r.end, slot as u32))
+                .collect(),
+        );
+        self.running = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.end == NO_END)
+            .map(|(slot, _)| slot as u32)
+            .collect();
+        let syms = self.strings.count();
         let strings = &self.strings;
-        self.by_type = types
-            .into_iter()
-            .map(|(k, v)| (strings.arc(k), Postings::from_unsorted(v)))
+        let pairs: Vec<(Sym, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(slot, r)| (r.kind, slot as u32))
             .collect();
-        self.by_name = names
+        self.by_type = group_by_sym(&pairs, syms)
             .into_iter()
-            .map(|(k, v)| (strings.arc(k), Postings::from_unsorted(v)))
+            .map(|(k, p)| (strings.arc(k), p))
             .collect();
-        self.by_meta = meta
+        let pairs: Vec<(Sym, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(slot, r)| (r.name, slot as u32))
+            .collect();
+        self.by_name = group_by_sym(&pairs, syms)
             .into_iter()
-            .map(|(k, vals)| {
-                (
-                    k,
-                    vals.into_iter()
-                        .map(|(v, s)| (v, Postings::from_unsorted(s)))
-                        .collect(),
-                )
+            .map(|(k, p)| (strings.arc(k), p))
+            .collect();
+        let people = &self.people;
+        let persons = || {
+            rows.iter().enumerate().flat_map(|(slot, r)| {
+                r.members()
+                    .iter()
+                    .map(move |&p| (people[p as usize], slot as u32))
             })
+        };
+        let pairs: Vec<(Sym, u32)> = persons().map(|(p, slot)| (p.id, slot)).collect();
+        self.by_member = group_by_sym(&pairs, syms).into_iter().collect();
+        let pairs: Vec<(Sym, u32)> = persons()
+            .filter(|(p, _)| p.email != NO_SYM)
+            .map(|(p, slot)| (p.email, slot))
             .collect();
-        self.by_email = emails
-            .into_iter()
-            .map(|(k, v)| (k, Postings::from_unsorted(v)))
+        self.by_email = group_by_sym(&pairs, syms).into_iter().collect();
+        drop(pairs);
+        // Metadata: group the (key, value, slot) triples by key, then each
+        // key's (value, slot) pairs by value.
+        let meta: Vec<(Sym, Sym, u32)> = rows
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, r)| r.metadata().iter().map(move |&[k, v]| (k, v, slot as u32)))
             .collect();
-        self.by_member = member_ids
-            .into_iter()
-            .map(|(k, v)| (k, Postings::from_unsorted(v)))
+        let keyed: Vec<(Sym, u32)> = meta
+            .iter()
+            .enumerate()
+            .map(|(i, &(k, _, _))| (k, i as u32))
             .collect();
+        self.by_meta = FastMap::default();
+        for (key, entries) in group_by_sym(&keyed, syms) {
+            let pairs: Vec<(Sym, u32)> = entries
+                .as_slice()
+                .iter()
+                .map(|&e| (meta[e as usize].1, meta[e as usize].2))
+                .collect();
+            self.by_meta
+                .insert(key, group_by_sym(&pairs, syms).into_iter().collect());
+        }
+        drop((meta, keyed));
         self.rows = rows.into_iter().map(Some).collect();
     }
 
@@ -724,17 +872,18 @@ impl Store {
         let live: Vec<u32> = (0..self.rows.len() as u32)
             .filter(|&s| self.row(s).is_some())
             .collect();
-        if live.len() != self.by_id.len() {
+        if live.len() != self.ids.len() || live.len() != self.by_id.len() {
             return Err(format!(
-                "{} live rows, {} ids",
+                "{} live rows, {} ids, {} sorted ids",
                 live.len(),
+                self.ids.len(),
                 self.by_id.len()
             ));
         }
         for &slot in &live {
             fresh.index_row(slot);
             let row = self.row(slot).ok_or("vanished row")?;
-            if self.by_id.get(&row.id) != Some(&slot) {
+            if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
             }
         }
@@ -797,7 +946,7 @@ fn remove_posting_btree(map: &mut BTreeMap<Arc<str>, Postings>, key: &str, slot:
     }
 }
 
-fn remove_posting_hash(map: &mut HashMap<Sym, Postings>, key: Sym, slot: u32) {
+fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) {
     if let Some(p) = map.get_mut(&key)
         && p.remove(slot)
     {
@@ -840,4 +989,62 @@ impl Drop for Bulk<'_> {
             }
         }
     }
+}
+
+/// The first 16 bytes of an id as a big-endian integer (zero-padded): orders
+/// like the string except between ids that share those bytes.
+fn id_prefix(id: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = id.len().min(16);
+    b[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(b)
+}
+
+/// Groups `(sym, slot)` pairs by symbol with a counting sort (O(n + syms));
+/// slots keep their input order, so ascending input gives ascending postings.
+/// Only symbols that occur are returned, in symbol order.
+fn group_by_sym(pairs: &[(Sym, u32)], syms: usize) -> Vec<(Sym, Postings)> {
+    if pairs.len() * 8 < syms {
+        // Few pairs: sorting beats a table the size of the symbol space.
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable();
+        let mut out: Vec<(Sym, Postings)> = Vec::new();
+        for (sym, slot) in sorted {
+            match out.last_mut() {
+                Some((s, p)) if *s == sym => p.push_sorted(slot),
+                _ => out.push((sym, Postings::One(slot))),
+            }
+        }
+        return out;
+    }
+    let mut counts = vec![0u32; syms];
+    for &(sym, _) in pairs {
+        if let Some(c) = counts.get_mut(sym as usize) {
+            *c += 1;
+        }
+    }
+    let mut group_of = vec![u32::MAX; syms];
+    let mut out: Vec<(Sym, Postings)> = Vec::new();
+    for (sym, &c) in counts.iter().enumerate() {
+        if c > 0 {
+            group_of[sym] = out.len() as u32;
+            let p = if c == 1 {
+                Postings::One(u32::MAX)
+            } else {
+                Postings::Many(Vec::with_capacity(c as usize))
+            };
+            out.push((sym as Sym, p));
+        }
+    }
+    for &(sym, slot) in pairs {
+        if let Some(&g) = group_of.get(sym as usize)
+            && let Some((_, p)) = out.get_mut(g as usize)
+        {
+            match p {
+                Postings::One(s) => *s = slot,
+                Postings::Many(v) => v.push(slot),
+            }
+        }
+    }
+    out
 }
