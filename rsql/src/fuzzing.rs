@@ -8,6 +8,8 @@ mod conversation;
 
 pub use conversation::{Conversation, Member, check_compile_emit, conversation_schema, ids};
 
+use std::sync::OnceLock;
+
 use crate::ast::{Ast, Span};
 use crate::limits::Limits;
 use crate::operators::Operators;
@@ -26,20 +28,24 @@ pub fn check_parse(data: &[u8]) -> bool {
     let Ok(input) = std::str::from_utf8(data) else {
         return false;
     };
-    let parsers = [
-        Parser::new(),
-        Parser::new().with_policy(Policy::symbl()),
-        Parser::new().with_policy(Policy::new().with_operators(Operators::any().with_extended())),
-        Parser::new().with_limits(
-            Limits::new()
-                .with_max_depth(2)
-                .with_max_args(2)
-                .with_max_comparisons(3)
-                .with_max_value_len(4)
-                .with_max_len(64),
-        ),
-    ];
-    for parser in &parsers {
+    static PARSERS: OnceLock<[Parser; 4]> = OnceLock::new();
+    let parsers = PARSERS.get_or_init(|| {
+        [
+            Parser::new(),
+            Parser::new().with_policy(Policy::symbl()),
+            Parser::new()
+                .with_policy(Policy::new().with_operators(Operators::any().with_extended())),
+            Parser::new().with_limits(
+                Limits::new()
+                    .with_max_depth(2)
+                    .with_max_args(2)
+                    .with_max_comparisons(3)
+                    .with_max_value_len(4)
+                    .with_max_len(64),
+            ),
+        ]
+    });
+    for parser in parsers {
         match parser.parse(input) {
             Ok(ast) => check_spans(&ast, input),
             Err(err) => {
@@ -100,11 +106,15 @@ pub fn check_roundtrip(data: &[u8]) -> bool {
         return false;
     };
     // printing can be longer than the input (quotes, `=in=(x)`): no length limit on re-parse
-    let ops = Operators::any().with_extended();
-    let strict = Parser::new().with_policy(Policy::new().with_operators(ops.clone()));
-    let relaxed = Parser::new()
-        .with_limits(Limits::new().with_max_len(usize::MAX))
-        .with_policy(Policy::new().with_operators(ops));
+    static PARSERS: OnceLock<(Parser, Parser)> = OnceLock::new();
+    let (strict, relaxed) = PARSERS.get_or_init(|| {
+        let ops = Operators::any().with_extended();
+        let strict = Parser::new().with_policy(Policy::new().with_operators(ops.clone()));
+        let relaxed = Parser::new()
+            .with_limits(Limits::new().with_max_len(usize::MAX))
+            .with_policy(Policy::new().with_operators(ops));
+        (strict, relaxed)
+    });
     let Ok(ast) = strict.parse(input) else {
         return true;
     };
