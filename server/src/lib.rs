@@ -33,6 +33,7 @@ pub mod link;
 pub mod openapi;
 pub mod query;
 pub mod ratelimit;
+pub mod render;
 pub mod routes_table;
 pub mod state;
 pub mod symbl_params;

@@ -25,6 +25,58 @@ pub fn document() -> Value {
     })
 }
 
+/// The document with parameter examples taken from `data` (a conversation
+/// id and one of its members, chatbot conversation `1`, organization `acme`),
+/// so generated requests (schemathesis) reach real resources.
+///
+/// ```
+/// let doc = server::openapi::document_for(&server::Data::demo(1, 10));
+/// let params = &doc["paths"]["/v1/api/conversation-messages/{id}"]["get"]["parameters"];
+/// assert_eq!(params[0]["example"], "1");
+/// ```
+pub fn document_for(data: &crate::Data) -> Value {
+    let mut doc = document();
+    let store = data
+        .symbl
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let conv = store.iter().next();
+    drop(store);
+    let member = conv
+        .as_ref()
+        .and_then(|c| c.members.first().map(|m| m.id.clone()));
+    let chatbot = data.chatbot.messages(1).map(|_| "1");
+    let org = data
+        .mongo
+        .collection("acme", "conversations")
+        .map(|_| "acme");
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(ops) = item.as_object_mut() else {
+                continue;
+            };
+            for op in ops.values_mut() {
+                let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                    continue;
+                };
+                for p in params {
+                    let example = match p["name"].as_str() {
+                        Some("conversationId") => conv.as_ref().map(|c| c.id.clone()),
+                        Some("memberId") => member.clone(),
+                        Some("id") => chatbot.map(str::to_owned),
+                        Some("organization_id") => org.map(str::to_owned),
+                        _ => None,
+                    };
+                    if let Some(e) = example {
+                        p["example"] = Value::String(e);
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
 fn r(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }

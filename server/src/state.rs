@@ -62,7 +62,7 @@ impl AppState {
         let limiter = config
             .rate_limit
             .map(|n| RateLimiter::new(n, config.rate_window));
-        let openapi = Bytes::from(crate::openapi::document().to_string());
+        let openapi = Bytes::from(crate::openapi::document_for(&data).to_string());
         let parser = rsql::Parser::new()
             .with_limits(
                 rsql::Limits::new()

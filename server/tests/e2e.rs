@@ -161,6 +161,74 @@ async fn demo_server_over_tcp() {
     }
     assert_eq!(Value::Array(walked), all);
 
+    // Symbl list: follow Link rel="next" with a filter that needs encoding,
+    // and compare with the store's own answer on the same generated data.
+    let filter = "metadata.agentId=in=(agent-0007,agent-0042,agent-0311,agent-0100,agent-0200);conversation.type!='x y'";
+    let (want, total) = {
+        let s = store::r#gen::store(42, 3000);
+        let mut spec = store::QuerySpec::from_params(
+            &store::Params {
+                limit: Some("65536"),
+                sort: Some("-conversation.startTime,conversation.name"),
+                filter: Some(filter),
+                ..Default::default()
+            },
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .unwrap();
+        spec.window = None;
+        let page = s.query(&spec).unwrap();
+        (
+            page.items.into_iter().map(|c| c.id).collect::<Vec<_>>(),
+            page.total,
+        )
+    };
+    assert!(total > 8, "several pages expected, total {total}");
+    let mut url = Some(format!(
+        "{base}/v1/conversations?limit=4&sort=-conversation.startTime,conversation.name&filter={}",
+        server::query::encode(filter)
+    ));
+    let mut got = Vec::new();
+    while let Some(u) = url {
+        let full = if u.starts_with('/') {
+            format!("{base}{u}")
+        } else {
+            u
+        };
+        let r = client().get(&full).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{full}");
+        assert_eq!(
+            r.headers()
+                .get("x-total-count")
+                .and_then(|v| v.to_str().ok()),
+            Some(total.to_string().as_str())
+        );
+        url = next_link(r.headers().get("link").and_then(|v| v.to_str().ok()));
+        let v: Value = r.json().await.unwrap();
+        got.extend(
+            v["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(got, want);
+
+    // A filter error over the wire carries the caret snippet.
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?filter=conversation.type%3D%3D"
+        ))
+        .header("x-api-key", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["offset"], 19);
+    assert!(v["snippet"].as_str().unwrap().contains('^'));
+
     // Mongo with a JSON body on GET.
     let r = client()
         .get(format!("{base}/get-all-conversations"))

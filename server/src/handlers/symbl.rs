@@ -18,7 +18,7 @@ use crate::error::{ApiError, ErrorKind, Family, FilterDetail, truncate};
 use crate::query::{Params, decode_segment};
 use crate::state::AppState;
 use crate::symbl_params::parse_bool;
-use store::{Conversation, Member, StoreError};
+use store::{Member, StoreError};
 
 const F: Family = Family::Symbl;
 
@@ -110,11 +110,6 @@ pub(crate) fn filter_detail(e: &rsql::Error) -> FilterDetail {
     }
 }
 
-#[derive(Serialize)]
-struct ListBody<'a> {
-    conversations: &'a [Conversation],
-}
-
 /// `GET /v1/conversations`.
 pub(crate) async fn list(state: AppState, creds: Credentials, query: String) -> Response {
     respond(list_inner(&state, &creds, &query))
@@ -151,12 +146,7 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         }
     }
     let page = read(state).query(&spec).map_err(store_error)?;
-    let mut resp = crate::json_response(
-        StatusCode::OK,
-        &ListBody {
-            conversations: &page.items,
-        },
-    );
+    let mut resp = crate::json_response(StatusCode::OK, &crate::render::ListJson(&page.items));
     let mut link_params: Vec<(&str, &str)> = Vec::with_capacity(5);
     for (name, value) in [
         ("order", params.order),
@@ -192,7 +182,10 @@ pub(crate) async fn get(id: String, state: AppState, creds: Credentials) -> Resp
         let conv = read(&state)
             .get(&id)
             .ok_or_else(|| not_found_conversation(&id))?;
-        Ok(crate::json_response(StatusCode::OK, &conv))
+        Ok(crate::json_response(
+            StatusCode::OK,
+            &crate::render::ConversationJson(&conv),
+        ))
     })())
 }
 
