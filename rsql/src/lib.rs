@@ -28,7 +28,7 @@ pub use error::Error;
 pub use eval::{FieldValue, Record};
 pub use filter::Filter;
 pub use limits::Limits;
-pub use operators::{Arity, Operators};
+pub use operators::{Arity, OperatorError, Operators};
 pub use parse_error::{ParseError, ParseErrorKind};
 pub use parser::Parser;
 pub use policy::Policy;

@@ -152,13 +152,13 @@ struct Entry {
 /// ```
 /// use rsql::{Arity, Operator, Operators, Parser, Policy};
 /// let ops = Operators::standard()
-///     .register("=like=", Arity::exactly(1))
-///     .alias("=ke=", "=like=");
+///     .register("=like=", Arity::exactly(1))?
+///     .alias("=ke=", "=like=")?;
 /// let parser = Parser::new().with_policy(Policy::default().with_operators(ops));
 /// let ast = parser.parse("name=ke=*sync*")?;
 /// assert_eq!(ast.comparisons().next().unwrap().op.as_str(), "=like=");
 /// assert_eq!(ast.to_string(), "name=like=*sync*");
-/// # Ok::<(), rsql::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Operators {
@@ -195,6 +195,77 @@ pub(crate) fn is_fiql_symbol(symbol: &str) -> bool {
         && b[0] == b'='
         && b[b.len() - 1] == b'='
         && b[1..b.len() - 1].iter().all(u8::is_ascii_alphabetic)
+}
+
+/// A custom operator registration that can never match: returned by
+/// [`Operators::register`] and [`Operators::alias`]. Like
+/// [`SchemaError`](crate::SchemaError), this is a developer error found at
+/// start-up, not bad user input.
+///
+/// ```
+/// use rsql::{Arity, OperatorError, Operators};
+/// let err = Operators::standard().register("=in=", Arity::exactly(2)).unwrap_err();
+/// assert_eq!(err, OperatorError::Standard { symbol: "=in=".into() });
+/// assert_eq!(err.to_string(), "`=in=` is a standard operator and cannot be registered again");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OperatorError {
+    /// The symbol is not `=` ASCII letters `=` with at least one letter:
+    /// `like`, `=l1ke=`, `==`, `<>`.
+    InvalidSymbol {
+        /// The symbol as given.
+        symbol: String,
+    },
+    /// The symbol is one of the standard spellings: `=in=`, `=gt=`.
+    Standard {
+        /// The symbol as given.
+        symbol: String,
+    },
+    /// An alias names a primary symbol that is neither standard nor
+    /// registered yet: `alias("=ke=", "=like=")` on [`Operators::standard`].
+    UnknownPrimary {
+        /// The alias being registered.
+        alias: String,
+        /// The unknown primary symbol.
+        primary: String,
+    },
+}
+
+impl fmt::Display for OperatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperatorError::InvalidSymbol { symbol } => write!(
+                f,
+                "invalid operator symbol `{symbol}`: expected `=` followed by ASCII letters and `=`, such as `=like=`"
+            ),
+            OperatorError::Standard { symbol } => write!(
+                f,
+                "`{symbol}` is a standard operator and cannot be registered again"
+            ),
+            OperatorError::UnknownPrimary { alias, primary } => write!(
+                f,
+                "operator alias `{alias}` refers to `{primary}`, which is not registered"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OperatorError {}
+
+/// Checks that `symbol` can be registered: FIQL-shaped with a letter, not standard.
+fn check_new_symbol(symbol: &str) -> Result<(), OperatorError> {
+    if !is_fiql_symbol(symbol) || symbol.len() <= 2 {
+        return Err(OperatorError::InvalidSymbol {
+            symbol: symbol.to_owned(),
+        });
+    }
+    if standard_lookup(symbol).is_some() {
+        return Err(OperatorError::Standard {
+            symbol: symbol.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 impl Operators {
@@ -234,24 +305,29 @@ impl Operators {
     pub fn extended() -> Operators {
         let one = Arity::exactly(1);
         let two = Arity::exactly(2);
-        Operators::standard()
-            .register("=like=", one)
-            .alias("=ke=", "=like=")
-            .register("=notlike=", one)
-            .alias("=nk=", "=notlike=")
-            .register("=ilike=", one)
-            .alias("=ik=", "=ilike=")
-            .register("=ic=", one)
-            .alias("=icase=", "=ic=")
-            .register("=bt=", two)
-            .alias("=between=", "=bt=")
-            .register("=nb=", two)
-            .alias("=notbetween=", "=nb=")
-            .register("=isnull=", one)
-            .alias("=na=", "=isnull=")
-            .alias("=null=", "=isnull=")
-            .register("=notnull=", one)
-            .alias("=nn=", "=notnull=")
+        // (primary, arity, aliases): all well-formed, so no validation needed
+        let table: [(&str, Arity, &[&str]); 8] = [
+            ("=like=", one, &["=ke="]),
+            ("=notlike=", one, &["=nk="]),
+            ("=ilike=", one, &["=ik="]),
+            ("=ic=", one, &["=icase="]),
+            ("=bt=", two, &["=between="]),
+            ("=nb=", two, &["=notbetween="]),
+            ("=isnull=", one, &["=na=", "=null="]),
+            ("=notnull=", one, &["=nn="]),
+        ];
+        let mut ops = Operators::standard();
+        for (primary, arity, aliases) in table {
+            let op = Operator::Custom(Arc::from(primary));
+            for symbol in std::iter::once(&primary).chain(aliases) {
+                ops.insert(Entry {
+                    symbol: Arc::from(*symbol),
+                    op: op.clone(),
+                    arity,
+                });
+            }
+        }
+        ops
     }
 
     /// Accepts every FIQL-shaped symbol (`=` ASCII letters `=`). Symbols that
@@ -292,72 +368,78 @@ impl Operators {
     }
 
     /// Registers `symbol` (FIQL shape `=letters=`) as its own primary symbol
-    /// with the given arity. Registering a symbol again replaces its arity.
+    /// with the given arity. Registering a symbol again replaces its arity
+    /// (for its aliases too).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `symbol` is not of the form `=` ASCII letters `=` (with at least one
-    /// letter), or is a standard symbol (`=in=`, …): such a registration could
-    /// never match, so it is a programming error, not bad input.
+    /// [`OperatorError::InvalidSymbol`] if `symbol` is not `=` ASCII letters
+    /// `=` with at least one letter (the lexer could never produce it), and
+    /// [`OperatorError::Standard`] if it is a standard symbol such as `=in=`.
     ///
     /// ```
-    /// use rsql::{Arity, Operators};
-    /// let ops = Operators::standard().register("=all=", Arity::at_least(1));
+    /// use rsql::{Arity, OperatorError, Operators};
+    /// let ops = Operators::standard().register("=all=", Arity::at_least(1))?;
     /// assert!(ops.contains("=all="));
+    /// assert_eq!(
+    ///     Operators::standard().register("~all", Arity::exactly(1)).unwrap_err(),
+    ///     OperatorError::InvalidSymbol { symbol: "~all".into() }
+    /// );
+    /// # Ok::<(), OperatorError>(())
     /// ```
-    pub fn register(mut self, symbol: &str, arity: Arity) -> Operators {
-        assert!(
-            is_fiql_symbol(symbol) && symbol.len() > 2 && standard_lookup(symbol).is_none(),
-            "operator symbol {symbol:?} must look like `=name=` and not be a standard operator"
-        );
+    pub fn register(mut self, symbol: &str, arity: Arity) -> Result<Operators, OperatorError> {
+        check_new_symbol(symbol)?;
         let symbol: Arc<str> = Arc::from(symbol);
-        let entry = Entry {
-            op: Operator::Custom(Arc::clone(&symbol)),
-            symbol,
-            arity,
-        };
-        match self.custom.iter_mut().find(|e| e.symbol == entry.symbol) {
-            Some(existing) => *existing = entry,
-            None => self.custom.push(entry),
+        let op = Operator::Custom(Arc::clone(&symbol));
+        // aliases registered earlier follow the primary's new arity
+        for entry in self.custom.iter_mut().filter(|e| e.op == op) {
+            entry.arity = arity;
         }
-        self
+        self.insert(Entry { op, symbol, arity });
+        Ok(self)
     }
 
     /// Registers `alias` as another spelling of `primary` (a registered or
     /// standard symbol). The AST stores the primary symbol, so `=ke=` parses
     /// and prints as `=like=`.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `alias` is not FIQL-shaped or is standard (see
-    /// [`Operators::register`]), or if `primary` is not known yet.
+    /// The errors of [`Operators::register`] for `alias`, and
+    /// [`OperatorError::UnknownPrimary`] if `primary` is not known yet.
     ///
     /// ```
-    /// use rsql::{Operators, Parser, Policy};
-    /// let ops = Operators::standard().alias("=eq=", "==");
+    /// use rsql::{OperatorError, Operators, Parser, Policy};
+    /// let ops = Operators::standard().alias("=eq=", "==")?;
     /// let parser = Parser::new().with_policy(Policy::default().with_operators(ops));
     /// assert_eq!(parser.parse("a=eq=1")?.to_string(), "a==1");
-    /// # Ok::<(), rsql::Error>(())
+    ///
+    /// let err = Operators::standard().alias("=ke=", "=like=").unwrap_err();
+    /// assert_eq!(err.to_string(), "operator alias `=ke=` refers to `=like=`, which is not registered");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn alias(mut self, alias: &str, primary: &str) -> Operators {
-        assert!(
-            is_fiql_symbol(alias) && alias.len() > 2 && standard_lookup(alias).is_none(),
-            "operator alias {alias:?} must look like `=name=` and not be a standard operator"
-        );
-        let resolved = self.resolve_known(primary);
-        let Some((op, arity)) = resolved else {
-            panic!("operator alias {alias:?} refers to the unknown operator {primary:?}");
+    pub fn alias(mut self, alias: &str, primary: &str) -> Result<Operators, OperatorError> {
+        check_new_symbol(alias)?;
+        let Some((op, arity)) = self.resolve_known(primary) else {
+            return Err(OperatorError::UnknownPrimary {
+                alias: alias.to_owned(),
+                primary: primary.to_owned(),
+            });
         };
-        let entry = Entry {
+        self.insert(Entry {
             symbol: Arc::from(alias),
             op,
             arity,
-        };
+        });
+        Ok(self)
+    }
+
+    /// Adds `entry`, replacing an earlier one with the same symbol.
+    fn insert(&mut self, entry: Entry) {
         match self.custom.iter_mut().find(|e| e.symbol == entry.symbol) {
             Some(existing) => *existing = entry,
             None => self.custom.push(entry),
         }
-        self
     }
 
     /// Whether `symbol` is standard or registered (ignores [`Operators::any`]).
@@ -504,7 +586,94 @@ mod tests {
         let (op, arity) = ops.resolve("=null=").unwrap();
         assert_eq!(op.as_str(), "=isnull=");
         assert_eq!(arity, Arity::exactly(1));
-        assert!(Operators::standard().alias("=eq=", "==").contains("=eq="));
+        assert!(
+            Operators::standard()
+                .alias("=eq=", "==")
+                .unwrap()
+                .contains("=eq=")
+        );
+    }
+
+    #[test]
+    fn bad_registrations_are_errors_not_panics() {
+        let one = Arity::exactly(1);
+        for bad in [
+            "", "=", "==", "like", "=like", "like=", "=l1ke=", "<>", "=né=", "= like=",
+        ] {
+            assert_eq!(
+                Operators::standard().register(bad, one).unwrap_err(),
+                OperatorError::InvalidSymbol { symbol: bad.into() },
+                "{bad:?}"
+            );
+            assert!(matches!(
+                Operators::standard().alias(bad, "=="),
+                Err(OperatorError::InvalidSymbol { .. })
+            ));
+        }
+        for standard in ["=in=", "=out=", "=lt=", "=ge="] {
+            assert_eq!(
+                Operators::standard().register(standard, one).unwrap_err(),
+                OperatorError::Standard {
+                    symbol: standard.into()
+                }
+            );
+        }
+        assert_eq!(
+            Operators::standard().alias("=x=", "=y=").unwrap_err(),
+            OperatorError::UnknownPrimary {
+                alias: "=x=".into(),
+                primary: "=y=".into()
+            }
+        );
+        // `any` mode does not make an unregistered symbol a valid primary
+        assert!(Operators::any().alias("=x=", "=y=").is_err());
+    }
+
+    #[test]
+    fn re_registering_replaces_the_arity() {
+        let ops = Operators::extended()
+            .register("=bt=", Arity::range(1, 3))
+            .unwrap();
+        assert_eq!(
+            ops.resolve("=bt=").map(|(_, a)| a),
+            Some(Arity::range(1, 3))
+        );
+        // its alias follows
+        assert_eq!(
+            ops.resolve("=between=").map(|(_, a)| a),
+            Some(Arity::range(1, 3))
+        );
+        assert_eq!(ops.symbols().filter(|s| *s == "=bt=").count(), 1);
+    }
+
+    #[test]
+    fn extended_table() {
+        let ops = Operators::extended();
+        let primaries = [
+            ("=like=", 1),
+            ("=ke=", 1),
+            ("=notlike=", 1),
+            ("=nk=", 1),
+            ("=ilike=", 1),
+            ("=ik=", 1),
+            ("=ic=", 1),
+            ("=icase=", 1),
+            ("=bt=", 2),
+            ("=between=", 2),
+            ("=nb=", 2),
+            ("=notbetween=", 2),
+            ("=isnull=", 1),
+            ("=na=", 1),
+            ("=null=", 1),
+            ("=notnull=", 1),
+            ("=nn=", 1),
+        ];
+        for (symbol, n) in primaries {
+            let (_, arity) = ops.resolve(symbol).unwrap();
+            assert_eq!(arity, Arity::exactly(n), "{symbol}");
+        }
+        assert_eq!(ops.symbols().count(), 12 + primaries.len());
+        assert_eq!(ops.resolve("=icase=").unwrap().0.as_str(), "=ic=");
     }
 
     #[test]

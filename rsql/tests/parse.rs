@@ -260,8 +260,9 @@ fn extended_operators_and_aliases() {
 fn custom_operators_share_the_registry_symbol() {
     let ops = Operators::standard()
         .register("=all=", Arity::at_least(2))
-        .register("=near=", Arity::range(1, 2))
-        .alias("=every=", "=all=");
+        .and_then(|ops| ops.register("=near=", Arity::range(1, 2)))
+        .and_then(|ops| ops.alias("=every=", "=all="))
+        .unwrap();
     let parser = Parser::new().with_policy(Policy::new().with_operators(ops));
     let a = parser.parse("t=all=(x,y)").unwrap();
     let b = parser.parse("t=every=(x,y)").unwrap();
@@ -332,6 +333,24 @@ fn bench_corpus_shapes() {
         ast.to_string(),
         "conversation.type==meeting;metadata.region==eu-west,conversation.type==call;metadata.region==us-west"
     );
+}
+
+/// design.md §1.2: the error types are plain values a service can clone,
+/// compare, send between threads and box as `dyn Error`.
+#[test]
+fn error_types_are_plain_data() {
+    fn assert_error<T: Clone + PartialEq + Send + Sync + 'static + std::error::Error>() {}
+    assert_error::<rsql::ParseError>();
+    assert_error::<rsql::CompileError>();
+    assert_error::<rsql::Error>();
+    assert_error::<rsql::OperatorError>();
+    assert_error::<rsql::SchemaError>();
+    // boxed reprs keep `Result<Ast, _>` small
+    assert_eq!(
+        std::mem::size_of::<rsql::CompileError>(),
+        std::mem::size_of::<usize>()
+    );
+    assert!(std::mem::size_of::<rsql::Error>() <= 2 * std::mem::size_of::<usize>());
 }
 
 #[test]

@@ -146,6 +146,22 @@ fn allow_list_exact_names_and_prefixes() {
     );
 }
 
+/// A swapped pair of letters is one edit (OSA distance), so short names get
+/// a suggestion too.
+#[test]
+fn transposed_letters_get_a_suggestion() {
+    let p = Parser::new().with_policy(Policy::new().with_allowed_selectors(["name", "type"]));
+    let err = p.parse("nmae==x").unwrap_err();
+    assert_eq!(err.help().as_deref(), Some("did you mean `name`?"));
+    let err = symbl().parse("conversation.tpye==call").unwrap_err();
+    assert_eq!(
+        err.help().as_deref(),
+        Some("did you mean `conversation.type`?")
+    );
+    let err = rsql::parse("a=gt=1;b=tg=2").unwrap_err();
+    assert_eq!(err.help().as_deref(), Some("did you mean `=gt=`?"));
+}
+
 #[test]
 fn symbl_selectors_and_operators() {
     let p = symbl();
