@@ -265,6 +265,51 @@ async fn sigterm_shuts_down_cleanly() {
     assert!(exit.success(), "{exit:?}");
 }
 
+/// A request whose body is still arriving when SIGTERM comes is answered;
+/// new connections are refused; the process then exits 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_in_flight_requests_finish() {
+    use std::io::{Read, Write};
+    let mut srv = start(&[]);
+    let addr = srv.base.trim_start_matches("http://").to_owned();
+    let body = format!(r#"{{"type":"application","appId":"{APP_ID}","appSecret":"{APP_SECRET}"}}"#);
+    let (head, tail) = body.split_at(10);
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /oauth2/token:generate HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = srv.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Wait until the listener is closed (bounded), then finish the body.
+    let mut refused = false;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if std::net::TcpStream::connect(&addr).is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the listener should close on SIGTERM");
+    conn.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("accessToken"), "{answer}");
+    assert!(srv.child.wait().unwrap().success());
+}
+
 #[test]
 fn bad_data_file_fails_start_up_with_the_file_named() {
     let dir = std::env::temp_dir().join(format!("rsql-e2e-{}", std::process::id()));
