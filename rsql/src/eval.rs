@@ -31,6 +31,15 @@
 //! match `ÉMILE`: the emitters produce SQL and MongoDB queries with exactly
 //! these semantics.
 //!
+//! # Evaluating many records
+//!
+//! [`Filter::matches`] checks one record. [`Filter::select`] and
+//! [`Filter::retain`] check a slice (or the positions an index left) one
+//! comparison at a time, deciding the operator and field once per comparison
+//! instead of once per record; use them for scans. A [`Record`] with hot
+//! multi-valued fields should also override [`Record::any`] (usually with
+//! the body of `each`), so the per-value callback inlines.
+//!
 //! ```
 //! use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
 //!
@@ -69,6 +78,8 @@
 //! assert!(check("start!=2021-01-01")?);            // missing: != is true
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+mod select;
 
 use crate::filter::{Filter, Lit, Node, Pred, Test};
 use crate::schema::FieldRef;
@@ -140,6 +151,19 @@ pub trait Record {
     fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
         f(self.get(field))
     }
+
+    /// The same as [`Record::each`] with a statically known callback; the
+    /// evaluator calls this one. The default forwards to `each`. Override it
+    /// (usually with the same body as `each`) when multi-valued fields are
+    /// hot: the callback then inlines into the loop over the values instead
+    /// of being called through a vtable for every value.
+    #[inline]
+    fn any<F: FnMut(FieldValue<'_>) -> bool>(&self, field: FieldRef<'_>, mut f: F) -> bool
+    where
+        Self: Sized,
+    {
+        self.each(field, &mut f)
+    }
 }
 
 impl<R: Record + ?Sized> Record for &R {
@@ -169,14 +193,39 @@ impl Filter {
     /// assert!(!f.matches(&Row { kind: "chat" }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
-    pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
-        eval_node(&self.root, record)
+    #[inline(always)]
+    pub fn matches<R: Record>(&self, record: &R) -> bool {
+        match &self.root {
+            Node::Pred(p) => eval_pred(p, record),
+            Node::And(c) => group(c, true, record),
+            Node::Or(c) => group(c, false, record),
+            Node::True => true,
+        }
     }
 }
 
-#[inline]
-fn eval_node<R: Record + ?Sized>(node: &Node, r: &R) -> bool {
+/// An AND (`all`) or OR group: the first child whose value differs from
+/// `all` decides.
+#[inline(always)]
+fn group<R: Record>(children: &[Node], all: bool, r: &R) -> bool {
+    for n in children {
+        // `black_box` keeps the compiler from hoisting the loads of every
+        // field the inlined accessor might read out of this loop (it would
+        // otherwise load them all, for every record, before the first test).
+        let r = std::hint::black_box(r);
+        let v = match n {
+            Node::Pred(p) => eval_pred(p, r),
+            other => eval_node(other, r),
+        };
+        if v != all {
+            return v;
+        }
+    }
+    all
+}
+
+#[inline(never)]
+fn eval_node<R: Record>(node: &Node, r: &R) -> bool {
     match node {
         Node::Pred(p) => eval_pred(p, r),
         Node::And(c) => c.iter().all(|n| eval_node(n, r)),
@@ -185,30 +234,52 @@ fn eval_node<R: Record + ?Sized>(node: &Node, r: &R) -> bool {
     }
 }
 
-#[inline]
-fn eval_pred<R: Record + ?Sized>(p: &Pred, r: &R) -> bool {
+#[inline(always)]
+fn eval_pred<R: Record>(p: &Pred, r: &R) -> bool {
     let field = p.field_ref();
-    let hit = if p.multi {
-        r.each(field, &mut |v| test(&p.test, v))
-    } else {
-        test(&p.test, r.get(field))
+    // Dispatch on the test once, outside the loop over the values of a
+    // multi-valued field, so that loop is as tight as a hand-written one.
+    macro_rules! any_value {
+        (|$v:ident| $body:expr) => {
+            if p.multi {
+                r.any(field, |$v| $body)
+            } else {
+                let $v = r.get(field);
+                $body
+            }
+        };
+    }
+    let hit = match &p.test {
+        Test::StrEq(lit) => any_value!(|v| matches!(v, FieldValue::Str(s) if lit.matches(s))),
+        Test::StrIn(set) => any_value!(|v| matches!(v, FieldValue::Str(s) if set.contains(s))),
+        Test::Pattern(pat) => any_value!(|v| matches!(v, FieldValue::Str(s) if pat.matches(s))),
+        Test::I64Range(lo, hi) => any_value!(|v| match v {
+            FieldValue::Time(x) | FieldValue::Int(x) => in_range(x, *lo, *hi),
+            _ => false,
+        }),
+        t => any_value!(|v| test_other(t, v)),
     };
     hit != p.negated
 }
 
-#[inline]
-fn test(t: &Test, v: FieldValue<'_>) -> bool {
+/// `lo <= x && x <= hi` with one unsigned compare instead of two branches:
+/// when the first comparison is unpredictable (a time window over data in
+/// random order), the branch misses cost more than the test itself.
+#[inline(always)]
+pub(crate) fn in_range(x: i64, lo: i64, hi: i64) -> bool {
+    lo <= hi && x.wrapping_sub(lo) as u64 <= hi.wrapping_sub(lo) as u64
+}
+
+/// The less common tests, kept out of line so the common ones inline small.
+fn test_other(t: &Test, v: FieldValue<'_>) -> bool {
     match (t, v) {
         (_, FieldValue::Missing) => false,
         (Test::Present, _) => true,
-        (Test::StrEq(lit), FieldValue::Str(s)) => **lit == *s,
-        (Test::StrIn(set), FieldValue::Str(s)) => set.contains(s),
-        (Test::Pattern(p), FieldValue::Str(s)) => p.matches(s),
         (Test::StrCmp(op, lit), FieldValue::Str(s)) => op.holds(compare(s, lit)),
         (Test::StrRange(lo, hi), FieldValue::Str(s)) => {
             compare(s, lo).is_ge() && compare(s, hi).is_le()
         }
-        (Test::I64Range(lo, hi), FieldValue::Time(x) | FieldValue::Int(x)) => *lo <= x && x <= *hi,
+        (Test::I64Range(lo, hi), FieldValue::Time(x) | FieldValue::Int(x)) => in_range(x, *lo, *hi),
         (Test::I64In(set), FieldValue::Time(x) | FieldValue::Int(x)) => {
             if set.len() <= 8 {
                 set.contains(&x)

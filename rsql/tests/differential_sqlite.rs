@@ -392,6 +392,19 @@ fn check(rows: &[Row], ast: &Ast<'_>) -> Result<(), TestCaseError> {
         .map(|r| r.id.clone())
         .collect();
     expected.sort();
+    // The slice evaluator agrees with `matches`.
+    let mut selected: Vec<String> = filter
+        .select(rows)
+        .into_iter()
+        .map(|i| rows[i].id.clone())
+        .collect();
+    selected.sort();
+    prop_assert_eq!(&selected, &expected, "select, filter {}", filter);
+    let mut positions: Vec<usize> = (0..rows.len() + 2).rev().collect();
+    filter.retain(rows, &mut positions);
+    let mut retained: Vec<String> = positions.into_iter().map(|i| rows[i].id.clone()).collect();
+    retained.sort();
+    prop_assert_eq!(&retained, &expected, "retain, filter {}", filter);
     let db = database(rows);
     let glob = sqlite_ids(&db, &filter, &SqlOptions::sqlite());
     prop_assert_eq!(

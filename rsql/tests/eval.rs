@@ -79,6 +79,10 @@ fn run(row: &Row<'_>, cases: &[(&str, bool)]) {
         if f.matches(row) != *expected {
             failures.push(format!("{filter} should be {expected}"));
         }
+        let selected = !f.select(std::slice::from_ref(row)).is_empty();
+        if selected != *expected {
+            failures.push(format!("{filter} should be {expected} with select"));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

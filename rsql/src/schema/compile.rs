@@ -6,7 +6,7 @@
 use crate::ast::{Ast, Comparison, Span, Value};
 use crate::compile_error::{CompileError, CompileErrorKind, Expected};
 use crate::filter::{
-    CmpOp, F64Range, Filter, Lit, Node, Pred, StrSet, Test, normalise_and, normalise_or,
+    CmpOp, F64Range, Filter, Lit, Needle, Node, Pred, StrSet, Test, normalise_and, normalise_or,
 };
 use crate::pattern::{Pattern, split_wildcards};
 use crate::schema::literal::{decimal_value, is_valid_key, parse_timestamp};
@@ -300,7 +300,7 @@ fn test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<(Test, bool), Compile
     let test = match ctx.field.field_type() {
         FieldType::String => string_test(ctx, values)?,
         FieldType::Enum(allowed) => match op {
-            Op::Eq | Op::Ne => Test::StrEq(ctx.enum_value(first, allowed)?),
+            Op::Eq | Op::Ne => Test::StrEq(Needle::new(ctx.enum_value(first, allowed)?)),
             _ => Test::StrIn(StrSet::new(
                 values
                     .iter()
@@ -342,7 +342,7 @@ fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileE
     Ok(match ctx.op {
         Op::Eq | Op::Ne => match ctx.pattern(first, false)? {
             Some(p) => Test::Pattern(p),
-            None => Test::StrEq(Box::from(first.as_str())),
+            None => Test::StrEq(Needle::new(Box::from(first.as_str()))),
         },
         Op::ICase => match ctx.pattern(first, true)? {
             Some(p) => Test::Pattern(p),
