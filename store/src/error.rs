@@ -230,7 +230,7 @@ impl fmt::Display for Position {
 /// let err = load_jsonl(&mut s, input.as_bytes(), &LoadOptions::fail_fast()).unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     "line 1: field `startTime`: expected an RFC 3339 timestamp with an offset (`Z` or `±hh:mm`), found none, found `2021-01-01T00:00:00`"
+///     "line 1: field `startTime`: timestamp without an offset, expected `Z` or `±hh:mm` after the time, found `2021-01-01T00:00:00`"
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq)]

@@ -168,6 +168,9 @@ pub fn load_jsonl(
             break;
         }
         line_no += 1;
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
         let result = match std::str::from_utf8(&buf) {
             Ok(line) if line.trim().is_empty() => continue,
             Ok(line) => crate::parse::parse_conversation(line).and_then(|d| bulk.add(&d)),

@@ -711,24 +711,13 @@ impl Store {
         }
     }
 
+    /// Removes `slot` from the postings of every member id and e-mail in
+    /// `members` (the whole list goes; the new one is indexed afterwards).
     fn unindex_members(&mut self, slot: u32, members: &[u32]) {
         for &p in members {
             let person = self.people[p as usize];
-            // A conversation may list the same id or e-mail twice: keep the
-            // posting while another member still carries it.
-            let others = members
-                .iter()
-                .filter(|&&q| q != p)
-                .map(|&q| self.people[q as usize]);
-            let (mut id_left, mut email_left) = (false, false);
-            for o in others {
-                id_left |= o.id == person.id;
-                email_left |= person.email != NO_SYM && o.email == person.email;
-            }
-            if !id_left {
-                remove_posting_hash(&mut self.by_member, person.id, slot);
-            }
-            if person.email != NO_SYM && !email_left {
+            remove_posting_hash(&mut self.by_member, person.id, slot);
+            if person.email != NO_SYM {
                 remove_posting_hash(&mut self.by_email, person.email, slot);
             }
         }
@@ -1042,8 +1031,17 @@ fn group_by_sym(pairs: &[(Sym, u32)], syms: usize) -> Vec<(Sym, Postings)> {
         {
             match p {
                 Postings::One(s) => *s = slot,
+                // A row may list the same value twice (two members, one e-mail).
+                Postings::Many(v) if v.last() == Some(&slot) => {}
                 Postings::Many(v) => v.push(slot),
             }
+        }
+    }
+    for (_, p) in &mut out {
+        if let Postings::Many(v) = p
+            && v.len() == 1
+        {
+            *p = Postings::One(v[0]);
         }
     }
     out

@@ -25,7 +25,7 @@ impl fmt::Display for TimestampError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TimestampError::MissingOffset => {
-                "expected an RFC 3339 timestamp with an offset (`Z` or `±hh:mm`), found none"
+                "timestamp without an offset, expected `Z` or `±hh:mm` after the time"
             }
             TimestampError::Invalid => {
                 "expected an RFC 3339 timestamp such as `2021-01-25T14:03:18.520Z`"
