@@ -327,14 +327,28 @@ const HASH_THRESHOLD: usize = 12;
 
 impl StrSet {
     pub(crate) fn new(values: Vec<Box<str>>) -> StrSet {
-        let mut seen = HashSet::new();
+        if values.len() <= HASH_THRESHOLD {
+            let mut items: Vec<Needle> = Vec::with_capacity(values.len());
+            for v in values {
+                if !items.iter().any(|i| **i == *v) {
+                    items.push(Needle::new(v));
+                }
+            }
+            return StrSet {
+                items: items.into_boxed_slice(),
+                hash: None,
+            };
+        }
+        let mut seen = HashSet::with_capacity(values.len());
         let items: Box<[Needle]> = values
             .into_iter()
             .filter(|v| seen.insert(v.clone()))
             .map(Needle::new)
             .collect();
-        let hash = (items.len() > HASH_THRESHOLD).then_some(seen);
-        StrSet { items, hash }
+        StrSet {
+            items,
+            hash: Some(seen),
+        }
     }
 
     #[inline]

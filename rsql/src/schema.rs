@@ -837,7 +837,7 @@ impl SchemaBuilder {
     /// assert!(matches!(err, rsql::SchemaError::AliasTarget { .. }));
     /// ```
     pub fn build(self) -> Result<Schema, SchemaError> {
-        let mut exact = HashMap::new();
+        let mut exact: HashMap<Box<str>, FieldId, Fnv> = HashMap::default();
         let mut prefixes = Vec::new();
         let mut names: Vec<&str> = Vec::new();
         for (i, field) in self.fields.iter().enumerate() {
@@ -893,7 +893,38 @@ impl SchemaBuilder {
             }
             aliases.push((from.clone().into_boxed_str(), to.clone().into_boxed_str()));
         }
-        // Longest alias first, so `a.b` wins over `a` as a prefix.
+        // Resolve aliases once, here: every alias spelling of a field goes
+        // into the exact map, every alias of a dynamic prefix into the
+        // prefix list, so compiling a selector is one hash lookup (plus a
+        // scan of the few dynamic prefixes) and never builds a string.
+        // A field's own name wins over an alias spelling of another field.
+        let mut alias_prefixes = Vec::new();
+        let own_names: Vec<(Box<str>, FieldId)> =
+            exact.iter().map(|(n, id)| (n.clone(), *id)).collect();
+        for (from, to) in &aliases {
+            let (from, to) = (&**from, &**to);
+            if let Some(&id) = exact.get(to) {
+                exact.entry(Box::from(from)).or_insert(id);
+            }
+            let expand = |name: &str| -> Option<Box<str>> {
+                let rest = strip_path_prefix(name, to)?;
+                Some(format!("{from}.{rest}").into_boxed_str())
+            };
+            for (n, id) in &own_names {
+                if let Some(name) = expand(n) {
+                    exact.entry(name).or_insert(*id);
+                }
+            }
+            for (p, id) in &prefixes {
+                if **p == *to {
+                    alias_prefixes.push((Box::from(from), *id));
+                } else if let Some(name) = expand(p) {
+                    alias_prefixes.push((name, *id));
+                }
+            }
+        }
+        prefixes.extend(alias_prefixes);
+        // Longest prefix first, so `a.b` wins over `a`.
         aliases.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Ok(Schema {
@@ -936,7 +967,7 @@ pub struct Schema {
 
 pub(crate) struct Inner {
     pub(crate) fields: Vec<Field>,
-    exact: HashMap<Box<str>, FieldId>,
+    exact: HashMap<Box<str>, FieldId, Fnv>,
     prefixes: Vec<(Box<str>, FieldId)>,
     aliases: Vec<(Box<str>, Box<str>)>,
 }
@@ -945,7 +976,7 @@ pub(crate) struct Inner {
 pub(crate) enum Resolved<'s> {
     Field(FieldRef<'s>),
     /// The selector names a dynamic prefix without a key.
-    PrefixOnly(FieldId),
+    PrefixOnly,
     None,
 }
 
@@ -1095,51 +1126,15 @@ impl Schema {
         Ok(self.compile(&ast).map_err(|e| e.with_input(input))?)
     }
 
+    /// Aliases were expanded at build time: a map lookup, then the dynamic
+    /// prefixes (longest first).
     pub(crate) fn resolve_full<'s>(&self, selector: &'s str) -> Resolved<'s> {
-        let direct = self.resolve_direct(selector);
-        if !matches!(direct, Resolved::None) {
-            return direct;
-        }
-        for (from, to) in &self.inner.aliases {
-            if selector == &**from {
-                return match self.resolve_direct(to) {
-                    Resolved::Field(FieldRef { id, key: None }) => {
-                        Resolved::Field(FieldRef { id, key: None })
-                    }
-                    Resolved::PrefixOnly(id) => Resolved::PrefixOnly(id),
-                    _ => Resolved::None,
-                };
-            }
-            let Some(rest) = strip_path_prefix(selector, from) else {
-                continue;
-            };
-            let rewritten = format!("{to}.{rest}");
-            return match self.resolve_direct(&rewritten) {
-                Resolved::Field(FieldRef { id, key: None }) => {
-                    Resolved::Field(FieldRef { id, key: None })
-                }
-                Resolved::Field(FieldRef { id, key: Some(k) }) if k.len() <= rest.len() => {
-                    // Build-time checks keep alias targets outside dynamic
-                    // keys, so the key is a suffix of `rest`.
-                    Resolved::Field(FieldRef {
-                        id,
-                        key: Some(&rest[rest.len() - k.len()..]),
-                    })
-                }
-                Resolved::PrefixOnly(id) => Resolved::PrefixOnly(id),
-                _ => Resolved::None,
-            };
-        }
-        Resolved::None
-    }
-
-    fn resolve_direct<'s>(&self, selector: &'s str) -> Resolved<'s> {
         if let Some(&id) = self.inner.exact.get(selector) {
             return Resolved::Field(FieldRef { id, key: None });
         }
         for (prefix, id) in &self.inner.prefixes {
             if selector == &**prefix {
-                return Resolved::PrefixOnly(*id);
+                return Resolved::PrefixOnly;
             }
             if let Some(key) = strip_path_prefix(selector, prefix) {
                 return Resolved::Field(FieldRef {
@@ -1177,6 +1172,8 @@ impl Schema {
     /// dynamic prefix (and prefix alias) followed by the selector's own tail.
     pub(crate) fn suggest(&self, selector: &str) -> Option<String> {
         let mut candidates: Vec<String> = self.inner.exact.keys().map(|k| k.to_string()).collect();
+        // Sorted, so that ties between equally near names break the same way every time.
+        candidates.sort();
         let segments: Vec<&str> = selector.split('.').collect();
         let prefixes = self
             .inner
@@ -1196,6 +1193,33 @@ impl Schema {
             candidates.push(from.to_string());
         }
         crate::error::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
+    }
+}
+
+/// FNV-1a: selectors are short and come from filters the schema already
+/// bounds (length limits), so a fast non-keyed hash is fine for the lookup.
+#[derive(Clone, Copy, Default)]
+struct Fnv;
+
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

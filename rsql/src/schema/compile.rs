@@ -179,7 +179,7 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
     let sel = cmp.selector.as_str();
     let fref: FieldRef<'_> = match schema.resolve_full(sel) {
         Resolved::Field(r) => r,
-        Resolved::PrefixOnly(_) => {
+        Resolved::PrefixOnly => {
             return Err(CompileError::new(
                 CompileErrorKind::MissingKey {
                     field: sel.to_owned(),
