@@ -539,7 +539,8 @@ pub struct Value<'a> {
     /// The quote kind used in the source, if any.
     pub quote: Option<Quote>,
     /// Byte offsets into `text` of `*` characters that were written `\*`
-    /// (literal, not wildcards). Empty (and not allocated) in the common case.
+    /// (literal, not wildcards), in ascending order (lookups binary-search
+    /// it). Empty (and not allocated) in the common case.
     pub literal_stars: Vec<usize>,
     /// Where the value (including its quotes) was written.
     pub span: Span,
@@ -597,7 +598,7 @@ impl<'a> Value<'a> {
     pub fn is_wildcard(&self) -> bool {
         self.text
             .match_indices('*')
-            .any(|(i, _)| !self.literal_stars.contains(&i))
+            .any(|(i, _)| !self.is_literal_star(i))
     }
 
     /// Whether the `*` at byte `index` of the text is a wildcard.
@@ -608,7 +609,13 @@ impl<'a> Value<'a> {
     /// assert!(!v.is_wildcard_at(0));
     /// ```
     pub fn is_wildcard_at(&self, index: usize) -> bool {
-        self.text.as_bytes().get(index) == Some(&b'*') && !self.literal_stars.contains(&index)
+        self.text.as_bytes().get(index) == Some(&b'*') && !self.is_literal_star(index)
+    }
+
+    /// Whether byte `index` is listed in `literal_stars` (a binary search, so
+    /// scanning a value with thousands of `\*` stays O(n log n)).
+    pub(crate) fn is_literal_star(&self, index: usize) -> bool {
+        !self.literal_stars.is_empty() && self.literal_stars.binary_search(&index).is_ok()
     }
 
     /// Detaches the value from its input.

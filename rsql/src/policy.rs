@@ -6,6 +6,7 @@
 //! of the offending node, so the usual caret rendering works.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::ast::{Ast, Span};
 use crate::error::nearest;
@@ -282,7 +283,10 @@ impl Policy {
         if self.allowed.is_none() && self.max_fields.is_none() {
             return Ok(());
         }
+        // `fields` keeps source order for the message, `seen` makes the
+        // distinct count linear in the number of comparisons
         let mut fields: Vec<Cow<'_, str>> = Vec::new();
+        let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
         let mut blame: Option<Span> = None;
         for cmp in ast.comparisons() {
             let canonical = self.canonical_selector(cmp.selector.as_str());
@@ -297,7 +301,7 @@ impl Policy {
                 ));
             }
             if let Some(max) = self.max_fields
-                && !fields.contains(&canonical)
+                && seen.insert(canonical.clone())
             {
                 fields.push(canonical);
                 if fields.len() == max + 1 {

@@ -110,7 +110,7 @@ impl Display for Value<'_> {
         f.write_char(quote)?;
         let mut run = 0;
         for (i, c) in text.char_indices() {
-            let escape = c == quote || c == '\\' || (c == '*' && self.literal_stars.contains(&i));
+            let escape = c == quote || c == '\\' || (c == '*' && self.is_literal_star(i));
             if escape {
                 f.write_str(&text[run..i])?;
                 f.write_char('\\')?;
@@ -166,7 +166,7 @@ impl Display for Sexpr<'_, '_> {
                             '\n' => f.write_str("\\n")?,
                             '\t' => f.write_str("\\t")?,
                             '\r' => f.write_str("\\r")?,
-                            '*' if v.literal_stars.contains(&i) => f.write_str("\\*")?,
+                            '*' if v.is_literal_star(i) => f.write_str("\\*")?,
                             c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
                             c => f.write_char(c)?,
                         }

@@ -131,6 +131,23 @@ fn escaped_stars_are_literal() {
     assert_ne!(parse(r"a=='\*'"), parse("a=='*'"));
 }
 
+/// Thousands of `\*` in one value: every star stays literal through parse,
+/// print and parse (the lookups binary-search the sorted offsets, so this is
+/// not quadratic in the number of stars).
+#[test]
+fn many_escaped_stars() {
+    let input = format!("a==\"x{}*\"", "\\*".repeat(2000));
+    let ast = parse(&input);
+    let v = &ast.comparisons().next().unwrap().args.as_slice()[0];
+    assert_eq!(v.literal_stars.len(), 2000);
+    assert!(v.literal_stars.windows(2).all(|w| w[0] < w[1]));
+    assert!(v.is_wildcard(), "the last star is a wildcard");
+    assert!(!v.is_wildcard_at(1) && v.is_wildcard_at(2001));
+    let printed = ast.to_string();
+    assert_eq!(printed, input);
+    assert_eq!(parse(&printed), ast);
+}
+
 #[test]
 fn printing_picks_the_cheaper_quote() {
     let table: &[(&str, &str)] = &[
