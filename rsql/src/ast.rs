@@ -99,10 +99,9 @@ impl<'a> Ast<'a> {
     /// Builds a normalised AND: nested ANDs are flattened into this one, and a
     /// single child is returned as itself.
     ///
-    /// # Panics
-    ///
-    /// Never; an empty `children` gives an empty `And`, which prints as nothing
-    /// and is not produced by the parser. Callers should pass at least one child.
+    /// Pass at least one child: an empty `children` gives an empty `And`,
+    /// which the parser never produces and which prints as nothing (so it
+    /// does not survive a round trip through text).
     ///
     /// ```
     /// let a = rsql::parse("a==1")?;

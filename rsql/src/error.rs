@@ -8,8 +8,16 @@ use crate::ast::Span;
 use crate::compile_error::CompileError;
 use crate::parse_error::ParseError;
 
-/// Any error this crate returns: a parse (syntax, limit or policy) error or a
-/// schema compile error. Both keep the span of the token they blame.
+/// Anything wrong with a filter: a parse (syntax, limit or policy) error or a
+/// schema compile error. Both keep the span of the token they blame, so an
+/// HTTP layer can answer 400 with a caret snippet for either.
+///
+/// Mistakes in the code that sets things up are separate types, not
+/// variants of this one: [`SchemaError`](crate::SchemaError) (from
+/// [`SchemaBuilder::build`](crate::SchemaBuilder::build)),
+/// [`OperatorError`](crate::OperatorError) (from
+/// [`Operators::register`](crate::Operators::register)) and
+/// [`EmitError`](crate::EmitError) (a field without a SQL mapping).
 ///
 /// ```
 /// fn check(s: &str) -> Result<(), rsql::Error> {
