@@ -3,7 +3,7 @@
 //!
 //! A [`Schema`] is built once (usually at start-up) with [`Schema::builder`]
 //! and then compiles any number of parsed filters into a typed
-//! [`Filter`](crate::Filter) with [`Schema::compile`]. Compiling resolves every
+//! [`Filter`] with [`Schema::compile`]. Compiling resolves every
 //! selector to a [`FieldId`], checks the operator and the number of values,
 //! and parses every literal exactly once (timestamps, numbers, booleans, enum
 //! values, wildcard patterns), so evaluation never parses text.
@@ -1109,7 +1109,7 @@ impl Schema {
     ///
     /// # Errors
     ///
-    /// [`Error::Parse`](crate::Error::Parse) or [`Error::Compile`](crate::Error::Compile).
+    /// [`Error::Parse`] or [`Error::Compile`].
     ///
     /// ```
     /// use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
