@@ -146,7 +146,7 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         }
     }
     let page = read(state).query(&spec).map_err(store_error)?;
-    let mut resp = crate::json_response(StatusCode::OK, &crate::render::ListJson(&page.items));
+    let mut resp = crate::bytes_response(StatusCode::OK, crate::render::list_bytes(&page.items));
     let mut link_params: Vec<(&str, &str)> = Vec::with_capacity(5);
     for (name, value) in [
         ("order", params.order),
@@ -182,10 +182,9 @@ pub(crate) async fn get(id: String, state: AppState, creds: Credentials) -> Resp
         let conv = read(&state)
             .get(&id)
             .ok_or_else(|| not_found_conversation(&id))?;
-        Ok(crate::json_response(
-            StatusCode::OK,
-            &crate::render::ConversationJson(&conv),
-        ))
+        let mut body = Vec::with_capacity(1024);
+        crate::render::write_conversation(&mut body, &conv);
+        Ok(crate::bytes_response(StatusCode::OK, body))
     })())
 }
 
