@@ -449,3 +449,15 @@ fn values_of_the_wrong_type_never_satisfy_a_positive_test() {
         ],
     );
 }
+
+#[test]
+fn trait_objects_are_records_too() {
+    let schema = schema();
+    let row = full(&schema);
+    let as_dyn: &dyn Record = &row;
+    for (filter, expected) in [("tags==Beta", true), ("tags!=Beta", false), ("i==42", true)] {
+        let f = compile(&schema, filter);
+        assert_eq!(f.matches(&as_dyn), expected, "{filter}");
+        assert_eq!(f.select(&[as_dyn]).len(), usize::from(expected), "{filter}");
+    }
+}
