@@ -310,6 +310,44 @@ fn sigterm_lets_in_flight_requests_finish() {
     assert!(srv.child.wait().unwrap().success());
 }
 
+#[tokio::test]
+async fn symbl_data_file_is_served_and_bad_lines_skipped() {
+    let dir = std::env::temp_dir().join(format!("rsql-e2e-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("conv.jsonl");
+    let mut data = Vec::new();
+    store::r#gen::write_jsonl(5, 50, &mut data).unwrap();
+    data.extend_from_slice(b"{not json}\n");
+    std::fs::write(&path, &data).unwrap();
+    let srv = start(&[
+        "--symbl-data",
+        path.to_str().unwrap(),
+        "--static-token",
+        "tok",
+    ]);
+    let id = store::r#gen::conversation(5, 7).id;
+    let r = client()
+        .get(format!("{}/v1/conversations/{id}", srv.base))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["id"], id.as_str());
+    let r = client()
+        .get(format!(
+            "{}/v1/conversations?limit=0&startTime=2000-01-01T00:00:00Z",
+            srv.base
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "50");
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_data_file_fails_start_up_with_the_file_named() {
     let dir = std::env::temp_dir().join(format!("rsql-e2e-{}", std::process::id()));
