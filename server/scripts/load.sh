@@ -5,6 +5,7 @@
 #
 #   bash server/scripts/load.sh                 # 10 s per route, 32 connections
 #   LOAD_SECS=5 LOAD_CONNS=64 LOAD_SIZE=100000 bash server/scripts/load.sh
+#   LOAD_PIN=1 bash server/scripts/load.sh      # server on CPU 0, wrk (1 thread) on CPU 1
 #
 # Needs `wrk` (Debian package; installed with apt-get when missing and root).
 # Prints a Markdown table: req/s, p50, p99, and req/s as a share of /healthz;
@@ -17,6 +18,14 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 SECS="${LOAD_SECS:-10}"
 CONNS="${LOAD_CONNS:-32}"
 THREADS="${LOAD_THREADS:-2}"
+PIN="${LOAD_PIN:-0}"
+SERVER_PREFIX=()
+WRK_PREFIX=()
+if [ "$PIN" = 1 ]; then
+    SERVER_PREFIX=(taskset -c 0)
+    WRK_PREFIX=(taskset -c 1)
+    THREADS="${LOAD_THREADS:-1}"
+fi
 SIZE="${LOAD_SIZE:-100000}"
 export DEMO_APP_ID="${DEMO_APP_ID:-load-app}"
 export DEMO_APP_SECRET="${DEMO_APP_SECRET:-load-secret}"
@@ -33,7 +42,7 @@ fi
 cargo build --quiet --release -p server --bin rsql-server
 BIN="$TARGET/release/rsql-server"
 LOG="$(mktemp)"
-RUST_LOG=warn "$BIN" --demo --demo-size "$SIZE" --addr 127.0.0.1:0 >"$LOG" 2>&1 &
+RUST_LOG=warn "${SERVER_PREFIX[@]}" "$BIN" --demo --demo-size "$SIZE" --addr 127.0.0.1:0 >"$LOG" 2>&1 &
 PID=$!
 cleanup() {
     kill -TERM "$PID" 2>/dev/null || true
@@ -80,7 +89,7 @@ to_ms() { # wrk latency such as 812.00us, 1.20ms, 2.01s -> ms
         else print v }'
 }
 
-echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $(nproc) cores"
+echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $(nproc) cores, pinned: $PIN"
 echo
 echo "| route | req/s | p50 ms | p99 ms | share of /healthz |"
 echo "|---|---:|---:|---:|---:|"
@@ -88,7 +97,7 @@ CEIL=""
 for r in "${ROUTES[@]}"; do
     name="${r%%|*}"
     path="${r#*|}"
-    out="$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
+    out="$("${WRK_PREFIX[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
