@@ -19,7 +19,9 @@
 //!
 //! After criterion has run, a summary table (MB/s, filters/s, ratio to the
 //! peer on the same lines) is printed and written to
-//! `<criterion home>/parse-summary.md`.
+//! `<criterion home>/parse-summary.md`, followed by an interleaved
+//! cross-check of the ratios (`parse-interleaved.md`) that a burst of load
+//! from other processes cannot skew towards one contender.
 //!
 //! Run: `cargo bench -p rsql-benches --bench parse` (add `-- parse_short` to
 //! run one group).
@@ -409,6 +411,52 @@ fn summary(plans: &[GroupPlan], since: SystemTime) {
     }
 }
 
+/// A load-robust cross-check of the criterion ratios for a shared machine:
+/// criterion times contenders one after another, so a burst of load on
+/// another process can land on one of them. Here every round times each
+/// contender once over its lines, interleaved, and the fastest round per
+/// contender is kept.
+fn interleaved(parsers: &Parsers, plans: &[GroupPlan]) {
+    const ROUNDS: usize = 400;
+    let mut table = String::from(
+        "\ninterleaved cross-check (fastest of 400 interleaved rounds):\n\n| group | parser | MB/s | ours is N× faster (same lines) |\n|---|---|---:|---:|\n",
+    );
+    for plan in plans {
+        let mut best = vec![f64::INFINITY; plan.entries.len()];
+        for _ in 0..ROUNDS {
+            for (entry, best) in plan.entries.iter().zip(best.iter_mut()) {
+                let start = std::time::Instant::now();
+                for line in entry.corpus.lines() {
+                    black_box(parsers.parse(entry.who, line));
+                }
+                *best = best.min(start.elapsed().as_secs_f64());
+            }
+        }
+        for (entry, secs) in plan.entries.iter().zip(&best) {
+            let ratio = entry
+                .baseline
+                .as_deref()
+                .and_then(|base| plan.entries.iter().position(|e| e.function == base))
+                .map(|i| format!("{:.2}×", secs / best[i]))
+                .unwrap_or_default();
+            table.push_str(&format!(
+                "| {} | {} | {:.1} | {} |\n",
+                plan.group,
+                entry.function,
+                entry.corpus.bytes() as f64 / 1e6 / secs,
+                ratio
+            ));
+        }
+    }
+    println!("{table}");
+    if let Some(home) = criterion_home() {
+        let out = home.join("parse-interleaved.md");
+        if std::fs::write(&out, &table).is_ok() {
+            println!("written to {}", out.display());
+        }
+    }
+}
+
 fn main() {
     let since = SystemTime::now();
     let parsers = Parsers::new();
@@ -418,4 +466,8 @@ fn main() {
     bench_nesting(&mut c);
     c.final_summary();
     summary(&plans, since);
+    // only in a real bench run, not under `cargo test --benches`
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved(&parsers, &plans);
+    }
 }
