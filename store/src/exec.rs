@@ -8,12 +8,12 @@ use std::cmp::Ordering;
 
 use rsql::Filter;
 
-use crate::model::Conversation;
 use crate::plan::{Access, Order, Plan};
 use crate::query::{Page, QuerySpec, Window};
 use crate::schema::View;
 use crate::sort::{Direction, Sort, SortField};
 use crate::store::{Row, Store};
+use crate::view::{ConversationRef, PageRef};
 
 impl Store {
     /// Whether every stored row lies inside `w` (so it need not be checked).
@@ -60,8 +60,27 @@ impl Store {
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn query(&self, spec: &QuerySpec) -> Result<Page, crate::StoreError> {
+        Ok(self.query_ref(spec)?.to_owned())
+    }
+
+    /// Like [`Store::query`], but the page borrows the store: no string is
+    /// copied, and the items serialise to the same JSON.
+    ///
+    /// ```
+    /// let store = store::r#gen::store(42, 1_000);
+    /// let spec = store::QuerySpec { filter: Some(store::compile_filter("conversation.type==call")?), ..Default::default() };
+    /// let page = store.query_ref(&spec)?;
+    /// assert!(page.items.iter().all(|c| c.kind() == "call"));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn query_ref(&self, spec: &QuerySpec) -> Result<PageRef<'_>, crate::StoreError> {
         let plan = crate::plan::plan(self, spec);
-        Ok(self.run(&plan, spec))
+        let (slots, total) = self.run(&plan, spec);
+        let items = slots
+            .iter()
+            .filter_map(|&s| self.row(s).map(|row| ConversationRef::new(self, row)))
+            .collect();
+        Ok(PageRef { items, total })
     }
 
     /// The plan [`Store::query`] would run, as text: the access path and its
@@ -83,7 +102,8 @@ impl Store {
         crate::plan::explain(&plan, spec)
     }
 
-    pub(crate) fn run(&self, plan: &Plan, spec: &QuerySpec) -> Page {
+    /// The slots of the page and the total.
+    pub(crate) fn run(&self, plan: &Plan, spec: &QuerySpec) -> (Vec<u32>, usize) {
         let slots = match plan.order {
             Order::Walk(field) => {
                 let total = self.window_count(plan.window.as_ref());
@@ -94,23 +114,36 @@ impl Store {
                     spec.offset,
                     spec.limit,
                 );
-                return Page {
-                    items: self.materialize_all(&items),
-                    total,
-                };
+                return (items, total);
             }
             Order::Select => self.matches(plan),
         };
         let total = slots.len();
-        let page = select_page(self, slots, &spec.sort, spec.offset, spec.limit);
-        Page {
-            items: self.materialize_all(&page),
-            total,
-        }
+        let page = if self.slot_order_is_sort_order(&slots, &spec.sort) {
+            // Rows are stored in the requested order: the page is a slice.
+            let end = spec.offset.saturating_add(spec.limit).min(slots.len());
+            slots
+                .get(spec.offset..end)
+                .map(<[u32]>::to_vec)
+                .unwrap_or_default()
+        } else {
+            select_page(self, slots, &spec.sort, spec.offset, spec.limit)
+        };
+        (page, total)
     }
 
-    fn materialize_all(&self, slots: &[u32]) -> Vec<Conversation> {
-        slots.iter().map(|&s| self.materialize(s)).collect()
+    /// Whether `slots` (the matches) are already in `sort` order: the default
+    /// `startTime`, id ascending, ascending slots, all in the ordered prefix.
+    fn slot_order_is_sort_order(&self, slots: &[u32], sort: &Sort) -> bool {
+        let [first, second] = sort.keys() else {
+            return false;
+        };
+        first.field == SortField::StartTime
+            && first.direction == Direction::Asc
+            && second.field == SortField::Id
+            && second.direction == Direction::Asc
+            && slots.last().is_none_or(|&last| last < self.ordered_upto)
+            && slots.is_sorted()
     }
 
     /// Every candidate that passes the window and the residual.
@@ -122,6 +155,16 @@ impl Store {
                 && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
         };
         let mut out = Vec::new();
+        if window.is_none() && residual.is_none() {
+            // Every candidate matches; postings and the time index hold live slots only.
+            match &plan.access {
+                Access::Slots { slots, .. } => return slots.clone(),
+                Access::Time { lo, hi } => {
+                    return self.by_start.between(*lo, *hi).map(|(_, s)| s).collect();
+                }
+                _ => {}
+            }
+        }
         match &plan.access {
             Access::Empty(_) => {}
             Access::Full => {
@@ -225,12 +268,14 @@ impl Store {
                         Box::new(map.values().rev())
                     };
                 for postings in groups {
-                    let g: Vec<u32> = postings
-                        .as_slice()
-                        .iter()
-                        .copied()
-                        .filter(|&s| in_window(s))
-                        .collect();
+                    let slots = postings.as_slice();
+                    // Without a window every posting is a row of the page
+                    // stream: whole groups are skipped without touching rows.
+                    if window.is_none() && page.skip >= slots.len() {
+                        page.skip -= slots.len();
+                        continue;
+                    }
+                    let g: Vec<u32> = slots.iter().copied().filter(|&s| in_window(s)).collect();
                     if page.take_group(g) {
                         break;
                     }

@@ -22,6 +22,7 @@ pub mod sort;
 mod store;
 mod store_error;
 pub mod time;
+mod view;
 pub mod whatsapp;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
@@ -33,3 +34,4 @@ pub use query::{
 pub use schema::{compile_filter, schema};
 pub use store::Store;
 pub use store_error::StoreError;
+pub use view::{ConversationRef, MemberRef, PageRef};

@@ -150,43 +150,110 @@ impl LoadReport {
 /// ```
 pub fn load_jsonl(
     store: &mut crate::Store,
-    input: impl std::io::Read,
+    input: impl std::io::Read + Send,
     opts: &LoadOptions,
 ) -> Result<LoadReport, LoadError> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, input);
     let mut report = LoadReport::default();
     let mut bulk = store.bulk();
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| LoadError::io(None, &e))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        let result = match std::str::from_utf8(&buf) {
-            Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => crate::parse::parse_conversation(line).and_then(|d| bulk.add(&d)),
-            Err(e) => Err(crate::RecordError::whole(crate::RecordErrorKind::Json {
-                message: "invalid UTF-8".to_string(),
-                column: e.valid_up_to() + 1,
-            })),
-        };
-        match result {
-            Ok(()) => report.loaded += 1,
-            Err(err) => {
-                report.reject(LoadError::record(crate::Position::Line(line_no), err), opts)?
+    // A second thread reads and parses chunks of lines while this one
+    // interns and stores them: parsing is about a third of the work.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, LoadError>>(4);
+        scope.spawn(move || read_chunks(input, &tx));
+        for chunk in rx {
+            let chunk = chunk?;
+            for (line_no, parsed) in chunk.lines {
+                match parsed.and_then(|d| bulk.add(&d.attach(&chunk.text))) {
+                    Ok(()) => report.loaded += 1,
+                    Err(err) => report
+                        .reject(LoadError::record(crate::Position::Line(line_no), err), opts)?,
+                }
             }
         }
+        Ok(report)
+    })
+}
+
+/// Lines of input text, parsed: each `(line number, draft or error)`.
+struct Chunk {
+    text: String,
+    lines: Vec<(usize, Result<crate::parse::Detached, crate::RecordError>)>,
+}
+
+/// Where a decoded line sits in a chunk's text, or why it could not be decoded.
+type LineSpan = Result<(usize, usize), crate::RecordError>;
+
+/// About this many bytes of text per chunk.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads `input`, splits it into chunks of whole lines and parses them,
+/// sending each chunk to the storing thread; stops when that thread hangs up.
+fn read_chunks(
+    input: impl std::io::Read,
+    tx: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>,
+) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, input);
+    let mut line_no = 0usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut done = false;
+    while !done {
+        buf.clear();
+        let mut ends: Vec<usize> = Vec::with_capacity(2048);
+        while buf.len() < CHUNK_BYTES {
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => {
+                    done = true;
+                    break;
+                }
+                Ok(_) => ends.push(buf.len()),
+                Err(e) => {
+                    let _ = tx.send(Err(LoadError::io(None, &e)));
+                    return;
+                }
+            }
+        }
+        // Decode line by line so that invalid UTF-8 fails one line only.
+        let mut text = String::with_capacity(buf.len());
+        let mut spans: Vec<(usize, LineSpan)> = Vec::with_capacity(ends.len());
+        let mut start = 0;
+        for end in ends {
+            line_no += 1;
+            let mut raw = &buf[start..end];
+            start = end;
+            while let [rest @ .., b'\n' | b'\r'] = raw {
+                raw = rest;
+            }
+            match std::str::from_utf8(raw) {
+                Ok(line) if line.trim().is_empty() => {}
+                Ok(line) => {
+                    let at = text.len();
+                    text.push_str(line);
+                    spans.push((line_no, Ok((at, text.len()))));
+                }
+                Err(e) => spans.push((
+                    line_no,
+                    Err(crate::RecordError::whole(crate::RecordErrorKind::Json {
+                        message: "invalid UTF-8".to_string(),
+                        column: e.valid_up_to() + 1,
+                    })),
+                )),
+            }
+        }
+        let lines = spans
+            .into_iter()
+            .map(|(n, span)| {
+                let parsed = span.and_then(|(a, b)| {
+                    let line = text.get(a..b).unwrap_or_default();
+                    crate::parse::parse_conversation(line).map(|d| d.detach(&text))
+                });
+                (n, parsed)
+            })
+            .collect();
+        if tx.send(Ok(Chunk { text, lines })).is_err() {
+            return;
+        }
     }
-    Ok(report)
 }
 
 /// [`load_jsonl`] from a file; errors name the file.

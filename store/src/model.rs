@@ -59,6 +59,11 @@ impl Metadata {
         Metadata(Vec::new())
     }
 
+    /// From pairs whose keys are known to be distinct.
+    pub(crate) fn from_unique(pairs: Vec<(String, String)>) -> Metadata {
+        Metadata(pairs)
+    }
+
     /// The value of `key`.
     ///
     /// ```

@@ -468,6 +468,105 @@ impl<'a> Draft<'a> {
     }
 }
 
+/// A string of a parsed line, detached from its lifetime: a byte range of
+/// the chunk of text it was parsed from, or its own (unescaped) copy.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    At(usize, usize),
+    Own(String),
+}
+
+impl Piece {
+    fn detach(s: Cow<'_, str>, base: &str) -> Piece {
+        match s {
+            Cow::Borrowed(b) => {
+                let start = (b.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
+                if start <= base.len() && base.len() - start >= b.len() {
+                    Piece::At(start, start + b.len())
+                } else {
+                    Piece::Own(b.to_string())
+                }
+            }
+            Cow::Owned(o) => Piece::Own(o),
+        }
+    }
+
+    fn attach(self, base: &str) -> Cow<'_, str> {
+        match self {
+            Piece::At(a, b) => Cow::Borrowed(base.get(a..b).unwrap_or_default()),
+            Piece::Own(o) => Cow::Owned(o),
+        }
+    }
+}
+
+/// A [`Draft`] that can cross threads without its text (see `load_jsonl`).
+#[derive(Debug)]
+pub(crate) struct Detached {
+    id: Piece,
+    kind: Piece,
+    name: Piece,
+    start: i64,
+    end: Option<i64>,
+    members: Vec<(Piece, Piece, Option<Piece>)>,
+    metadata: Vec<(Piece, Piece)>,
+}
+
+impl Draft<'_> {
+    /// Replaces borrowed strings by ranges of `base`, the text they borrow from.
+    pub(crate) fn detach(self, base: &str) -> Detached {
+        Detached {
+            id: Piece::detach(self.id, base),
+            kind: Piece::detach(self.kind, base),
+            name: Piece::detach(self.name, base),
+            start: self.start,
+            end: self.end,
+            members: self
+                .members
+                .into_iter()
+                .map(|m| {
+                    (
+                        Piece::detach(m.id, base),
+                        Piece::detach(m.name, base),
+                        m.email.map(|e| Piece::detach(e, base)),
+                    )
+                })
+                .collect(),
+            metadata: self
+                .metadata
+                .into_iter()
+                .map(|(k, v)| (Piece::detach(k, base), Piece::detach(v, base)))
+                .collect(),
+        }
+    }
+}
+
+impl Detached {
+    /// The draft again, borrowing from the same `base`.
+    pub(crate) fn attach(self, base: &str) -> Draft<'_> {
+        Draft {
+            id: self.id.attach(base),
+            kind: self.kind.attach(base),
+            name: self.name.attach(base),
+            start: self.start,
+            end: self.end,
+            members: self
+                .members
+                .into_iter()
+                .map(|(id, name, email)| MemberDraft {
+                    id: id.attach(base),
+                    name: name.attach(base),
+                    email: email.map(|e| e.attach(base)),
+                })
+                .collect(),
+            metadata: self
+                .metadata
+                .into_iter()
+                .map(|(k, v)| (k.attach(base), v.attach(base)))
+                .collect(),
+        }
+    }
+}
+
 /// The first key that appears twice.
 fn first_duplicate<'k>(pairs: &'k [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&'k str> {
     if pairs.len() <= 16 {

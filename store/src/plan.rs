@@ -333,18 +333,76 @@ fn postings_for<'s>(
     Some((lists.iter().map(|l| l.len()).sum(), lists))
 }
 
-/// Sorted, deduplicated union of sorted lists.
+/// Sorted, deduplicated union of sorted lists: pairwise merges for a few
+/// lists, one sort for many.
 fn union(lists: Vec<&[u32]>) -> Vec<u32> {
     match lists.as_slice() {
         [] => Vec::new(),
         [one] => one.to_vec(),
+        _ if lists.len() <= 8 => {
+            let mut acc: Vec<u32> = Vec::new();
+            for list in lists {
+                acc = merge(&acc, list);
+            }
+            acc
+        }
         _ => {
-            let mut all: Vec<u32> = lists.concat();
-            all.sort_unstable();
-            all.dedup();
-            all
+            let total: usize = lists.iter().map(|l| l.len()).sum();
+            let max = lists
+                .iter()
+                .filter_map(|l| l.last())
+                .max()
+                .copied()
+                .unwrap_or(0) as usize;
+            if total >= 1024 && max / 16 < total * 4 {
+                // Many slots: mark them in a bitmap and read it back in order.
+                let mut bits = vec![0u64; max / 64 + 1];
+                for &slot in lists.iter().flat_map(|l| l.iter()) {
+                    bits[slot as usize / 64] |= 1 << (slot % 64);
+                }
+                let mut out = Vec::with_capacity(total);
+                for (w, &word) in bits.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        out.push((w * 64) as u32 + word.trailing_zeros());
+                        word &= word - 1;
+                    }
+                }
+                out
+            } else {
+                let mut all: Vec<u32> = lists.concat();
+                all.sort_unstable();
+                all.dedup();
+                all
+            }
         }
     }
+}
+
+/// Merge of two sorted, deduplicated lists.
+fn merge(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Number of distinct values of a dictionary-indexed single-valued field.

@@ -136,6 +136,10 @@ pub struct Store {
     pub(crate) by_meta: FastMap<Sym, FastMap<Sym, Postings>>,
     pub(crate) by_email: FastMap<Sym, Postings>,
     pub(crate) by_member: FastMap<Sym, Postings>,
+    /// Slots `0..ordered_upto` hold rows in (`startTime`, id) order (set by a
+    /// rebuild, kept by appends in order, cut by a slot reuse): a page in the
+    /// default order is then a slice of the matching slots, with no sort.
+    pub(crate) ordered_upto: u32,
     /// Upper bound of `effective_end - start` over every row ever stored.
     pub(crate) max_span: i64,
     messages: FastMap<Arc<str>, Vec<Message>>,
@@ -288,6 +292,18 @@ impl Store {
     pub fn get(&self, id: &str) -> Option<Conversation> {
         let slot = self.slot(id)?;
         Some(self.materialize(slot))
+    }
+
+    /// One conversation by id, borrowed (no copy).
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 2);
+    /// let c = store::r#gen::conversation(1, 1);
+    /// assert_eq!(s.get_ref(&c.id).map(|r| r.to_owned()), Some(c));
+    /// ```
+    pub fn get_ref(&self, id: &str) -> Option<crate::view::ConversationRef<'_>> {
+        let row = self.row(self.slot(id)?)?;
+        Some(crate::view::ConversationRef::new(self, row))
     }
 
     /// Whether a conversation with this id is stored.
@@ -602,11 +618,21 @@ impl Store {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.rows[slot as usize] = Some(row);
+                self.ordered_upto = self.ordered_upto.min(slot);
                 slot
             }
             None => {
+                let slot = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
+                let in_order = slot == self.ordered_upto
+                    && match slot.checked_sub(1).and_then(|p| self.row(p)) {
+                        Some(prev) => (prev.start, &*prev.id) < (row.start, &*row.id),
+                        None => slot == 0,
+                    };
+                if in_order {
+                    self.ordered_upto = slot + 1;
+                }
                 self.rows.push(Some(row));
-                u32::try_from(self.rows.len() - 1).unwrap_or(u32::MAX)
+                slot
             }
         };
         let rows = &self.rows;
@@ -750,103 +776,36 @@ impl Store {
             .collect();
         drop((old, order));
         self.free.clear();
-        // One index at a time, so that only one temporary list is alive.
-        self.ids.renumber(&new_of_old);
-        drop(new_of_old);
-        // Ids sorted by their first 16 bytes (integer compares), ties by the
-        // whole string; the B-tree is then built from sorted input.
-        let mut ids: Vec<(u128, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(slot, r)| (id_prefix(&r.id), slot as u32))
-            .collect();
-        ids.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| rows[a.1 as usize].id.cmp(&rows[b.1 as usize].id))
-        });
-        self.by_id = ids
-            .into_iter()
-            .map(|(_, slot)| (rows[slot as usize].id.clone(), slot))
-            .collect();
-        self.by_start = TimeIndex::build(
-            rows.iter()
-                .enumerate()
-                .map(|(slot, r)| (r.start, slot as u32))
-                .collect(),
-        );
-        self.by_end = TimeIndex::build(
-            rows.iter()
-                .enumerate()
-                .filter(|(_, r)| r.end != NO_END)
-                .map(|(slot, r)| (r.end, slot as u32))
-                .collect(),
-        );
-        self.running = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.end == NO_END)
-            .map(|(slot, _)| slot as u32)
-            .collect();
+        // Two threads build disjoint sets of indexes from the (read-only)
+        // rows; within each, one index at a time keeps temporaries small.
         let syms = self.strings.count();
-        let strings = &self.strings;
-        let pairs: Vec<(Sym, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(slot, r)| (r.kind, slot as u32))
-            .collect();
-        self.by_type = group_by_sym(&pairs, syms)
-            .into_iter()
-            .map(|(k, p)| (strings.arc(k), p))
-            .collect();
-        let pairs: Vec<(Sym, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(slot, r)| (r.name, slot as u32))
-            .collect();
-        self.by_name = group_by_sym(&pairs, syms)
-            .into_iter()
-            .map(|(k, p)| (strings.arc(k), p))
-            .collect();
-        let people = &self.people;
-        let persons = || {
-            rows.iter().enumerate().flat_map(|(slot, r)| {
-                r.members()
-                    .iter()
-                    .map(move |&p| (people[p as usize], slot as u32))
-            })
-        };
-        let pairs: Vec<(Sym, u32)> = persons().map(|(p, slot)| (p.id, slot)).collect();
-        self.by_member = group_by_sym(&pairs, syms).into_iter().collect();
-        let pairs: Vec<(Sym, u32)> = persons()
-            .filter(|(p, _)| p.email != NO_SYM)
-            .map(|(p, slot)| (p.email, slot))
-            .collect();
-        self.by_email = group_by_sym(&pairs, syms).into_iter().collect();
-        drop(pairs);
-        // Metadata: group the (key, value, slot) triples by key, then each
-        // key's (value, slot) pairs by value.
-        let meta: Vec<(Sym, Sym, u32)> = rows
-            .iter()
-            .enumerate()
-            .flat_map(|(slot, r)| r.metadata().iter().map(move |&[k, v]| (k, v, slot as u32)))
-            .collect();
-        let keyed: Vec<(Sym, u32)> = meta
-            .iter()
-            .enumerate()
-            .map(|(i, &(k, _, _))| (k, i as u32))
-            .collect();
-        self.by_meta = FastMap::default();
-        for (key, entries) in group_by_sym(&keyed, syms) {
-            let pairs: Vec<(Sym, u32)> = entries
-                .as_slice()
-                .iter()
-                .map(|&e| (meta[e as usize].1, meta[e as usize].2))
-                .collect();
-            self.by_meta
-                .insert(key, group_by_sym(&pairs, syms).into_iter().collect());
-        }
-        drop((meta, keyed));
+        let (strings, people) = (&self.strings, &self.people);
+        let (ids, rows_ref) = (&mut self.ids, &rows);
+        let ((by_id, by_start, by_end, running), (by_type, by_name, by_member, by_email, by_meta)) =
+            std::thread::scope(|scope| {
+                let keys = scope.spawn(move || {
+                    ids.renumber(&new_of_old);
+                    drop(new_of_old);
+                    time_and_id_indexes(rows_ref)
+                });
+                let values = value_indexes(rows_ref, strings, people, syms);
+                let keys = match keys.join() {
+                    Ok(k) => k,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                (keys, values)
+            });
+        self.by_id = by_id;
+        self.by_start = by_start;
+        self.by_end = by_end;
+        self.running = running;
+        self.by_type = by_type;
+        self.by_name = by_name;
+        self.by_member = by_member;
+        self.by_email = by_email;
+        self.by_meta = by_meta;
         self.rows = rows.into_iter().map(Some).collect();
+        self.ordered_upto = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
     }
 
     /// Checks that every index agrees with the rows (used by tests).
@@ -978,6 +937,115 @@ impl Drop for Bulk<'_> {
             }
         }
     }
+}
+
+/// The id, start and end indexes of rows in slot order.
+fn time_and_id_indexes(
+    rows: &[Row],
+) -> (BTreeMap<Arc<str>, u32>, TimeIndex, TimeIndex, BTreeSet<u32>) {
+    // Ids sorted by their first 16 bytes (integer compares), ties by the
+    // whole string; the B-tree is then built from sorted input.
+    let mut ids: Vec<(u128, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (id_prefix(&r.id), slot as u32))
+        .collect();
+    ids.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| rows[a.1 as usize].id.cmp(&rows[b.1 as usize].id))
+    });
+    let by_id = ids
+        .into_iter()
+        .map(|(_, slot)| (rows[slot as usize].id.clone(), slot))
+        .collect();
+    let by_start = TimeIndex::build(
+        rows.iter()
+            .enumerate()
+            .map(|(slot, r)| (r.start, slot as u32))
+            .collect(),
+    );
+    let by_end = TimeIndex::build(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| r.end != NO_END)
+            .map(|(slot, r)| (r.end, slot as u32))
+            .collect(),
+    );
+    let running = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.end == NO_END)
+        .map(|(slot, _)| slot as u32)
+        .collect();
+    (by_id, by_start, by_end, running)
+}
+
+/// Postings of every value index.
+type ValueIndexes = (
+    BTreeMap<Arc<str>, Postings>,
+    BTreeMap<Arc<str>, Postings>,
+    FastMap<Sym, Postings>,
+    FastMap<Sym, Postings>,
+    FastMap<Sym, FastMap<Sym, Postings>>,
+);
+
+/// The type, name, member id, e-mail and metadata postings of rows in slot order.
+fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usize) -> ValueIndexes {
+    let pairs: Vec<(Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (r.kind, slot as u32))
+        .collect();
+    let by_type = group_by_sym(&pairs, syms)
+        .into_iter()
+        .map(|(k, p)| (strings.arc(k), p))
+        .collect();
+    let pairs: Vec<(Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (r.name, slot as u32))
+        .collect();
+    let by_name = group_by_sym(&pairs, syms)
+        .into_iter()
+        .map(|(k, p)| (strings.arc(k), p))
+        .collect();
+    let persons = || {
+        rows.iter().enumerate().flat_map(|(slot, r)| {
+            r.members()
+                .iter()
+                .map(move |&p| (people[p as usize], slot as u32))
+        })
+    };
+    let pairs: Vec<(Sym, u32)> = persons().map(|(p, slot)| (p.id, slot)).collect();
+    let by_member = group_by_sym(&pairs, syms).into_iter().collect();
+    let pairs: Vec<(Sym, u32)> = persons()
+        .filter(|(p, _)| p.email != NO_SYM)
+        .map(|(p, slot)| (p.email, slot))
+        .collect();
+    let by_email = group_by_sym(&pairs, syms).into_iter().collect();
+    drop(pairs);
+    // Metadata: group the (key, value, slot) triples by key, then each key's
+    // (value, slot) pairs by value.
+    let meta: Vec<(Sym, Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(slot, r)| r.metadata().iter().map(move |&[k, v]| (k, v, slot as u32)))
+        .collect();
+    let keyed: Vec<(Sym, u32)> = meta
+        .iter()
+        .enumerate()
+        .map(|(i, &(k, _, _))| (k, i as u32))
+        .collect();
+    let mut by_meta: FastMap<Sym, FastMap<Sym, Postings>> = FastMap::default();
+    for (key, entries) in group_by_sym(&keyed, syms) {
+        let pairs: Vec<(Sym, u32)> = entries
+            .as_slice()
+            .iter()
+            .map(|&e| (meta[e as usize].1, meta[e as usize].2))
+            .collect();
+        by_meta.insert(key, group_by_sym(&pairs, syms).into_iter().collect());
+    }
+    (by_type, by_name, by_member, by_email, by_meta)
 }
 
 /// The first 16 bytes of an id as a big-endian integer (zero-padded): orders
