@@ -24,9 +24,9 @@
 //!   (`GLOB`s on SQLite, a regular expression on PostgreSQL) and compares
 //!   `CAST(e AS REAL)` / `CAST(e AS double precision)` when it holds.
 //!
-//! Timestamps are bound as [`SqlParam::Time`] (epoch ms); map them to the
-//! column's type when binding (an integer column, or `to_timestamp($n / 1000.0)`
-//! in the column expression's counterpart).
+//! Timestamps are bound as [`SqlParam::Time`] (epoch milliseconds): bind it
+//! as an integer for an epoch-ms column, or convert it (e.g. with
+//! `chrono::DateTime::from_timestamp_millis`) for a `timestamptz` column.
 
 use std::fmt::{self, Write};
 
