@@ -70,6 +70,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+#[cfg(feature = "mongo")]
 pub(crate) use field::MongoPath;
 pub use field::{Field, FieldType, Op};
 

@@ -301,12 +301,12 @@ fn test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<(Test, bool), Compile
         FieldType::String => string_test(ctx, values)?,
         FieldType::Enum(allowed) => match op {
             Op::Eq | Op::Ne => Test::StrEq(Needle::new(ctx.enum_value(first, allowed)?)),
-            _ => Test::StrIn(StrSet::new(
+            _ => str_set(
                 values
                     .iter()
                     .map(|v| ctx.enum_value(v, allowed))
                     .collect::<Result<_, _>>()?,
-            )),
+            ),
         },
         FieldType::Timestamp => i64_test(ctx, values, |v| ctx.timestamp(v))?,
         FieldType::Integer => i64_test(ctx, values, |v| ctx.integer(v))?,
@@ -356,7 +356,7 @@ fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileE
                 ctx.no_wildcard(v)?;
                 items.push(Box::from(v.as_str()));
             }
-            Test::StrIn(StrSet::new(items))
+            str_set(items)
         }
         Op::Between | Op::NotBetween => Test::StrRange(ctx.lit(first)?, ctx.lit(&values[1])?),
         op => match cmp_op(op) {
@@ -389,7 +389,10 @@ fn i64_test(
             let mut set = values.iter().map(&parse).collect::<Result<Vec<i64>, _>>()?;
             set.sort_unstable();
             set.dedup();
-            Test::I64In(set.into_boxed_slice())
+            match set[..] {
+                [x] => Test::I64Range(x, x),
+                _ => Test::I64In(set.into_boxed_slice()),
+            }
         }
     })
 }
@@ -419,7 +422,25 @@ fn float_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileEr
                 .collect::<Result<Vec<f64>, _>>()?;
             set.sort_by(f64::total_cmp);
             set.dedup();
-            Test::F64In(set.into_boxed_slice())
+            match set[..] {
+                [x] => Test::F64Range(F64Range {
+                    lo: x,
+                    lo_incl: true,
+                    hi: x,
+                    hi_incl: true,
+                }),
+                _ => Test::F64In(set.into_boxed_slice()),
+            }
         }
     })
+}
+
+/// `=in=` over strings; a one-value set is an equality (one canonical form
+/// per meaning, so printing and compiling again gives the same filter).
+fn str_set(items: Vec<Box<str>>) -> Test {
+    let set = StrSet::new(items);
+    match &*set.items {
+        [one] => Test::StrEq(one.clone()),
+        _ => Test::StrIn(set),
+    }
 }
