@@ -90,6 +90,15 @@ fn literals_are_normalised() {
         ("score=gt=1;score=lt=2", "score=gt=1;score=lt=2"),
         ("score=ge=1;score=le=2", "score=bt=(1,2)"),
         ("active=in=(true)", "active==true"),
+        // One-value lists are equalities, so printing and compiling again is a fixed point.
+        ("count=in=(3)", "count==3"),
+        ("score=out=(1)", "score!=1"),
+        ("kind=in=(call,call)", "kind==call"),
+        ("conversation.type=out=x", "conversation.type!=x"),
+        (
+            "conversation.endTime=in=2021-03-01",
+            "conversation.endTime==2021-03-01T00:00:00.000Z",
+        ),
         ("kind=in=(call,chat,call)", "kind=in=(call,chat)"),
         ("conversation.name=like=a", "conversation.name==*a*"),
         ("conversation.name=ilike=a", "conversation.name=ic=*a*"),
