@@ -119,6 +119,9 @@ fn write_pred(f: &mut fmt::Formatter<'_>, schema: &Schema, p: &Pred, in_or: bool
             write_list(f, &sel, neg, &items)
         }
         Test::F64Range(r) => {
+            if r.lo == r.hi && r.lo_incl && r.hi_incl {
+                return write!(f, "{sel}{}{}", eq(neg), r.lo);
+            }
             if neg || (r.lo_incl && r.hi_incl && r.lo.is_finite() && r.hi.is_finite()) {
                 return write_between(f, &sel, neg, &r.lo.to_string(), &r.hi.to_string());
             }
