@@ -1,6 +1,146 @@
-//! In-memory conversation store (manual below is being written).
+//! An in-memory, time-indexed store of Symbl conversations that answers
+//! `GET /v1/conversations` — RSQL filter, time window, multi-field sort,
+//! `limit` and `offset` — from indexes, plus the data of the demo's three
+//! other route families.
+//!
+//! # Example
+//!
+//! ```
+//! use store::{Params, QuerySpec, Store};
+//!
+//! // Load JSONL (the format of `shared/data/README.md`); bad lines are reported, not loaded.
+//! let mut store = Store::new();
+//! let mut jsonl = Vec::new();
+//! store::r#gen::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
+//! let report = store::load::load_jsonl(&mut store, jsonl.as_slice(), &Default::default())?;
+//! assert_eq!(report.loaded, 2_000);
+//!
+//! // A request's parameters, validated in the API's order; `now` decides the default window.
+//! let now = store::time::parse_rfc3339_ms("2022-01-01T00:00:00Z")?;
+//! let params = Params {
+//!     filter: Some("conversation.type==meeting;metadata.agentId=in=(agent-0007,agent-0042)"),
+//!     sort: Some("-conversation.startTime"),
+//!     limit: Some("5"),
+//!     ..Params::default()
+//! };
+//! let spec = QuerySpec::from_params(&params, now)?;
+//! let page = store.query(&spec)?; // owned page; `query_ref` borrows instead
+//! assert!(page.items.len() <= 5 && page.total >= page.items.len());
+//! assert!(page.items.windows(2).all(|w| w[0].start_time >= w[1].start_time));
+//!
+//! // How it was answered.
+//! assert!(store.explain(&spec).starts_with("access: postings conversation.metadata.agentId"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Model
+//!
+//! A [`Conversation`] is Symbl's `{id, type, name, startTime, endTime?,
+//! members[{id, name, email?}], metadata{string: string}}` with times as epoch
+//! milliseconds. Inside the store a row is 64 bytes plus one allocation:
+//! strings are interned (4-byte symbols: types, names, metadata keys
+//! and values, and each distinct member as one `(id, name, email)` person),
+//! the id is shared between the row and the id indexes. A million generated
+//! conversations take about 430 MB resident, indexes included. Messages
+//! ([`Message`]) are kept per conversation id. Interned strings are never
+//! freed (bounded by the distinct strings ever stored).
+//!
+//! # Query semantics (`api.md` §1.4, §1.5, §2.2)
+//!
+//! [`QuerySpec`] = `{ filter, window, sort, limit, offset }` → [`Page`] =
+//! `{ items, total }`:
+//!
+//! 1. **Window**: `startTime ≥ window.start AND endTime ≤ window.end`; a
+//!    running conversation (no `endTime`) is in when `startTime ≤ window.end`.
+//!    [`Window::resolve`] / [`QuerySpec::from_params`] apply the API rule: the
+//!    default `[now − 7 d, now]` only without a filter; explicit bounds always.
+//! 2. **Filter**: an [`rsql::Filter`] compiled against [`schema()`]
+//!    ([`compile_filter`] applies the Symbl policy: no OR, ≤ 2 fields).
+//!    `metadata.x` = `conversation.metadata.x`; `members.*` match when any
+//!    member does (`!=`/`=out=`: when none does).
+//! 3. **Sort**: [`sort::Sort`], up to 5 fields with `-`/`+`, then
+//!    `conversation.id` ascending; a missing `endTime` sorts last ascending,
+//!    first descending; strings by bytes.
+//! 4. **Paging**: skip `offset`, take `limit`; an offset past the end gives
+//!    an empty page. `total` counts every match, whatever the paging.
+//!
+//! # Indexes and planner
+//!
+//! | index | structure | serves |
+//! |---|---|---|
+//! | `startTime` | chunked sorted `(start, slot)` list with prefix counts | windows, `time_bounds`, counts in O(log n), sorted walks |
+//! | `endTime` | same, plus the set of running conversations | sorted walks |
+//! | id | hash of the id → slot; B-tree in id order | `get`, `==`/`=in=`, sorted walks |
+//! | `type`, `name` | B-tree value → sorted slots | `==`/`=in=`, dictionary scans (wildcards, ranges), sorted walks |
+//! | each metadata key | hash value → sorted slots | `==`/`=in=`, dictionary scans |
+//! | member id, member e-mail | hash value → sorted slots | `==`/`=in=` (any member) |
+//!
+//! The planner ([`Store::explain`] prints its choice) estimates each access
+//! path from the index sizes — the time range from two binary searches, the
+//! postings from their lengths, a dictionary scan from the number of distinct
+//! values — takes the cheapest, and evaluates the rest of the filter as a
+//! residual on the candidates only. A conjunct answered exactly by the path is
+//! dropped from the residual. A bulk load stores rows in (`startTime`, id)
+//! order, so a time range is a run of adjacent rows, and a page in the default
+//! order is a slice of the matches, with no sort at all; otherwise the first
+//! `offset + limit` matches are selected in O(n) (`select_nth_unstable`) and
+//! only they are sorted. Without a filter, a small page over a large window
+//! walks the index of the first sort key and stops after `offset + limit`
+//! rows; the total then comes from the time index in O(log n).
+//!
+//! | operation | cost |
+//! |---|---|
+//! | `get`, `contains` | O(1) |
+//! | `insert`, `upsert`, `delete`, metadata/member update | O(log n) searches, plus shifting the tails of the postings lists touched (an append is O(1)) and of one 1 024-entry time-index chunk |
+//! | bulk load ([`load::load_jsonl`], [`Store::extend`]) | O(n) parse + one O(n log n) rebuild |
+//! | query | O(candidates of the chosen path + log n), plus O(k log k) for a page of k |
+//!
+//! # Loading
+//!
+//! [`load::load_jsonl`] streams JSONL (a second thread parses while the
+//! caller's thread stores); each line is validated completely before it is
+//! stored, and a bad line — malformed JSON, a missing or mistyped field, a
+//! timestamp without offset, `endTime` before `startTime`, a duplicate id or
+//! metadata key — is reported with its line number and field
+//! ([`LoadError`], [`RecordError`]). [`load::LoadOptions`] chooses between
+//! skip-and-report and fail-fast. `store::r#gen` generates data sets with the
+//! distributions of `shared/data/README.md`, conversation *i* a pure function
+//! of `(seed, i)`.
+//!
+//! # Writes and concurrency
+//!
+//! [`Store`] is plain data (`Send + Sync`, no interior mutability): every
+//! write method takes `&mut self`, validates first, then updates the row and
+//! every index it touches before returning, so no reader can observe a
+//! half-applied write. Sharing is the caller's choice; the server wraps it in
+//! `Arc<RwLock<Store>>`: reads run in parallel, a write holds the lock for
+//! microseconds (one row, its postings, a 1 024-entry chunk of the time
+//! index). Copy-on-write snapshots were rejected: copying a 400 MB store per
+//! write is far slower, and persistent maps would slow every read. Bulk loads
+//! should run before the store is shared (they hold `&mut Store` throughout).
+//!
+//! # Results: borrowed or owned
+//!
+//! [`Store::query_ref`] returns [`PageRef`]: [`ConversationRef`]s that read the
+//! interned rows in place and serialise to exactly the JSON of a
+//! [`Conversation`]. [`Store::query`] copies the page into owned
+//! `Conversation`s (about 25 allocations each), which costs more than finding
+//! the page for the selective queries.
+//!
+//! # The other route families
+//!
+//! [`mongo`] (documents per organization and collection, creation order),
+//! [`whatsapp`] (conversations by `last_message_at`, then id, both
+//! descending) and [`chatbot`] (messages by `createdOn`, then id) each have
+//! their types, a file loader and a deterministic generator.
+//!
+//! # Errors
+//!
+//! [`StoreError`] covers bad records, unknown ids, bad query parameters
+//! ([`ParamError`]), bad sorts ([`sort::SortError`]) and bad filters (an
+//! [`rsql::Error`] with its span intact, so `{:#}` renders carets).
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod chatbot;
 mod error;

@@ -119,9 +119,10 @@ pub struct Store {
     pub(crate) strings: Interner,
     pub(crate) people: Vec<Person>,
     people_map: FastMap<Person, u32>,
-    /// The last person seen for each member id: most members come back with
-    /// the same name and e-mail, so one lookup replaces four.
-    person_by_member: FastMap<Arc<str>, u32>,
+    /// The last person seen for each member id, checked against a compact
+    /// copy of the people's strings: most members come back with the same
+    /// name and e-mail, so one warm lookup replaces four cold ones.
+    person_cache: crate::intern::PersonCache,
     pub(crate) rows: Vec<Option<Row>>,
     free: Vec<u32>,
     /// id → slot (lookups, duplicate checks).
@@ -240,7 +241,7 @@ impl Store {
     }
 
     /// Inserts many conversations, building the indexes once at the end
-    /// (see [`Bulk`]). Stops at the first bad conversation; those before it
+    /// (rows first, then one rebuild). Stops at the first bad conversation; those before it
     /// stay inserted. Returns how many were inserted.
     ///
     /// ```
@@ -546,15 +547,7 @@ impl Store {
     }
 
     fn person(&mut self, m: &MemberDraft<'_>) -> u32 {
-        if let Some(&n) = self.person_by_member.get(m.id.as_ref())
-            && let Some(p) = self.people.get(n as usize)
-            && self.strings.get(p.name) == m.name
-            && (if p.email == NO_SYM {
-                m.email.is_none()
-            } else {
-                m.email.as_deref() == Some(self.strings.get(p.email))
-            })
-        {
+        if let Some(n) = self.person_cache.get(&m.id, &m.name, m.email.as_deref()) {
             return n;
         }
         let p = Person {
@@ -574,7 +567,7 @@ impl Store {
                 n
             }
         };
-        self.person_by_member.insert(self.strings.arc(p.id), n);
+        self.person_cache.put(n, &m.id, &m.name, m.email.as_deref());
         n
     }
 
