@@ -189,71 +189,111 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Reads `input`, splits it into chunks of whole lines and parses them,
 /// sending each chunk to the storing thread; stops when that thread hangs up.
 fn read_chunks(
-    input: impl std::io::Read,
+    mut input: impl std::io::Read,
     tx: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>,
 ) {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, input);
     let mut line_no = 0usize;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut done = false;
-    while !done {
-        buf.clear();
-        let mut ends: Vec<usize> = Vec::with_capacity(2048);
-        while buf.len() < CHUNK_BYTES {
-            match reader.read_until(b'\n', &mut buf) {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut eof = false;
+    while !eof {
+        // Fill a block, then cut it after its last newline; the rest of the
+        // line waits for the next block.
+        let mut block = std::mem::take(&mut carry);
+        let target = block.len() + CHUNK_BYTES;
+        block.reserve(CHUNK_BYTES);
+        while block.len() < target {
+            let at = block.len();
+            block.resize(target, 0);
+            match input.read(&mut block[at..]) {
                 Ok(0) => {
-                    done = true;
+                    block.truncate(at);
+                    eof = true;
                     break;
                 }
-                Ok(_) => ends.push(buf.len()),
+                Ok(n) => block.truncate(at + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => block.truncate(at),
                 Err(e) => {
                     let _ = tx.send(Err(LoadError::io(None, &e)));
                     return;
                 }
             }
         }
-        // Decode line by line so that invalid UTF-8 fails one line only.
-        let mut text = String::with_capacity(buf.len());
-        let mut spans: Vec<(usize, LineSpan)> = Vec::with_capacity(ends.len());
-        let mut start = 0;
-        for end in ends {
-            line_no += 1;
-            let mut raw = &buf[start..end];
-            start = end;
-            while let [rest @ .., b'\n' | b'\r'] = raw {
-                raw = rest;
-            }
-            match std::str::from_utf8(raw) {
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => {
-                    let at = text.len();
-                    text.push_str(line);
-                    spans.push((line_no, Ok((at, text.len()))));
+        if !eof {
+            match block.iter().rposition(|&b| b == b'\n') {
+                Some(nl) => carry = block.split_off(nl + 1),
+                // A line longer than a block: keep reading it.
+                None => {
+                    carry = block;
+                    continue;
                 }
-                Err(e) => spans.push((
-                    line_no,
-                    Err(crate::RecordError::whole(crate::RecordErrorKind::Json {
-                        message: "invalid UTF-8".to_string(),
-                        column: e.valid_up_to() + 1,
-                    })),
-                )),
             }
         }
-        let lines = spans
-            .into_iter()
-            .map(|(n, span)| {
-                let parsed = span.and_then(|(a, b)| {
-                    let line = text.get(a..b).unwrap_or_default();
-                    crate::parse::parse_conversation(line).map(|d| d.detach(&text))
-                });
-                (n, parsed)
-            })
-            .collect();
-        if tx.send(Ok(Chunk { text, lines })).is_err() {
+        let chunk = parse_block(block, &mut line_no);
+        if tx.send(Ok(chunk)).is_err() {
             return;
         }
     }
+}
+
+/// Parses the lines of a block of whole lines.
+fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
+    // The common case: the whole block is UTF-8 and becomes the chunk text
+    // without a copy. Otherwise lines are decoded one by one, so that only
+    // the bad ones fail.
+    let (text, spans) = match String::from_utf8(block) {
+        Ok(text) => {
+            let mut spans: Vec<(usize, LineSpan)> = Vec::with_capacity(text.len() / 512 + 1);
+            let mut start = 0;
+            for line in text.split_inclusive('\n') {
+                *line_no += 1;
+                let end = start + line.trim_end_matches(['\n', '\r']).len();
+                if !text[start..end].trim().is_empty() {
+                    spans.push((*line_no, Ok((start, end))));
+                }
+                start += line.len();
+            }
+            (text, spans)
+        }
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len());
+            let mut spans: Vec<(usize, LineSpan)> = Vec::new();
+            for raw in bytes.split_inclusive(|&b| b == b'\n') {
+                *line_no += 1;
+                let mut raw = raw;
+                while let [rest @ .., b'\n' | b'\r'] = raw {
+                    raw = rest;
+                }
+                match std::str::from_utf8(raw) {
+                    Ok(line) if line.trim().is_empty() => {}
+                    Ok(line) => {
+                        let at = text.len();
+                        text.push_str(line);
+                        spans.push((*line_no, Ok((at, text.len()))));
+                    }
+                    Err(e) => spans.push((
+                        *line_no,
+                        Err(crate::RecordError::whole(crate::RecordErrorKind::Json {
+                            message: "invalid UTF-8".to_string(),
+                            column: e.valid_up_to() + 1,
+                        })),
+                    )),
+                }
+            }
+            (text, spans)
+        }
+    };
+    let lines = spans
+        .into_iter()
+        .map(|(n, span)| {
+            let parsed = span.and_then(|(a, b)| {
+                let line = text.get(a..b).unwrap_or_default();
+                crate::parse::parse_conversation(line).map(|d| d.detach(&text))
+            });
+            (n, parsed)
+        })
+        .collect();
+    Chunk { text, lines }
 }
 
 /// [`load_jsonl`] from a file; errors name the file.

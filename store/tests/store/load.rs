@@ -178,3 +178,37 @@ fn the_fixture_round_trips_through_the_store() {
         assert_eq!(got, want, "{id}");
     }
 }
+
+#[test]
+fn long_lines_and_odd_line_endings_load() {
+    // A line longer than the reader's 1 MiB blocks, CRLF endings, no final newline.
+    let mut s = Store::new();
+    let long_name = "x".repeat(3 << 20);
+    let data = format!(
+        "{GOOD_A}\r\n{{\"id\":\"big\",\"type\":\"call\",\"name\":\"{long_name}\",\"startTime\":\"2021-01-01T00:00:00Z\"}}\r\n\r\n{GOOD_B}"
+    );
+    let report = load_jsonl(&mut s, data.as_bytes(), &LoadOptions::fail_fast()).unwrap();
+    assert_eq!(report.loaded, 3);
+    assert_eq!(s.get("big").unwrap().name.len(), 3 << 20);
+    assert!(s.contains("b"));
+}
+
+#[test]
+fn line_numbers_survive_chunking() {
+    // Enough lines for several chunks; the bad one is reported at its line.
+    let mut data = Vec::new();
+    store::r#gen::write_jsonl(3, 5000, &mut data).unwrap();
+    let mut text = String::from_utf8(data).unwrap();
+    text.push_str("{broken\n");
+    let mut more = Vec::new();
+    store::r#gen::write_jsonl(4, 10, &mut more).unwrap();
+    let more = String::from_utf8(more)
+        .unwrap()
+        .replace("\"id\":\"1000", "\"id\":\"2000");
+    text.push_str(&more);
+    let mut s = Store::new();
+    let report = load_jsonl(&mut s, text.as_bytes(), &LoadOptions::default()).unwrap();
+    assert_eq!(report.loaded, 5010);
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].position(), Some(Position::Line(5001)));
+}
