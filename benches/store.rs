@@ -580,7 +580,7 @@ fn bench(c: &mut Criterion, l: &Loaded, n: u64) {
 
 fn summary(l: &Loaded, n: u64, since: SystemTime) {
     let mut table = format!(
-        "N = {n} conversations (seed {SEED}); median ms per query\n\n| query | store | store (owned page) | SQLite | SQLite (ids only) | naive | store vs SQLite | store vs naive | target |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "N = {n} conversations (seed {SEED}); median ms per query\n\n| query | store | store (owned page) | SQLite | SQLite (ids only) | naive | store vs SQLite | store vs naive | target at N = 1M |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
     );
     let mut any = false;
     for q in queries() {

@@ -175,3 +175,8 @@ pub use schema::{compile_filter, schema};
 pub use store::Store;
 pub use store_error::StoreError;
 pub use view::{ConversationRef, MemberRef, PageRef};
+
+/// Compiles the README's example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
