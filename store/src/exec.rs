@@ -74,6 +74,11 @@ impl Store {
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn query_ref(&self, spec: &QuerySpec) -> Result<PageRef<'_>, crate::StoreError> {
+        if let Some(f) = &spec.filter
+            && !same_schema(f.schema(), crate::schema::schema())
+        {
+            return Err(crate::StoreError::ForeignSchema);
+        }
         let plan = crate::plan::plan(self, spec);
         let (slots, total) = self.run(&plan, spec);
         let items = slots
@@ -296,6 +301,14 @@ impl Store {
         }
         page.out
     }
+}
+
+/// Whether two schemas declare the same fields in the same order (a filter
+/// refers to fields by position).
+fn same_schema(a: &rsql::Schema, b: &rsql::Schema) -> bool {
+    a.fields()
+        .map(|(_, f)| f.name())
+        .eq(b.fields().map(|(_, f)| f.name()))
 }
 
 /// Collects a page from groups of rows that tie on the first sort key.

@@ -33,6 +33,10 @@ pub enum StoreError {
     Sort(SortError),
     /// A bad `filter` (syntax, policy or schema).
     Filter(rsql::Error),
+    /// The filter of a [`QuerySpec`](crate::QuerySpec) was compiled against
+    /// another schema than [`schema()`](crate::schema()), so its field ids
+    /// would read the wrong fields.
+    ForeignSchema,
 }
 
 impl StoreError {
@@ -92,7 +96,7 @@ impl StoreError {
         match self {
             StoreError::Param(p) => Some(p.param()),
             StoreError::Sort(_) => Some("sort"),
-            StoreError::Filter(_) => Some("filter"),
+            StoreError::Filter(_) | StoreError::ForeignSchema => Some("filter"),
             _ => None,
         }
     }
@@ -112,6 +116,9 @@ impl fmt::Display for StoreError {
             StoreError::Param(e) => fmt::Display::fmt(e, f),
             StoreError::Sort(e) => fmt::Display::fmt(e, f),
             StoreError::Filter(e) => fmt::Display::fmt(e, f),
+            StoreError::ForeignSchema => {
+                f.write_str("filter: compiled against another schema, expected `store::schema()`")
+            }
         }
     }
 }
@@ -123,7 +130,7 @@ impl std::error::Error for StoreError {
             StoreError::Param(e) => Some(e),
             StoreError::Sort(e) => Some(e),
             StoreError::Filter(e) => Some(e),
-            StoreError::NotFound { .. } => None,
+            StoreError::NotFound { .. } | StoreError::ForeignSchema => None,
         }
     }
 }

@@ -320,6 +320,8 @@ proptest! {
             };
             let spec = QuerySpec { filter: filter.clone(), window, sort: sort.clone(), limit, offset };
             let page = store.query(&spec).unwrap();
+            let borrowed = store.query_ref(&spec).unwrap();
+            prop_assert_eq!(serde_json::to_value(&borrowed.items).unwrap(), serde_json::to_value(&page.items).unwrap());
             let got: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
             let (want, total) = naive::query(&convs, filter.as_ref(), window, &sort, offset, limit);
             prop_assert_eq!(page.total, total, "filter {:?}\n{}", text, store.explain(&spec));

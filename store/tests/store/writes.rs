@@ -179,3 +179,23 @@ fn running_conversations_sort_last_ascending_and_first_descending() {
         ["r1", "r3"]
     );
 }
+
+#[test]
+fn a_filter_from_another_schema_is_rejected() {
+    let (s, _) = one();
+    let other = rsql::Schema::builder()
+        .field(rsql::Field::new(
+            "conversation.type",
+            rsql::FieldType::String,
+        ))
+        .build()
+        .unwrap();
+    let filter = other
+        .compile(&rsql::parse("conversation.type==call").unwrap())
+        .unwrap();
+    let spec = store::QuerySpec {
+        filter: Some(filter),
+        ..Default::default()
+    };
+    assert!(matches!(s.query(&spec), Err(StoreError::ForeignSchema)));
+}
