@@ -145,8 +145,14 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
             spec.window = None;
         }
     }
-    let page = read(state).query(&spec).map_err(store_error)?;
-    let mut resp = crate::bytes_response(StatusCode::OK, crate::render::list_bytes(&page.items));
+    // The page is rendered from the store's rows under the read lock (no
+    // owned copies), and the lock is released before anything else is built.
+    let (body, total) = {
+        let store = read(state);
+        let page = store.query_ref(&spec).map_err(store_error)?;
+        (crate::render::list_bytes_ref(&page.items), page.total)
+    };
+    let mut resp = crate::bytes_response(StatusCode::OK, body);
     let mut link_params: Vec<(&str, &str)> = Vec::with_capacity(5);
     for (name, value) in [
         ("order", params.order),
@@ -164,10 +170,10 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         &link_params,
         spec.limit as u64,
         spec.offset as u64,
-        page.total as u64,
+        total as u64,
     );
     let h = resp.headers_mut();
-    h.insert("x-total-count", HeaderValue::from(page.total));
+    h.insert("x-total-count", HeaderValue::from(total));
     if let Ok(v) = HeaderValue::from_str(&link) {
         h.insert("link", v);
     }
@@ -179,11 +185,14 @@ pub(crate) async fn get(id: String, state: AppState, creds: Credentials) -> Resp
     respond((|| {
         authorize(&state, F, &creds, true)?;
         let id = decode_segment(&id);
-        let conv = read(&state)
-            .get(&id)
-            .ok_or_else(|| not_found_conversation(&id))?;
         let mut body = Vec::with_capacity(1024);
-        crate::render::write_conversation(&mut body, &conv);
+        {
+            let store = read(&state);
+            let conv = store
+                .get_ref(&id)
+                .ok_or_else(|| not_found_conversation(&id))?;
+            crate::render::write_conversation_ref(&mut body, conv);
+        }
         Ok(crate::bytes_response(StatusCode::OK, body))
     })())
 }
