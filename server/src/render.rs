@@ -24,45 +24,48 @@ use store::{Conversation, ConversationRef};
 /// ```
 pub fn format_ms(ms: i64) -> String {
     let mut buf = [0u8; 24];
-    match write_ms(ms, &mut buf) {
-        Some(s) => s.to_owned(),
-        None => store::time::format_ms(ms),
+    if write_ms(ms, &mut buf) {
+        String::from_utf8_lossy(&buf).into_owned()
+    } else {
+        store::time::format_ms(ms)
     }
 }
 
-/// Writes the timestamp into `buf`, or `None` outside years 0–9999.
-fn write_ms(ms: i64, buf: &mut [u8; 24]) -> Option<&str> {
+/// Writes the timestamp (ASCII) into `buf`; false outside years 0–9999.
+fn write_ms(ms: i64, buf: &mut [u8; 24]) -> bool {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
     if !(0..=9999).contains(&y) {
-        return None;
+        return false;
     }
+    // In range: every part fits a u32 (unsigned division is cheaper).
+    let rem = rem as u32;
     let (hh, rem) = (rem / 3_600_000, rem % 3_600_000);
     let (mm, rem) = (rem / 60_000, rem % 60_000);
     let (ss, milli) = (rem / 1000, rem % 1000);
-    let put = |buf: &mut [u8; 24], at: usize, v: i64, width: usize| {
-        let mut v = v;
-        for i in (0..width).rev() {
-            buf[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    let two = |buf: &mut [u8; 24], at: usize, v: u32| {
+        buf[at] = b'0' + (v / 10) as u8;
+        buf[at + 1] = b'0' + (v % 10) as u8;
     };
-    put(buf, 0, y, 4);
+    let y = y as u32;
+    two(buf, 0, y / 100);
+    two(buf, 2, y % 100);
     buf[4] = b'-';
-    put(buf, 5, m, 2);
+    two(buf, 5, m as u32);
     buf[7] = b'-';
-    put(buf, 8, d, 2);
+    two(buf, 8, d as u32);
     buf[10] = b'T';
-    put(buf, 11, hh, 2);
+    two(buf, 11, hh);
     buf[13] = b':';
-    put(buf, 14, mm, 2);
+    two(buf, 14, mm);
     buf[16] = b':';
-    put(buf, 17, ss, 2);
+    two(buf, 17, ss);
     buf[19] = b'.';
-    put(buf, 20, milli, 3);
+    buf[20] = b'0' + (milli / 100) as u8;
+    two(buf, 21, milli % 100);
     buf[23] = b'Z';
-    std::str::from_utf8(buf).ok()
+    true
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
@@ -80,16 +83,12 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// A timestamp that serializes as a string without allocating.
+/// A timestamp that serializes as a string (the serde path, off the hot path).
 struct Ts(i64);
 
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = [0u8; 24];
-        match write_ms(self.0, &mut buf) {
-            Some(t) => s.serialize_str(t),
-            None => s.serialize_str(&store::time::format_ms(self.0)),
-        }
+        s.serialize_str(&format_ms(self.0))
     }
 }
 
@@ -121,12 +120,55 @@ impl Serialize for ConversationJson<'_> {
 }
 
 /// Whether JSON needs an escape in `s` (a control character, `"` or `\\`).
-/// A fold without early exit, which the compiler vectorizes: most values
-/// are short and plain, so checking every byte costs less than branching.
+///
+/// Eight bytes at a time (SWAR): most values are short and plain, and a word
+/// test costs a few instructions where a byte loop costs three compares per
+/// byte. The last word overlaps the one before it (no padded copy, which
+/// would stall on store forwarding); strings under 8 bytes use a table.
 fn needs_escape(s: &[u8]) -> bool {
-    s.iter().fold(false, |acc, &b| {
-        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
+    if s.len() < 8 {
+        return s
+            .iter()
+            .fold(false, |acc, &b| acc | SPECIAL[usize::from(b)]);
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        word_needs_escape(u64::from_le_bytes(w))
+    };
+    let mut found = false;
+    let mut at = 0;
+    while at + 8 <= s.len() {
+        found |= word(at);
+        at += 8;
+    }
+    found | word(s.len() - 8)
+}
+
+/// `SPECIAL[b]`: whether byte `b` must be escaped in a JSON string.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Whether one of the 8 bytes of `w` is below 0x20, `"` or `\\`. The
+/// classic "has a byte less than n" and "has a zero byte" tests: their
+/// per-byte flags may be wrong above a true hit, but whether any flag is set
+/// is exact (for n ≤ 128).
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = w ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    (control | quote | backslash) & HIGH != 0
 }
 
 /// Appends `s` as a JSON string. Plain text (no control character, quote or
@@ -146,13 +188,12 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
 
 fn push_ts(out: &mut Vec<u8>, ms: i64) {
     let mut buf = [0u8; 24];
-    match write_ms(ms, &mut buf) {
-        Some(t) => {
-            out.push(b'"');
-            out.extend_from_slice(t.as_bytes());
-            out.push(b'"');
-        }
-        None => push_str(out, &store::time::format_ms(ms)),
+    if write_ms(ms, &mut buf) {
+        out.push(b'"');
+        out.extend_from_slice(&buf);
+        out.push(b'"');
+    } else {
+        push_str(out, &store::time::format_ms(ms));
     }
 }
 
@@ -409,5 +450,19 @@ mod tests {
         }
         assert!(!needs_escape("é 😀 </script>".as_bytes()));
         assert!(!needs_escape(b""));
+        // Every byte value at every position of strings of 1–24 bytes,
+        // around plain ASCII and around bytes ≥ 0x80 (UTF-8 continuations).
+        for filler in [b'a', 0xC3, 0xFF, 0x80, b'!', b'#', b'[', b']'] {
+            for len in 1..=24 {
+                for at in 0..len {
+                    for b in 0u8..=255 {
+                        let mut text = vec![filler; len];
+                        text[at] = b;
+                        let naive = text.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+                        assert_eq!(needs_escape(&text), naive, "{filler} {len} {at} {b}");
+                    }
+                }
+            }
+        }
     }
 }
