@@ -107,8 +107,20 @@ fn request_id(sent: Option<&str>) -> HeaderValue {
         u64::from(u32::from_le_bytes(b))
     });
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{prefix:08x}-{n:012x}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+    // `{prefix:08x}-{n:012x}`, written on the stack (no formatter).
+    let mut buf = [b'-'; 21];
+    hex_into(&mut buf[..8], prefix);
+    hex_into(&mut buf[9..], n);
+    HeaderValue::from_bytes(&buf).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
+/// Writes the low `out.len()` hex digits of `v` into `out`, zero-padded.
+fn hex_into(out: &mut [u8], mut v: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in out.iter_mut().rev() {
+        *b = DIGITS[(v & 0xf) as usize];
+        v >>= 4;
+    }
 }
 
 fn finish(meta: Meta, mut resp: Response) -> Response {
@@ -147,4 +159,29 @@ pub(crate) fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
         HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hex_into, request_id};
+
+    #[test]
+    fn generated_request_ids_are_prefix_dash_counter_in_hex() {
+        let a = request_id(None);
+        let b = request_id(Some("bad id with spaces"));
+        for id in [&a, &b] {
+            let s = id.to_str().unwrap();
+            let (prefix, n) = s.split_once('-').unwrap();
+            assert_eq!((prefix.len(), n.len()), (8, 12), "{s}");
+            assert!(s.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
+        }
+        assert_eq!(a.as_bytes()[..9], b.as_bytes()[..9]);
+        let na = u64::from_str_radix(&a.to_str().unwrap()[9..], 16).unwrap();
+        let nb = u64::from_str_radix(&b.to_str().unwrap()[9..], 16).unwrap();
+        assert!(nb > na);
+        let mut buf = [0u8; 12];
+        hex_into(&mut buf, 0xabc_0123_4567);
+        assert_eq!(&buf, b"0abc01234567");
+        assert_eq!(request_id(Some("abc-123")), "abc-123");
+    }
 }

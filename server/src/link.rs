@@ -25,28 +25,34 @@ pub fn offset_links(
     offset: u64,
     total: u64,
 ) -> String {
-    let url = |off: u64| {
-        let mut s = format!("{path}?limit={limit}&offset={off}");
-        for (k, v) in params {
-            s.push('&');
-            s.push_str(k);
-            s.push('=');
-            s.push_str(&encode(v));
+    // The parameters are encoded once; each link repeats them.
+    let mut tail = String::new();
+    for (k, v) in params {
+        tail.push('&');
+        tail.push_str(k);
+        tail.push('=');
+        tail.push_str(&encode(v));
+    }
+    let mut out = String::with_capacity(3 * (path.len() + tail.len() + 48));
+    let mut link = |off: u64, rel: &str| {
+        use std::fmt::Write;
+        if !out.is_empty() {
+            out.push_str(", ");
         }
-        s
+        // Writing into a String cannot fail.
+        let _ = write!(
+            out,
+            "<{path}?limit={limit}&offset={off}{tail}>; rel=\"{rel}\""
+        );
     };
-    let mut parts = Vec::with_capacity(3);
     if limit > 0 && offset.saturating_add(limit) < total {
-        parts.push(format!("<{}>; rel=\"next\"", url(offset + limit)));
+        link(offset + limit, "next");
     }
     if offset > 0 {
-        parts.push(format!(
-            "<{}>; rel=\"prev\"",
-            url(offset.saturating_sub(limit))
-        ));
+        link(offset.saturating_sub(limit), "prev");
     }
-    parts.push(format!("<{}>; rel=\"first\"", url(0)));
-    parts.join(", ")
+    link(0, "first");
+    out
 }
 
 /// Builds `Link` for a page-numbered list (`page` from 1).

@@ -4,6 +4,8 @@
 //! commas. Decoding is `application/x-www-form-urlencoded` (as serde_urlencoded
 //! does): `+` becomes a space, so clients send a literal `+` as `%2B`.
 
+use std::borrow::Cow;
+
 /// The decoded parameters of one request, in order.
 ///
 /// ```
@@ -14,17 +16,16 @@
 /// assert_eq!(q.get("missing"), None);
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct Params {
-    pairs: Vec<(String, String)>,
+pub struct Params<'q> {
+    /// Borrowed from the raw query unless decoding changed the text.
+    pairs: Vec<(Cow<'q, str>, Cow<'q, str>)>,
 }
 
-impl Params {
+impl<'q> Params<'q> {
     /// Decodes a raw query string (without the `?`).
-    pub fn parse(raw: &str) -> Params {
+    pub fn parse(raw: &'q str) -> Params<'q> {
         Params {
-            pairs: form_urlencoded::parse(raw.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
+            pairs: form_urlencoded::parse(raw.as_bytes()).collect(),
         }
     }
 
@@ -33,7 +34,7 @@ impl Params {
         self.pairs
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Every value of `name` joined with `,` (for `sort`), or `None`.
@@ -45,7 +46,7 @@ impl Params {
                     s.push(',');
                     s.push_str(v);
                 }
-                None => out = Some(v.clone()),
+                None => out = Some(v.clone().into_owned()),
             }
         }
         out

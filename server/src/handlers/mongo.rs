@@ -24,7 +24,7 @@ pub(crate) async fn get_all(
 
 /// Where a parameter came from; the query string wins (api.md A-19).
 struct Sources<'a> {
-    query: &'a Params,
+    query: &'a Params<'a>,
     body: Option<&'a Map<String, Value>>,
 }
 
@@ -159,7 +159,7 @@ fn get_all_inner(
 }
 
 fn optional_uint(
-    params: &Params,
+    params: &Params<'_>,
     name: &'static str,
     min: u64,
     max: u64,
