@@ -60,7 +60,8 @@ impl<'q> Params<'q> {
 /// ```
 /// use server::query::{encode, Params};
 /// let f = "metadata.a=in=(x,'y z');name==*+*";
-/// let q = Params::parse(&format!("filter={}", encode(f)));
+/// let raw = format!("filter={}", encode(f));
+/// let q = Params::parse(&raw);
 /// assert_eq!(q.get("filter"), Some(f));
 /// ```
 pub fn encode(value: &str) -> String {
