@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use server::{AppState, Config, Data};
 
-/// mimalloc instead of the system allocator: a 20-row page allocates a few
-/// hundred small strings (the store materializes owned conversations), and
-/// filtered list requests ran ~25–35 % faster with it in an in-process
-/// comparison (see README). `no_thp` keeps transparent huge pages off, which
+/// mimalloc instead of the system allocator: when the store still
+/// materialized owned conversations (a few hundred small strings per 20-row
+/// page), filtered list requests ran ~25–35 % faster with it in an
+/// in-process comparison (see README); pages are now rendered from borrowed
+/// rows, and it was kept without re-measuring that comparison. `no_thp` keeps transparent huge pages off, which
 /// otherwise raised the demo's resident memory from ~87 MB to ~118 MB.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
