@@ -560,6 +560,14 @@ fn node_eq_values<'f>(node: &'f Node, field: FieldRef<'_>) -> Option<Vec<&'f str
                 _ => None,
             }
         }
+        // For a single-valued field every set holds at once, so they
+        // intersect. A multi-valued field only needs *some* member in each
+        // set (`members.email==a;members.email==b` matches a conversation
+        // with both a and b), so any one set is a sound bound: take the smallest.
+        Node::And(c) if is_multi(node, field) => c
+            .iter()
+            .filter_map(|n| node_eq_values(n, field))
+            .min_by_key(Vec::len),
         Node::And(c) => c
             .iter()
             .filter_map(|n| node_eq_values(n, field))
@@ -575,6 +583,15 @@ fn node_eq_values<'f>(node: &'f Node, field: FieldRef<'_>) -> Option<Vec<&'f str
             }
             Some(acc)
         }
+    }
+}
+
+/// Whether some comparison under `node` tests `field` as a multi-valued field.
+fn is_multi(node: &Node, field: FieldRef<'_>) -> bool {
+    match node {
+        Node::True => false,
+        Node::Pred(p) => p.multi && p.field_ref() == field,
+        Node::And(c) | Node::Or(c) => c.iter().any(|n| is_multi(n, field)),
     }
 }
 

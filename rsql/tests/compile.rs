@@ -228,6 +228,16 @@ fn eq_values_and_residual() {
         ok("members.email==x@y.io").eq_values(email),
         Some(vec!["x@y.io"])
     );
+    // Issue 5 review: AND over a multi-valued field must not intersect (a
+    // conversation with members a and b matches `members.email==a;members.email==b`).
+    assert_eq!(
+        ok("members.email==a;members.email=in=(b,c)").eq_values(email),
+        Some(vec!["a"])
+    );
+    assert_eq!(
+        ok("(members.email==a;members.email==b),members.email==c").eq_values(email),
+        Some(vec!["a", "c"])
+    );
 
     let rest = f.residual(|c| c.eq_values(agent).is_some());
     assert_eq!(
