@@ -155,12 +155,14 @@ impl Store {
     fn matches(&self, plan: &Plan) -> Vec<u32> {
         let window = plan.window;
         let residual = plan.residual.as_ref();
+        let sym_tests = plan.sym_tests.as_slice();
         let keep = |_slot: u32, row: &Row| -> bool {
             window.is_none_or(|w| row.start >= w.start && row.effective_end() <= w.end)
+                && sym_tests.iter().all(|t| t.matches(row))
                 && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
         };
         let mut out = Vec::new();
-        if window.is_none() && residual.is_none() {
+        if window.is_none() && residual.is_none() && sym_tests.is_empty() {
             // Every candidate matches; postings and the time index hold live slots only.
             match &plan.access {
                 Access::Slots { slots, .. } => return slots.clone(),

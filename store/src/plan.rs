@@ -20,10 +20,11 @@ use std::fmt::Write as _;
 
 use rsql::{FieldRef, Filter, Parser};
 
+use crate::intern::Sym;
 use crate::query::{QuerySpec, Window};
 use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
 use crate::sort::SortField;
-use crate::store::Store;
+use crate::store::{Row, Store};
 use crate::time::format_ms;
 
 /// Where candidate rows come from.
@@ -36,7 +37,49 @@ pub(crate) enum Access {
     /// Rows with `startTime` in `lo..=hi`.
     Time { lo: i64, hi: i64 },
     /// These slots (ascending): a postings union or a dictionary scan.
-    Slots { how: String, slots: Vec<u32> },
+    Slots { how: How, slots: Vec<u32> },
+}
+
+/// Which index produced an [`Access::Slots`], kept as numbers so that the
+/// `explain()` text is only built when asked for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum How {
+    /// The postings of `values` values of the field of conjunct `conjunct`.
+    Postings { conjunct: usize, values: usize },
+    /// A scan of the `distinct` values of the field of conjunct `conjunct`.
+    Dictionary { conjunct: usize, distinct: usize },
+}
+
+/// The single-valued field a [`SymTest`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SymField {
+    /// `conversation.type`.
+    Type,
+    /// `conversation.metadata.<key>`; `None` when no row has the key.
+    Meta(Option<Sym>),
+}
+
+/// An `==` / `=in=` conjunct on a single-valued interned field, tested on a
+/// row by comparing symbols instead of strings through [`rsql::Record`].
+#[derive(Clone, Debug)]
+pub(crate) struct SymTest {
+    pub(crate) field: SymField,
+    /// The symbols of the values that are interned (a value that is not
+    /// interned is held by no row).
+    pub(crate) syms: Vec<Sym>,
+}
+
+impl SymTest {
+    /// Whether `row` holds one of the values.
+    #[inline]
+    pub(crate) fn matches(&self, row: &Row) -> bool {
+        let v = match self.field {
+            SymField::Type => Some(row.kind),
+            SymField::Meta(Some(key)) => row.meta(key),
+            SymField::Meta(None) => None,
+        };
+        v.is_some_and(|v| self.syms.contains(&v))
+    }
 }
 
 /// How the page is cut out of the candidates.
@@ -52,8 +95,13 @@ pub(crate) enum Order {
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
     pub(crate) access: Access,
-    /// What remains to evaluate per candidate (`None` = nothing).
+    /// What remains to evaluate per candidate besides `sym_tests` (`None` = nothing).
     pub(crate) residual: Option<Filter>,
+    /// Conjuncts of the residual tested by symbol, run before `residual`.
+    pub(crate) sym_tests: Vec<SymTest>,
+    /// The residual as `explain()` shows it (the conjuncts of `sym_tests`
+    /// included); `None` when it is `residual`.
+    pub(crate) shown_residual: Option<Option<Filter>>,
     /// The window, when rows must still be checked against it.
     pub(crate) window: Option<Window>,
     pub(crate) order: Order,
@@ -121,8 +169,11 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
         }
     }
 
+    // Exact `==` / `=in=` conjuncts on type or a metadata key, which a time
+    // range or full scan can test by symbol.
+    let mut sym_candidates: Vec<(Filter, SymTest)> = Vec::new();
     if let Some(f) = filter {
-        for c in f.conjuncts() {
+        for (i, c) in f.conjuncts().into_iter().enumerate() {
             let fields = c.fields();
             let [field] = fields.as_slice() else { continue };
             if let Some(values) = c.eq_values(*field) {
@@ -134,11 +185,17 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
                 if multi && !exact {
                     continue;
                 }
+                if exact && let Some(t) = sym_test(store, *field, &values) {
+                    sym_candidates.push((c.clone(), t));
+                }
                 if let Some((cost, lists)) = postings_for(store, *field, &values)
                     && cost < best.cost
                 {
                     let slots = union(lists);
-                    let how = format!("postings {} in {} value(s)", selector(*field), values.len());
+                    let how = How::Postings {
+                        conjunct: i,
+                        values: values.len(),
+                    };
                     best = Candidate {
                         access: Access::Slots { how, slots },
                         cost,
@@ -152,10 +209,10 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
                 && let Some(slots) = dictionary_scan(store, *field, &c)
                 && slots.len() < best.cost
             {
-                let how = format!(
-                    "dictionary {} ({distinct} distinct values)",
-                    selector(*field)
-                );
+                let how = How::Dictionary {
+                    conjunct: i,
+                    distinct,
+                };
                 best = Candidate {
                     cost: slots.len(),
                     access: Access::Slots { how, slots },
@@ -165,9 +222,23 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
         }
     }
 
-    let residual = filter
-        .map(|f| f.residual(|c| best.answered.contains(c)))
-        .filter(|r| !r.is_match_all());
+    let residual_without = |skip: &dyn Fn(&Filter) -> bool| {
+        filter
+            .map(|f| f.residual(|c| best.answered.contains(c) || skip(c)))
+            .filter(|r| !r.is_match_all())
+    };
+    // A time range or a full scan visits every row of its range: the
+    // symbol tests replace the generic evaluation of their conjuncts.
+    let scans_rows = matches!(best.access, Access::Time { .. } | Access::Full);
+    sym_candidates.retain(|(c, _)| scans_rows && !best.answered.contains(c));
+    let (residual, sym_tests, shown_residual) = if sym_candidates.is_empty() {
+        (residual_without(&|_| false), Vec::new(), None)
+    } else {
+        let shown = residual_without(&|_| false);
+        let rest = residual_without(&|c| sym_candidates.iter().any(|(s, _)| s == c));
+        let tests = sym_candidates.into_iter().map(|(_, t)| t).collect();
+        (rest, tests, Some(shown))
+    };
     // With no filter the total is the window count, so walking the index of
     // the first sort key can stop after offset + limit rows.
     let order = match (filter, spec.sort.keys().first()) {
@@ -186,6 +257,8 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
     Plan {
         access: best.access,
         residual,
+        sym_tests,
+        shown_residual,
         window,
         order,
         candidates: best.cost,
@@ -196,6 +269,8 @@ fn empty_plan(why: &'static str) -> Plan {
     Plan {
         access: Access::Empty(why),
         residual: None,
+        sym_tests: Vec::new(),
+        shown_residual: None,
         window: None,
         order: Order::Select,
         candidates: 0,
@@ -283,6 +358,21 @@ fn canonical_in(field: FieldRef<'_>, values: &[&str]) -> Option<Filter> {
         ),
     };
     compile_canonical(&text)
+}
+
+/// The symbol test of `field == values` when `field` is the type or a
+/// metadata key.
+fn sym_test(store: &Store, field: FieldRef<'_>, values: &[&str]) -> Option<SymTest> {
+    let field = match (field.id, field.key) {
+        (TYPE, _) => SymField::Type,
+        (METADATA, Some(key)) => SymField::Meta(store.strings.lookup(key)),
+        _ => return None,
+    };
+    let syms = values
+        .iter()
+        .filter_map(|v| store.strings.lookup(v))
+        .collect();
+    Some(SymTest { field, syms })
 }
 
 /// The postings lists for `values` of an indexed field, with their total length.
@@ -477,9 +567,27 @@ pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
             fmt_bound(*hi),
             plan.candidates
         ),
-        Access::Slots { how, slots } => writeln!(out, "access: {how} ({} rows)", slots.len()),
+        Access::Slots { how, slots } => {
+            let _ = match *how {
+                How::Postings { conjunct, values } => write!(
+                    out,
+                    "access: postings {} in {values} value(s)",
+                    conjunct_selector(spec, conjunct)
+                ),
+                How::Dictionary { conjunct, distinct } => write!(
+                    out,
+                    "access: dictionary {} ({distinct} distinct values)",
+                    conjunct_selector(spec, conjunct)
+                ),
+            };
+            writeln!(out, " ({} rows)", slots.len())
+        }
     };
-    let _ = match &plan.residual {
+    let residual = match &plan.shown_residual {
+        Some(shown) => shown,
+        None => &plan.residual,
+    };
+    let _ = match residual {
         Some(r) => writeln!(out, "residual: {r}"),
         None => writeln!(out, "residual: none"),
     };
@@ -511,6 +619,15 @@ pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
         ),
     };
     out
+}
+
+/// The selector of the single field of conjunct `i` of the query's filter.
+fn conjunct_selector(spec: &QuerySpec, i: usize) -> String {
+    spec.filter
+        .as_ref()
+        .and_then(|f| f.conjuncts().into_iter().nth(i))
+        .and_then(|c| c.fields().first().map(|&field| selector(field)))
+        .unwrap_or_else(|| "?".to_string())
 }
 
 fn fmt_bound(v: i64) -> String {
