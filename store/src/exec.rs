@@ -172,6 +172,33 @@ impl Store {
                 _ => {}
             }
         }
+        if let (Access::Time { lo, hi }, [first, rest @ ..]) = (&plan.access, sym_tests)
+            && let Some((s0, s1)) = self.contiguous_slots(*lo, *hi)
+        {
+            // The range is the run of slots `s0..=s1`: the first symbol
+            // test's postings inside it are its matches, found by binary
+            // search without reading a row.
+            let within = |p: &'_ [u32]| -> Vec<u32> {
+                let a = p.partition_point(|&s| s < s0);
+                let b = p.partition_point(|&s| s <= s1);
+                p.get(a..b).map(<[u32]>::to_vec).unwrap_or_default()
+            };
+            let lists = first.postings(self);
+            let candidates = match lists.as_slice() {
+                [one] => within(one),
+                _ => {
+                    let parts: Vec<Vec<u32>> = lists.iter().map(|p| within(p)).collect();
+                    crate::plan::union(parts.iter().map(Vec::as_slice).collect())
+                }
+            };
+            if window.is_none() && residual.is_none() && rest.is_empty() {
+                return candidates;
+            }
+            return candidates
+                .into_iter()
+                .filter(|&slot| self.row(slot).is_some_and(|row| keep(slot, row)))
+                .collect();
+        }
         match &plan.access {
             Access::Empty(_) => {}
             Access::Full => {
@@ -203,6 +230,23 @@ impl Store {
             }
         }
         out
+    }
+
+    /// `(s0, s1)` when the rows with `startTime` in `lo..=hi` are exactly the
+    /// live slots in `s0..=s1`: every row is in the ordered prefix, where
+    /// slot order is the time index's (`startTime`, id) order. Else `None`.
+    fn contiguous_slots(&self, lo: i64, hi: i64) -> Option<(u32, u32)> {
+        if (self.ordered_upto as usize) < self.rows.len() {
+            return None;
+        }
+        let mut range = self
+            .by_start
+            .range(self.by_start.rank(lo), self.by_start.rank_after(hi));
+        let (_, s0) = range.next()?;
+        let (_, s1) = range.next_back().unwrap_or((0, s0));
+        // Every live slot between the first and the last entry starts inside
+        // the range; deleted slots are in no postings.
+        (s0 <= s1).then_some((s0, s1))
     }
 
     /// Walks the index of `field` in sort order, keeping rows in the window,

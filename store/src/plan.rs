@@ -80,6 +80,19 @@ impl SymTest {
         };
         v.is_some_and(|v| self.syms.contains(&v))
     }
+
+    /// The postings of the values, each ascending.
+    pub(crate) fn postings<'s>(&self, store: &'s Store) -> Vec<&'s [u32]> {
+        let list = |sym: Sym| -> Option<&'s [u32]> {
+            let p = match self.field {
+                SymField::Type => store.by_type.get(store.strings.get(sym)),
+                SymField::Meta(Some(key)) => store.by_meta.get(&key).and_then(|m| m.get(&sym)),
+                SymField::Meta(None) => None,
+            };
+            p.map(|p| p.as_slice())
+        };
+        self.syms.iter().filter_map(|&s| list(s)).collect()
+    }
 }
 
 /// How the page is cut out of the candidates.
@@ -425,7 +438,7 @@ fn postings_for<'s>(
 
 /// Sorted, deduplicated union of sorted lists: pairwise merges for a few
 /// lists, one sort for many.
-fn union(lists: Vec<&[u32]>) -> Vec<u32> {
+pub(crate) fn union(lists: Vec<&[u32]>) -> Vec<u32> {
     match lists.as_slice() {
         [] => Vec::new(),
         [one] => one.to_vec(),
