@@ -82,7 +82,13 @@
 //! residual on the candidates only. A conjunct answered exactly by the path is
 //! dropped from the residual. A bulk load stores rows in (`startTime`, id)
 //! order, so a time range is a run of adjacent rows, and a page in the default
-//! order is a slice of the matches, with no sort at all; otherwise the first
+//! order is a slice of the matches, with no sort at all. An exact `==` /
+//! `=in=` on the type or a metadata key left beside a time range or a full
+//! scan is tested by symbol (an integer compare, not a string through
+//! [`rsql::Record`]); while every row is in that order, the time range's
+//! matches of the first such conjunct are the part of its postings between
+//! the range's first and last slot, found by binary search without reading a
+//! row: a week of meetings costs O(log n + matches). Otherwise the first
 //! `offset + limit` matches are selected in O(n) (`select_nth_unstable`) and
 //! only they are sorted. Without a filter, a small page over a large window
 //! walks the index of the first sort key and stops after `offset + limit`
