@@ -32,13 +32,13 @@
 mod conv;
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 use conv::Conv;
 use criterion::{Criterion, Throughput};
 use rsql::{Filter, Operators, Parser, Policy};
 use rsql_benches::Corpus;
+use rsql_benches::estimates::criterion_home;
 
 const N: u64 = 100_000;
 const SEED: u64 = 42;
@@ -184,33 +184,15 @@ fn bench_compile(c: &mut Criterion) {
     group.finish();
 }
 
-/// Where criterion writes its results (same rule as criterion itself).
-fn criterion_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
-}
-
-/// Nanoseconds per iteration from a fresh `estimates.json` (slope, else mean).
+/// Nanoseconds per iteration (slope when criterion fitted one, else the mean).
 fn estimate_ns(group: &str, function: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_home()?
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-    ["slope", "mean"]
-        .iter()
-        .find_map(|k| json.get(k)?.get("point_estimate")?.as_f64())
+    rsql_benches::estimates::read(
+        &criterion_home()?,
+        group,
+        function,
+        since,
+        &["slope", "mean"],
+    )
 }
 
 fn summary(compiled: &[(Query, Filter)], rows: usize, since: SystemTime) {

@@ -147,3 +147,66 @@ pub fn corpus_lines(text: &str) -> Vec<&str> {
         .filter(|l| !l.is_empty())
         .collect()
 }
+
+/// Reading criterion's own result files, for the summary tables the benches
+/// print after a run (ratios to the peers measured in the same run).
+pub mod estimates {
+    use std::path::{Path, PathBuf};
+    use std::time::SystemTime;
+
+    /// Where criterion writes its results (same rule as criterion itself:
+    /// `CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
+    /// `<target>/criterion` found from the running bench binary).
+    ///
+    /// ```
+    /// assert!(rsql_benches::estimates::criterion_home().is_some());
+    /// ```
+    pub fn criterion_home() -> Option<PathBuf> {
+        if let Some(home) = std::env::var_os("CRITERION_HOME") {
+            return Some(PathBuf::from(home));
+        }
+        if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+            return Some(PathBuf::from(target).join("criterion"));
+        }
+        // <target>/release/deps/<bench>-<hash>
+        let exe = std::env::current_exe().ok()?;
+        Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+    }
+
+    /// Nanoseconds per iteration of `group/function` from its
+    /// `new/estimates.json`, if that file was written after `since`: the
+    /// first of `stats` (e.g. `["slope", "mean"]` or `["median"]`) present.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// let home = std::env::temp_dir().join("rsql-benches-doc");
+    /// let dir = home.join("g").join("f").join("new");
+    /// std::fs::create_dir_all(&dir)?;
+    /// let since = SystemTime::UNIX_EPOCH;
+    /// std::fs::write(dir.join("estimates.json"), r#"{"mean":{"point_estimate":12.5}}"#)?;
+    /// let ns = rsql_benches::estimates::read(&home, "g", "f", since, &["slope", "mean"]);
+    /// assert_eq!(ns, Some(12.5));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read(
+        home: &Path,
+        group: &str,
+        function: &str,
+        since: SystemTime,
+        stats: &[&str],
+    ) -> Option<f64> {
+        let path = home
+            .join(group)
+            .join(function)
+            .join("new")
+            .join("estimates.json");
+        if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        stats
+            .iter()
+            .find_map(|k| json.get(k)?.get("point_estimate")?.as_f64())
+    }
+}

@@ -30,11 +30,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rsql_benches::Corpus;
+use rsql_benches::estimates::criterion_home;
 use rsql_peer::parser::Parser as _;
 
 /// Who is parsing.
@@ -309,41 +309,14 @@ fn bench_nesting(c: &mut Criterion) {
     group.finish();
 }
 
-/// Where criterion writes its results (same rule as criterion itself).
-fn criterion_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // <target>/release/deps/parse-<hash>
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
-}
-
-/// Nanoseconds per iteration from a fresh `estimates.json` (slope when
-/// criterion fitted one, else the mean).
-fn estimate_ns(
+/// Nanoseconds per iteration (slope when criterion fitted one, else the mean).
+fn estimate_ns_at(
     home: &std::path::Path,
     group: &str,
     function: &str,
     since: SystemTime,
 ) -> Option<f64> {
-    let path = home
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-    if modified < since {
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    ["slope", "mean"]
-        .iter()
-        .find_map(|k| json.get(k)?.get("point_estimate")?.as_f64())
+    rsql_benches::estimates::read(home, group, function, since, &["slope", "mean"])
 }
 
 fn summary(plans: &[GroupPlan], since: SystemTime) {
@@ -356,7 +329,7 @@ fn summary(plans: &[GroupPlan], since: SystemTime) {
     let mut rows = 0;
     for plan in plans {
         for entry in &plan.entries {
-            let Some(ns) = estimate_ns(&home, &plan.group, &entry.function, since) else {
+            let Some(ns) = estimate_ns_at(&home, &plan.group, &entry.function, since) else {
                 continue;
             };
             let secs = ns / 1e9;
@@ -365,7 +338,7 @@ fn summary(plans: &[GroupPlan], since: SystemTime) {
             let ratio = entry
                 .baseline
                 .as_deref()
-                .and_then(|base| estimate_ns(&home, &plan.group, base, since))
+                .and_then(|base| estimate_ns_at(&home, &plan.group, base, since))
                 .map(|base_ns| format!("{:.2}×", ns / base_ns))
                 .unwrap_or_default();
             table.push_str(&format!(
@@ -395,7 +368,7 @@ fn summary(plans: &[GroupPlan], since: SystemTime) {
             "100 000 `(` a==1 100 000 `)`, max_len raised",
         ),
     ] {
-        if let Some(ns) = estimate_ns(&home, "nesting", function, since) {
+        if let Some(ns) = estimate_ns_at(&home, "nesting", function, since) {
             table.push_str(&format!("\n{what}: rejected in {:.2} µs", ns / 1e3));
             rows += 1;
         }

@@ -39,6 +39,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
+use rsql_benches::estimates::criterion_home;
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use store::{Conversation, Page, Params, QuerySpec, Store};
@@ -408,31 +409,9 @@ fn rss_bytes() -> u64 {
         * 4096
 }
 
-/// Where criterion writes its results (same rule as criterion itself).
-fn criterion_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
-}
-
 /// The median nanoseconds per iteration from a fresh `estimates.json`.
 fn median_ns(group: &str, function: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_home()?
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-    json.get("median")?.get("point_estimate")?.as_f64()
+    rsql_benches::estimates::read(&criterion_home()?, group, function, since, &["median"])
 }
 
 /// The data file for `n` conversations, generated on first use.
