@@ -32,7 +32,8 @@ pub struct AppCredential {
 #[command(
     name = "rsql-server",
     version,
-    about = "Demo HTTP API for the Symbl, Mongo, WhatsApp and chatbot conversation routes"
+    about = "Demo HTTP API for the Symbl, Mongo, WhatsApp and chatbot conversation routes",
+    long_about = None
 )]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
