@@ -112,6 +112,17 @@ struct Fields<T> {
     not_object: Option<&'static str>,
 }
 
+impl<T: Default> Fields<T> {
+    /// The value was `what` (e.g. "a number"), not an object.
+    fn not_object(what: &'static str) -> Self {
+        Fields {
+            slots: T::default(),
+            duplicate: None,
+            not_object: Some(what),
+        }
+    }
+}
+
 /// The fields of a member object.
 #[derive(Debug, Default)]
 struct MemberSlots<'a> {
@@ -182,57 +193,29 @@ macro_rules! object_visitor {
                         Ok(out)
                     }
                     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("null"),
-                        })
+                        Ok(Fields::not_object("null"))
                     }
                     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("a boolean"),
-                        })
+                        Ok(Fields::not_object("a boolean"))
                     }
                     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("a number"),
-                        })
+                        Ok(Fields::not_object("a number"))
                     }
                     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("a number"),
-                        })
+                        Ok(Fields::not_object("a number"))
                     }
                     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("a number"),
-                        })
+                        Ok(Fields::not_object("a number"))
                     }
                     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("a string"),
-                        })
+                        Ok(Fields::not_object("a string"))
                     }
                     fn visit_seq<A: SeqAccess<'de>>(
                         self,
                         mut seq: A,
                     ) -> Result<Self::Value, A::Error> {
                         while seq.next_element::<IgnoredAny>()?.is_some() {}
-                        Ok(Fields {
-                            slots: $slots::default(),
-                            duplicate: None,
-                            not_object: Some("an array"),
-                        })
+                        Ok(Fields::not_object("an array"))
                     }
                 }
                 d.deserialize_any(V)
