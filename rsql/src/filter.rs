@@ -54,6 +54,7 @@ pub(crate) use literal::{Needle, StrSet};
 use std::fmt;
 use std::ops::Bound;
 
+use crate::eval::Head;
 use crate::pattern::Pattern;
 use crate::schema::{FieldId, FieldRef, Schema};
 
@@ -77,6 +78,16 @@ use crate::schema::{FieldId, FieldRef, Schema};
 pub struct Filter {
     pub(crate) schema: Schema,
     pub(crate) root: Node,
+    /// The cheapest top-level conjunct, specialised for
+    /// [`Filter::matches`](crate::Filter::matches).
+    pub(crate) head: Option<Head>,
+}
+
+impl Filter {
+    pub(crate) fn new(schema: Schema, root: Node) -> Filter {
+        let head = Head::of(&root);
+        Filter { schema, root, head }
+    }
 }
 
 /// A node of the filter tree. Predicates sit inline (not boxed) so an AND's
@@ -248,10 +259,7 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn match_all(schema: &Schema) -> Filter {
-        Filter {
-            schema: schema.clone(),
-            root: Node::True,
-        }
+        Filter::new(schema.clone(), Node::True)
     }
 
     /// Whether this filter matches every record.
@@ -289,10 +297,7 @@ impl Filter {
     /// ```
     pub fn and(self, other: Filter) -> Filter {
         let root = normalise_and(vec![self.root, other.root]);
-        Filter {
-            schema: self.schema,
-            root,
-        }
+        Filter::new(self.schema, root)
     }
 
     /// The top-level AND children (the filter itself when it is not an AND;
@@ -308,10 +313,7 @@ impl Filter {
     pub fn conjuncts(&self) -> Vec<Filter> {
         self.conjunct_nodes()
             .iter()
-            .map(|n| Filter {
-                schema: self.schema.clone(),
-                root: n.clone(),
-            })
+            .map(|n| Filter::new(self.schema.clone(), n.clone()))
             .collect()
     }
 
@@ -335,10 +337,7 @@ impl Filter {
             .filter(|c| !answered(c))
             .map(|c| c.root)
             .collect();
-        Filter {
-            schema: self.schema.clone(),
-            root: normalise_and(kept),
-        }
+        Filter::new(self.schema.clone(), normalise_and(kept))
     }
 
     /// The interval the filter forces on the single-valued timestamp or

@@ -461,3 +461,58 @@ fn trait_objects_are_records_too() {
         assert_eq!(f.select(&[as_dyn]).len(), usize::from(expected), "{filter}");
     }
 }
+
+/// `matches` tests the cheapest positive conjunct first (a range before
+/// string tests, plain fields before keys and lists) and walks the rest only
+/// when it holds; the answers must not depend on which conjunct that is.
+#[test]
+fn conjunctions_whatever_conjunct_is_tested_first() {
+    let schema = schema();
+    let row = full(&schema);
+    run(
+        &row,
+        &[
+            // The range is last but is tested first.
+            ("s==*Brain*;m.code==abc;i=ge=40", true),
+            ("s==*Brain*;m.code==abc;i=ge=43", false),
+            ("s==*Storm*;m.code==abc;i=ge=40", false),
+            // No range: the plain string equality goes first.
+            ("tags==Beta;m.code==abc;e==call", true),
+            ("tags==Beta;m.code==abc;e==chat", false),
+            ("tags==Gamma;m.code==abc;e==call", false),
+            // Only a keyed `=in=` and a list equality.
+            ("tags==alpha;m.code=in=(abc,abd)", true),
+            ("tags==alpha;m.code=in=(abd,abe)", false),
+            ("tags==omega;m.code=in=(abc,abd)", false),
+            // Negated conjuncts are never the head.
+            ("s!=x;i!=41", true),
+            ("s!=x;i!=42", false),
+            // `=in=` lists of one length (4 to 16 bytes), of mixed lengths,
+            // long enough to be hashed, and with a value longer than 16 bytes.
+            ("s=in=('Sales Brainstorx','Sales Brainstorm')", true),
+            ("s=in=('Sales Brainstorx','Sales Brainstorn')", false),
+            ("e=in=(chat,call)", true),
+            ("e=in=(chat,meeting)", false),
+            ("m.code=in=(x,abc,meeting)", true),
+            ("m.code=in=(ab,abcd,abc)", true),
+            ("m.code=in=(ab,abcd,abcde)", false),
+            ("s=in=(a,b,c,d,e,f,g,h,i,j,k,l,m,'Sales Brainstorm')", true),
+            ("s=in=(a,b,c,d,e,f,g,h,i,j,k,l,m,'Sales Brainstor')", false),
+            ("s=in=('Sales Brainstorm!','Sales Brainstorm')", true),
+            ("s=in=('Sales Brainstorm!','Sales  Brainstorm')", false),
+            // A one-conjunct filter is decided by its head alone.
+            ("t=ge=2021-03-01", true),
+            ("t=lt=2021-03-01", false),
+        ],
+    );
+    let none = empty(&schema);
+    run(
+        &none,
+        &[
+            ("s==*Brain*;i=ge=40", false),
+            ("s!=x;i=out=(1)", true),
+            ("m.code=in=(abc,abd)", false),
+            ("tags==alpha", false),
+        ],
+    );
+}

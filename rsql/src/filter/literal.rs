@@ -54,8 +54,7 @@ impl Needle {
         }
         match Needle::words(b) {
             Some((h, t)) => {
-                h == self.head
-                    && t == self.tail
+                ((h ^ self.head) | (t ^ self.tail)) == 0
                     && (b.len() <= 16 || b[8..b.len() - 8] == n[8..n.len() - 8])
             }
             None => b == n,
@@ -82,7 +81,23 @@ impl PartialEq for Needle {
 #[derive(Clone, Debug)]
 pub(crate) struct StrSet {
     pub(crate) items: Box<[Needle]>,
-    hash: Option<HashSet<Box<str>>>,
+    lookup: Lookup,
+}
+
+/// How [`StrSet::contains`] searches.
+#[derive(Clone, Debug)]
+enum Lookup {
+    /// Every item has the same length, 4 to 16 bytes (ids, codes, e-mail
+    /// local parts): check the length once, then compare the candidate's
+    /// two words with each item's, without a branch per item.
+    Uniform {
+        len: usize,
+        words: Box<[(u64, u64)]>,
+    },
+    /// A linear scan of the items.
+    Scan,
+    /// A hash set, for large sets.
+    Hash(HashSet<Box<str>>),
 }
 
 impl PartialEq for StrSet {
@@ -104,9 +119,18 @@ impl StrSet {
                     items.push(Needle::new(v));
                 }
             }
+            let len = items.first().map_or(0, |i| i.len());
+            let lookup = if (4..=16).contains(&len) && items.iter().all(|i| i.len() == len) {
+                Lookup::Uniform {
+                    len,
+                    words: items.iter().map(|i| (i.head, i.tail)).collect(),
+                }
+            } else {
+                Lookup::Scan
+            };
             return StrSet {
                 items: items.into_boxed_slice(),
-                hash: None,
+                lookup,
             };
         }
         let mut seen = HashSet::with_capacity(values.len());
@@ -117,15 +141,24 @@ impl StrSet {
             .collect();
         StrSet {
             items,
-            hash: Some(seen),
+            lookup: Lookup::Hash(seen),
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn contains(&self, s: &str) -> bool {
-        match &self.hash {
-            Some(h) => h.contains(s),
-            None => self.items.iter().any(|i| i.matches(s)),
+        match &self.lookup {
+            Lookup::Uniform { len, words } => {
+                if s.len() != *len {
+                    return false;
+                }
+                let Some((h, t)) = Needle::words(s.as_bytes()) else {
+                    return false;
+                };
+                words.iter().any(|&(a, b)| ((a ^ h) | (b ^ t)) == 0)
+            }
+            Lookup::Scan => self.items.iter().any(|i| i.matches(s)),
+            Lookup::Hash(h) => h.contains(s),
         }
     }
 }

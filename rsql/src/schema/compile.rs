@@ -13,10 +13,7 @@ use crate::schema::literal::{decimal_value, is_valid_key, parse_timestamp};
 use crate::schema::{Field, FieldRef, FieldType, Op, Resolved, Schema};
 
 pub(super) fn compile(schema: &Schema, ast: &Ast<'_>) -> Result<Filter, CompileError> {
-    Ok(Filter {
-        schema: schema.clone(),
-        root: node(schema, ast)?,
-    })
+    Ok(Filter::new(schema.clone(), node(schema, ast)?))
 }
 
 fn node(schema: &Schema, ast: &Ast<'_>) -> Result<Node, CompileError> {

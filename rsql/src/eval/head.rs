@@ -1,0 +1,101 @@
+//! [`Head`]: the cheapest top-level conjunct of a filter, specialised so
+//! that [`Filter::matches`](crate::Filter::matches) tests it inline, with no
+//! dispatch on the tree, before it walks the rest.
+//!
+//! Most filters are a conjunction whose cheapest part rejects most records:
+//! a time window, an equality on a code, an `=in=` list of ids. Checking that
+//! part first, with code that only knows three tests, keeps the per-record
+//! path as short as a hand-written closure's; the tree is walked (out of
+//! line) only for the records the head accepts. When the head is the whole
+//! filter, the tree is not walked at all.
+
+use crate::filter::{Needle, Node, Pred, StrSet, Test};
+use crate::schema::{FieldId, FieldRef};
+
+use super::{FieldValue, Record, in_range};
+
+/// A positive predicate on one field that every matching record satisfies.
+#[derive(Clone, Debug)]
+pub(crate) struct Head {
+    field: FieldId,
+    key: Option<Box<str>>,
+    multi: bool,
+    test: HeadTest,
+    /// The head is the whole filter: accepting it accepts the record.
+    pub(crate) exact: bool,
+}
+
+#[derive(Clone, Debug)]
+enum HeadTest {
+    Range(i64, i64),
+    Eq(Needle),
+    In(StrSet),
+}
+
+impl Head {
+    /// The head of `root`: among its top-level conjuncts that are a
+    /// positive range, equality or `=in=` test, the cheapest to check
+    /// (single-valued before multi-valued, plain fields before dynamic
+    /// keys, ranges before string tests). `None` when there is none.
+    pub(crate) fn of(root: &Node) -> Option<Head> {
+        let (children, exact) = match root {
+            Node::And(c) => (c.as_slice(), false),
+            Node::Pred(_) => (std::slice::from_ref(root), true),
+            Node::True | Node::Or(_) => return None,
+        };
+        children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Pred(p) if !p.negated => candidate(p),
+                _ => None,
+            })
+            .min_by_key(|(cost, _, _)| *cost)
+            .map(|(_, p, test)| Head {
+                field: p.field,
+                key: p.key.clone(),
+                multi: p.multi,
+                exact,
+                test,
+            })
+    }
+
+    /// Whether `record` passes the head.
+    #[inline(always)]
+    pub(crate) fn holds<R: Record>(&self, record: &R) -> bool {
+        let field = FieldRef {
+            id: self.field,
+            key: self.key.as_deref(),
+        };
+        macro_rules! any_value {
+            (|$v:ident| $body:expr) => {
+                if self.multi {
+                    record.any(field, |$v| $body)
+                } else {
+                    let $v = record.get(field);
+                    $body
+                }
+            };
+        }
+        match &self.test {
+            HeadTest::Range(lo, hi) => any_value!(|v| match v {
+                FieldValue::Time(x) | FieldValue::Int(x) => in_range(x, *lo, *hi),
+                _ => false,
+            }),
+            HeadTest::Eq(n) => any_value!(|v| matches!(v, FieldValue::Str(s) if n.matches(s))),
+            HeadTest::In(set) => any_value!(|v| matches!(v, FieldValue::Str(s) if set.contains(s))),
+        }
+    }
+}
+
+/// `p` as a head test with its relative cost per record, `None` when it is
+/// not a head candidate.
+fn candidate(p: &Pred) -> Option<(u8, &Pred, HeadTest)> {
+    let (cost, test) = match &p.test {
+        Test::I64Range(lo, hi) => (0, HeadTest::Range(*lo, *hi)),
+        Test::StrEq(n) => (1, HeadTest::Eq(n.clone())),
+        Test::StrIn(s) => (2, HeadTest::In(s.clone())),
+        _ => return None,
+    };
+    let cost = cost + 3 * u8::from(p.key.is_some()) + 6 * u8::from(p.multi);
+    Some((cost, p, test))
+}
