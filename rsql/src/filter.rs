@@ -377,6 +377,60 @@ impl Filter {
         Some((b(lo, i64::MIN), b(hi, i64::MAX)))
     }
 
+    /// The inclusive bounds when the whole filter is one range test on the
+    /// single-valued timestamp or integer field `field` (`=ge=`, `=gt=`,
+    /// `=le=`, `=lt=`, `=bt=`, or `==` on a timestamp, ANDed): what an index
+    /// on `field` answers exactly, so the planner can drop the conjunct.
+    /// `None` for anything else (another field, a negation, an `=in=` list).
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("t", rsql::FieldType::Integer))
+    /// #     .field(rsql::Field::new("s", rsql::FieldType::String)).build()?;
+    /// let t = schema.field_id("t").unwrap();
+    /// let f = schema.compile(&rsql::parse("t=ge=5;t<10")?)?;
+    /// assert_eq!(f.as_range(t), Some((5, 9)));
+    /// assert_eq!(schema.compile(&rsql::parse("t=ge=5;s==x")?)?.as_range(t), None);
+    /// assert_eq!(schema.compile(&rsql::parse("t!=5")?)?.as_range(t), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_range(&self, field: FieldId) -> Option<(i64, i64)> {
+        match &self.root {
+            Node::Pred(p) if p.field == field && p.key.is_none() && !p.negated && !p.multi => {
+                match p.test {
+                    Test::I64Range(lo, hi) => Some((lo, hi)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The values when the whole filter is `field==v` (without wildcard) or
+    /// `field=in=(…)`: what postings on `field` answer exactly. For a
+    /// multi-valued field that is "some value is one of them". `None` for
+    /// anything else.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder()
+    /// #     .field(rsql::Field::dynamic("metadata", rsql::FieldType::String)).build()?;
+    /// let agent = schema.resolve("metadata.agentId").unwrap();
+    /// let f = schema.compile(&rsql::parse("metadata.agentId=in=(a1,a2)")?)?;
+    /// assert_eq!(f.as_values(agent), Some(vec!["a1", "a2"]));
+    /// assert_eq!(schema.compile(&rsql::parse("metadata.agentId==a*")?)?.as_values(agent), None);
+    /// assert_eq!(schema.compile(&rsql::parse("metadata.agentId!=a1")?)?.as_values(agent), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_values(&self, field: FieldRef<'_>) -> Option<Vec<&str>> {
+        match &self.root {
+            Node::Pred(p) if p.field_ref() == field && !p.negated => match &p.test {
+                Test::StrEq(n) => Some(vec![&**n]),
+                Test::StrIn(set) => Some(set.items.iter().map(|n| &**n).collect()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The string values the filter forces on `field`: every matching
     /// record has (for a multi-valued field: has some value equal to) one of
     /// them. From `==` without wildcard and `=in=`; ANDed sets intersect, OR

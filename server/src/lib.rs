@@ -26,6 +26,7 @@ pub mod config;
 pub mod data;
 pub mod demo;
 pub mod error;
+pub mod filter_cache;
 mod filters;
 mod handlers;
 pub mod jsonmap;

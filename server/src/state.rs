@@ -10,6 +10,7 @@ use crate::auth::TokenStore;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::Data;
+use crate::filter_cache::FilterCache;
 use crate::ratelimit::RateLimiter;
 
 /// Cheap to clone (an `Arc`).
@@ -34,12 +35,16 @@ pub struct State {
     /// The filter parser: Symbl policy, `--filter-limit` bytes, nesting ≤ 32,
     /// `=in=` lists ≤ 500 values (`api.md` A-8).
     pub parser: rsql::Parser,
+    /// Compiled filters by text ([`FILTER_CACHE_SIZE`] of them).
+    pub filters: FilterCache,
 }
 
 /// Deepest group nesting accepted in a filter (`api.md` A-8).
 pub const MAX_FILTER_DEPTH: usize = 32;
 /// Most values in one `=in=`/`=out=` list (`api.md` A-8).
 pub const MAX_FILTER_LIST: usize = 500;
+/// Distinct filter texts kept compiled.
+pub const FILTER_CACHE_SIZE: usize = 256;
 
 impl AppState {
     /// A state on the system clock.
@@ -79,6 +84,7 @@ impl AppState {
             limiter,
             openapi,
             parser,
+            filters: FilterCache::new(FILTER_CACHE_SIZE),
         }))
     }
 }

@@ -155,6 +155,7 @@ pub mod r#gen;
 mod ids;
 mod index;
 mod intern;
+pub mod json;
 mod jsonfile;
 pub mod load;
 mod model;

@@ -18,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use rsql::{FieldRef, Filter, Parser};
+use rsql::{FieldRef, Filter};
 
 use crate::intern::Sym;
 use crate::query::{QuerySpec, Window};
@@ -160,10 +160,7 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
         lo = lo.max(bound_lo(a));
         hi = hi.min(bound_hi(b));
         for c in f.conjuncts() {
-            if c.fields() == [FieldRef::new(START_TIME)]
-                && let Some((ca, cb)) = c.time_bounds(START_TIME)
-                && canonical_range(bound_lo(ca), bound_hi(cb)).is_some_and(|canon| canon == c)
-            {
+            if c.as_range(START_TIME).is_some() {
                 time_answered.push(c);
             }
         }
@@ -190,7 +187,7 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
             let fields = c.fields();
             let [field] = fields.as_slice() else { continue };
             if let Some(values) = c.eq_values(*field) {
-                let exact = canonical_in(*field, &values).is_some_and(|canon| canon == c);
+                let exact = c.as_values(*field).is_some();
                 let multi = field.id == MEMBER_ID || field.id == MEMBER_EMAIL;
                 // For a multi-valued field `eq_values` intersects the sets of
                 // ANDed tests, which is not sound when different members
@@ -314,63 +311,6 @@ pub(crate) fn selector(f: FieldRef<'_>) -> String {
             .field(id)
             .map_or_else(|| "?".to_string(), |fd| fd.name().to_string()),
     }
-}
-
-/// A value as an RSQL double-quoted literal (every `*` literal).
-fn quote(v: &str) -> String {
-    let mut out = String::with_capacity(v.len() + 2);
-    out.push('"');
-    for c in v.chars() {
-        if matches!(c, '"' | '\\' | '*') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
-fn compile_canonical(text: &str) -> Option<Filter> {
-    let ast = Parser::new().parse(text).ok()?;
-    schema::schema().compile(&ast).ok()
-}
-
-/// `conversation.startTime` in `lo..=hi` as a compiled filter.
-fn canonical_range(lo: i64, hi: i64) -> Option<Filter> {
-    let mut parts = Vec::new();
-    if lo != i64::MIN {
-        parts.push(format!(
-            "conversation.startTime=ge={}",
-            quote(&format_ms(lo))
-        ));
-    }
-    if hi != i64::MAX {
-        parts.push(format!(
-            "conversation.startTime=le={}",
-            quote(&format_ms(hi))
-        ));
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    compile_canonical(&parts.join(";"))
-}
-
-/// `field == v` / `field =in= (values)` as a compiled filter.
-fn canonical_in(field: FieldRef<'_>, values: &[&str]) -> Option<Filter> {
-    let sel = selector(field);
-    let text = match values {
-        [one] => format!("{sel}=={}", quote(one)),
-        _ => format!(
-            "{sel}=in=({})",
-            values
-                .iter()
-                .map(|v| quote(v))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    };
-    compile_canonical(&text)
 }
 
 /// The symbol test of `field == values` when `field` is the type or a

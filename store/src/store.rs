@@ -36,6 +36,9 @@ pub(crate) struct Row {
     /// allocation per row instead of two.
     data: Box<[u32]>,
     n_members: u32,
+    /// No string of the row (id, type, name, members, metadata) needs
+    /// escaping in JSON, so a writer may copy them between quotes as they are.
+    pub(crate) json_plain: bool,
 }
 
 impl Row {
@@ -118,6 +121,8 @@ pub(crate) struct Person {
 pub struct Store {
     pub(crate) strings: Interner,
     pub(crate) people: Vec<Person>,
+    /// Each person's JSON object, rendered once.
+    pub(crate) people_json: crate::json::PeopleJson,
     people_map: FastMap<Person, u32>,
     /// The last person seen for each member id, checked against a compact
     /// copy of the people's strings: most members come back with the same
@@ -147,6 +152,28 @@ pub struct Store {
 }
 
 impl Store {
+    /// Whether every string of `row` can be written to JSON as is (see
+    /// [`Row::json_plain`]).
+    fn is_json_plain(&self, row: &Row) -> bool {
+        let sym = |s: Sym| crate::json::is_plain(self.strings.get(s));
+        crate::json::is_plain(&row.id)
+            && sym(row.kind)
+            && sym(row.name)
+            && row.members().iter().all(|&p| {
+                let person = self.people[p as usize];
+                sym(person.id) && sym(person.name) && (person.email == NO_SYM || sym(person.email))
+            })
+            && row.metadata().iter().all(|&[k, v]| sym(k) && sym(v))
+    }
+
+    /// Recomputes [`Row::json_plain`] after the row's strings changed.
+    fn refresh_json_plain(&mut self, slot: u32) {
+        let plain = self.row(slot).is_some_and(|r| self.is_json_plain(r));
+        if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
+            row.json_plain = plain;
+        }
+    }
+
     /// An empty store.
     ///
     /// ```
@@ -380,6 +407,7 @@ impl Store {
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
             row.set_metadata(&pairs);
         }
+        self.refresh_json_plain(slot);
         Ok(self.metadata_of(slot))
     }
 
@@ -427,6 +455,7 @@ impl Store {
             }
             _ => return Err(StoreError::not_found("conversation", id)),
         };
+        self.refresh_json_plain(slot);
         if let Some(msgs) = self.messages.get_mut(&arc_id) {
             for m in msgs.iter_mut().filter(|m| m.from.id == member.id) {
                 m.from.name.clone_from(&member.name);
@@ -564,6 +593,7 @@ impl Store {
                 let n = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
                 self.people.push(p);
                 self.people_map.insert(p, n);
+                self.people_json.push(&m.id, &m.name, m.email.as_deref());
                 n
             }
         };
@@ -603,6 +633,11 @@ impl Store {
             end: d.end.unwrap_or(NO_END),
             data: data.into_boxed_slice(),
             n_members: u32::try_from(d.members.len()).unwrap_or(u32::MAX),
+            json_plain: false,
+        };
+        let row = Row {
+            json_plain: self.is_json_plain(&row),
+            ..row
         };
         self.max_span = self
             .max_span

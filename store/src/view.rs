@@ -62,6 +62,11 @@ impl<'s> ConversationRef<'s> {
         ConversationRef { store, row }
     }
 
+    /// Whether no string of this conversation needs a JSON escape.
+    pub(crate) fn json_plain(&self) -> bool {
+        self.row.json_plain
+    }
+
     /// `id`.
     ///
     /// ```
@@ -120,15 +125,37 @@ impl<'s> ConversationRef<'s> {
     /// assert_eq!(s.get_ref(&c.id).unwrap().members().count(), c.members.len());
     /// ```
     pub fn members(&self) -> impl ExactSizeIterator<Item = MemberRef<'s>> + 's {
+        let this = *self;
+        self.row.members().iter().map(move |&p| this.member(p))
+    }
+
+    /// Person `p` of the store, borrowed.
+    pub(crate) fn member(&self, p: u32) -> MemberRef<'s> {
         let store = self.store;
-        self.row.members().iter().map(move |&p| {
-            let p = store.people[p as usize];
-            MemberRef {
-                id: store.strings.get(p.id),
-                name: store.strings.get(p.name),
-                email: (p.email != NO_SYM).then(|| store.strings.get(p.email)),
-            }
-        })
+        let p = store
+            .people
+            .get(p as usize)
+            .copied()
+            .unwrap_or(crate::store::Person {
+                id: NO_SYM,
+                name: NO_SYM,
+                email: NO_SYM,
+            });
+        MemberRef {
+            id: store.strings.get(p.id),
+            name: store.strings.get(p.name),
+            email: (p.email != NO_SYM).then(|| store.strings.get(p.email)),
+        }
+    }
+
+    /// The person numbers of the members, in order.
+    pub(crate) fn person_numbers(&self) -> &'s [u32] {
+        self.row.members()
+    }
+
+    /// The store this row belongs to.
+    pub(crate) fn store(&self) -> &'s Store {
+        self.store
     }
 
     /// The metadata pairs, in insertion order.

@@ -136,8 +136,9 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
     let mut spec = store::QuerySpec::from_params(&params, now).map_err(store_error)?;
     params.filter = filter;
     if let Some(f) = filter {
-        let compiled = store::schema()
-            .compile_str(&state.parser, f)
+        let compiled = state
+            .filters
+            .get_or_compile(f, |text| store::schema().compile_str(&state.parser, text))
             .map_err(|e| store_error(StoreError::Filter(e)))?;
         spec.filter = Some(compiled);
         // With a filter, no implicit 7-day window (api.md §1.5).

@@ -1,0 +1,483 @@
+//! Fast JSON writing for the store's rows: the bytes of
+//! [`Conversation`](crate::Conversation)'s `Serialize` (field order `id, type,
+//! name, startTime, endTime, members, metadata`; `endTime` left out while a
+//! conversation runs), written straight into a buffer.
+//!
+//! Strings are copied between quotes in one go. Each row remembers whether
+//! any of its strings needs a JSON escape (a control character, `"` or `\`;
+//! checked once when the row is stored or changed), so the common row is
+//! written without looking at its bytes; others go through serde_json's
+//! escaper. Timestamps are formatted on the stack instead of through chrono.
+//!
+//! ```
+//! let s = store::r#gen::store(1, 3);
+//! let c = store::r#gen::conversation(1, 2);
+//! let mut out = Vec::new();
+//! s.get_ref(&c.id).unwrap().write_json(&mut out);
+//! assert_eq!(out, serde_json::to_vec(&c)?);
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use crate::model::Conversation;
+use crate::view::ConversationRef;
+
+/// Whether `s` can be written between quotes as it is: it has no control
+/// character, `"` or `\`.
+///
+/// ```
+/// assert!(store::json::is_plain("Sales Brainstorm é 😀 </script>"));
+/// assert!(!store::json::is_plain("say \"hi\""));
+/// assert!(!store::json::is_plain("a\tb"));
+/// ```
+pub fn is_plain(s: &str) -> bool {
+    !needs_escape(s.as_bytes())
+}
+
+/// Whether JSON needs an escape in `s` (a control character, `"` or `\\`).
+///
+/// Eight bytes at a time (SWAR): most values are short and plain, and a word
+/// test costs a few instructions where a byte loop costs three compares per
+/// byte. The last word overlaps the one before it (no padded copy, which
+/// would stall on store forwarding); strings under 8 bytes use a table.
+fn needs_escape(s: &[u8]) -> bool {
+    if s.len() < 8 {
+        return s
+            .iter()
+            .fold(false, |acc, &b| acc | SPECIAL[usize::from(b)]);
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        word_needs_escape(u64::from_le_bytes(w))
+    };
+    let mut found = false;
+    let mut at = 0;
+    while at + 8 <= s.len() {
+        found |= word(at);
+        at += 8;
+    }
+    found | word(s.len() - 8)
+}
+
+/// `SPECIAL[b]`: whether byte `b` must be escaped in a JSON string.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Whether one of the 8 bytes of `w` is below 0x20, `"` or `\\`. The
+/// classic "has a byte less than n" and "has a zero byte" tests: their
+/// per-byte flags may be wrong above a true hit, but whether any flag is set
+/// is exact (for n ≤ 128).
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = w ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    (control | quote | backslash) & HIGH != 0
+}
+
+/// Appends `s` as a JSON string (quoted, escaped where needed).
+///
+/// ```
+/// let mut out = Vec::new();
+/// store::json::write_str(&mut out, "a \"b\"");
+/// assert_eq!(out, br#""a \"b\"""#);
+/// ```
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        write_escaped(out, s);
+    } else {
+        write_plain(out, s);
+    }
+}
+
+/// `s` between quotes, as is (the caller knows it needs no escape).
+#[inline(always)]
+fn write_plain(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+#[cold]
+fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        // Writing into a Vec cannot fail; keep the output valid regardless.
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+/// Appends epoch milliseconds as a quoted `YYYY-MM-DDTHH:MM:SS.mmmZ`
+/// (the same text as [`format_ms`](crate::time::format_ms)).
+///
+/// ```
+/// let mut out = Vec::new();
+/// store::json::write_time(&mut out, 1_615_712_711_204);
+/// assert_eq!(out, b"\"2021-03-14T09:05:11.204Z\"");
+/// ```
+pub fn write_time(out: &mut Vec<u8>, ms: i64) {
+    let mut buf = [0u8; 24];
+    if write_ms(ms, &mut buf) {
+        out.reserve(26);
+        out.push(b'"');
+        out.extend_from_slice(&buf);
+        out.push(b'"');
+    } else {
+        write_str(out, &crate::time::format_ms(ms));
+    }
+}
+
+/// The scalar fields of a conversation.
+struct Parts<'a> {
+    id: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    start: i64,
+    end: Option<i64>,
+}
+
+/// Appends a conversation object. With `plain`, every string is known to
+/// need no escape. `members` writes the members between the brackets.
+fn write_conversation<'a>(
+    out: &mut Vec<u8>,
+    plain: bool,
+    c: Parts<'_>,
+    members: impl FnOnce(&mut Vec<u8>),
+    metadata: impl Iterator<Item = (&'a str, &'a str)>,
+) {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        if plain {
+            write_plain(out, s);
+        } else {
+            write_str(out, s);
+        }
+    };
+    out.extend_from_slice(b"{\"id\":");
+    text(out, c.id);
+    out.extend_from_slice(b",\"type\":");
+    text(out, c.kind);
+    out.extend_from_slice(b",\"name\":");
+    text(out, c.name);
+    out.extend_from_slice(b",\"startTime\":");
+    write_time(out, c.start);
+    if let Some(end) = c.end {
+        out.extend_from_slice(b",\"endTime\":");
+        write_time(out, end);
+    }
+    out.extend_from_slice(b",\"members\":[");
+    members(out);
+    out.extend_from_slice(b"],\"metadata\":{");
+    for (i, (k, v)) in metadata.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        text(out, k);
+        out.push(b':');
+        text(out, v);
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// Appends one member object (`{"id":…,"name":…,"email":…}`, no `email`
+/// when unknown).
+fn write_member(out: &mut Vec<u8>, id: &str, name: &str, email: Option<&str>) {
+    out.extend_from_slice(b"{\"id\":");
+    write_str(out, id);
+    out.extend_from_slice(b",\"name\":");
+    write_str(out, name);
+    if let Some(e) = email {
+        out.extend_from_slice(b",\"email\":");
+        write_str(out, e);
+    }
+    out.push(b'}');
+}
+
+/// The JSON object of every person the store holds, rendered once when the
+/// person is first stored and kept side by side in one buffer: people are
+/// deduplicated and repeat across conversations, so a page copies each
+/// member's bytes instead of writing three strings and their keys.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PeopleJson {
+    bytes: Vec<u8>,
+    /// `ends[n]`: where person `n`'s object ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl PeopleJson {
+    /// Renders the next person (number `self.len()`).
+    pub(crate) fn push(&mut self, id: &str, name: &str, email: Option<&str>) {
+        write_member(&mut self.bytes, id, name, email);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Person `n`'s object.
+    pub(crate) fn get(&self, n: u32) -> Option<&[u8]> {
+        let n = n as usize;
+        let start = match n.checked_sub(1) {
+            Some(prev) => *self.ends.get(prev)?,
+            None => 0,
+        };
+        self.bytes.get(start..*self.ends.get(n)?)
+    }
+}
+
+/// Appends an owned conversation's JSON (the bytes `serde_json` gives for
+/// it), checking each string for characters to escape.
+///
+/// ```
+/// let c = store::r#gen::conversation(1, 0);
+/// let mut out = Vec::new();
+/// store::json::write_owned(&mut out, &c);
+/// assert_eq!(out, serde_json::to_vec(&c)?);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn write_owned(out: &mut Vec<u8>, c: &Conversation) {
+    write_conversation(
+        out,
+        false,
+        Parts {
+            id: &c.id,
+            kind: &c.kind,
+            name: &c.name,
+            start: c.start_time,
+            end: c.end_time,
+        },
+        |out| {
+            for (i, m) in c.members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_member(out, &m.id, &m.name, m.email.as_deref());
+            }
+        },
+        c.metadata.iter(),
+    );
+}
+
+impl ConversationRef<'_> {
+    /// Appends this conversation's JSON: the same bytes as `serde_json` gives
+    /// for its owned copy, without building one.
+    ///
+    /// ```
+    /// let s = store::r#gen::store(1, 3);
+    /// let c = store::r#gen::conversation(1, 0);
+    /// let mut out = Vec::new();
+    /// s.get_ref(&c.id).unwrap().write_json(&mut out);
+    /// assert_eq!(out, serde_json::to_vec(&c)?);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        write_conversation(
+            out,
+            self.json_plain(),
+            Parts {
+                id: self.id(),
+                kind: self.kind(),
+                name: self.name(),
+                start: self.start_time(),
+                end: self.end_time(),
+            },
+            |out| {
+                for (i, &p) in self.person_numbers().iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match self.store().people_json.get(p) {
+                        Some(json) => out.extend_from_slice(json),
+                        None => {
+                            let m = self.member(p);
+                            write_member(out, m.id, m.name, m.email);
+                        }
+                    }
+                }
+            },
+            self.metadata(),
+        );
+    }
+}
+
+/// Days from 1970-01-01 to 0000-01-01 and to 9999-12-31.
+const FIRST_DAY: i64 = -719_528;
+const LAST_DAY: i64 = 2_932_896;
+
+/// `"00"` to `"99"`.
+static DIGITS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Writes the timestamp (ASCII) into `buf`; false outside years 0–9999.
+fn write_ms(ms: i64, buf: &mut [u8; 24]) -> bool {
+    let days = ms.div_euclid(86_400_000);
+    if !(FIRST_DAY..=LAST_DAY).contains(&days) {
+        return false;
+    }
+    // In range: every part fits a u32 (unsigned division by a constant is a
+    // multiplication).
+    let rem = ms.rem_euclid(86_400_000) as u32;
+    let (y, m, d) = civil_from_days(days as i32);
+    let (hh, rem) = (rem / 3_600_000, rem % 3_600_000);
+    let (mm, rem) = (rem / 60_000, rem % 60_000);
+    let (ss, milli) = (rem / 1000, rem % 1000);
+    let two = |v: u32| DIGITS[(v % 100) as usize];
+    let [y0, y1] = two(y / 100);
+    let [y2, y3] = two(y);
+    let [m0, m1] = two(m);
+    let [d0, d1] = two(d);
+    let [h0, h1] = two(hh);
+    let [n0, n1] = two(mm);
+    let [s0, s1] = two(ss);
+    let [f1, f2] = two(milli);
+    *buf = [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b'.',
+        b'0' + (milli / 100) as u8,
+        f1,
+        f2,
+        b'Z',
+    ];
+    true
+}
+
+/// Days since 1970-01-01 (within [`FIRST_DAY`]..=[`LAST_DAY`]) → (year,
+/// month, day), proleptic Gregorian: Neri and Schneider's algorithm
+/// ("Euclidean affine functions and their application to calendar
+/// algorithms", 2022), all multiplications and shifts on `u32`/`u64`.
+fn civil_from_days(days: i32) -> (u32, u32, u32) {
+    // Shift the epoch back 82 × 400 years so every day is positive.
+    const SHIFT_YEARS: u32 = 82 * 400;
+    const K: u32 = 719_468 + 146_097 * 82;
+    let n = days.wrapping_add(K as i32) as u32;
+    let n1 = 4 * n + 3;
+    let century = n1 / 146_097;
+    let n_c = n1 % 146_097 / 4;
+    let p2 = 2_939_745u64 * u64::from(4 * n_c + 3);
+    let z = (p2 >> 32) as u32;
+    let n_y = (p2 as u32) / 2_939_745 / 4;
+    let n3 = 2141 * n_y + 197_913;
+    let (m, d) = (n3 >> 16, (n3 & 0xFFFF) / 2141);
+    let january_or_february = n_y >= 306;
+    let y = 100 * century + z + u32::from(january_or_february) - SHIFT_YEARS;
+    let m = if january_or_february { m - 12 } else { m };
+    (y, m, d + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_match_the_chrono_formatter() {
+        let mut ms: i64 = -62_167_219_200_000; // 0000-01-01
+        while ms < 253_402_300_799_999 {
+            let mut out = Vec::new();
+            write_time(&mut out, ms);
+            assert_eq!(
+                out,
+                format!("\"{}\"", crate::time::format_ms(ms)).into_bytes(),
+                "{ms}"
+            );
+            ms += 7_919_999_977; // ~92 days and an odd number of ms
+        }
+        for ms in [
+            0,
+            951_782_400_000,
+            951_868_799_999,
+            1_615_712_711_204,
+            -1,
+            i64::MIN,
+            i64::MAX,
+        ] {
+            let mut out = Vec::new();
+            write_time(&mut out, ms);
+            assert_eq!(
+                out,
+                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
+                "{ms}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_day_from_1900_to_2200_matches_chrono() {
+        let first = -25_567; // 1900-01-01
+        for day in first..first + 300 * 366 {
+            let ms = day * 86_400_000 + 45_296_789; // 12:34:56.789
+            let mut out = Vec::new();
+            write_time(&mut out, ms);
+            assert_eq!(
+                out,
+                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
+                "{ms}"
+            );
+        }
+        for day in [FIRST_DAY - 1, FIRST_DAY, LAST_DAY, LAST_DAY + 1] {
+            let ms = day * 86_400_000;
+            let mut out = Vec::new();
+            write_time(&mut out, ms);
+            assert_eq!(
+                out,
+                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
+                "{ms}"
+            );
+        }
+    }
+
+    #[test]
+    fn escape_check_finds_every_special_byte() {
+        for b in 0u8..=127 {
+            let text = [b'a', b, b'z'];
+            let special = b < 0x20 || b == b'"' || b == b'\\';
+            assert_eq!(needs_escape(&text), special, "{b}");
+        }
+        assert!(!needs_escape("é 😀 </script>".as_bytes()));
+        assert!(!needs_escape(b""));
+        // Every byte value at every position of strings of 1–24 bytes,
+        // around plain ASCII and around bytes ≥ 0x80 (UTF-8 continuations).
+        for filler in [b'a', 0xC3, 0xFF, 0x80, b'!', b'#', b'[', b']'] {
+            for len in 1..=24 {
+                for at in 0..len {
+                    for b in 0u8..=255 {
+                        let mut text = vec![filler; len];
+                        text[at] = b;
+                        let naive = text.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+                        assert_eq!(needs_escape(&text), naive, "{filler} {len} {at} {b}");
+                    }
+                }
+            }
+        }
+    }
+}
