@@ -11,7 +11,7 @@
 //! | full scan | anything else | every row |
 //!
 //! A conjunct that the chosen path answers exactly is dropped from the
-//! residual (checked by comparing it with the canonical filter of the path).
+//! residual (checked on the compiled conjunct itself: [`Filter::as_range`], [`Filter::as_values`]).
 //! Without a filter, when the first sort key has an index and the page is
 //! small compared with the window, the plan walks that index in order and
 //! stops after `offset + limit` rows: no sort at all.
