@@ -88,6 +88,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// `$body` with `$v` bound to the value of a single-valued field, or
+/// whether it holds for some value of a multi-valued one. Callers dispatch
+/// on the test first, so the loop over the values is as tight as a
+/// hand-written one.
+macro_rules! any_value {
+    ($record:expr, $field:expr, $multi:expr, |$v:ident| $body:expr) => {
+        if $multi {
+            $record.any($field, |$v| $body)
+        } else {
+            let $v = $record.get($field);
+            $body
+        }
+    };
+}
+
 mod head;
 mod select;
 
@@ -264,29 +279,44 @@ fn eval_node<R: Record>(node: &Node, r: &R) -> bool {
 #[inline(always)]
 fn eval_pred<R: Record>(p: &Pred, r: &R) -> bool {
     let field = p.field_ref();
-    // Dispatch on the test once, outside the loop over the values of a
-    // multi-valued field, so that loop is as tight as a hand-written one.
-    macro_rules! any_value {
-        (|$v:ident| $body:expr) => {
-            if p.multi {
-                r.any(field, |$v| $body)
-            } else {
-                let $v = r.get(field);
-                $body
-            }
-        };
-    }
     let hit = match &p.test {
-        Test::StrEq(lit) => any_value!(|v| matches!(v, FieldValue::Str(s) if lit.matches(s))),
-        Test::StrIn(set) => any_value!(|v| matches!(v, FieldValue::Str(s) if set.contains(s))),
-        Test::Pattern(pat) => any_value!(|v| matches!(v, FieldValue::Str(s) if pat.matches(s))),
-        Test::I64Range(lo, hi) => any_value!(|v| match v {
-            FieldValue::Time(x) | FieldValue::Int(x) => in_range(x, *lo, *hi),
-            _ => false,
-        }),
-        t => any_value!(|v| test_other(t, v)),
+        Test::StrEq(lit) => {
+            any_value!(
+                r,
+                field,
+                p.multi,
+                |v| matches!(v, FieldValue::Str(s) if lit.matches(s))
+            )
+        }
+        Test::StrIn(set) => {
+            any_value!(
+                r,
+                field,
+                p.multi,
+                |v| matches!(v, FieldValue::Str(s) if set.contains(s))
+            )
+        }
+        Test::Pattern(pat) => {
+            any_value!(
+                r,
+                field,
+                p.multi,
+                |v| matches!(v, FieldValue::Str(s) if pat.matches(s))
+            )
+        }
+        Test::I64Range(lo, hi) => any_value!(r, field, p.multi, |v| range_hit(v, *lo, *hi)),
+        t => any_value!(r, field, p.multi, |v| test_other(t, v)),
     };
     hit != p.negated
+}
+
+/// Whether `v` is a timestamp or integer in `lo..=hi`.
+#[inline(always)]
+pub(crate) fn range_hit(v: FieldValue<'_>, lo: i64, hi: i64) -> bool {
+    match v {
+        FieldValue::Time(x) | FieldValue::Int(x) => in_range(x, lo, hi),
+        _ => false,
+    }
 }
 
 /// `lo <= x && x <= hi` with one unsigned compare instead of two branches:

@@ -12,7 +12,7 @@
 use crate::filter::{Needle, Node, Pred, StrSet, Test};
 use crate::schema::{FieldId, FieldRef};
 
-use super::{FieldValue, Record, in_range};
+use super::{FieldValue, Record, range_hit};
 
 /// A positive predicate on one field that every matching record satisfies.
 #[derive(Clone, Debug)]
@@ -66,23 +66,25 @@ impl Head {
             id: self.field,
             key: self.key.as_deref(),
         };
-        macro_rules! any_value {
-            (|$v:ident| $body:expr) => {
-                if self.multi {
-                    record.any(field, |$v| $body)
-                } else {
-                    let $v = record.get(field);
-                    $body
-                }
-            };
-        }
+        let multi = self.multi;
         match &self.test {
-            HeadTest::Range(lo, hi) => any_value!(|v| match v {
-                FieldValue::Time(x) | FieldValue::Int(x) => in_range(x, *lo, *hi),
-                _ => false,
-            }),
-            HeadTest::Eq(n) => any_value!(|v| matches!(v, FieldValue::Str(s) if n.matches(s))),
-            HeadTest::In(set) => any_value!(|v| matches!(v, FieldValue::Str(s) if set.contains(s))),
+            HeadTest::Range(lo, hi) => any_value!(record, field, multi, |v| range_hit(v, *lo, *hi)),
+            HeadTest::Eq(n) => {
+                any_value!(
+                    record,
+                    field,
+                    multi,
+                    |v| matches!(v, FieldValue::Str(s) if n.matches(s))
+                )
+            }
+            HeadTest::In(set) => {
+                any_value!(
+                    record,
+                    field,
+                    multi,
+                    |v| matches!(v, FieldValue::Str(s) if set.contains(s))
+                )
+            }
         }
     }
 }
