@@ -399,17 +399,23 @@ fn civil_from_days(days: i32) -> (u32, u32, u32) {
 mod tests {
     use super::*;
 
+    /// `write_time` gives the JSON string of chrono's formatting of `ms`.
+    #[track_caller]
+    fn assert_like_chrono(ms: i64) {
+        let mut out = Vec::new();
+        write_time(&mut out, ms);
+        assert_eq!(
+            out,
+            serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
+            "{ms}"
+        );
+    }
+
     #[test]
     fn timestamps_match_the_chrono_formatter() {
         let mut ms: i64 = -62_167_219_200_000; // 0000-01-01
         while ms < 253_402_300_799_999 {
-            let mut out = Vec::new();
-            write_time(&mut out, ms);
-            assert_eq!(
-                out,
-                format!("\"{}\"", crate::time::format_ms(ms)).into_bytes(),
-                "{ms}"
-            );
+            assert_like_chrono(ms);
             ms += 7_919_999_977; // ~92 days and an odd number of ms
         }
         for ms in [
@@ -421,13 +427,7 @@ mod tests {
             i64::MIN,
             i64::MAX,
         ] {
-            let mut out = Vec::new();
-            write_time(&mut out, ms);
-            assert_eq!(
-                out,
-                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
-                "{ms}"
-            );
+            assert_like_chrono(ms);
         }
     }
 
@@ -436,23 +436,33 @@ mod tests {
         let first = -25_567; // 1900-01-01
         for day in first..first + 300 * 366 {
             let ms = day * 86_400_000 + 45_296_789; // 12:34:56.789
-            let mut out = Vec::new();
-            write_time(&mut out, ms);
-            assert_eq!(
-                out,
-                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
-                "{ms}"
-            );
+            assert_like_chrono(ms);
         }
         for day in [FIRST_DAY - 1, FIRST_DAY, LAST_DAY, LAST_DAY + 1] {
             let ms = day * 86_400_000;
+            assert_like_chrono(ms);
+        }
+    }
+
+    #[test]
+    fn rows_and_members_with_characters_to_escape_match_serde() {
+        let mut s = crate::Store::new();
+        let mut plain = crate::r#gen::conversation(7, 0);
+        let mut odd = crate::r#gen::conversation(7, 1);
+        odd.members[0].name = "Ana \"Q\" \\ \u{1}".to_owned();
+        odd.metadata.insert("k\"ey", "v\nal");
+        // Same person as `odd`'s first member: the rendered object is shared.
+        plain.members[0] = odd.members[0].clone();
+        for c in [&plain, &odd] {
+            s.insert(c.clone()).unwrap();
+        }
+        for c in [&plain, &odd] {
             let mut out = Vec::new();
-            write_time(&mut out, ms);
-            assert_eq!(
-                out,
-                serde_json::to_vec(&crate::time::format_ms(ms)).unwrap(),
-                "{ms}"
-            );
+            s.get_ref(&c.id).unwrap().write_json(&mut out);
+            assert_eq!(out, serde_json::to_vec(c).unwrap());
+            let mut owned = Vec::new();
+            write_owned(&mut owned, c);
+            assert_eq!(owned, out);
         }
     }
 

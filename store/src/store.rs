@@ -36,8 +36,9 @@ pub(crate) struct Row {
     /// allocation per row instead of two.
     data: Box<[u32]>,
     n_members: u32,
-    /// No string of the row (id, type, name, members, metadata) needs
-    /// escaping in JSON, so a writer may copy them between quotes as they are.
+    /// No string of the row's own (id, type, name, metadata) needs escaping
+    /// in JSON, so a writer may copy them between quotes as they are. Members
+    /// are written from [`Store::people_json`], already escaped.
     pub(crate) json_plain: bool,
 }
 
@@ -159,10 +160,6 @@ impl Store {
         crate::json::is_plain(&row.id)
             && sym(row.kind)
             && sym(row.name)
-            && row.members().iter().all(|&p| {
-                let person = self.people[p as usize];
-                sym(person.id) && sym(person.name) && (person.email == NO_SYM || sym(person.email))
-            })
             && row.metadata().iter().all(|&[k, v]| sym(k) && sym(v))
     }
 
@@ -455,7 +452,6 @@ impl Store {
             }
             _ => return Err(StoreError::not_found("conversation", id)),
         };
-        self.refresh_json_plain(slot);
         if let Some(msgs) = self.messages.get_mut(&arc_id) {
             for m in msgs.iter_mut().filter(|m| m.from.id == member.id) {
                 m.from.name.clone_from(&member.name);
