@@ -237,7 +237,7 @@ impl Filter {
 /// The tree, for the records the head accepted (or every record when
 /// there is no head); out of line so the head's inline path stays short.
 #[inline(never)]
-fn eval_root<R: Record>(root: &Node, record: &R) -> bool {
+pub(crate) fn eval_root<R: Record>(root: &Node, record: &R) -> bool {
     match root {
         Node::Pred(p) => eval_pred(p, record),
         Node::And(c) => group(c, true, record),

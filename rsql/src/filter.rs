@@ -46,9 +46,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod conjunct;
 mod display;
 mod literal;
 
+pub use conjunct::Conjunct;
 pub(crate) use literal::{Needle, StrSet};
 
 use std::fmt;
@@ -331,11 +333,47 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn residual(&self, mut answered: impl FnMut(&Filter) -> bool) -> Filter {
+        self.residual_by(|c| answered(&c.to_filter()))
+    }
+
+    /// The top-level AND children, borrowed: [`Filter::conjuncts`] without
+    /// copying them (see [`Conjunct`]).
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::String)).build()?;
+    /// let f = schema.compile(&rsql::parse("a==x;(a==y,a==z)")?)?;
+    /// let parts: Vec<String> = f.conjunct_refs().iter().map(|c| c.to_string()).collect();
+    /// assert_eq!(parts, ["a==x", "a==y,a==z"]);
+    /// assert!(schema.compile(&rsql::parse("a==x")?)?.conjunct_refs().len() == 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn conjunct_refs(&self) -> Vec<Conjunct<'_>> {
+        self.conjunct_nodes()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Conjunct::new(self, n, i))
+            .collect()
+    }
+
+    /// [`Filter::residual`] deciding on borrowed conjuncts: the conjunction
+    /// of those for which `answered` returns `false`; only they are copied.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::String))
+    /// #     .field(rsql::Field::new("b", rsql::FieldType::String)).build()?;
+    /// let f = schema.compile(&rsql::parse("a==x;b==y;a!=z")?)?;
+    /// let rest = f.residual_by(|c| c.index() == 0);
+    /// assert_eq!(rest.to_string(), "b==y;a!=z");
+    /// assert!(f.residual_by(|_| true).is_match_all());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn residual_by(&self, mut answered: impl FnMut(Conjunct<'_>) -> bool) -> Filter {
         let kept = self
-            .conjuncts()
-            .into_iter()
-            .filter(|c| !answered(c))
-            .map(|c| c.root)
+            .conjunct_nodes()
+            .iter()
+            .enumerate()
+            .filter(|&(i, n)| !answered(Conjunct::new(self, n, i)))
+            .map(|(_, n)| n.clone())
             .collect();
         Filter::new(self.schema.clone(), normalise_and(kept))
     }
@@ -394,15 +432,7 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn as_range(&self, field: FieldId) -> Option<(i64, i64)> {
-        match &self.root {
-            Node::Pred(p) if p.field == field && p.key.is_none() && !p.negated && !p.multi => {
-                match p.test {
-                    Test::I64Range(lo, hi) => Some((lo, hi)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
+        node_as_range(&self.root, field)
     }
 
     /// The values when the whole filter is `field==v` (without wildcard) or
@@ -421,14 +451,7 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn as_values(&self, field: FieldRef<'_>) -> Option<Vec<&str>> {
-        match &self.root {
-            Node::Pred(p) if p.field_ref() == field && !p.negated => match &p.test {
-                Test::StrEq(n) => Some(vec![&**n]),
-                Test::StrIn(set) => Some(set.items.iter().map(|n| &**n).collect()),
-                _ => None,
-            },
-            _ => None,
-        }
+        node_as_values(&self.root, field)
     }
 
     /// The string values the filter forces on `field`: every matching
@@ -465,23 +488,7 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fields(&self) -> Vec<FieldRef<'_>> {
-        let mut out = Vec::new();
-        let mut stack = vec![&self.root];
-        let mut preds = Vec::new();
-        while let Some(n) = stack.pop() {
-            match n {
-                Node::True => {}
-                Node::And(c) | Node::Or(c) => stack.extend(c.iter().rev()),
-                Node::Pred(p) => preds.push(p),
-            }
-        }
-        for p in preds {
-            let r = p.field_ref();
-            if !out.contains(&r) {
-                out.push(r);
-            }
-        }
-        out
+        node_fields(&self.root)
     }
 
     pub(crate) fn conjunct_nodes(&self) -> &[Node] {
@@ -561,6 +568,50 @@ pub(crate) fn normalise_or(nodes: Vec<Node>) -> Node {
         1 => flat.pop().unwrap_or(Node::True),
         _ => Node::Or(flat),
     }
+}
+
+/// [`Filter::as_range`] of the filter whose root is `node`.
+fn node_as_range(node: &Node, field: FieldId) -> Option<(i64, i64)> {
+    match node {
+        Node::Pred(p) if p.field == field && p.key.is_none() && !p.negated && !p.multi => {
+            match p.test {
+                Test::I64Range(lo, hi) => Some((lo, hi)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// [`Filter::as_values`] of the filter whose root is `node`.
+fn node_as_values<'f>(node: &'f Node, field: FieldRef<'_>) -> Option<Vec<&'f str>> {
+    match node {
+        Node::Pred(p) if p.field_ref() == field && !p.negated => match &p.test {
+            Test::StrEq(n) => Some(vec![&**n]),
+            Test::StrIn(set) => Some(set.items.iter().map(|n| &**n).collect()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// [`Filter::fields`] of the filter whose root is `node`.
+fn node_fields(node: &Node) -> Vec<FieldRef<'_>> {
+    let mut out: Vec<FieldRef<'_>> = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match n {
+            Node::True => {}
+            Node::And(c) | Node::Or(c) => stack.extend(c.iter().rev()),
+            Node::Pred(p) => {
+                let r = p.field_ref();
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn node_bounds(node: &Node, field: FieldId) -> Option<(i64, i64)> {

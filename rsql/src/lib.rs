@@ -764,7 +764,7 @@ pub use compile_error::{CompileError, CompileErrorKind, Expected};
 pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::Error;
 pub use eval::{FieldValue, Record};
-pub use filter::Filter;
+pub use filter::{Conjunct, Filter};
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
 pub use parse_error::{ParseError, ParseErrorKind};

@@ -444,6 +444,21 @@ impl Schema {
         SchemaBuilder::default()
     }
 
+    /// Whether `a` and `b` are handles to one schema (one is a clone of the
+    /// other, or both are clones of a third): an O(1) check, where two
+    /// schemas built separately are never the same even with equal fields.
+    ///
+    /// ```
+    /// let build = || rsql::Schema::builder().field(rsql::Field::new("a", rsql::FieldType::Bool)).build();
+    /// let schema = build()?;
+    /// assert!(rsql::Schema::ptr_eq(&schema, &schema.clone()));
+    /// assert!(!rsql::Schema::ptr_eq(&schema, &build()?));
+    /// # Ok::<(), rsql::SchemaError>(())
+    /// ```
+    pub fn ptr_eq(a: &Schema, b: &Schema) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
     /// The id of the plain or multi-valued field called `name` (or an alias
     /// of it); `None` for unknown names and dynamic selectors.
     ///

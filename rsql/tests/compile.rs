@@ -266,6 +266,51 @@ fn conjuncts_and_and() {
     assert_eq!(ok("count==1").conjuncts().len(), 1);
 }
 
+/// Each borrowed conjunct answers every planner question as the copied
+/// conjunct does, and `residual_by` keeps what `residual` keeps.
+#[test]
+fn borrowed_conjuncts_answer_as_copied_ones() {
+    let s = schema();
+    let fields: Vec<rsql::FieldRef<'_>> = [
+        "conversation.id",
+        "conversation.type",
+        "conversation.startTime",
+        "members.email",
+        "metadata.agentId",
+        "count",
+    ]
+    .iter()
+    .map(|name| s.resolve(name).unwrap())
+    .collect();
+    for text in [
+        "conversation.type==a",
+        "conversation.type=in=(a,b,a);conversation.id==x*;count=gt=3",
+        "conversation.startTime=ge=2021-01-01T00:00:00Z;conversation.startTime=lt=2021-02-01T00:00:00Z;members.email==e@x.io",
+        "(conversation.type==a,conversation.type==b);metadata.agentId!=z;metadata.agentId=in=(q,r)",
+        "members.email==a@b.c;members.email==d@e.f;count=out=(1,2)",
+        "conversation.id==x,count==2",
+    ] {
+        let f = ok(text);
+        let refs = f.conjunct_refs();
+        let copies = f.conjuncts();
+        assert_eq!(refs.len(), copies.len(), "{text}");
+        for (r, c) in refs.iter().zip(&copies) {
+            assert_eq!(r.to_string(), c.to_string(), "{text}");
+            assert_eq!(r.fields(), c.fields(), "{text}");
+            for &field in &fields {
+                assert_eq!(r.as_range(field.id), c.as_range(field.id), "{text}");
+                assert_eq!(r.as_values(field), c.as_values(field), "{text}");
+                assert_eq!(r.eq_values(field), c.eq_values(field), "{text}");
+            }
+        }
+        for (drop, copy) in copies.iter().enumerate() {
+            let by_index = f.residual_by(|c| c.index() == drop);
+            let by_copy = f.residual(|c| c == copy);
+            assert_eq!(by_index.to_string(), by_copy.to_string(), "{text}");
+        }
+    }
+}
+
 #[test]
 fn hand_built_asts_compile() {
     let cmp = |sel: &'static str, op: rsql::Operator, v: &'static str| {

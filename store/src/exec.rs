@@ -15,6 +15,62 @@ use crate::sort::{Direction, Sort, SortField};
 use crate::store::{Row, Store};
 use crate::view::{ConversationRef, PageRef};
 
+/// Most runs [`page_of_runs`] merges head by head (O(page × runs)); more
+/// are concatenated and selected like any other match list.
+const MAX_MERGED_RUNS: usize = 16;
+
+/// Whether `sort` is the default `startTime`, id ascending: the order of the
+/// slots in the ordered prefix.
+fn is_slot_order(sort: &Sort) -> bool {
+    let [first, second] = sort.keys() else {
+        return false;
+    };
+    first.field == SortField::StartTime
+        && first.direction == Direction::Asc
+        && second.field == SortField::Id
+        && second.direction == Direction::Asc
+}
+
+/// The matches of a plan.
+pub(crate) enum Matches<'s> {
+    /// The union of these ascending, pairwise disjoint postings runs.
+    Runs(Vec<&'s [u32]>),
+    /// The matching slots, in any order.
+    Slots(Vec<u32>),
+}
+
+/// Slots `offset..offset + limit` of the ascending merge of disjoint
+/// ascending `runs`, reading only the first `offset + limit` of them.
+fn page_of_runs(runs: &[&[u32]], offset: usize, limit: usize) -> Vec<u32> {
+    if let [one] = runs {
+        let end = offset.saturating_add(limit).min(one.len());
+        return one
+            .get(offset..end)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default();
+    }
+    let total: usize = runs.iter().map(|r| r.len()).sum();
+    let end = offset.saturating_add(limit).min(total);
+    let mut page = Vec::with_capacity(end.saturating_sub(offset));
+    let mut heads: Vec<&[u32]> = runs.iter().copied().filter(|r| !r.is_empty()).collect();
+    for i in 0..end {
+        // The run with the smallest head (runs are disjoint: no ties).
+        let Some((k, &slot)) = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.first().map(|s| (k, s)))
+            .min_by_key(|&(_, s)| *s)
+        else {
+            break;
+        };
+        if i >= offset {
+            page.push(slot);
+        }
+        heads[k] = &heads[k][1..];
+    }
+    page
+}
+
 impl Store {
     /// Whether every stored row lies inside `w` (so it need not be checked).
     pub(crate) fn window_covers_all(&self, w: &Window) -> bool {
@@ -108,7 +164,7 @@ impl Store {
     }
 
     /// The slots of the page and the total.
-    pub(crate) fn run(&self, plan: &Plan, spec: &QuerySpec) -> (Vec<u32>, usize) {
+    pub(crate) fn run(&self, plan: &Plan<'_>, spec: &QuerySpec) -> (Vec<u32>, usize) {
         let slots = match plan.order {
             Order::Walk(field) => {
                 let total = self.window_count(plan.window.as_ref());
@@ -121,7 +177,17 @@ impl Store {
                 );
                 return (items, total);
             }
-            Order::Select => self.matches(plan),
+            Order::Select => match self.matches(plan) {
+                Matches::Runs(runs) if self.runs_in_sort_order(&runs, &spec.sort) => {
+                    // Disjoint runs in the requested order: the total is
+                    // their length, and only the page's slots are merged.
+                    let total = runs.iter().map(|r| r.len()).sum();
+                    return (page_of_runs(&runs, spec.offset, spec.limit), total);
+                }
+                // Disjoint: any order will do for `select_page`.
+                Matches::Runs(runs) => runs.concat(),
+                Matches::Slots(slots) => slots,
+            },
         };
         let total = slots.len();
         let page = if self.slot_order_is_sort_order(&slots, &spec.sort) {
@@ -140,19 +206,24 @@ impl Store {
     /// Whether `slots` (the matches) are already in `sort` order: the default
     /// `startTime`, id ascending, ascending slots, all in the ordered prefix.
     fn slot_order_is_sort_order(&self, slots: &[u32], sort: &Sort) -> bool {
-        let [first, second] = sort.keys() else {
-            return false;
-        };
-        first.field == SortField::StartTime
-            && first.direction == Direction::Asc
-            && second.field == SortField::Id
-            && second.direction == Direction::Asc
+        is_slot_order(sort)
             && slots.last().is_none_or(|&last| last < self.ordered_upto)
             && slots.is_sorted()
     }
 
+    /// Whether disjoint ascending `runs` merge into `sort` order (see
+    /// [`Store::slot_order_is_sort_order`]), and are few enough to merge
+    /// head by head.
+    fn runs_in_sort_order(&self, runs: &[&[u32]], sort: &Sort) -> bool {
+        runs.len() <= MAX_MERGED_RUNS
+            && runs
+                .iter()
+                .all(|r| r.last().is_none_or(|&last| last < self.ordered_upto))
+            && is_slot_order(sort)
+    }
+
     /// Every candidate that passes the window and the residual.
-    fn matches(&self, plan: &Plan) -> Vec<u32> {
+    fn matches<'s>(&'s self, plan: &Plan<'s>) -> Matches<'s> {
         let window = plan.window;
         let residual = plan.residual.as_ref();
         let sym_tests = plan.sym_tests.as_slice();
@@ -165,9 +236,18 @@ impl Store {
         if window.is_none() && residual.is_none() && sym_tests.is_empty() {
             // Every candidate matches; postings and the time index hold live slots only.
             match &plan.access {
-                Access::Slots { slots, .. } => return slots.clone(),
+                Access::Postings {
+                    lists,
+                    disjoint: true,
+                    ..
+                } => return Matches::Runs(lists.clone()),
+                Access::Postings { lists, .. } => {
+                    return Matches::Slots(crate::plan::union(lists.clone()));
+                }
                 Access::Time { lo, hi } => {
-                    return self.by_start.between(*lo, *hi).map(|(_, s)| s).collect();
+                    return Matches::Slots(
+                        self.by_start.between(*lo, *hi).map(|(_, s)| s).collect(),
+                    );
                 }
                 _ => {}
             }
@@ -178,26 +258,26 @@ impl Store {
             // The range is the run of slots `s0..=s1`: the first symbol
             // test's postings inside it are its matches, found by binary
             // search without reading a row.
-            let within = |p: &'_ [u32]| -> Vec<u32> {
+            let within = |p: &'s [u32]| -> &'s [u32] {
                 let a = p.partition_point(|&s| s < s0);
                 let b = p.partition_point(|&s| s <= s1);
-                p.get(a..b).map(<[u32]>::to_vec).unwrap_or_default()
+                p.get(a..b).unwrap_or_default()
             };
-            let lists = first.postings(self);
-            let candidates = match lists.as_slice() {
-                [one] => within(one),
-                _ => {
-                    let parts: Vec<Vec<u32>> = lists.iter().map(|p| within(p)).collect();
-                    crate::plan::union(parts.iter().map(Vec::as_slice).collect())
-                }
-            };
-            if window.is_none() && residual.is_none() && rest.is_empty() {
-                return candidates;
-            }
-            return candidates
+            let runs: Vec<&[u32]> = first
+                .postings(self)
                 .into_iter()
-                .filter(|&slot| self.row(slot).is_some_and(|row| keep(slot, row)))
+                .map(within)
+                .filter(|r| !r.is_empty())
                 .collect();
+            if window.is_none() && residual.is_none() && rest.is_empty() {
+                return Matches::Runs(runs);
+            }
+            return Matches::Slots(
+                crate::plan::union(runs)
+                    .into_iter()
+                    .filter(|&slot| self.row(slot).is_some_and(|row| keep(slot, row)))
+                    .collect(),
+            );
         }
         match &plan.access {
             Access::Empty(_) => {}
@@ -219,8 +299,8 @@ impl Store {
                     }
                 }
             }
-            Access::Slots { slots, .. } => {
-                for &slot in slots {
+            Access::Postings { lists, .. } => {
+                for slot in crate::plan::union(lists.clone()) {
                     if let Some(row) = self.row(slot)
                         && keep(slot, row)
                     {
@@ -229,7 +309,7 @@ impl Store {
                 }
             }
         }
-        out
+        Matches::Slots(out)
     }
 
     /// `(s0, s1)` when the rows with `startTime` in `lo..=hi` are exactly the
@@ -352,9 +432,10 @@ impl Store {
 /// Whether two schemas declare the same fields in the same order (a filter
 /// refers to fields by position).
 fn same_schema(a: &rsql::Schema, b: &rsql::Schema) -> bool {
-    a.fields()
-        .map(|(_, f)| f.name())
-        .eq(b.fields().map(|(_, f)| f.name()))
+    rsql::Schema::ptr_eq(a, b)
+        || a.fields()
+            .map(|(_, f)| f.name())
+            .eq(b.fields().map(|(_, f)| f.name()))
 }
 
 /// Collects a page from groups of rows that tie on the first sort key.

@@ -11,14 +11,16 @@
 //! | full scan | anything else | every row |
 //!
 //! A conjunct that the chosen path answers exactly is dropped from the
-//! residual (checked on the compiled conjunct itself: [`Filter::as_range`], [`Filter::as_values`]).
+//! residual (checked on the borrowed conjunct itself, [`rsql::Conjunct::as_range`] and
+//! [`rsql::Conjunct::as_values`]; the planner copies no part of the filter but
+//! the residual it keeps).
 //! Without a filter, when the first sort key has an index and the page is
 //! small compared with the window, the plan walks that index in order and
 //! stops after `offset + limit` rows: no sort at all.
 
 use std::fmt::Write as _;
 
-use rsql::{FieldRef, Filter};
+use rsql::{Conjunct, FieldRef, Filter};
 
 use crate::intern::Sym;
 use crate::query::{QuerySpec, Window};
@@ -29,18 +31,26 @@ use crate::time::format_ms;
 
 /// Where candidate rows come from.
 #[derive(Clone, Debug)]
-pub(crate) enum Access {
+pub(crate) enum Access<'s> {
     /// No row can match.
     Empty(&'static str),
     /// Every row.
     Full,
     /// Rows with `startTime` in `lo..=hi`.
     Time { lo: i64, hi: i64 },
-    /// These slots (ascending): a postings union or a dictionary scan.
-    Slots { how: How, slots: Vec<u32> },
+    /// The union of these postings lists (each ascending, none empty), from
+    /// the values of one field. They are not merged here: when `disjoint`
+    /// (a single-valued field, so no slot is in two lists) and nothing else
+    /// is checked, the total is the sum of their lengths and only the page's
+    /// slots are merged (see `Store::run`).
+    Postings {
+        how: How,
+        lists: Vec<&'s [u32]>,
+        disjoint: bool,
+    },
 }
 
-/// Which index produced an [`Access::Slots`], kept as numbers so that the
+/// Which index produced an [`Access::Postings`], kept as numbers so that the
 /// `explain()` text is only built when asked for.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum How {
@@ -81,7 +91,8 @@ impl SymTest {
         v.is_some_and(|v| self.syms.contains(&v))
     }
 
-    /// The postings of the values, each ascending.
+    /// The postings of the values, each ascending and none empty; disjoint,
+    /// as the field is single-valued.
     pub(crate) fn postings<'s>(&self, store: &'s Store) -> Vec<&'s [u32]> {
         let list = |sym: Sym| -> Option<&'s [u32]> {
             let p = match self.field {
@@ -91,7 +102,7 @@ impl SymTest {
             };
             p.map(|p| p.as_slice())
         };
-        self.syms.iter().filter_map(|&s| list(s)).collect()
+        distinct_lists(self.syms.iter().filter_map(|&s| list(s)).collect())
     }
 }
 
@@ -106,15 +117,16 @@ pub(crate) enum Order {
 
 /// A query plan.
 #[derive(Clone, Debug)]
-pub(crate) struct Plan {
-    pub(crate) access: Access,
+pub(crate) struct Plan<'s> {
+    pub(crate) access: Access<'s>,
     /// What remains to evaluate per candidate besides `sym_tests` (`None` = nothing).
     pub(crate) residual: Option<Filter>,
     /// Conjuncts of the residual tested by symbol, run before `residual`.
     pub(crate) sym_tests: Vec<SymTest>,
-    /// The residual as `explain()` shows it (the conjuncts of `sym_tests`
-    /// included); `None` when it is `residual`.
-    pub(crate) shown_residual: Option<Option<Filter>>,
+    /// The conjuncts (by position) the access path answers exactly: the
+    /// residual `explain()` shows is the filter without them (the
+    /// conjuncts of `sym_tests` included).
+    pub(crate) answered: Vec<usize>,
     /// The window, when rows must still be checked against it.
     pub(crate) window: Option<Window>,
     pub(crate) order: Order,
@@ -123,14 +135,15 @@ pub(crate) struct Plan {
 }
 
 /// A candidate access path during planning.
-struct Candidate {
-    access: Access,
+struct Candidate<'s> {
+    access: Access<'s>,
     cost: usize,
-    answered: Vec<Filter>,
+    /// Positions of the conjuncts the path answers exactly.
+    answered: Vec<usize>,
 }
 
 /// Builds the plan for `spec`.
-pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
+pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
     let filter = spec.filter.as_ref().filter(|f| !f.is_match_all());
     let mut window = spec.window;
     if let Some(w) = window {
@@ -159,9 +172,9 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
     {
         lo = lo.max(bound_lo(a));
         hi = hi.min(bound_hi(b));
-        for c in f.conjuncts() {
+        for c in f.conjunct_refs() {
             if c.as_range(START_TIME).is_some() {
-                time_answered.push(c);
+                time_answered.push(c.index());
             }
         }
     }
@@ -181,9 +194,10 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
 
     // Exact `==` / `=in=` conjuncts on type or a metadata key, which a time
     // range or full scan can test by symbol.
-    let mut sym_candidates: Vec<(Filter, SymTest)> = Vec::new();
+    let mut sym_candidates: Vec<(usize, SymTest)> = Vec::new();
     if let Some(f) = filter {
-        for (i, c) in f.conjuncts().into_iter().enumerate() {
+        for c in f.conjunct_refs() {
+            let i = c.index();
             let fields = c.fields();
             let [field] = fields.as_slice() else { continue };
             if let Some(values) = c.eq_values(*field) {
@@ -196,59 +210,68 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
                     continue;
                 }
                 if exact && let Some(t) = sym_test(store, *field, &values) {
-                    sym_candidates.push((c.clone(), t));
+                    sym_candidates.push((i, t));
                 }
                 if let Some((cost, lists)) = postings_for(store, *field, &values)
                     && cost < best.cost
                 {
-                    let slots = union(lists);
                     let how = How::Postings {
                         conjunct: i,
                         values: values.len(),
                     };
+                    // Values of a single-valued field hold disjoint sets
+                    // of rows; so does one value of any field.
+                    let disjoint = !multi || lists.len() <= 1;
                     best = Candidate {
-                        access: Access::Slots { how, slots },
+                        access: Access::Postings {
+                            how,
+                            lists,
+                            disjoint,
+                        },
                         cost,
-                        answered: if exact { vec![c.clone()] } else { Vec::new() },
+                        answered: if exact { vec![i] } else { Vec::new() },
                     };
                 }
                 continue;
             }
             if let Some(distinct) = dictionary_size(store, *field)
                 && distinct < best.cost
-                && let Some(slots) = dictionary_scan(store, *field, &c)
-                && slots.len() < best.cost
+                && let Some(lists) = dictionary_scan(store, *field, c)
             {
-                let how = How::Dictionary {
-                    conjunct: i,
-                    distinct,
-                };
-                best = Candidate {
-                    cost: slots.len(),
-                    access: Access::Slots { how, slots },
-                    answered: vec![c.clone()],
-                };
+                let cost = lists.iter().map(|l| l.len()).sum();
+                if cost < best.cost {
+                    let how = How::Dictionary {
+                        conjunct: i,
+                        distinct,
+                    };
+                    // Distinct values of a single-valued field: disjoint.
+                    best = Candidate {
+                        cost,
+                        access: Access::Postings {
+                            how,
+                            lists,
+                            disjoint: true,
+                        },
+                        answered: vec![i],
+                    };
+                }
             }
         }
     }
 
-    let residual_without = |skip: &dyn Fn(&Filter) -> bool| {
-        filter
-            .map(|f| f.residual(|c| best.answered.contains(c) || skip(c)))
-            .filter(|r| !r.is_match_all())
-    };
     // A time range or a full scan visits every row of its range: the
     // symbol tests replace the generic evaluation of their conjuncts.
     let scans_rows = matches!(best.access, Access::Time { .. } | Access::Full);
-    sym_candidates.retain(|(c, _)| scans_rows && !best.answered.contains(c));
-    let (residual, sym_tests, shown_residual) = if sym_candidates.is_empty() {
-        (residual_without(&|_| false), Vec::new(), None)
-    } else {
-        let shown = residual_without(&|_| false);
-        let rest = residual_without(&|c| sym_candidates.iter().any(|(s, _)| s == c));
-        let tests = sym_candidates.into_iter().map(|(_, t)| t).collect();
-        (rest, tests, Some(shown))
-    };
+    sym_candidates.retain(|(i, _)| scans_rows && !best.answered.contains(i));
+    let residual = filter
+        .map(|f| {
+            f.residual_by(|c| {
+                best.answered.contains(&c.index())
+                    || sym_candidates.iter().any(|(i, _)| *i == c.index())
+            })
+        })
+        .filter(|r| !r.is_match_all());
+    let sym_tests = sym_candidates.into_iter().map(|(_, t)| t).collect();
     // With no filter the total is the window count, so walking the index of
     // the first sort key can stop after offset + limit rows.
     let order = match (filter, spec.sort.keys().first()) {
@@ -268,19 +291,19 @@ pub(crate) fn plan(store: &Store, spec: &QuerySpec) -> Plan {
         access: best.access,
         residual,
         sym_tests,
-        shown_residual,
+        answered: best.answered,
         window,
         order,
         candidates: best.cost,
     }
 }
 
-fn empty_plan(why: &'static str) -> Plan {
+fn empty_plan(why: &'static str) -> Plan<'static> {
     Plan {
         access: Access::Empty(why),
         residual: None,
         sym_tests: Vec::new(),
-        shown_residual: None,
+        answered: Vec::new(),
         window: None,
         order: Order::Select,
         candidates: 0,
@@ -373,7 +396,18 @@ fn postings_for<'s>(
         };
         lists.push(list);
     }
-    Some((lists.iter().map(|l| l.len()).sum(), lists))
+    Some((lists.iter().map(|l| l.len()).sum(), distinct_lists(lists)))
+}
+
+/// `lists` without empty lists and without repeats (a value listed twice,
+/// as in `=in=(a,a)`, gives the same list twice), in no particular order.
+pub(crate) fn distinct_lists(mut lists: Vec<&[u32]>) -> Vec<&[u32]> {
+    lists.retain(|l| !l.is_empty());
+    if lists.len() > 1 {
+        lists.sort_unstable_by_key(|l| l.as_ptr());
+        lists.dedup_by_key(|l| l.as_ptr());
+    }
+    lists
 }
 
 /// Sorted, deduplicated union of sorted lists: pairwise merges for a few
@@ -465,10 +499,14 @@ fn dictionary_size(store: &Store, field: FieldRef<'_>) -> Option<usize> {
 }
 
 /// Evaluates the single-field conjunct `c` once per distinct value and
-/// returns the union of the matching values' postings. `None` when the
+/// returns the matching values' postings (disjoint). `None` when the
 /// conjunct also matches rows that lack the field (a metadata key), which
 /// the dictionary cannot list.
-fn dictionary_scan(store: &Store, field: FieldRef<'_>, c: &Filter) -> Option<Vec<u32>> {
+fn dictionary_scan<'s>(
+    store: &'s Store,
+    field: FieldRef<'_>,
+    c: Conjunct<'_>,
+) -> Option<Vec<&'s [u32]>> {
     let probe = |v: Option<&str>| {
         c.matches(&Probe {
             field: field.id,
@@ -504,11 +542,12 @@ fn dictionary_scan(store: &Store, field: FieldRef<'_>, c: &Filter) -> Option<Vec
         }
         _ => return None,
     }
-    Some(union(lists))
+    lists.retain(|l| !l.is_empty());
+    Some(lists)
 }
 
 /// `explain()` text: one line per plan part.
-pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
+pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
     let mut out = String::new();
     let _ = match &plan.access {
         Access::Empty(why) => writeln!(out, "access: none ({why})"),
@@ -520,7 +559,7 @@ pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
             fmt_bound(*hi),
             plan.candidates
         ),
-        Access::Slots { how, slots } => {
+        Access::Postings { how, lists, .. } => {
             let _ = match *how {
                 How::Postings { conjunct, values } => write!(
                     out,
@@ -533,12 +572,18 @@ pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
                     conjunct_selector(spec, conjunct)
                 ),
             };
-            writeln!(out, " ({} rows)", slots.len())
+            writeln!(out, " ({} rows)", union(lists.clone()).len())
         }
     };
-    let residual = match &plan.shown_residual {
-        Some(shown) => shown,
-        None => &plan.residual,
+    // The filter without the conjuncts the access path answers (an empty
+    // plan reads nothing, so nothing remains).
+    let residual = match plan.access {
+        Access::Empty(_) => None,
+        _ => spec
+            .filter
+            .as_ref()
+            .map(|f| f.residual_by(|c| plan.answered.contains(&c.index())))
+            .filter(|r| !r.is_match_all()),
     };
     let _ = match residual {
         Some(r) => writeln!(out, "residual: {r}"),
@@ -578,8 +623,11 @@ pub(crate) fn explain(plan: &Plan, spec: &QuerySpec) -> String {
 fn conjunct_selector(spec: &QuerySpec, i: usize) -> String {
     spec.filter
         .as_ref()
-        .and_then(|f| f.conjuncts().into_iter().nth(i))
-        .and_then(|c| c.fields().first().map(|&field| selector(field)))
+        .and_then(|f| {
+            f.conjunct_refs()
+                .get(i)
+                .and_then(|c| c.fields().first().map(|&field| selector(field)))
+        })
         .unwrap_or_else(|| "?".to_string())
 }
 

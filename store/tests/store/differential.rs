@@ -258,13 +258,16 @@ fn sort() -> impl Strategy<Value = Sort> {
         Just(SortField::EndTime),
     ];
     let dir = prop_oneof![Just(Direction::Asc), Just(Direction::Desc)];
-    prop::collection::vec((field, dir), 1..4).prop_map(|keys| {
+    let keys = prop::collection::vec((field, dir), 1..4).prop_map(|keys| {
         Sort::from_keys(
             keys.into_iter()
                 .map(|(field, direction)| SortKey { field, direction })
                 .collect(),
         )
-    })
+    });
+    // The default order (startTime, id ascending) is the slots' own order,
+    // which the store answers without sorting: drawn a third of the time.
+    prop_oneof![2 => keys, 1 => Just(Sort::default())]
 }
 
 fn window() -> impl Strategy<Value = Option<Window>> {
