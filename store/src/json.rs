@@ -3,11 +3,14 @@
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
 //! conversation runs), written straight into a buffer.
 //!
-//! Strings are copied between quotes in one go. Each row remembers whether
-//! any of its strings needs a JSON escape (a control character, `"` or `\`;
-//! checked once when the row is stored or changed), so the common row is
-//! written without looking at its bytes; others go through serde_json's
-//! escaper. Timestamps are formatted on the stack instead of through chrono.
+//! Each row keeps its own JSON, without its members, rendered when it is
+//! stored and again when its metadata changes ([`render_row`]); each distinct
+//! person's member object is rendered once too ([`PeopleJson`]). A page is
+//! then a few copies per row: the row's bytes up to `"members":[`, its
+//! members' objects, and the rest. Rendering copies a string between quotes
+//! in one go unless it needs a JSON escape (a control character, `"` or `\`,
+//! found eight bytes at a time), which goes through serde_json's escaper.
+//! Timestamps are formatted on the stack instead of through chrono.
 //!
 //! ```
 //! let s = store::r#gen::store(1, 3);
@@ -19,6 +22,7 @@
 //! ```
 
 use crate::model::Conversation;
+use crate::store::{Row, Store};
 use crate::view::ConversationRef;
 
 /// Whether `s` can be written between quotes as it is: it has no control
@@ -146,22 +150,15 @@ struct Parts<'a> {
     end: Option<i64>,
 }
 
-/// Appends a conversation object. With `plain`, every string is known to
-/// need no escape. `members` writes the members between the brackets.
+/// Appends a conversation object. `members` writes the members between the
+/// brackets.
 fn write_conversation<'a>(
     out: &mut Vec<u8>,
-    plain: bool,
     c: Parts<'_>,
     members: impl FnOnce(&mut Vec<u8>),
     metadata: impl Iterator<Item = (&'a str, &'a str)>,
 ) {
-    let text = |out: &mut Vec<u8>, s: &str| {
-        if plain {
-            write_plain(out, s);
-        } else {
-            write_str(out, s);
-        }
-    };
+    let text = write_str;
     out.extend_from_slice(b"{\"id\":");
     text(out, c.id);
     out.extend_from_slice(b",\"type\":");
@@ -244,7 +241,6 @@ impl PeopleJson {
 pub fn write_owned(out: &mut Vec<u8>, c: &Conversation) {
     write_conversation(
         out,
-        false,
         Parts {
             id: &c.id,
             kind: &c.kind,
@@ -277,33 +273,47 @@ impl ConversationRef<'_> {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        write_conversation(
-            out,
-            self.json_plain(),
-            Parts {
-                id: self.id(),
-                kind: self.kind(),
-                name: self.name(),
-                start: self.start_time(),
-                end: self.end_time(),
-            },
-            |out| {
-                for (i, &p) in self.person_numbers().iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match self.store().people_json.get(p) {
-                        Some(json) => out.extend_from_slice(json),
-                        None => {
-                            let m = self.member(p);
-                            write_member(out, m.id, m.name, m.email);
-                        }
-                    }
+        let (head, tail) = self.json_parts();
+        out.extend_from_slice(head);
+        for (i, &p) in self.person_numbers().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match self.store().people_json.get(p) {
+                Some(json) => out.extend_from_slice(json),
+                None => {
+                    let m = self.member(p);
+                    write_member(out, m.id, m.name, m.email);
                 }
-            },
-            self.metadata(),
-        );
+            }
+        }
+        out.extend_from_slice(tail);
     }
+}
+
+/// A row's JSON without its members, and where they go: the bytes before
+/// `members_at` end with `"members":[`, the rest starts with `]`.
+pub(crate) fn render_row(store: &Store, row: &Row) -> (Box<[u8]>, u32) {
+    let mut out = Vec::with_capacity(256);
+    let mut members_at = 0;
+    let strings = &store.strings;
+    write_conversation(
+        &mut out,
+        Parts {
+            id: &row.id,
+            kind: strings.get(row.kind),
+            name: strings.get(row.name),
+            start: row.start,
+            end: row.end(),
+        },
+        |out| members_at = out.len(),
+        row.metadata()
+            .iter()
+            .map(|&[k, v]| (strings.get(k), strings.get(v))),
+    );
+    // A row's JSON is far below 4 GiB (ids, names and values are bounded).
+    let members_at = u32::try_from(members_at).unwrap_or(u32::MAX);
+    (out.into_boxed_slice(), members_at)
 }
 
 /// Days from 1970-01-01 to 0000-01-01 and to 9999-12-31.

@@ -36,10 +36,12 @@ pub(crate) struct Row {
     /// allocation per row instead of two.
     data: Box<[u32]>,
     n_members: u32,
-    /// No string of the row's own (id, type, name, metadata) needs escaping
-    /// in JSON, so a writer may copy them between quotes as they are. Members
-    /// are written from [`Store::people_json`], already escaped.
-    pub(crate) json_plain: bool,
+    /// The row's JSON without its members: `json[..members_at]` ends with
+    /// `"members":[`, and the rest is `],"metadata":{…}}`. Rendered when the
+    /// row is stored and when its metadata changes; a page copies it and the
+    /// members' objects from [`Store::people_json`] (see `json.rs`).
+    pub(crate) json: Box<[u8]>,
+    pub(crate) members_at: u32,
 }
 
 impl Row {
@@ -153,21 +155,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// Whether every string of `row` can be written to JSON as is (see
-    /// [`Row::json_plain`]).
-    fn is_json_plain(&self, row: &Row) -> bool {
-        let sym = |s: Sym| crate::json::is_plain(self.strings.get(s));
-        crate::json::is_plain(&row.id)
-            && sym(row.kind)
-            && sym(row.name)
-            && row.metadata().iter().all(|&[k, v]| sym(k) && sym(v))
-    }
-
-    /// Recomputes [`Row::json_plain`] after the row's strings changed.
-    fn refresh_json_plain(&mut self, slot: u32) {
-        let plain = self.row(slot).is_some_and(|r| self.is_json_plain(r));
+    /// Renders [`Row::json`] again after the row's metadata changed.
+    fn refresh_json(&mut self, slot: u32) {
+        let Some(rendered) = self.row(slot).map(|r| crate::json::render_row(self, r)) else {
+            return;
+        };
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
-            row.json_plain = plain;
+            (row.json, row.members_at) = rendered;
         }
     }
 
@@ -404,7 +398,7 @@ impl Store {
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
             row.set_metadata(&pairs);
         }
-        self.refresh_json_plain(slot);
+        self.refresh_json(slot);
         Ok(self.metadata_of(slot))
     }
 
@@ -629,10 +623,13 @@ impl Store {
             end: d.end.unwrap_or(NO_END),
             data: data.into_boxed_slice(),
             n_members: u32::try_from(d.members.len()).unwrap_or(u32::MAX),
-            json_plain: false,
+            json: Box::default(),
+            members_at: 0,
         };
+        let (json, members_at) = crate::json::render_row(self, &row);
         let row = Row {
-            json_plain: self.is_json_plain(&row),
+            json,
+            members_at,
             ..row
         };
         self.max_span = self
@@ -857,6 +854,9 @@ impl Store {
             let row = self.row(slot).ok_or("vanished row")?;
             if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
+            }
+            if (row.json.clone(), row.members_at) != crate::json::render_row(self, row) {
+                return Err(format!("the JSON of `{}` is stale", row.id));
             }
         }
         let same = |a: &TimeIndex, b: &TimeIndex| a.range(0, a.len()).eq(b.range(0, b.len()));

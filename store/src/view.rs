@@ -62,9 +62,10 @@ impl<'s> ConversationRef<'s> {
         ConversationRef { store, row }
     }
 
-    /// Whether no string of this conversation needs a JSON escape.
-    pub(crate) fn json_plain(&self) -> bool {
-        self.row.json_plain
+    /// The row's JSON before and after its members (see `Row::json`).
+    pub(crate) fn json_parts(&self) -> (&'s [u8], &'s [u8]) {
+        let at = (self.row.members_at as usize).min(self.row.json.len());
+        self.row.json.split_at(at)
     }
 
     /// `id`.
