@@ -48,6 +48,17 @@ use warp::Filter;
 use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
 
+/// Header names the handlers set on every list response, parsed once (a
+/// `&str` name is parsed again on each insert).
+pub(crate) mod names {
+    use warp::http::HeaderName;
+
+    pub(crate) const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+    pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+    pub(crate) const X_PAGE: HeaderName = HeaderName::from_static("x-page");
+    pub(crate) const X_PER_PAGE: HeaderName = HeaderName::from_static("x-per-page");
+}
+
 pub use clock::Clock;
 pub use config::Config;
 pub use data::Data;
@@ -133,7 +144,7 @@ fn finish(meta: Meta, mut resp: Response) -> Response {
     } else {
         tracing::debug!(request_id = id, method = %meta.method, path = meta.path.as_str(), status = status.as_u16(), micros, "request");
     }
-    resp.headers_mut().insert("x-request-id", meta.id);
+    resp.headers_mut().insert(names::X_REQUEST_ID, meta.id);
     resp
 }
 

@@ -3,7 +3,7 @@
 //! [`query::encode`](crate::query::encode), so following a link reproduces the
 //! query with only the position changed.
 
-use crate::query::encode;
+use crate::query::encode_into;
 
 /// Builds `Link` for an offset-paged list.
 ///
@@ -26,24 +26,29 @@ pub fn offset_links(
     total: u64,
 ) -> String {
     // The parameters are encoded once; each link repeats them.
-    let mut tail = String::new();
+    let mut tail =
+        String::with_capacity(params.iter().map(|(k, v)| k.len() + 3 * v.len() + 2).sum());
     for (k, v) in params {
         tail.push('&');
         tail.push_str(k);
         tail.push('=');
-        tail.push_str(&encode(v));
+        encode_into(&mut tail, v);
     }
-    let mut out = String::with_capacity(3 * (path.len() + tail.len() + 48));
+    let mut out = String::with_capacity(3 * (path.len() + tail.len() + 64));
     let mut link = |off: u64, rel: &str| {
-        use std::fmt::Write;
         if !out.is_empty() {
             out.push_str(", ");
         }
-        // Writing into a String cannot fail.
-        let _ = write!(
-            out,
-            "<{path}?limit={limit}&offset={off}{tail}>; rel=\"{rel}\""
-        );
+        out.push('<');
+        out.push_str(path);
+        out.push_str("?limit=");
+        out.push_str(itoa::Buffer::new().format(limit));
+        out.push_str("&offset=");
+        out.push_str(itoa::Buffer::new().format(off));
+        out.push_str(&tail);
+        out.push_str(">; rel=\"");
+        out.push_str(rel);
+        out.push('"');
     };
     if limit > 0 && offset.saturating_add(limit) < total {
         link(offset + limit, "next");

@@ -65,12 +65,25 @@ impl<'q> Params<'q> {
 /// assert_eq!(q.get("filter"), Some(f));
 /// ```
 pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    encode_into(&mut out, value);
+    out
+}
+
+/// [`encode`], appended to `out` (no buffer of its own).
+///
+/// ```
+/// let mut link = String::from("filter=");
+/// server::query::encode_into(&mut link, "a==1;b=in=(x,y)");
+/// assert_eq!(link, "filter=a%3D%3D1%3Bb%3Din%3D%28x%2Cy%29");
+/// ```
+pub fn encode_into(out: &mut String, value: &str) {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
         .remove(b'_')
         .remove(b'~');
-    percent_encoding::utf8_percent_encode(value, SET).to_string()
+    out.extend(percent_encoding::utf8_percent_encode(value, SET));
 }
 
 /// Percent-decodes one path segment (warp hands them over raw).

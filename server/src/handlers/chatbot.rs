@@ -63,9 +63,9 @@ fn messages_inner(
     let total = found.total;
     let mut resp = crate::json_response(StatusCode::OK, found.items);
     let h = resp.headers_mut();
-    h.insert("x-total-count", HeaderValue::from(total));
-    h.insert("x-page", HeaderValue::from(page));
-    h.insert("x-per-page", HeaderValue::from(per_page));
+    h.insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
+    h.insert(crate::names::X_PAGE, HeaderValue::from(page));
+    h.insert(crate::names::X_PER_PAGE, HeaderValue::from(per_page));
     let link = crate::link::page_links(
         &format!("/v1/api/conversation-messages/{id}"),
         page,
@@ -73,7 +73,7 @@ fn messages_inner(
         u64::try_from(total).unwrap_or(u64::MAX),
     );
     if let Ok(v) = HeaderValue::from_str(&link) {
-        h.insert("link", v);
+        h.insert(warp::http::header::LINK, v);
     }
     Ok(resp)
 }

@@ -154,7 +154,7 @@ fn get_all_inner(
         crate::json_response(StatusCode::OK, &page)
     };
     resp.headers_mut()
-        .insert("x-total-count", HeaderValue::from(total));
+        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
     Ok(resp)
 }
 

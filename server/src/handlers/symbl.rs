@@ -174,9 +174,9 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         total as u64,
     );
     let h = resp.headers_mut();
-    h.insert("x-total-count", HeaderValue::from(total));
+    h.insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
     if let Ok(v) = HeaderValue::from_str(&link) {
-        h.insert("link", v);
+        h.insert(warp::http::header::LINK, v);
     }
     Ok(resp)
 }

@@ -68,6 +68,6 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         },
     );
     resp.headers_mut()
-        .insert("x-total-count", HeaderValue::from(total));
+        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
     Ok(resp)
 }
