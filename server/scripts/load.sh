@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Load test (a bench, not a test): q1–q5 of shared/bench/README.md as HTTP
 # requests against the demo server at 100 000 conversations, with /healthz
-# measured in the same run (same server process) as the ceiling.
+# measured in the same run (same server process) as the ceiling: before the
+# first route and again after each one, so every route's share is taken
+# against the mean of the /healthz runs just before and just after it (on a
+# shared machine the ceiling itself moves by ±20 % within minutes).
 #
 #   bash server/scripts/load.sh                 # 10 s per route, 32 connections
 #   LOAD_SECS=5 LOAD_CONNS=64 LOAD_SIZE=100000 bash server/scripts/load.sh
 #   LOAD_PIN=1 bash server/scripts/load.sh      # server on CPU 0, wrk (1 thread) on CPU 1
 #
 # Needs `wrk` (Debian package; installed with apt-get when missing and root).
-# Prints a Markdown table: req/s, p50, p99, and req/s as a share of /healthz;
+# Prints a Markdown table: req/s, p50, p99, the neighbouring /healthz runs
+# and req/s as a share of their mean;
 # then the server's resident memory (idle after loading, and peak).
 set -euo pipefail
 
@@ -91,21 +95,40 @@ to_ms() { # wrk latency such as 812.00us, 1.20ms, 2.01s -> ms
 
 echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $(nproc) cores, pinned: $PIN"
 echo
-echo "| route | req/s | p50 ms | p99 ms | share of /healthz |"
-echo "|---|---:|---:|---:|---:|"
-CEIL=""
-for r in "${ROUTES[@]}"; do
-    name="${r%%|*}"
-    path="${r#*|}"
+# wrk on one path; sets RPS, P50, P99 (exits on a non-2xx answer).
+measure() {
+    local name="$1" path="$2" out errors
     out="$("${WRK_PREFIX[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
-    rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
-    p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
-    p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+    RPS="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
+    P50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
+    P99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
     errors="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")"
     [ -z "$errors" ] || { echo "load: $name had $errors non-2xx answers" >&2; exit 1; }
-    [ -n "$CEIL" ] || CEIL="$rps"
-    share="$(awk -v a="$rps" -v b="$CEIL" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
-    printf '| %s | %.0f | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$share"
+}
+
+echo "| route | req/s | p50 ms | p99 ms | /healthz before, after | share of /healthz |"
+echo "|---|---:|---:|---:|---:|---:|"
+HEALTH_PATH="${ROUTES[0]#*|}"
+measure healthz "$HEALTH_PATH"
+BEFORE="$RPS" H50="$P50" H99="$P99"
+CEILINGS=("$RPS")
+ROWS=()
+for r in "${ROUTES[@]:1}"; do
+    name="${r%%|*}"
+    path="${r#*|}"
+    measure "$name" "$path"
+    rps="$RPS" p50="$P50" p99="$P99"
+    measure healthz "$HEALTH_PATH"
+    AFTER="$RPS"
+    CEILINGS+=("$RPS")
+    ROWS+=("$(awk -v n="$name" -v a="$rps" -v p50="$p50" -v p99="$p99" -v b="$BEFORE" -v c="$AFTER" 'BEGIN {
+        printf "| %s | %.0f | %s | %s | %.0f, %.0f | %.0f %% |", n, a, p50, p99, b, c, 200 * a / (b + c) }')")
+    BEFORE="$AFTER"
 done
+# The ceiling row: the mean of every /healthz run and their range (the
+# latencies are the first run's).
+printf '%s\n' "${CEILINGS[@]}" | awk -v p50="$H50" -v p99="$H99" '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+    END { printf "| healthz (mean of %d runs) | %.0f | %s | %s | %.0f–%.0f | 100 %% |\n", NR, s / NR, p50, p99, lo, hi }'
+printf '%s\n' "${ROWS[@]}"
 echo
 echo "resident memory: ${RSS_IDLE} MB after loading $SIZE conversations, $(rss VmHWM) MB peak (VmHWM)"
