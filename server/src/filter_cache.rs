@@ -1,33 +1,53 @@
-//! [`FilterCache`]: compiled filters by their text, so a filter that clients
-//! repeat (a dashboard polling the same list, a client paging with `Link`
-//! headers) is parsed, checked against the policy and compiled once.
+//! [`FilterCache`]: compiled filters by the text the request sent, so a
+//! filter that clients repeat (a dashboard polling the same list, a client
+//! paging with `Link` headers) is decoded, parsed, checked against the
+//! policy and compiled once.
 //!
-//! Only filters that compiled are kept; a rejected filter is compiled again
-//! on every request and gets the same error. The cache is bounded: when it
-//! is full it starts over (cheap, and a working set larger than the bound
-//! costs no more than no cache at all). Compiled filters do not depend on
-//! the data, so writes never invalidate them.
+//! The key is the query-string value as sent (still percent-encoded): a hit
+//! costs one hash of those bytes and no decoding. Two spellings of one
+//! filter (`%3D` or `=`) are two entries, each correct. Only filters that
+//! compiled are kept; a rejected filter is compiled again on every request
+//! and gets the same error. The cache is bounded: when it is full it starts
+//! over (cheap, and a working set larger than the bound costs no more than
+//! no cache at all). Compiled filters do not depend on the data, so writes
+//! never invalidate them.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// A bounded map from filter text to its compiled [`rsql::Filter`].
+/// A filter that compiled, with its decoded text (what `Link` headers
+/// encode again).
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The filter's text, decoded from the query string.
+    pub text: String,
+    /// The compiled filter.
+    pub filter: rsql::Filter,
+}
+
+/// A bounded map from a filter as sent to its [`Compiled`] form.
 ///
 /// ```
-/// let cache = server::filter_cache::FilterCache::new(2);
+/// use server::filter_cache::{Compiled, FilterCache};
+/// let cache = FilterCache::new(2);
 /// let parser = rsql::Parser::new();
-/// let compile = |text: &str| store::schema().compile_str(&parser, text);
-/// let a = cache.get_or_compile("conversation.type==meeting", compile)?;
-/// let b = cache.get_or_compile("conversation.type==meeting", compile)?;
-/// assert_eq!(a.to_string(), b.to_string());
+/// let compile = |raw: &str| -> Result<Compiled, rsql::Error> {
+///     let text = server::query::decode_form(raw).into_owned();
+///     let filter = store::schema().compile_str(&parser, &text)?;
+///     Ok(Compiled { text, filter })
+/// };
+/// let a = cache.get_or_compile("conversation.type%3D%3Dmeeting", compile)?;
+/// let b = cache.get_or_compile("conversation.type%3D%3Dmeeting", compile)?;
+/// assert_eq!(a.text, "conversation.type==meeting");
+/// assert!(std::sync::Arc::ptr_eq(&a, &b));
 /// assert_eq!(cache.len(), 1);
-/// assert!(cache.get_or_compile("conversation.type=", compile).is_err());
+/// assert!(cache.get_or_compile("conversation.type%3D", compile).is_err());
 /// assert_eq!(cache.len(), 1);
 /// # Ok::<(), rsql::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct FilterCache {
-    map: Mutex<HashMap<Box<str>, rsql::Filter>>,
+    map: Mutex<HashMap<Box<str>, Arc<Compiled>>>,
     capacity: usize,
 }
 
@@ -44,28 +64,28 @@ impl FilterCache {
         }
     }
 
-    /// The compiled filter for `text`: a copy of the cached one, or
-    /// `compile(text)` (kept when it succeeds).
+    /// The compiled filter for `key` (the filter as the request sent it):
+    /// the cached one, or `compile(key)`, kept when it succeeds.
     ///
     /// See [`FilterCache`] for an example.
     pub fn get_or_compile<E>(
         &self,
-        text: &str,
-        compile: impl FnOnce(&str) -> Result<rsql::Filter, E>,
-    ) -> Result<rsql::Filter, E> {
-        if let Some(f) = self.lock().get(text) {
-            return Ok(f.clone());
+        key: &str,
+        compile: impl FnOnce(&str) -> Result<Compiled, E>,
+    ) -> Result<Arc<Compiled>, E> {
+        if let Some(c) = self.lock().get(key) {
+            return Ok(Arc::clone(c));
         }
         // Compiled outside the lock: other requests are not held up.
-        let filter = compile(text)?;
+        let compiled = Arc::new(compile(key)?);
         if self.capacity > 0 {
             let mut map = self.lock();
             if map.len() >= self.capacity {
                 map.clear();
             }
-            map.insert(text.into(), filter.clone());
+            map.insert(key.into(), Arc::clone(&compiled));
         }
-        Ok(filter)
+        Ok(compiled)
     }
 
     /// How many filters are cached.
@@ -86,7 +106,7 @@ impl FilterCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, rsql::Filter>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Arc<Compiled>>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -99,14 +119,19 @@ mod tests {
     fn bounded_and_starts_over_when_full() {
         let cache = FilterCache::new(2);
         let parser = rsql::Parser::new();
-        let compile = |text: &str| store::schema().compile_str(&parser, text);
-        for text in [
-            "conversation.type==call",
-            "conversation.type==chat",
-            "conversation.type==call",
+        let compile = |raw: &str| -> Result<Compiled, rsql::Error> {
+            let text = crate::query::decode_form(raw).into_owned();
+            let filter = store::schema().compile_str(&parser, &text)?;
+            Ok(Compiled { text, filter })
+        };
+        for (raw, text) in [
+            ("conversation.type==call", "conversation.type==call"),
+            ("conversation.type%3D%3Dchat", "conversation.type==chat"),
+            ("conversation.type==call", "conversation.type==call"),
         ] {
-            let f = cache.get_or_compile(text, compile).unwrap();
-            assert_eq!(f.to_string(), text);
+            let c = cache.get_or_compile(raw, compile).unwrap();
+            assert_eq!(c.text, text);
+            assert_eq!(c.filter.to_string(), text);
         }
         assert_eq!(cache.len(), 2);
         cache

@@ -5,51 +5,107 @@
 //! does): `+` becomes a space, so clients send a literal `+` as `%2B`.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
-/// The decoded parameters of one request, in order.
+/// The parameters of one request, in order. Names are decoded when the
+/// query is read; a value is decoded the first time it is asked for, so a
+/// value only looked up by its raw text (the filter, see
+/// [`FilterCache`](crate::filter_cache::FilterCache)) is never decoded.
 ///
 /// ```
-/// let q = server::query::Params::parse("limit=5&sort=a&limit=9&sort=-b&x=%2B1");
+/// let q = server::query::Params::parse("limit=5&sort=a&limit=9&sort=-b&x=%2B1&f=a%3D%3Db+c");
 /// assert_eq!(q.get("limit"), Some("5"));
 /// assert_eq!(q.joined("sort").as_deref(), Some("a,-b"));
 /// assert_eq!(q.get("x"), Some("+1"));
+/// assert_eq!(q.raw("f"), Some("a%3D%3Db+c"));
+/// assert_eq!(q.get("f"), Some("a==b c"));
 /// assert_eq!(q.get("missing"), None);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Params<'q> {
-    /// Borrowed from the raw query unless decoding changed the text.
-    pairs: Vec<(Cow<'q, str>, Cow<'q, str>)>,
+    pairs: Vec<Pair<'q>>,
+}
+
+#[derive(Clone, Debug)]
+struct Pair<'q> {
+    /// The decoded name.
+    name: Cow<'q, str>,
+    /// The value as sent.
+    raw: &'q str,
+    /// The value decoded, once asked for.
+    value: OnceCell<Cow<'q, str>>,
+}
+
+impl<'q> Pair<'q> {
+    fn value(&self) -> &str {
+        self.value.get_or_init(|| decode_form(self.raw))
+    }
 }
 
 impl<'q> Params<'q> {
-    /// Decodes a raw query string (without the `?`).
+    /// Reads a raw query string (without the `?`): `&`-separated pairs,
+    /// empty ones skipped, the name up to the first `=`.
     pub fn parse(raw: &'q str) -> Params<'q> {
         Params {
-            pairs: form_urlencoded::parse(raw.as_bytes()).collect(),
+            pairs: raw
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (name, value) = p.split_once('=').unwrap_or((p, ""));
+                    Pair {
+                        name: decode_form(name),
+                        raw: value,
+                        value: OnceCell::new(),
+                    }
+                })
+                .collect(),
         }
     }
 
-    /// The first value of `name`.
+    /// The first value of `name`, decoded.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
+        self.pairs.iter().find(|p| p.name == name).map(Pair::value)
+    }
+
+    /// The first value of `name` as sent (still percent-encoded).
+    pub fn raw(&self, name: &str) -> Option<&'q str> {
+        self.pairs.iter().find(|p| p.name == name).map(|p| p.raw)
     }
 
     /// Every value of `name` joined with `,` (for `sort`), or `None`.
     pub fn joined(&self, name: &str) -> Option<String> {
         let mut out: Option<String> = None;
-        for (_, v) in self.pairs.iter().filter(|(k, _)| k == name) {
+        for p in self.pairs.iter().filter(|p| p.name == name) {
             match &mut out {
                 Some(s) => {
                     s.push(',');
-                    s.push_str(v);
+                    s.push_str(p.value());
                 }
-                None => out = Some(v.clone().into_owned()),
+                None => out = Some(p.value().to_owned()),
             }
         }
         out
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a
+/// space, then percent-decoding, then UTF-8 with invalid bytes replaced (as
+/// `form_urlencoded::parse` does). Borrowed when nothing changes.
+///
+/// ```
+/// assert_eq!(server::query::decode_form("a+b%2Bc%3D"), "a b+c=");
+/// assert_eq!(server::query::decode_form("%FF"), "\u{FFFD}");
+/// ```
+pub fn decode_form(s: &str) -> Cow<'_, str> {
+    if s.contains('+') {
+        let spaced = s.replace('+', " ");
+        Cow::Owned(
+            percent_encoding::percent_decode_str(&spaced)
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
+    } else {
+        percent_encoding::percent_decode_str(s).decode_utf8_lossy()
     }
 }
 
@@ -96,4 +152,28 @@ pub fn decode_segment(seg: &str) -> String {
     percent_encoding::percent_decode_str(seg)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Params;
+
+    proptest! {
+        /// Reading pairs by hand and decoding lazily gives what
+        /// `form_urlencoded::parse` gives, for every name.
+        #[test]
+        fn params_decode_like_form_urlencoded(raw in "([a-c=&+%]|%[0-9A-Fa-f]{2}|%[G-Z]|é|%C3|%FF){0,24}") {
+            let q = Params::parse(&raw);
+            let want: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+            for (name, _) in &want {
+                let first = want.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+                prop_assert_eq!(q.get(name), first, "{:?}", raw);
+                let all: Vec<&str> = want.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
+                prop_assert_eq!(q.joined(name), Some(all.join(",")), "{:?}", raw);
+            }
+            prop_assert_eq!(q.pairs.len(), want.len(), "{:?}", raw);
+        }
+    }
 }

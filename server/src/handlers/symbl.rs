@@ -15,6 +15,7 @@ use warp::reply::Response;
 use super::{authorize, require_json, respond};
 use crate::auth::Credentials;
 use crate::error::{ApiError, ErrorKind, Family, FilterDetail, truncate};
+use crate::filter_cache::Compiled;
 use crate::query::{Params, decode_segment};
 use crate::state::AppState;
 use crate::symbl_params::parse_bool;
@@ -119,7 +120,6 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
     authorize(state, F, creds, true)?;
     let q = Params::parse(query);
     let sort = q.joined("sort");
-    let filter = q.get("filter");
     let mut params = store::Params {
         limit: q.get("limit"),
         offset: q.get("offset"),
@@ -127,20 +127,29 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         start_time: q.get("startTime"),
         end_time: q.get("endTime"),
         sort: sort.as_deref(),
-        filter,
+        filter: None,
     };
     let now = state.clock.now_ms();
     // The store checks limit … sort (api.md's order); the filter is compiled
-    // last, with the server's limits (length, depth 32, 500 list values).
-    params.filter = None;
+    // last, with the server's limits (length, depth 32, 500 list values),
+    // and looked up by its text as sent (decoded only when compiled).
     let mut spec = store::QuerySpec::from_params(&params, now).map_err(store_error)?;
-    params.filter = filter;
-    if let Some(f) = filter {
-        let compiled = state
-            .filters
-            .get_or_compile(f, |text| store::schema().compile_str(&state.parser, text))
-            .map_err(|e| store_error(StoreError::Filter(e)))?;
-        spec.filter = Some(compiled);
+    let compiled = match q.raw("filter") {
+        Some(raw) => Some(
+            state
+                .filters
+                .get_or_compile(raw, |raw| {
+                    let text = crate::query::decode_form(raw).into_owned();
+                    let filter = store::schema().compile_str(&state.parser, &text)?;
+                    Ok(Compiled { text, filter })
+                })
+                .map_err(|e| store_error(StoreError::Filter(e)))?,
+        ),
+        None => None,
+    };
+    params.filter = compiled.as_ref().map(|c| c.text.as_str());
+    if let Some(c) = &compiled {
+        spec.filter = Some(c.filter.clone());
         // With a filter, no implicit 7-day window (api.md §1.5).
         if params.start_time.is_none() && params.end_time.is_none() {
             spec.window = None;
