@@ -4,22 +4,25 @@
 # measured in the same run (same server process) as the ceiling: before the
 # first route and again after each one, so every route's share is taken
 # against the mean of the /healthz runs just before and just after it (on a
-# shared machine the ceiling itself moves by ±20 % within minutes).
+# shared machine the ceiling itself moves by ±20 % within minutes). The whole
+# sequence runs LOAD_ROUNDS times; the table gives medians over the rounds,
+# the worst p99, and every round's share.
 #
-#   bash server/scripts/load.sh                 # 10 s per route, 32 connections
-#   LOAD_SECS=5 LOAD_CONNS=64 LOAD_SIZE=100000 bash server/scripts/load.sh
+#   bash server/scripts/load.sh                 # 3 rounds, 5 s per route, 32 connections
+#   LOAD_ROUNDS=1 LOAD_SECS=10 LOAD_CONNS=64 LOAD_SIZE=100000 bash server/scripts/load.sh
 #   LOAD_PIN=1 bash server/scripts/load.sh      # server on CPU 0, wrk (1 thread) on CPU 1
 #
 # Needs `wrk` (Debian package; installed with apt-get when missing and root).
-# Prints a Markdown table: req/s, p50, p99, the neighbouring /healthz runs
-# and req/s as a share of their mean;
+# Prints a Markdown table: req/s, p50, p99, and req/s as a share of the
+# neighbouring /healthz runs;
 # then the server's resident memory (idle after loading, and peak).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-SECS="${LOAD_SECS:-10}"
+SECS="${LOAD_SECS:-5}"
+ROUNDS="${LOAD_ROUNDS:-3}"
 CONNS="${LOAD_CONNS:-32}"
 THREADS="${LOAD_THREADS:-2}"
 PIN="${LOAD_PIN:-0}"
@@ -93,7 +96,7 @@ to_ms() { # wrk latency such as 812.00us, 1.20ms, 2.01s -> ms
         else print v }'
 }
 
-echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $(nproc) cores, pinned: $PIN"
+echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $ROUNDS rounds, $(nproc) cores, pinned: $PIN"
 echo
 # wrk on one path; sets RPS, P50, P99 (exits on a non-2xx answer).
 measure() {
@@ -106,29 +109,50 @@ measure() {
     [ -z "$errors" ] || { echo "load: $name had $errors non-2xx answers" >&2; exit 1; }
 }
 
-echo "| route | req/s | p50 ms | p99 ms | /healthz before, after | share of /healthz |"
-echo "|---|---:|---:|---:|---:|---:|"
 HEALTH_PATH="${ROUTES[0]#*|}"
-measure healthz "$HEALTH_PATH"
-BEFORE="$RPS" H50="$P50" H99="$P99"
-CEILINGS=("$RPS")
-ROWS=()
-for r in "${ROUTES[@]:1}"; do
-    name="${r%%|*}"
-    path="${r#*|}"
-    measure "$name" "$path"
-    rps="$RPS" p50="$P50" p99="$P99"
+RESULTS="$(mktemp)"
+trap 'cleanup; rm -f "$RESULTS"' EXIT
+# One round: /healthz, then each route followed by /healthz. A line per
+# route: name round req/s p50 p99 share (against the mean of the /healthz
+# runs just before and after it); a line per /healthz run: healthz round req/s p50 p99.
+for round in $(seq 1 "$ROUNDS"); do
     measure healthz "$HEALTH_PATH"
-    AFTER="$RPS"
-    CEILINGS+=("$RPS")
-    ROWS+=("$(awk -v n="$name" -v a="$rps" -v p50="$p50" -v p99="$p99" -v b="$BEFORE" -v c="$AFTER" 'BEGIN {
-        printf "| %s | %.0f | %s | %s | %.0f, %.0f | %.0f %% |", n, a, p50, p99, b, c, 200 * a / (b + c) }')")
-    BEFORE="$AFTER"
+    BEFORE="$RPS"
+    echo "healthz $round $RPS $P50 $P99" >>"$RESULTS"
+    for r in "${ROUTES[@]:1}"; do
+        name="${r%%|*}"
+        path="${r#*|}"
+        measure "$name" "$path"
+        rps="$RPS" p50="$P50" p99="$P99"
+        measure healthz "$HEALTH_PATH"
+        echo "healthz $round $RPS $P50 $P99" >>"$RESULTS"
+        awk -v n="$name" -v r="$round" -v a="$rps" -v p50="$p50" -v p99="$p99" -v b="$BEFORE" -v c="$RPS" \
+            'BEGIN { printf "%s %s %.0f %s %s %.1f\n", n, r, a, p50, p99, 200 * a / (b + c) }' >>"$RESULTS"
+        BEFORE="$RPS"
+    done
 done
-# The ceiling row: the mean of every /healthz run and their range (the
-# latencies are the first run's).
-printf '%s\n' "${CEILINGS[@]}" | awk -v p50="$H50" -v p99="$H99" '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-    END { printf "| healthz (mean of %d runs) | %.0f | %s | %s | %.0f–%.0f | 100 %% |\n", NR, s / NR, p50, p99, lo, hi }'
-printf '%s\n' "${ROWS[@]}"
+
+# Per route: the median over rounds of req/s, p50 and the share, the worst
+# p99, and the range of the shares. /healthz: the median of all its runs.
+echo "| route | req/s (median) | p50 ms (median) | p99 ms (worst) | share of /healthz (median) | shares per round |"
+echo "|---|---:|---:|---:|---:|---|"
+awk -v order="healthz ${ROUTES[*]:1}" '
+    function median(list,   a, n, i, j, t) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; if ($5 + 0 > worst[$1] + 0) worst[$1] = $5
+      runs[$1]++; if (NF == 6) { share[$1] = share[$1] " " $6; shares[$1] = shares[$1] (shares[$1] == "" ? "" : ", ") $6 " %" } }
+    END {
+        n = split(order, names, " ")
+        for (i = 1; i <= n; i++) {
+            k = names[i]; sub(/\|.*/, "", k)
+            if (k == "healthz")
+                printf "| healthz (%d runs) | %.0f | %.3f | %.3f | 100 %% | |\n", runs[k], median(rps[k]), median(p50[k]), worst[k]
+            else
+                printf "| %s | %.0f | %.3f | %.3f | %.0f %% | %s |\n", k, median(rps[k]), median(p50[k]), worst[k], median(share[k]), shares[k]
+        }
+    }' "$RESULTS"
 echo
 echo "resident memory: ${RSS_IDLE} MB after loading $SIZE conversations, $(rss VmHWM) MB peak (VmHWM)"
