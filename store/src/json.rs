@@ -1,11 +1,11 @@
 //! Fast JSON writing for the store's rows: the bytes of
-//! [`Conversation`](crate::Conversation)'s `Serialize` (field order `id, type,
+//! [`crate::Conversation`]'s `Serialize` (field order `id, type,
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
 //! conversation runs), written straight into a buffer.
 //!
 //! Each row keeps its own JSON, without its members, rendered when it is
-//! stored and again when its metadata changes ([`render_row`]); each distinct
-//! person's member object is rendered once too ([`PeopleJson`]). A page is
+//! stored and again when its metadata changes (`render_row`); each distinct
+//! person's member object is rendered once too (`PeopleJson`). A page is
 //! then a few copies per row: the row's bytes up to `"members":[`, its
 //! members' objects, and the rest. Rendering copies a string between quotes
 //! in one go unless it needs a JSON escape (a control character, `"` or `\`,
