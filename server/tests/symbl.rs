@@ -176,6 +176,43 @@ async fn link_reencodes_the_filter() {
     assert_eq!(params.get("offset"), Some("0"));
 }
 
+/// The filter cache is keyed by the filter as sent: spellings that decode
+/// to one filter answer alike (body, total, `Link`), a cached hit answers
+/// like the first request, and `+` still decodes to a space.
+#[tokio::test]
+async fn filter_spellings_and_cache_hits_answer_alike() {
+    let s = state();
+    let spellings = [
+        "conversation.type==meeting;conversation.name==*a*".to_string(),
+        "conversation.type%3D%3Dmeeting%3Bconversation.name%3D%3D*a*".to_string(),
+        server::query::encode("conversation.type==meeting;conversation.name==*a*"),
+    ];
+    let mut answers = Vec::new();
+    for raw in spellings.iter().chain(spellings.iter()) {
+        let r = list(&s, &format!("limit=3&offset=2&filter={raw}")).await;
+        assert_eq!(r.status, 200, "{raw}: {}", r.text());
+        answers.push((
+            r.text(),
+            r.header("x-total-count").map(str::to_owned),
+            r.header("link").map(str::to_owned),
+        ));
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:#?}");
+    assert!(answers[0].1.as_deref().is_some_and(|t| t != "0"));
+
+    // `+` is a space in a query string: `name=='x+y'` is the name `x y`.
+    let plus = list(&s, "filter=conversation.name%3D%3D%27*Sales+Brainstorm*%27").await;
+    let spaced = list(
+        &s,
+        "filter=conversation.name%3D%3D%27*Sales%20Brainstorm*%27",
+    )
+    .await;
+    assert_eq!(plus.status, 200, "{}", plus.text());
+    assert!(spaced.header("x-total-count").is_some_and(|t| t != "0"));
+    assert_eq!(plus.text(), spaced.text());
+    assert_eq!(plus.header("link"), spaced.header("link"));
+}
+
 #[tokio::test]
 async fn limit_zero_offset_past_end_and_defaults() {
     let s = state();
