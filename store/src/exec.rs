@@ -184,6 +184,9 @@ impl Store {
                     let total = runs.iter().map(|r| r.len()).sum();
                     return (page_of_runs(&runs, spec.offset, spec.limit), total);
                 }
+                // Too many runs to merge head by head: in the default order
+                // their sorted union may still be a slice of the page.
+                Matches::Runs(runs) if is_slot_order(&spec.sort) => crate::plan::union(runs),
                 // Disjoint: any order will do for `select_page`.
                 Matches::Runs(runs) => runs.concat(),
                 Matches::Slots(slots) => slots,

@@ -401,6 +401,12 @@ proptest! {
             prop_assert_eq!(store.check_consistency(), Ok(()));
         }
         prop_assert_eq!(store.len(), model.len());
+        // Each row's kept JSON is still serde's after the writes.
+        for c in &model {
+            let mut out = Vec::new();
+            store.get_ref(&c.id).unwrap().write_json(&mut out);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(c).unwrap());
+        }
         if let Ok(f) = store::schema::compile_with(&rsql::Parser::new(), &filter) {
             let spec = QuerySpec { filter: Some(f.clone()), window: None, sort: sort.clone(), limit: 100, offset: 0 };
             let page = store.query(&spec).unwrap();
