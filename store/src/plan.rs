@@ -194,7 +194,9 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
 
     // Exact `==` / `=in=` conjuncts on type or a metadata key, which a time
     // range or full scan can test by symbol.
-    let mut sym_candidates: Vec<(usize, SymTest)> = Vec::new();
+    // (conjunct, field, values): symbol tests are built only if the chosen
+    // path scans rows.
+    let mut sym_candidates: Vec<(usize, FieldRef<'_>, Vec<&str>)> = Vec::new();
     if let Some(f) = filter {
         for c in f.conjunct_refs() {
             let i = c.index();
@@ -209,10 +211,9 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 if multi && !exact {
                     continue;
                 }
-                if exact && let Some(t) = sym_test(store, *field, &values) {
-                    sym_candidates.push((i, t));
-                }
-                if let Some((cost, lists)) = postings_for(store, *field, &values)
+                let sym_able = matches!(field.id, TYPE | METADATA);
+                let postings = postings_for(store, *field, &values);
+                if let Some((cost, lists)) = postings
                     && cost < best.cost
                 {
                     let how = How::Postings {
@@ -231,6 +232,9 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                         cost,
                         answered: if exact { vec![i] } else { Vec::new() },
                     };
+                }
+                if exact && sym_able {
+                    sym_candidates.push((i, *field, values));
                 }
                 continue;
             }
@@ -262,16 +266,19 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
     // A time range or a full scan visits every row of its range: the
     // symbol tests replace the generic evaluation of their conjuncts.
     let scans_rows = matches!(best.access, Access::Time { .. } | Access::Full);
-    sym_candidates.retain(|(i, _)| scans_rows && !best.answered.contains(i));
+    sym_candidates.retain(|(i, _, _)| scans_rows && !best.answered.contains(i));
+    let sym_tests: Vec<(usize, SymTest)> = sym_candidates
+        .iter()
+        .filter_map(|(i, field, values)| sym_test(store, *field, values).map(|t| (*i, t)))
+        .collect();
     let residual = filter
         .map(|f| {
             f.residual_by(|c| {
-                best.answered.contains(&c.index())
-                    || sym_candidates.iter().any(|(i, _)| *i == c.index())
+                best.answered.contains(&c.index()) || sym_tests.iter().any(|(i, _)| *i == c.index())
             })
         })
         .filter(|r| !r.is_match_all());
-    let sym_tests = sym_candidates.into_iter().map(|(_, t)| t).collect();
+    let sym_tests = sym_tests.into_iter().map(|(_, t)| t).collect();
     // With no filter the total is the window count, so walking the index of
     // the first sort key can stop after offset + limit rows.
     let order = match (filter, spec.sort.keys().first()) {
@@ -358,6 +365,16 @@ fn postings_for<'s>(
     values: &[&str],
 ) -> Option<(usize, Vec<&'s [u32]>)> {
     let mut lists: Vec<&[u32]> = Vec::with_capacity(values.len());
+    // A metadata key's values, looked up once for all the values.
+    let meta = match (field.id, field.key) {
+        (METADATA, Some(key)) => store
+            .strings
+            .lookup(key)
+            .and_then(|k| store.by_meta.get(&k)),
+        // A bare dynamic prefix names no key: no postings.
+        (METADATA, None) => return None,
+        _ => None,
+    };
     for v in values {
         let list: &[u32] = match field.id {
             ID => store
@@ -367,19 +384,11 @@ fn postings_for<'s>(
                 .unwrap_or(&[]),
             TYPE => store.by_type.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
             NAME => store.by_name.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
-            METADATA => {
-                let key = store.strings.lookup(field.key?);
-                let val = store.strings.lookup(v);
-                match (key, val) {
-                    (Some(k), Some(val)) => store
-                        .by_meta
-                        .get(&k)
-                        .and_then(|m| m.get(&val))
-                        .map(|p| p.as_slice())
-                        .unwrap_or(&[]),
-                    _ => &[],
-                }
-            }
+            METADATA => meta
+                .zip(store.strings.lookup(v))
+                .and_then(|(m, val)| m.get(&val))
+                .map(|p| p.as_slice())
+                .unwrap_or(&[]),
             MEMBER_EMAIL => store
                 .strings
                 .lookup(v)
