@@ -158,13 +158,12 @@ fn write_conversation<'a>(
     members: impl FnOnce(&mut Vec<u8>),
     metadata: impl Iterator<Item = (&'a str, &'a str)>,
 ) {
-    let text = write_str;
     out.extend_from_slice(b"{\"id\":");
-    text(out, c.id);
+    write_str(out, c.id);
     out.extend_from_slice(b",\"type\":");
-    text(out, c.kind);
+    write_str(out, c.kind);
     out.extend_from_slice(b",\"name\":");
-    text(out, c.name);
+    write_str(out, c.name);
     out.extend_from_slice(b",\"startTime\":");
     write_time(out, c.start);
     if let Some(end) = c.end {
@@ -178,9 +177,9 @@ fn write_conversation<'a>(
         if i > 0 {
             out.push(b',');
         }
-        text(out, k);
+        write_str(out, k);
         out.push(b':');
-        text(out, v);
+        write_str(out, v);
     }
     out.extend_from_slice(b"}}");
 }

@@ -855,7 +855,8 @@ impl Store {
             if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
             }
-            if (row.json.clone(), row.members_at) != crate::json::render_row(self, row) {
+            let (json, members_at) = crate::json::render_row(self, row);
+            if row.json != json || row.members_at != members_at {
                 return Err(format!("the JSON of `{}` is stale", row.id));
             }
         }
