@@ -661,16 +661,8 @@ fn node_bounds(node: &Node, field: FieldId) -> Option<(i64, i64)> {
 fn node_eq_values<'f>(node: &'f Node, field: FieldRef<'_>) -> Option<Vec<&'f str>> {
     match node {
         Node::True => None,
-        Node::Pred(p) => {
-            if p.negated || p.field_ref() != field {
-                return None;
-            }
-            match &p.test {
-                Test::StrEq(s) => Some(vec![&**s]),
-                Test::StrIn(set) => Some(set.items.iter().map(|s| &**s).collect()),
-                _ => None,
-            }
-        }
+        // A lone comparison forces its values exactly when it is `==` / `=in=`.
+        Node::Pred(_) => node_as_values(node, field),
         // For a single-valued field every set holds at once, so they
         // intersect. A multi-valued field only needs *some* member in each
         // set (`members.email==a;members.email==b` matches a conversation
