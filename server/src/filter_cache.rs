@@ -25,17 +25,34 @@ pub struct Compiled {
     pub filter: rsql::Filter,
 }
 
+impl Compiled {
+    /// A conversation filter from its query-string value as sent: decoded
+    /// ([`decode_form`](crate::query::decode_form)), then compiled against
+    /// the store's schema with `parser`'s policy and limits, so errors point
+    /// into the decoded text.
+    ///
+    /// ```
+    /// use server::filter_cache::Compiled;
+    /// let parser = rsql::Parser::new();
+    /// let c = Compiled::from_query_value("conversation.type%3D%3Dmeeting", &parser)?;
+    /// assert_eq!(c.text, "conversation.type==meeting");
+    /// assert_eq!(c.filter.to_string(), c.text);
+    /// # Ok::<(), rsql::Error>(())
+    /// ```
+    pub fn from_query_value(raw: &str, parser: &rsql::Parser) -> Result<Compiled, rsql::Error> {
+        let text = crate::query::decode_form(raw).into_owned();
+        let filter = store::schema().compile_str(parser, &text)?;
+        Ok(Compiled { text, filter })
+    }
+}
+
 /// A bounded map from a filter as sent to its [`Compiled`] form.
 ///
 /// ```
 /// use server::filter_cache::{Compiled, FilterCache};
 /// let cache = FilterCache::new(2);
 /// let parser = rsql::Parser::new();
-/// let compile = |raw: &str| -> Result<Compiled, rsql::Error> {
-///     let text = server::query::decode_form(raw).into_owned();
-///     let filter = store::schema().compile_str(&parser, &text)?;
-///     Ok(Compiled { text, filter })
-/// };
+/// let compile = |raw: &str| Compiled::from_query_value(raw, &parser);
 /// let a = cache.get_or_compile("conversation.type%3D%3Dmeeting", compile)?;
 /// let b = cache.get_or_compile("conversation.type%3D%3Dmeeting", compile)?;
 /// assert_eq!(a.text, "conversation.type==meeting");
@@ -119,11 +136,7 @@ mod tests {
     fn bounded_and_starts_over_when_full() {
         let cache = FilterCache::new(2);
         let parser = rsql::Parser::new();
-        let compile = |raw: &str| -> Result<Compiled, rsql::Error> {
-            let text = crate::query::decode_form(raw).into_owned();
-            let filter = store::schema().compile_str(&parser, &text)?;
-            Ok(Compiled { text, filter })
-        };
+        let compile = |raw: &str| Compiled::from_query_value(raw, &parser);
         for (raw, text) in [
             ("conversation.type==call", "conversation.type==call"),
             ("conversation.type%3D%3Dchat", "conversation.type==chat"),

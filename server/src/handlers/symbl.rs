@@ -138,11 +138,7 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         Some(raw) => Some(
             state
                 .filters
-                .get_or_compile(raw, |raw| {
-                    let text = crate::query::decode_form(raw).into_owned();
-                    let filter = store::schema().compile_str(&state.parser, &text)?;
-                    Ok(Compiled { text, filter })
-                })
+                .get_or_compile(raw, |raw| Compiled::from_query_value(raw, &state.parser))
                 .map_err(|e| store_error(StoreError::Filter(e)))?,
         ),
         None => None,
