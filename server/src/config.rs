@@ -97,8 +97,8 @@ pub struct Config {
     #[arg(long, env = "RSQL_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
 
-    /// Maximum `filter` length in bytes.
-    #[arg(long, env = "RSQL_FILTER_LIMIT", default_value_t = 8 * 1024)]
+    /// Maximum `filter` length in bytes (`api.md` A-8: 8 KiB).
+    #[arg(long, env = "RSQL_FILTER_LIMIT", default_value_t = store::filter::MAX_FILTER_LEN)]
     pub filter_limit: usize,
 
     /// Default (and maximum without `limit`) rows of the WhatsApp list.

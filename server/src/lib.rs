@@ -37,7 +37,6 @@ pub mod ratelimit;
 pub mod render;
 pub mod routes_table;
 pub mod state;
-pub mod symbl_params;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,16 +8,13 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 /// The parameters of one request, in order. Names are decoded when the
-/// query is read; a value is decoded the first time it is asked for, so a
-/// value only looked up by its raw text (the filter, see
-/// [`FilterCache`](crate::filter_cache::FilterCache)) is never decoded.
+/// query is read; a value is decoded the first time it is asked for.
 ///
 /// ```
 /// let q = server::query::Params::parse("limit=5&sort=a&limit=9&sort=-b&x=%2B1&f=a%3D%3Db+c");
 /// assert_eq!(q.get("limit"), Some("5"));
 /// assert_eq!(q.joined("sort").as_deref(), Some("a,-b"));
 /// assert_eq!(q.get("x"), Some("+1"));
-/// assert_eq!(q.raw("f"), Some("a%3D%3Db+c"));
 /// assert_eq!(q.get("f"), Some("a==b c"));
 /// assert_eq!(q.get("missing"), None);
 /// ```
@@ -65,11 +62,6 @@ impl<'q> Params<'q> {
     /// The first value of `name`, decoded.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|p| p.name == name).map(Pair::value)
-    }
-
-    /// The first value of `name` as sent (still percent-encoded).
-    pub fn raw(&self, name: &str) -> Option<&'q str> {
-        self.pairs.iter().find(|p| p.name == name).map(|p| p.raw)
     }
 
     /// Every value of `name` joined with `,` (for `sort`), or `None`.

@@ -32,17 +32,14 @@ pub struct State {
     pub limiter: Option<RateLimiter>,
     /// `GET /openapi.json`'s body.
     pub openapi: Bytes,
-    /// The filter parser: Symbl policy, `--filter-limit` bytes, nesting ≤ 32,
-    /// `=in=` lists ≤ 500 values (`api.md` A-8).
+    /// The filter parser: the API's ([`store::filter::parser`]: Symbl
+    /// policy, nesting ≤ 32, `=in=` lists ≤ 500 values, `api.md` A-8) with
+    /// `--filter-limit` bytes.
     pub parser: rsql::Parser,
     /// Compiled filters by text ([`FILTER_CACHE_SIZE`] of them).
     pub filters: FilterCache,
 }
 
-/// Deepest group nesting accepted in a filter (`api.md` A-8).
-pub const MAX_FILTER_DEPTH: usize = 32;
-/// Most values in one `=in=`/`=out=` list (`api.md` A-8).
-pub const MAX_FILTER_LIST: usize = 500;
 /// Distinct filter texts kept compiled.
 pub const FILTER_CACHE_SIZE: usize = 256;
 
@@ -68,14 +65,7 @@ impl AppState {
             .rate_limit
             .map(|n| RateLimiter::new(n, config.rate_window));
         let openapi = Bytes::from(crate::openapi::document_for(&data).to_string());
-        let parser = rsql::Parser::new()
-            .with_limits(
-                rsql::Limits::new()
-                    .with_max_len(config.filter_limit)
-                    .with_max_depth(MAX_FILTER_DEPTH)
-                    .with_max_args(MAX_FILTER_LIST),
-            )
-            .with_policy(rsql::Policy::symbl());
+        let parser = store::filter::parser(config.filter_limit);
         AppState(Arc::new(State {
             config,
             data,

@@ -165,6 +165,7 @@
 pub mod chatbot;
 mod error;
 mod exec;
+pub mod filter;
 pub mod r#gen;
 mod ids;
 mod index;
@@ -187,12 +188,13 @@ mod view;
 pub mod whatsapp;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
+pub use filter::compile_filter;
 pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};
 pub use query::{
     CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,
     ParamErrorKind, Params, QuerySpec, Window,
 };
-pub use schema::{compile_filter, schema};
+pub use schema::schema;
 pub use store::Store;
 pub use store_error::StoreError;
 pub use view::{ConversationRef, MemberRef, PageRef};

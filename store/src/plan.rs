@@ -144,7 +144,7 @@ struct Candidate<'s> {
 
 /// Builds the plan for `spec`.
 pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
-    let filter = spec.filter.as_ref().filter(|f| !f.is_match_all());
+    let filter = spec.filter.as_deref().filter(|f| !f.is_match_all());
     let mut window = spec.window;
     if let Some(w) = window {
         if w.start > w.end {

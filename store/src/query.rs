@@ -9,6 +9,7 @@
 //! filter, whatever the paging. An offset past the end gives an empty page.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::model::Conversation;
 use crate::sort::{Direction, Sort, SortError};
@@ -88,8 +89,9 @@ impl Window {
 /// ```
 #[derive(Clone, Debug)]
 pub struct QuerySpec {
-    /// The compiled filter (see [`compile_filter`](crate::compile_filter)); `None` = every conversation.
-    pub filter: Option<rsql::Filter>,
+    /// The compiled filter (see [`compile_filter`](crate::compile_filter)),
+    /// shared with whoever compiled it (a cache); `None` = every conversation.
+    pub filter: Option<Arc<rsql::Filter>>,
     /// The time window; `None` = no window. [`Params`] and [`Window::resolve`]
     /// build the API's default.
     pub window: Option<Window>,
@@ -315,7 +317,8 @@ fn time_param(
 impl QuerySpec {
     /// Validates the raw parameters in `api.md`'s order (limit, offset, order,
     /// startTime, endTime, sort, filter; the first error wins), builds the
-    /// window (§1.5) and compiles the filter under the Symbl policy.
+    /// window (§1.5) and compiles the filter with
+    /// [`compile_filter`](crate::compile_filter).
     ///
     /// ```
     /// use store::{Params, QuerySpec};
@@ -323,6 +326,34 @@ impl QuerySpec {
     /// assert!(e.to_string().starts_with("sort: unknown field `conversation.bogus`"));
     /// ```
     pub fn from_params(p: &Params<'_>, now: i64) -> Result<QuerySpec, crate::StoreError> {
+        QuerySpec::from_params_with(p, now, crate::compile_filter)
+    }
+
+    /// [`from_params`](QuerySpec::from_params) with the caller's way to
+    /// compile the filter text (a server's cache of compiled filters). It is
+    /// called only when `p.filter` is present, after every other parameter
+    /// passed, so errors come in `api.md`'s order; the window rule (a filter
+    /// without bounds means no default window) is applied here, the one
+    /// place that knows it.
+    ///
+    /// ```
+    /// use store::{Params, QuerySpec};
+    /// let cached = store::compile_filter("conversation.type==call")?;
+    /// let p = Params { filter: Some("conversation.type==call"), ..Params::default() };
+    /// let spec = QuerySpec::from_params_with(&p, 0, |_| Ok(cached.clone()))?;
+    /// assert!(std::sync::Arc::ptr_eq(spec.filter.as_ref().unwrap(), &cached));
+    /// assert_eq!(spec.window, None);
+    /// // A bad limit is reported before the filter is even looked at.
+    /// let p = Params { limit: Some("x"), filter: Some("a=="), ..Params::default() };
+    /// let e = QuerySpec::from_params_with(&p, 0, |_| unreachable!()).unwrap_err();
+    /// assert_eq!(e.to_string(), "limit: expected an integer from 0 to 65536, found `x`");
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn from_params_with(
+        p: &Params<'_>,
+        now: i64,
+        compile: impl FnOnce(&str) -> Result<Arc<rsql::Filter>, crate::StoreError>,
+    ) -> Result<QuerySpec, crate::StoreError> {
         let limit = int_param("limit", p.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let offset = int_param("offset", p.offset, 0, MAX_OFFSET)?;
         let order = match p.order {
@@ -360,7 +391,7 @@ impl QuerySpec {
         };
         let filter = match p.filter {
             None => None,
-            Some(text) => Some(crate::schema::compile_filter(text)?),
+            Some(text) => Some(compile(text)?),
         };
         Ok(QuerySpec {
             filter,

@@ -23,11 +23,8 @@
 
 use std::sync::OnceLock;
 
-use rsql::{
-    Field, FieldId, FieldRef, FieldType, FieldValue, Filter, Parser, Policy, Record, Schema,
-};
+use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
 
-use crate::StoreError;
 use crate::model::Conversation;
 use crate::store::{NO_SYM, Row, Store};
 
@@ -118,46 +115,6 @@ fn build_schema() -> Schema {
     // The declarations above are constant; `build` only fails on a
     // programming error, which the unit test below catches.
     built.unwrap_or_else(|_| Schema::builder().build().unwrap_or_else(|_| unreachable!()))
-}
-
-/// The parser the API uses: default limits, [`Policy::symbl`] (no OR, at most
-/// two distinct fields, known selectors, extended operators).
-///
-/// ```
-/// assert!(store::schema::api_parser().parse("conversation.type==a,conversation.type==b").is_err());
-/// ```
-pub fn api_parser() -> &'static Parser {
-    static PARSER: OnceLock<Parser> = OnceLock::new();
-    PARSER.get_or_init(|| Parser::new().with_policy(Policy::symbl()))
-}
-
-/// Parses `filter` under the Symbl policy and compiles it against
-/// [`schema()`]. Errors keep the span of the token they blame.
-///
-/// ```
-/// let err = store::compile_filter("conversation.startTme=ge=2021-03-01").unwrap_err();
-/// assert!(err.to_string().contains("conversation.startTme"));
-/// assert_eq!(err.span().map(|s| s.start), Some(0));
-/// ```
-pub fn compile_filter(filter: &str) -> Result<Filter, StoreError> {
-    compile_with(api_parser(), filter)
-}
-
-/// Like [`compile_filter`] with any parser (e.g. one that allows OR, for tests
-/// and tools that are not bound by the Symbl rules).
-///
-/// ```
-/// let f = store::schema::compile_with(&rsql::Parser::new(), "conversation.type==a,conversation.type==b")?;
-/// assert_eq!(f.to_string(), "conversation.type==a,conversation.type==b");
-/// # Ok::<(), store::StoreError>(())
-/// ```
-pub fn compile_with(parser: &Parser, filter: &str) -> Result<Filter, StoreError> {
-    let ast = parser
-        .parse(filter)
-        .map_err(|e| StoreError::Filter(e.into()))?;
-    schema()
-        .compile(&ast)
-        .map_err(|e| StoreError::Filter(e.into()))
 }
 
 impl Record for Conversation {
@@ -284,7 +241,7 @@ mod tests {
         for c in &convs {
             st.insert(c.clone()).unwrap();
         }
-        let parser = Parser::new();
+        let parser = rsql::Parser::new();
         for f in [
             "conversation.type==meeting",
             "conversation.name==*Brainstorm*",
@@ -294,7 +251,7 @@ mod tests {
             "conversation.endTime=gt=2021-06-01",
             "metadata.nokey==1",
         ] {
-            let filter = compile_with(&parser, f).unwrap();
+            let filter = crate::filter::compile_with(&parser, f).unwrap();
             for c in &convs {
                 let slot = st.slot(&c.id).unwrap();
                 let view = View {

@@ -15,10 +15,8 @@ use warp::reply::Response;
 use super::{authorize, require_json, respond};
 use crate::auth::Credentials;
 use crate::error::{ApiError, ErrorKind, Family, FilterDetail, truncate};
-use crate::filter_cache::Compiled;
 use crate::query::{Params, decode_segment};
 use crate::state::AppState;
-use crate::symbl_params::parse_bool;
 use store::{Member, StoreError};
 
 const F: Family = Family::Symbl;
@@ -120,37 +118,24 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
     authorize(state, F, creds, true)?;
     let q = Params::parse(query);
     let sort = q.joined("sort");
-    let mut params = store::Params {
+    let params = store::Params {
         limit: q.get("limit"),
         offset: q.get("offset"),
         order: q.get("order"),
         start_time: q.get("startTime"),
         end_time: q.get("endTime"),
         sort: sort.as_deref(),
-        filter: None,
+        filter: q.get("filter"),
     };
-    let now = state.clock.now_ms();
-    // The store checks limit … sort (api.md's order); the filter is compiled
-    // last, with the server's limits (length, depth 32, 500 list values),
-    // and looked up by its text as sent (decoded only when compiled).
-    let mut spec = store::QuerySpec::from_params(&params, now).map_err(store_error)?;
-    let compiled = match q.raw("filter") {
-        Some(raw) => Some(
-            state
-                .filters
-                .get_or_compile(raw, |raw| Compiled::from_query_value(raw, &state.parser))
-                .map_err(|e| store_error(StoreError::Filter(e)))?,
-        ),
-        None => None,
-    };
-    params.filter = compiled.as_ref().map(|c| c.text.as_str());
-    if let Some(c) = &compiled {
-        spec.filter = Some(c.filter.clone());
-        // With a filter, no implicit 7-day window (api.md §1.5).
-        if params.start_time.is_none() && params.end_time.is_none() {
-            spec.window = None;
-        }
-    }
+    // The store checks the parameters in api.md's order and applies the
+    // window rule; the filter, last, comes from the cache of compiled
+    // filters (the API's parser with this server's length limit).
+    let spec = store::QuerySpec::from_params_with(&params, state.clock.now_ms(), |text| {
+        state
+            .filters
+            .get_or_compile(text, |t| store::filter::compile_with(&state.parser, t))
+    })
+    .map_err(store_error)?;
     // The page is rendered from the store's rows under the read lock (no
     // owned copies), and the lock is released before anything else is built.
     let (body, total) = {
@@ -479,6 +464,23 @@ pub(crate) async fn messages(
             &serde_json::json!({ "messages": out }),
         ))
     })())
+}
+
+/// `verbose` / `sentiment` on the messages route: `true` or `false`, any case.
+fn parse_bool(name: &'static str, raw: Option<&str>) -> Result<bool, ApiError> {
+    match raw {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(ApiError::param(
+            F,
+            name,
+            format!(
+                "{name}: expected `true` or `false`, found `{}`",
+                truncate(v)
+            ),
+        )),
+    }
 }
 
 /// The insight lists Symbl clients call (`api.md` A-27): always empty here.

@@ -315,7 +315,7 @@ proptest! {
         let parser = rsql::Parser::new();
         for text in filters {
             let filter = match &text {
-                Some(t) => match store::schema::compile_with(&parser, t) {
+                Some(t) => match store::filter::compile_with(&parser, t) {
                     Ok(f) => Some(f),
                     Err(_) => continue,
                 },
@@ -326,7 +326,7 @@ proptest! {
             let borrowed = store.query_ref(&spec).unwrap();
             prop_assert_eq!(serde_json::to_value(&borrowed.items).unwrap(), serde_json::to_value(&page.items).unwrap());
             let got: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
-            let (want, total) = naive::query(&convs, filter.as_ref(), window, &sort, offset, limit);
+            let (want, total) = naive::query(&convs, filter.as_deref(), window, &sort, offset, limit);
             prop_assert_eq!(page.total, total, "filter {:?}\n{}", text, store.explain(&spec));
             prop_assert_eq!(got, want, "filter {:?}\n{}", text, store.explain(&spec));
             for c in &page.items {
@@ -407,7 +407,7 @@ proptest! {
             store.get_ref(&c.id).unwrap().write_json(&mut out);
             prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(c).unwrap());
         }
-        if let Ok(f) = store::schema::compile_with(&rsql::Parser::new(), &filter) {
+        if let Ok(f) = store::filter::compile_with(&rsql::Parser::new(), &filter) {
             let spec = QuerySpec { filter: Some(f.clone()), window: None, sort: sort.clone(), limit: 100, offset: 0 };
             let page = store.query(&spec).unwrap();
             let (want, total) = naive::query(&model, Some(&f), None, &sort, 0, 100);

@@ -123,7 +123,7 @@ fn bench_queries_match_the_naive_scan_and_their_snapshots() {
         let page = store.query(&spec).unwrap();
         let (want, total) = naive::query(
             all,
-            spec.filter.as_ref(),
+            spec.filter.as_deref(),
             spec.window,
             &spec.sort,
             spec.offset,
@@ -448,7 +448,7 @@ fn check_symbol_tests(store: &Store, all: &[Conversation]) -> usize {
     for filter in &cases {
         for window in windows {
             let spec = QuerySpec {
-                filter: Some(store::schema::compile_with(&parser, filter).unwrap()),
+                filter: Some(store::filter::compile_with(&parser, filter).unwrap()),
                 window,
                 limit: 5,
                 ..QuerySpec::default()
@@ -456,7 +456,7 @@ fn check_symbol_tests(store: &Store, all: &[Conversation]) -> usize {
             let page = store.query(&spec).unwrap();
             let (want, total) = naive::query(
                 all,
-                spec.filter.as_ref(),
+                spec.filter.as_deref(),
                 spec.window,
                 &spec.sort,
                 spec.offset,

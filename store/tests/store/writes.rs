@@ -194,7 +194,7 @@ fn a_filter_from_another_schema_is_rejected() {
         .compile(&rsql::parse("conversation.type==call").unwrap())
         .unwrap();
     let spec = store::QuerySpec {
-        filter: Some(filter),
+        filter: Some(filter.into()),
         ..Default::default()
     };
     assert!(matches!(s.query(&spec), Err(StoreError::ForeignSchema)));
