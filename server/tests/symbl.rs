@@ -370,96 +370,102 @@ async fn timestamps_with_offsets_need_percent_encoded_plus() {
     insta::assert_json_snapshot!("400_symbl_time_plus_not_encoded", v);
 }
 
-// ---- list: the validation catalogue, one test per row ----
+// ---- list: the validation catalogue, one row per case ----
 
-#[tokio::test]
-async fn catalogue_limit() {
-    let s = state();
-    for (name, q) in [
-        ("text", "limit=abc"),
-        ("negative", "limit=-1"),
-        ("too_big", "limit=65537"),
-        ("fraction", "limit=1.5"),
-    ] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_limit_{name}"), v);
+/// One row of `api.md`'s validation catalogue: the snapshot (under
+/// `400_symbl_`) and the query string.
+struct Bad {
+    snapshot: &'static str,
+    query: String,
+}
+
+fn row(snapshot: &'static str, query: &str) -> Bad {
+    Bad {
+        snapshot,
+        query: query.to_owned(),
     }
 }
 
-#[tokio::test]
-async fn catalogue_offset() {
-    let s = state();
-    for (name, q) in [
-        ("negative", "offset=-5"),
-        ("too_big", "offset=2147483648"),
-        ("text", "offset=x"),
-    ] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_offset_{name}"), v);
-    }
+/// A row whose `filter` is sent percent-encoded.
+fn filter_row(snapshot: &'static str, filter: &str) -> Bad {
+    row(
+        snapshot,
+        &format!("filter={}", server::query::encode(filter)),
+    )
 }
 
 #[tokio::test]
-async fn catalogue_order() {
+async fn validation_catalogue() {
     let s = state();
-    for (name, q) in [("uppercase", "order=DESC"), ("other", "order=up")] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_order_{name}"), v);
-    }
-}
-
-#[tokio::test]
-async fn catalogue_times_not_rfc3339() {
-    let s = state();
-    for (name, q) in [
-        ("date_only", "startTime=2021-08-09"),
-        ("no_offset", "startTime=2021-08-09T18:30:00"),
-        ("garbage", "endTime=yesterday"),
-    ] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_time_{name}"), v);
-    }
-}
-
-#[tokio::test]
-async fn catalogue_window_order_and_future() {
-    let s = state();
-    for (name, q) in [
-        (
-            "start_after_end",
+    let values: Vec<String> = (0..501).map(|i| format!("a{i}")).collect();
+    let table = [
+        row("limit_text", "limit=abc"),
+        row("limit_negative", "limit=-1"),
+        row("limit_too_big", "limit=65537"),
+        row("limit_fraction", "limit=1.5"),
+        row("offset_negative", "offset=-5"),
+        row("offset_too_big", "offset=2147483648"),
+        row("offset_text", "offset=x"),
+        row("order_uppercase", "order=DESC"),
+        row("order_other", "order=up"),
+        row("time_date_only", "startTime=2021-08-09"),
+        row("time_no_offset", "startTime=2021-08-09T18:30:00"),
+        row("time_garbage", "endTime=yesterday"),
+        row(
+            "window_start_after_end",
             "startTime=2021-08-10T00:00:00Z&endTime=2021-08-09T00:00:00Z",
         ),
-        (
-            "start_equals_end",
+        row(
+            "window_start_equals_end",
             "startTime=2021-08-10T00:00:00Z&endTime=2021-08-10T00:00:00Z",
         ),
-        ("start_in_future", "startTime=2030-01-01T00:00:00Z"),
-        ("end_in_future", "endTime=2030-01-01T00:00:00Z"),
-    ] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_window_{name}"), v);
-    }
-}
-
-#[tokio::test]
-async fn catalogue_sort() {
-    let s = state();
-    for (name, q) in [
-        ("unknown_field", "sort=conversation.bogus"),
-        ("empty_item", "sort=conversation.name,,conversation.type"),
-        (
-            "too_many",
+        row("window_start_in_future", "startTime=2030-01-01T00:00:00Z"),
+        row("window_end_in_future", "endTime=2030-01-01T00:00:00Z"),
+        row("sort_unknown_field", "sort=conversation.bogus"),
+        row(
+            "sort_empty_item",
+            "sort=conversation.name,,conversation.type",
+        ),
+        row(
+            "sort_too_many",
             "sort=conversation.name,conversation.type,conversation.id,conversation.startTime,conversation.endTime,conversation.name",
         ),
-        ("metadata", "sort=metadata.agentId"),
-    ] {
-        let v = bad(&s, q).await;
-        insta::assert_json_snapshot!(format!("400_symbl_sort_{name}"), v);
+        row("sort_metadata", "sort=metadata.agentId"),
+        row("filter_syntax", "filter=conversation.type%3D%3Dmeeting%3B"),
+        filter_row("filter_unclosed_group", "(conversation.type==meeting"),
+        filter_row("filter_bad_operator", "conversation.type=gte=x"),
+        filter_row("filter_empty", ""),
+        row(
+            "filter_unknown_selector",
+            "filter=conversation.startTme=ge=2021-03-01",
+        ),
+        filter_row(
+            "filter_not_a_timestamp",
+            "conversation.startTime=ge=yesterday",
+        ),
+        filter_row("filter_list_for_scalar", "conversation.type==(a,b)"),
+        row(
+            "filter_too_long",
+            &format!("filter=conversation.name=={}", "x".repeat(8 * 1024)),
+        ),
+        filter_row(
+            "filter_too_deep",
+            &format!("{}conversation.type==a{}", "(".repeat(33), ")".repeat(33)),
+        ),
+        filter_row(
+            "filter_too_many_values",
+            &format!("metadata.agentId=in=({})", values.join(",")),
+        ),
+    ];
+    for Bad { snapshot, query } in table {
+        let v = bad(&s, &query).await;
+        insta::assert_json_snapshot!(format!("400_symbl_{snapshot}"), v);
     }
 }
 
+/// The structured fields of a filter error, beyond its snapshot.
 #[tokio::test]
-async fn catalogue_filter_syntax_error_has_offset_column_and_snippet() {
+async fn filter_syntax_error_has_offset_column_and_snippet() {
     let s = state();
     let v = bad(&s, "filter=conversation.type%3D%3Dmeeting%3B").await;
     assert_eq!(v["code"], "invalid_filter");
@@ -469,15 +475,6 @@ async fn catalogue_filter_syntax_error_has_offset_column_and_snippet() {
     assert_eq!(v["column"], 28);
     assert!(v["snippet"].as_str().unwrap().contains('^'));
     assert!(v["message"].as_str().unwrap().contains("byte offset 27"));
-    insta::assert_json_snapshot!("400_symbl_filter_syntax", v);
-    for (name, f) in [
-        ("unclosed_group", "(conversation.type==meeting"),
-        ("bad_operator", "conversation.type=gte=x"),
-        ("empty", ""),
-    ] {
-        let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
-        insta::assert_json_snapshot!(format!("400_symbl_filter_{name}"), v);
-    }
 }
 
 #[tokio::test]
@@ -524,40 +521,6 @@ async fn catalogue_filter_three_fields() {
             .status,
         200
     );
-}
-
-#[tokio::test]
-async fn catalogue_filter_unknown_selector() {
-    let s = state();
-    let v = bad(&s, "filter=conversation.startTme=ge=2021-03-01").await;
-    insta::assert_json_snapshot!("400_symbl_filter_unknown_selector", v);
-}
-
-#[tokio::test]
-async fn catalogue_filter_value_type() {
-    let s = state();
-    for (name, f) in [
-        ("not_a_timestamp", "conversation.startTime=ge=yesterday"),
-        ("list_for_scalar", "conversation.type==(a,b)"),
-    ] {
-        let v = bad(&s, &format!("filter={}", server::query::encode(f))).await;
-        insta::assert_json_snapshot!(format!("400_symbl_filter_{name}"), v);
-    }
-}
-
-#[tokio::test]
-async fn catalogue_filter_limits() {
-    let s = state();
-    let long = format!("conversation.name=={}", "x".repeat(8 * 1024));
-    let v = bad(&s, &format!("filter={long}")).await;
-    insta::assert_json_snapshot!("400_symbl_filter_too_long", v);
-    let deep = format!("{}conversation.type==a{}", "(".repeat(33), ")".repeat(33));
-    let v = bad(&s, &format!("filter={}", server::query::encode(&deep))).await;
-    insta::assert_json_snapshot!("400_symbl_filter_too_deep", v);
-    let values: Vec<String> = (0..501).map(|i| format!("a{i}")).collect();
-    let wide = format!("metadata.agentId=in=({})", values.join(","));
-    let v = bad(&s, &format!("filter={}", server::query::encode(&wide))).await;
-    insta::assert_json_snapshot!("400_symbl_filter_too_many_values", v);
 }
 
 #[tokio::test]
