@@ -1,0 +1,364 @@
+//! End to end: start the built `rsql-server` binary on an ephemeral port,
+//! read the bound address it prints, and talk to it over TCP with reqwest.
+//! Paging follows the `Link` headers and is compared with the store's answer.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+const APP_ID: &str = "e2e-app";
+const APP_SECRET: &str = "e2e-secret";
+
+struct Server {
+    child: Child,
+    base: String,
+    banner: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("DEMO_APP_ID", APP_ID)
+        .env("DEMO_APP_SECRET", APP_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rsql-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let mut banner = Vec::new();
+    if args.contains(&"--demo") {
+        // The banner ends with the chatbot curl.
+        for line in lines.by_ref() {
+            let line = line.expect("utf-8");
+            let done = line.contains("/v1/api/conversation-messages/");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base,
+        banner,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn token(base: &str) -> String {
+    let r = client()
+        .post(format!("{base}/oauth2/token:generate"))
+        .json(&serde_json::json!({"type": "application", "appId": APP_ID, "appSecret": APP_SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// `<url>; rel="next"` out of a Link header.
+fn next_link(link: Option<&str>) -> Option<String> {
+    link?.split(", ").find_map(|part| {
+        let (url, rel) = part.split_once("; ")?;
+        (rel == "rel=\"next\"")
+            .then(|| url.trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+#[tokio::test]
+async fn demo_server_over_tcp() {
+    let srv = start(&["--demo", "--demo-size", "3000"]);
+    let base = &srv.base;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert_ne!(base, "http://127.0.0.1:0");
+
+    // The banner's token works.
+    let banner_token = srv
+        .banner
+        .iter()
+        .find_map(|l| {
+            l.split("Bearer ")
+                .nth(1)
+                .map(|t| t.split('\'').next().unwrap_or("").to_owned())
+        })
+        .expect("a token in the banner");
+    let t = token(base).await;
+    assert_eq!(
+        t, banner_token,
+        "Symbl caching rule: the same token while valid"
+    );
+
+    let r = client()
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("x-request-id"));
+
+    // 404 and 405 over the wire, in their envelopes.
+    let r = client()
+        .get(format!("{base}/api/none"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["success"], false);
+    let r = client()
+        .delete(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+
+    // Chatbot: follow Link rel="next" through every page.
+    let all: Value = client()
+        .get(format!(
+            "{base}/v1/api/conversation-messages/1?per_page=100"
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut url = Some(format!("{base}/v1/api/conversation-messages/1?per_page=7"));
+    let mut walked = Vec::new();
+    while let Some(u) = url {
+        let full = if u.starts_with('/') {
+            format!("{base}{u}")
+        } else {
+            u
+        };
+        let r = client().get(&full).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        url = next_link(r.headers().get("link").and_then(|v| v.to_str().ok()));
+        walked.extend(r.json::<Value>().await.unwrap().as_array().unwrap().clone());
+    }
+    assert_eq!(Value::Array(walked), all);
+
+    // Symbl list: follow Link rel="next" with a filter that needs encoding,
+    // and compare with the store's own answer on the same generated data.
+    let filter = "metadata.agentId=in=(agent-0007,agent-0042,agent-0311,agent-0100,agent-0200);conversation.type!='x y'";
+    let (want, total) = {
+        let s = store::r#gen::store(42, 3000);
+        let mut spec = store::QuerySpec::from_params(
+            &store::Params {
+                limit: Some("65536"),
+                sort: Some("-conversation.startTime,conversation.name"),
+                filter: Some(filter),
+                ..Default::default()
+            },
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .unwrap();
+        spec.window = None;
+        let page = s.query(&spec).unwrap();
+        (
+            page.items.into_iter().map(|c| c.id).collect::<Vec<_>>(),
+            page.total,
+        )
+    };
+    assert!(total > 8, "several pages expected, total {total}");
+    let mut url = Some(format!(
+        "{base}/v1/conversations?limit=4&sort=-conversation.startTime,conversation.name&filter={}",
+        server::query::encode(filter)
+    ));
+    let mut got = Vec::new();
+    while let Some(u) = url {
+        let full = if u.starts_with('/') {
+            format!("{base}{u}")
+        } else {
+            u
+        };
+        let r = client().get(&full).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{full}");
+        assert_eq!(
+            r.headers()
+                .get("x-total-count")
+                .and_then(|v| v.to_str().ok()),
+            Some(total.to_string().as_str())
+        );
+        url = next_link(r.headers().get("link").and_then(|v| v.to_str().ok()));
+        let v: Value = r.json().await.unwrap();
+        got.extend(
+            v["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(got, want);
+
+    // A filter error over the wire carries the caret snippet.
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?filter=conversation.type%3D%3D"
+        ))
+        .header("x-api-key", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["offset"], 19);
+    assert!(v["snippet"].as_str().unwrap().contains('^'));
+
+    // Mongo with a JSON body on GET.
+    let r = client()
+        .get(format!("{base}/get-all-conversations"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({"organization_id": "acme", "user_id": "user1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        !r.json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly() {
+    let mut srv = start(&[]);
+    let r = client()
+        .get(format!("{}/healthz", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pid = srv.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exit = srv.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// A request whose body is still arriving when SIGTERM comes is answered;
+/// new connections are refused; the process then exits 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_in_flight_requests_finish() {
+    use std::io::{Read, Write};
+    let mut srv = start(&[]);
+    let addr = srv.base.trim_start_matches("http://").to_owned();
+    let body = format!(r#"{{"type":"application","appId":"{APP_ID}","appSecret":"{APP_SECRET}"}}"#);
+    let (head, tail) = body.split_at(10);
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /oauth2/token:generate HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = srv.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Wait until the listener is closed (bounded), then finish the body.
+    let mut refused = false;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if std::net::TcpStream::connect(&addr).is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the listener should close on SIGTERM");
+    conn.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("accessToken"), "{answer}");
+    assert!(srv.child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn symbl_data_file_is_served_and_bad_lines_skipped() {
+    let dir = std::env::temp_dir().join(format!("rsql-e2e-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("conv.jsonl");
+    let mut data = Vec::new();
+    store::r#gen::write_jsonl(5, 50, &mut data).unwrap();
+    data.extend_from_slice(b"{not json}\n");
+    std::fs::write(&path, &data).unwrap();
+    let srv = start(&[
+        "--symbl-data",
+        path.to_str().unwrap(),
+        "--static-token",
+        "tok",
+    ]);
+    let id = store::r#gen::conversation(5, 7).id;
+    let r = client()
+        .get(format!("{}/v1/conversations/{id}", srv.base))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["id"], id.as_str());
+    let r = client()
+        .get(format!(
+            "{}/v1/conversations?limit=0&startTime=2000-01-01T00:00:00Z",
+            srv.base
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "50");
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_data_file_fails_start_up_with_the_file_named() {
+    let dir = std::env::temp_dir().join(format!("rsql-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
+        .args(["--addr", "127.0.0.1:0", "--whatsapp-data"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--whatsapp-data"), "{err}");
+    assert!(err.contains("missing.json"), "{err}");
+}

@@ -1,0 +1,10 @@
+//! The HTTP API's tests, one binary (faster to build and link than one per
+//! file): the route tree in process (`warp::test`) for every family and the
+//! service routes, and the built `rsql-server` binary end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod e2e;
+mod families;
+mod service;
+mod symbl;

@@ -1,0 +1,382 @@
+//! One conversation: GET, PUT metadata, DELETE, members, messages and
+//! insights; a failed write changes nothing.
+
+use server::AppState;
+
+use super::*;
+use crate::common::*;
+
+// ---- GET / PUT / DELETE one conversation ----
+
+fn some_id(s: &AppState) -> String {
+    s.data.symbl.read().unwrap().iter().next().unwrap().id
+}
+
+#[tokio::test]
+async fn get_one_and_404() {
+    let s = state();
+    let id = some_id(&s);
+    let r = get(&format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    let want = serde_json::to_value(s.data.symbl.read().unwrap().get(&id).unwrap()).unwrap();
+    assert_eq!(r.json(), want);
+    let r = get("/v1/conversations/nope").auth().send(&s).await;
+    assert_eq!(r.status, 404);
+    insta::assert_json_snapshot!("404_symbl_unknown_conversation", r.json());
+}
+
+async fn put_meta(s: &AppState, id: &str, body: &str) -> Resp {
+    req("PUT", &format!("/v1/conversations/{id}"))
+        .auth()
+        .json_body(body)
+        .send(s)
+        .await
+}
+
+#[tokio::test]
+async fn put_metadata_merges() {
+    let s = state();
+    let id = some_id(&s);
+    let before = s.data.symbl.read().unwrap().get(&id).unwrap().metadata;
+    let first_key = before
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| *k != "agentId")
+        .unwrap()
+        .to_owned();
+    let body =
+        format!(r#"{{"metadata":{{"team":"blue","{first_key}":null,"agentId":"agent-9999"}}}}"#);
+    let r = put_meta(&s, &id, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["metadata"]["team"], "blue");
+    assert_eq!(v["metadata"]["agentId"], "agent-9999");
+    assert!(v["metadata"].get(&first_key).is_none());
+    for (k, val) in before.iter() {
+        if k != first_key && k != "agentId" {
+            assert_eq!(v["metadata"][k], val, "{k} stays");
+        }
+    }
+    let r = get(&format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.json()["metadata"], v["metadata"]);
+    // The new value is searchable.
+    let r = list(&s, "filter=metadata.team==blue").await;
+    assert_eq!(ids(&r.json()), vec![id.clone()]);
+    // Exactly 128 characters is fine.
+    let r = put_meta(
+        &s,
+        &id,
+        &format!(r#"{{"metadata":{{"long":"{}"}}}}"#, "é".repeat(128)),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn put_metadata_bad_bodies_change_nothing() {
+    let s = state();
+    let id = some_id(&s);
+    let before = s.data.symbl.read().unwrap().get(&id).unwrap();
+    let long = "x".repeat(129);
+    let cases = [
+        ("not_json", "{\"metadata\":"),
+        ("not_object", "[1,2]"),
+        ("top_level_id", r#"{"metadata":{"a":"1"},"id":"7"}"#),
+        ("top_level_name", r#"{"name":"new name"}"#),
+        ("missing_metadata", "{}"),
+        ("metadata_not_object", r#"{"metadata":"a=1"}"#),
+        ("number_value", r#"{"metadata":{"a":"1","b":2}}"#),
+        ("nested_value", r#"{"metadata":{"a":{"b":"c"}}}"#),
+        (
+            "duplicate_key",
+            r#"{"metadata":{"team":"blue","team":"red"}}"#,
+        ),
+        ("empty_key", r#"{"metadata":{"":"x"}}"#),
+        (
+            "value_too_long",
+            &*Box::leak(
+                format!(r#"{{"metadata":{{"team":"blue","a":"{long}"}}}}"#).into_boxed_str(),
+            ),
+        ),
+    ];
+    for (name, body) in cases {
+        let r = put_meta(&s, &id, body).await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        insta::assert_json_snapshot!(format!("400_symbl_put_{name}"), r.json());
+        assert_eq!(
+            s.data.symbl.read().unwrap().get(&id).unwrap(),
+            before,
+            "{name} changed data"
+        );
+    }
+    let r = req("PUT", &format!("/v1/conversations/{id}"))
+        .auth()
+        .header("content-type", "text/plain")
+        .body(r#"{"metadata":{"a":"1"}}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 415);
+    let r = put_meta(&s, "nope", r#"{"metadata":{"a":"1"}}"#).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+    let r = req("PUT", &format!("/v1/conversations/{id}"))
+        .json_body(r#"{"metadata":{"a":"1"}}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+}
+
+#[tokio::test]
+async fn delete_removes_conversation_and_messages() {
+    let s = state();
+    let id = some_id(&s);
+    let total = |s: &AppState| s.data.symbl.read().unwrap().len();
+    let n = total(&s);
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(total(&s), n, "a failed DELETE changes nothing");
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.json()["message"].as_str().unwrap().contains("deleted"));
+    assert_eq!(total(&s), n - 1);
+    assert_eq!(
+        get(&format!("/v1/conversations/{id}"))
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&format!("/v1/conversations/{id}/messages"))
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+    let r = req("DELETE", &format!("/v1/conversations/{id}"))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid or does not exist")
+    );
+    insta::assert_json_snapshot!("404_symbl_delete_unknown", r.json());
+    assert_eq!(total(&s), n - 1);
+}
+
+// ---- members ----
+
+fn conversation_with_messages(s: &AppState) -> store::Conversation {
+    let store = s.data.symbl.read().unwrap();
+    store
+        .iter()
+        .find(|c| store.messages(&c.id).is_some_and(|m| !m.is_empty()) && !c.members.is_empty())
+        .expect("a demo conversation with messages")
+}
+
+#[tokio::test]
+async fn members_list_and_update() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let r = get(&format!("/v1/conversations/{}/members", c.id))
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["members"],
+        serde_json::to_value(&c.members).unwrap()
+    );
+    let m = &c.members[0];
+    let body = format!(
+        r#"{{"id":"{}","name":"Renamed Person","email":"renamed@example.com"}}"#,
+        m.id
+    );
+    let r = req(
+        "PUT",
+        &format!("/v1/conversations/{}/members/{}", c.id, m.id),
+    )
+    .auth()
+    .json_body(&body)
+    .send(&s)
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["message"].as_str().unwrap().contains("updated"));
+    let members = get(&format!("/v1/conversations/{}/members", c.id))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert_eq!(members["members"][0]["name"], "Renamed Person");
+    assert_eq!(members["members"][0]["email"], "renamed@example.com");
+    // Propagated to the member's messages.
+    let msgs = get(&format!("/v1/conversations/{}/messages", c.id))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    for msg in msgs["messages"].as_array().unwrap() {
+        if msg["from"]["id"] == m.id.as_str() {
+            assert_eq!(msg["from"]["name"], "Renamed Person");
+        }
+    }
+    // Searchable under the new e-mail.
+    let r = list(&s, "filter=members.email==renamed@example.com").await;
+    assert_eq!(ids(&r.json()), vec![c.id.clone()]);
+}
+
+#[tokio::test]
+async fn member_update_errors() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let m = &c.members[0];
+    let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
+    let before = s.data.symbl.read().unwrap().get(&c.id).unwrap();
+    let cases = [
+        (
+            "id_mismatch",
+            r#"{"id":"someone-else","name":"X"}"#.to_owned(),
+        ),
+        ("missing_id", r#"{"name":"X"}"#.to_owned()),
+        ("missing_name", format!(r#"{{"id":"{}"}}"#, m.id)),
+        ("empty_name", format!(r#"{{"id":"{}","name":"  "}}"#, m.id)),
+        (
+            "bad_email",
+            format!(r#"{{"id":"{}","name":"X","email":"not-an-email"}}"#, m.id),
+        ),
+        ("number_name", format!(r#"{{"id":"{}","name":5}}"#, m.id)),
+    ];
+    for (name, body) in cases {
+        let r = req("PUT", &path).auth().json_body(&body).send(&s).await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        insta::assert_json_snapshot!(format!("400_symbl_member_{name}"), r.json());
+    }
+    let r = req("PUT", &format!("/v1/conversations/{}/members/nobody", c.id))
+        .auth()
+        .json_body(r#"{"id":"nobody","name":"X"}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    insta::assert_json_snapshot!("404_symbl_member_unknown", r.json());
+    let r = req("PUT", &format!("/v1/conversations/nope/members/{}", m.id))
+        .auth()
+        .json_body(&format!(r#"{{"id":"{}","name":"X"}}"#, m.id))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(s.data.symbl.read().unwrap().get(&c.id).unwrap(), before);
+    assert_eq!(
+        get("/v1/conversations/nope/members")
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+}
+
+// ---- messages ----
+
+#[tokio::test]
+async fn messages_verbose_and_sentiment() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let path = format!("/v1/conversations/{}/messages", c.id);
+    let plain = get(&path).auth().send(&s).await.json();
+    let msgs = plain["messages"].as_array().unwrap();
+    assert!(!msgs.is_empty());
+    let starts: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["startTime"].as_str().unwrap())
+        .collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    assert!(
+        msgs.iter()
+            .all(|m| m.get("words").is_none() && m.get("sentiment").is_none())
+    );
+    let verbose = get(&format!("{path}?verbose=TRUE"))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert!(
+        verbose["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["words"].is_array())
+    );
+    let senti = get(&format!("{path}?sentiment=true&verbose=false"))
+        .auth()
+        .send(&s)
+        .await
+        .json();
+    assert!(
+        senti["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m.get("sentiment").is_some() && m.get("words").is_none())
+    );
+    for (name, q) in [("verbose", "verbose=yes"), ("sentiment", "sentiment=1")] {
+        let r = get(&format!("{path}?{q}")).auth().send(&s).await;
+        assert_eq!(r.status, 400);
+        insta::assert_json_snapshot!(format!("400_symbl_messages_{name}"), r.json());
+    }
+    assert_eq!(
+        get("/v1/conversations/nope/messages")
+            .auth()
+            .send(&s)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn insight_lists_are_empty_for_known_conversations() {
+    let s = state();
+    let id = some_id(&s);
+    for (path, key) in [
+        ("topics", "topics"),
+        ("questions", "questions"),
+        ("action-items", "actionItems"),
+        ("follow-ups", "followUps"),
+    ] {
+        let r = get(&format!("/v1/conversations/{id}/{path}"))
+            .auth()
+            .send(&s)
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json(), serde_json::json!({ key: [] }));
+        assert_eq!(
+            get(&format!("/v1/conversations/nope/{path}"))
+                .auth()
+                .send(&s)
+                .await
+                .status,
+            404
+        );
+    }
+}
