@@ -741,7 +741,6 @@
 #![deny(missing_docs)]
 
 mod ast;
-mod compile_error;
 pub mod emit;
 mod error;
 pub mod eval;
@@ -750,7 +749,6 @@ pub mod filter;
 pub mod fuzzing;
 mod limits;
 mod operators;
-mod parse_error;
 mod parser;
 mod pattern;
 mod policy;
@@ -758,16 +756,15 @@ mod print;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
+mod suggest;
 
 pub use ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
-pub use compile_error::{CompileError, CompileErrorKind, Expected};
 pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
-pub use error::Error;
+pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};
 pub use filter::{Conjunct, Filter};
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
-pub use parse_error::{ParseError, ParseErrorKind};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;

@@ -543,7 +543,7 @@ impl Operators {
         if let Some(same_case) = self.symbols().find(|s| s.eq_ignore_ascii_case(symbol)) {
             return Some(same_case.to_owned());
         }
-        crate::error::nearest(symbol, self.symbols().filter(|s| s.starts_with('=')))
+        crate::suggest::nearest(symbol, self.symbols().filter(|s| s.starts_with('=')))
             .map(str::to_owned)
     }
 }

@@ -75,7 +75,7 @@ pub(crate) use field::MongoPath;
 pub use field::{Field, FieldType, Op};
 
 use crate::ast::Ast;
-use crate::compile_error::CompileError;
+use crate::error::CompileError;
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::parser::Parser;
@@ -650,7 +650,7 @@ impl Schema {
         for (from, _) in &self.inner.aliases {
             candidates.push(from.to_string());
         }
-        crate::error::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
+        crate::suggest::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
     }
 }
 

@@ -4,7 +4,7 @@
 //! compiling a parsed filter cannot overflow the stack.
 
 use crate::ast::{Ast, Comparison, Span, Value};
-use crate::compile_error::{CompileError, CompileErrorKind, Expected};
+use crate::error::{CompileError, CompileErrorKind, Expected};
 use crate::filter::{
     CmpOp, F64Range, Filter, Lit, Needle, Node, Pred, StrSet, Test, normalise_and, normalise_or,
 };
@@ -127,7 +127,7 @@ impl Ctx<'_, '_> {
                 field: self.selector(),
                 found: v.as_str().to_owned(),
                 allowed: allowed.to_vec(),
-                suggestion: crate::error::nearest(v.as_str(), allowed.iter().map(String::as_str))
+                suggestion: crate::suggest::nearest(v.as_str(), allowed.iter().map(String::as_str))
                     .map(str::to_owned),
             },
             v.span,
@@ -224,7 +224,7 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
         return Err(CompileError::new(
             CompileErrorKind::UnknownOperator {
                 op: symbol.to_owned(),
-                suggestion: crate::error::nearest(symbol, Op::ALL.iter().map(|o| o.symbol()))
+                suggestion: crate::suggest::nearest(symbol, Op::ALL.iter().map(|o| o.symbol()))
                     .map(str::to_owned),
             },
             cmp.op_span,
