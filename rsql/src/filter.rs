@@ -12,6 +12,12 @@
 //! timestamp / integer / float field inside one AND into one range, so
 //! `t=ge=A;t=lt=B` is a single range test.
 //!
+//! This layer reads the [`Schema`] and nothing above it: the compiler
+//! ([`Schema::compile`], written in `compile.rs`), the tree and its
+//! `Display`, the head test that [`Filter::matches`](crate::Filter::matches)
+//! checks first (chosen once, in `head.rs`), and the planner helpers. The
+//! evaluator and the emitters read filters; a filter knows neither.
+//!
 //! # Planner helpers
 //!
 //! A store answers part of a filter with an index and evaluates the rest:
@@ -53,17 +59,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod compile;
 mod conjunct;
 mod display;
+mod head;
 mod literal;
 
 pub use conjunct::Conjunct;
+pub(crate) use head::{Head, HeadTest};
 pub(crate) use literal::{Needle, StrSet};
 
 use std::fmt;
 use std::ops::Bound;
 
-use crate::eval::Head;
 use crate::pattern::Pattern;
 use crate::schema::{FieldId, FieldRef, Schema};
 

@@ -263,6 +263,19 @@
 //! or emits. A [`Parser`] and a [`Schema`] are built once and shared
 //! (`Clone + Send + Sync`; a `Schema` clone shares one `Arc`).
 //!
+//! The modules import one way, each only from the layers under it. At the
+//! bottom lie the syntax tree (`ast`), the operator vocabulary, limits,
+//! wildcard patterns and the "did you mean" suggestions, and on them the
+//! errors (`error`: [`ParseError`], [`CompileError`], the umbrella [`Error`]
+//! and the one caret renderer they share). The parser and the [`Policy`]
+//! turn text into an [`Ast`]. The [`schema`] declares fields, types,
+//! operators, literal syntax and storage mappings, and knows nothing of
+//! filters. The [`filter`] layer reads the schema: it compiles an `Ast`
+//! into a [`Filter`] ([`Schema::compile`] is written there), picks the head
+//! test that [`Filter::matches`] checks first, and answers the planner's
+//! questions. The evaluator ([`eval`]) and the emitters ([`emit`]) both read
+//! a filter and its schema, and never each other.
+//!
 //! ```
 //! fn build_once_share_everywhere<T: Clone + Send + Sync + 'static>() {}
 //! build_once_share_everywhere::<rsql::Parser>();

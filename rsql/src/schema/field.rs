@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use super::mapping::{MongoPath, SqlMapping};
 use crate::ast::Operator;
-use crate::emit::sql::SqlMapping;
 
 /// The type of a field's values; decides how literals are parsed and compared.
 ///
@@ -243,15 +243,6 @@ impl OpSet {
     pub(super) fn iter(self) -> impl Iterator<Item = Op> {
         Op::ALL.into_iter().filter(move |op| self.contains(*op))
     }
-}
-
-/// The MongoDB location of a field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum MongoPath {
-    /// A dotted document path (`name`, `metadata`).
-    Path(String),
-    /// A multi-valued field inside an array of documents: `members` + `email`.
-    Elem { array: String, field: String },
 }
 
 /// One field of a [`Schema`](super::Schema): its selector name, type, kind and mappings.
