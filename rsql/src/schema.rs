@@ -280,7 +280,7 @@ impl SchemaBuilder {
     /// assert!(matches!(err, rsql::SchemaError::AliasTarget { .. }));
     /// ```
     pub fn build(self) -> Result<Schema, SchemaError> {
-        let mut exact: HashMap<Box<str>, FieldId, Fnv> = HashMap::default();
+        let mut exact: HashMap<Box<str>, FieldId> = HashMap::new();
         let mut prefixes = Vec::new();
         let mut names: Vec<&str> = Vec::new();
         for (i, field) in self.fields.iter().enumerate() {
@@ -410,7 +410,7 @@ pub struct Schema {
 
 pub(crate) struct Inner {
     pub(crate) fields: Vec<Field>,
-    exact: HashMap<Box<str>, FieldId, Fnv>,
+    exact: HashMap<Box<str>, FieldId>,
     prefixes: Vec<(Box<str>, FieldId)>,
     aliases: Vec<(Box<str>, Box<str>)>,
 }
@@ -595,33 +595,6 @@ impl Schema {
             candidates.push(from.to_string());
         }
         crate::suggest::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
-    }
-}
-
-/// FNV-1a: selectors are short and come from filters the schema already
-/// bounds (length limits), so a fast non-keyed hash is fine for the lookup.
-#[derive(Clone, Copy, Default)]
-struct Fnv;
-
-struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
