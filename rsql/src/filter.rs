@@ -73,7 +73,7 @@ use std::fmt;
 use std::ops::Bound;
 
 use crate::pattern::Pattern;
-use crate::schema::{FieldId, FieldRef, Schema};
+use crate::schema::{FieldId, FieldRef, Op, Schema};
 
 /// A compiled filter; see the [module docs](self).
 ///
@@ -167,7 +167,15 @@ pub(crate) enum Test {
     Bool { t: bool, f: bool },
 }
 
-/// An ordering operator.
+/// An ordering operator: the one a compiled string-ordering test
+/// ([`Test::StrCmp`]) holds, and the bound of a range as the emitters and
+/// `Display` write it.
+///
+/// Why not [`Op`]: a compiled ordering is only ever one of these four, so
+/// [`CmpOp::holds`] (the evaluator), [`CmpOp::sql`], MongoDB's `$lt`… and
+/// `Display` are total over it. Over the schema's sixteen operators each of
+/// them would need an arm for the twelve that cannot occur there. The
+/// symbols are [`Op`]'s ([`CmpOp::op`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CmpOp {
     Lt,
@@ -177,15 +185,33 @@ pub(crate) enum CmpOp {
 }
 
 impl CmpOp {
-    pub(crate) fn symbol(self) -> &'static str {
+    /// The ordering `op` stands for; `None` for the other operators.
+    pub(crate) fn of(op: Op) -> Option<CmpOp> {
+        Some(match op {
+            Op::Lt => CmpOp::Lt,
+            Op::Le => CmpOp::Le,
+            Op::Gt => CmpOp::Gt,
+            Op::Ge => CmpOp::Ge,
+            _ => return None,
+        })
+    }
+
+    /// The schema operator it is.
+    pub(crate) fn op(self) -> Op {
         match self {
-            CmpOp::Lt => "=lt=",
-            CmpOp::Le => "=le=",
-            CmpOp::Gt => "=gt=",
-            CmpOp::Ge => "=ge=",
+            CmpOp::Lt => Op::Lt,
+            CmpOp::Le => Op::Le,
+            CmpOp::Gt => Op::Gt,
+            CmpOp::Ge => Op::Ge,
         }
     }
 
+    /// The canonical symbol (`=lt=` …), as [`Op::symbol`].
+    pub(crate) fn symbol(self) -> &'static str {
+        self.op().symbol()
+    }
+
+    /// The SQL operator (`<` …).
     pub(crate) fn sql(self) -> &'static str {
         match self {
             CmpOp::Lt => "<",

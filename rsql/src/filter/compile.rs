@@ -383,16 +383,6 @@ fn test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<(Test, bool), Compile
     Ok((test, negated))
 }
 
-fn cmp_op(op: Op) -> Option<CmpOp> {
-    Some(match op {
-        Op::Lt => CmpOp::Lt,
-        Op::Le => CmpOp::Le,
-        Op::Gt => CmpOp::Gt,
-        Op::Ge => CmpOp::Ge,
-        _ => return None,
-    })
-}
-
 fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileError> {
     let first = &values[0];
     Ok(match ctx.op {
@@ -415,7 +405,7 @@ fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileE
             str_set(items)
         }
         Op::Between | Op::NotBetween => Test::StrRange(ctx.lit(first)?, ctx.lit(&values[1])?),
-        op => match cmp_op(op) {
+        op => match CmpOp::of(op) {
             Some(c) => Test::StrCmp(c, ctx.lit(first)?),
             None => Test::Present,
         },

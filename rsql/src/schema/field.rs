@@ -74,6 +74,16 @@ impl FieldType {
 /// An operator as the schema understands it: the eight standard ones plus
 /// the extended vocabulary of `rsql.md` §4.
 ///
+/// Why not [`Operator`]: the parser's operator is open (any registered
+/// symbol, and with [`Operators::any`](crate::Operators::any) every
+/// `=letters=` symbol, kept as text) because a syntax tree must hold
+/// operators no schema knows. The schema needs the closed set it gives a
+/// meaning to: `Op` is `Copy`, a field's allowed operators fit in a 16-bit
+/// set, the compiler matches on it exhaustively, and a
+/// [`SchemaError`](crate::SchemaError) can name one. [`Op::from_operator`]
+/// maps a parsed operator to it; one it cannot map is a
+/// [`CompileErrorKind::UnknownOperator`](crate::CompileErrorKind::UnknownOperator).
+///
 /// ```
 /// use rsql::{Op, Operator};
 /// assert_eq!(Op::from_operator(&Operator::Lt), Some(Op::Lt));
