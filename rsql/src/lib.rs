@@ -374,8 +374,13 @@
 //!    [`message`](ParseError::message) (the line without its prefix),
 //!    [`help`](ParseError::help), [`input`](ParseError::input) and
 //!    [`auxiliary_span`](ParseError::auxiliary_span) (where an unclosed group,
-//!    list or quote should have ended). An HTTP layer builds its error body
-//!    from these, never by parsing the message.
+//!    list or quote should have ended), and [`snippet`](ParseError::snippet)
+//!    (what `{:#}` shows under the message, without its indent). The
+//!    umbrella [`Error`] answers the same questions for either kind:
+//!    [`Error::code`], [`Error::category`] (`schema` for compile errors),
+//!    [`Error::message`], [`Error::span`], [`Error::column`],
+//!    [`Error::input`], [`Error::help`] and [`Error::snippet`]. An HTTP layer
+//!    builds its error body from these, never by parsing the message.
 //!
 //! | category | codes |
 //! |---|---|
@@ -407,6 +412,7 @@
 //! assert_eq!(err.kind(), &ParseErrorKind::ExpectedComparison { after: Some(";") });
 //! assert_eq!((err.kind().code(), err.kind().category()), ("expected_comparison", "syntax"));
 //! assert_eq!((err.offset(), err.len(), err.column()), (27, 0, 28));
+//! assert_eq!(err.snippet(), "conversation.type==meeting;\n                           ^");
 //!
 //! // a near-miss operator, with its suggestion
 //! let err = rsql::parse("conversation.startTime=gte=2021-03-01").unwrap_err();
