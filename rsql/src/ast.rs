@@ -345,6 +345,14 @@ impl Eq for Selector<'_> {}
 /// registered custom operator is stored under its primary symbol (an alias
 /// `=ke=` registered for `=like=` is stored as `=like=`).
 ///
+/// Why not [`Op`](crate::Op): the parser's vocabulary is open. A syntax tree
+/// holds whatever operators the [`Operators`](crate::Operators) in use
+/// accept, registered ones and (with `Operators::any`) every `=letters=`
+/// symbol, which no schema has to know: a gateway parses and re-prints them.
+/// `Custom` keeps such a symbol as text (an `Arc` shared with the registry).
+/// `Op` is the closed set of sixteen that a [`Schema`](crate::Schema) gives a
+/// meaning to; [`Op::from_operator`](crate::Op::from_operator) maps one to the other.
+///
 /// ```
 /// let ast = rsql::parse("a<=5")?;
 /// assert_eq!(ast.comparisons().next().unwrap().op.as_str(), "=le=");

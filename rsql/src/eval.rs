@@ -103,12 +103,9 @@ macro_rules! any_value {
     };
 }
 
-mod head;
 mod select;
 
-pub(crate) use head::Head;
-
-use crate::filter::{Filter, Lit, Node, Pred, Test};
+use crate::filter::{Conjunct, Filter, Head, HeadTest, Lit, Node, Pred, Test};
 use crate::schema::FieldRef;
 use crate::schema::literal::decimal_value;
 
@@ -234,10 +231,62 @@ impl Filter {
     }
 }
 
+impl Head {
+    /// Whether `record` passes the head (the filter chose it, see
+    /// [`Head::of`]; this is the evaluator's half).
+    #[inline(always)]
+    pub(crate) fn holds<R: Record>(&self, record: &R) -> bool {
+        let field = FieldRef {
+            id: self.field,
+            key: self.key.as_deref(),
+        };
+        let multi = self.multi;
+        match &self.test {
+            HeadTest::Range(lo, hi) => any_value!(record, field, multi, |v| range_hit(v, *lo, *hi)),
+            HeadTest::Eq(n) => {
+                any_value!(
+                    record,
+                    field,
+                    multi,
+                    |v| matches!(v, FieldValue::Str(s) if n.matches(s))
+                )
+            }
+            HeadTest::In(set) => {
+                any_value!(
+                    record,
+                    field,
+                    multi,
+                    |v| matches!(v, FieldValue::Str(s) if set.contains(s))
+                )
+            }
+        }
+    }
+}
+
+impl Conjunct<'_> {
+    /// Whether `record` satisfies this conjunct alone.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("n", rsql::FieldType::Integer)).build()?;
+    /// use rsql::{FieldRef, FieldValue, Record};
+    /// struct N(i64);
+    /// impl Record for N {
+    ///     fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> { FieldValue::Int(self.0) }
+    /// }
+    /// let f = schema.compile(&rsql::parse("n>1;n!=7")?)?;
+    /// let parts = f.conjunct_refs();
+    /// assert!(parts[0].matches(&N(7)) && !parts[1].matches(&N(7)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn matches<R: Record>(&self, record: &R) -> bool {
+        eval_root(self.node(), record)
+    }
+}
+
 /// The tree, for the records the head accepted (or every record when
 /// there is no head); out of line so the head's inline path stays short.
 #[inline(never)]
-pub(crate) fn eval_root<R: Record>(root: &Node, record: &R) -> bool {
+fn eval_root<R: Record>(root: &Node, record: &R) -> bool {
     match root {
         Node::Pred(p) => eval_pred(p, record),
         Node::And(c) => group(c, true, record),

@@ -12,6 +12,12 @@
 //! timestamp / integer / float field inside one AND into one range, so
 //! `t=ge=A;t=lt=B` is a single range test.
 //!
+//! This layer reads the [`Schema`] and nothing above it: the compiler
+//! ([`Schema::compile`], written in `compile.rs`), the tree and its
+//! `Display`, the head test that [`Filter::matches`](crate::Filter::matches)
+//! checks first (chosen once, in `head.rs`), and the planner helpers. The
+//! evaluator and the emitters read filters; a filter knows neither.
+//!
 //! # Planner helpers
 //!
 //! A store answers part of a filter with an index and evaluates the rest:
@@ -53,19 +59,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod compile;
 mod conjunct;
 mod display;
+mod head;
 mod literal;
 
 pub use conjunct::Conjunct;
+pub(crate) use head::{Head, HeadTest};
 pub(crate) use literal::{Needle, StrSet};
 
 use std::fmt;
 use std::ops::Bound;
 
-use crate::eval::Head;
 use crate::pattern::Pattern;
-use crate::schema::{FieldId, FieldRef, Schema};
+use crate::schema::{FieldId, FieldRef, Op, Schema};
 
 /// A compiled filter; see the [module docs](self).
 ///
@@ -159,7 +167,15 @@ pub(crate) enum Test {
     Bool { t: bool, f: bool },
 }
 
-/// An ordering operator.
+/// An ordering operator: the one a compiled string-ordering test
+/// ([`Test::StrCmp`]) holds, and the bound of a range as the emitters and
+/// `Display` write it.
+///
+/// Why not [`Op`]: a compiled ordering is only ever one of these four, so
+/// [`CmpOp::holds`] (the evaluator), [`CmpOp::sql`], MongoDB's `$lt`… and
+/// `Display` are total over it. Over the schema's sixteen operators each of
+/// them would need an arm for the twelve that cannot occur there. The
+/// symbols are [`Op`]'s ([`CmpOp::op`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CmpOp {
     Lt,
@@ -169,15 +185,33 @@ pub(crate) enum CmpOp {
 }
 
 impl CmpOp {
-    pub(crate) fn symbol(self) -> &'static str {
+    /// The ordering `op` stands for; `None` for the other operators.
+    pub(crate) fn of(op: Op) -> Option<CmpOp> {
+        Some(match op {
+            Op::Lt => CmpOp::Lt,
+            Op::Le => CmpOp::Le,
+            Op::Gt => CmpOp::Gt,
+            Op::Ge => CmpOp::Ge,
+            _ => return None,
+        })
+    }
+
+    /// The schema operator it is.
+    pub(crate) fn op(self) -> Op {
         match self {
-            CmpOp::Lt => "=lt=",
-            CmpOp::Le => "=le=",
-            CmpOp::Gt => "=gt=",
-            CmpOp::Ge => "=ge=",
+            CmpOp::Lt => Op::Lt,
+            CmpOp::Le => Op::Le,
+            CmpOp::Gt => Op::Gt,
+            CmpOp::Ge => Op::Ge,
         }
     }
 
+    /// The canonical symbol (`=lt=` …), as [`Op::symbol`].
+    pub(crate) fn symbol(self) -> &'static str {
+        self.op().symbol()
+    }
+
+    /// The SQL operator (`<` …).
     pub(crate) fn sql(self) -> &'static str {
         match self {
             CmpOp::Lt => "<",

@@ -263,6 +263,19 @@
 //! or emits. A [`Parser`] and a [`Schema`] are built once and shared
 //! (`Clone + Send + Sync`; a `Schema` clone shares one `Arc`).
 //!
+//! The modules import one way, each only from the layers under it. At the
+//! bottom lie the syntax tree (`ast`), the operator vocabulary, limits,
+//! wildcard patterns and the "did you mean" suggestions, and on them the
+//! errors (`error`: [`ParseError`], [`CompileError`], the umbrella [`Error`]
+//! and the one caret renderer they share). The parser and the [`Policy`]
+//! turn text into an [`Ast`]. The [`schema`] declares fields, types,
+//! operators, literal syntax and storage mappings, and knows nothing of
+//! filters. The [`filter`] layer reads the schema: it compiles an `Ast`
+//! into a [`Filter`] ([`Schema::compile`] is written there), picks the head
+//! test that [`Filter::matches`] checks first, and answers the planner's
+//! questions. The evaluator ([`eval`]) and the emitters ([`emit`]) both read
+//! a filter and its schema, and never each other.
+//!
 //! ```
 //! fn build_once_share_everywhere<T: Clone + Send + Sync + 'static>() {}
 //! build_once_share_everywhere::<rsql::Parser>();
@@ -361,8 +374,13 @@
 //!    [`message`](ParseError::message) (the line without its prefix),
 //!    [`help`](ParseError::help), [`input`](ParseError::input) and
 //!    [`auxiliary_span`](ParseError::auxiliary_span) (where an unclosed group,
-//!    list or quote should have ended). An HTTP layer builds its error body
-//!    from these, never by parsing the message.
+//!    list or quote should have ended), and [`snippet`](ParseError::snippet)
+//!    (what `{:#}` shows under the message, without its indent). The
+//!    umbrella [`Error`] answers the same questions for either kind:
+//!    [`Error::code`], [`Error::category`] (`schema` for compile errors),
+//!    [`Error::message`], [`Error::span`], [`Error::column`],
+//!    [`Error::input`], [`Error::help`] and [`Error::snippet`]. An HTTP layer
+//!    builds its error body from these, never by parsing the message.
 //!
 //! | category | codes |
 //! |---|---|
@@ -394,6 +412,7 @@
 //! assert_eq!(err.kind(), &ParseErrorKind::ExpectedComparison { after: Some(";") });
 //! assert_eq!((err.kind().code(), err.kind().category()), ("expected_comparison", "syntax"));
 //! assert_eq!((err.offset(), err.len(), err.column()), (27, 0, 28));
+//! assert_eq!(err.snippet(), "conversation.type==meeting;\n                           ^");
 //!
 //! // a near-miss operator, with its suggestion
 //! let err = rsql::parse("conversation.startTime=gte=2021-03-01").unwrap_err();
@@ -741,7 +760,6 @@
 #![deny(missing_docs)]
 
 mod ast;
-mod compile_error;
 pub mod emit;
 mod error;
 pub mod eval;
@@ -750,7 +768,6 @@ pub mod filter;
 pub mod fuzzing;
 mod limits;
 mod operators;
-mod parse_error;
 mod parser;
 mod pattern;
 mod policy;
@@ -758,16 +775,15 @@ mod print;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
+mod suggest;
 
 pub use ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
-pub use compile_error::{CompileError, CompileErrorKind, Expected};
 pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
-pub use error::Error;
+pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};
 pub use filter::{Conjunct, Filter};
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
-pub use parse_error::{ParseError, ParseErrorKind};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;

@@ -523,9 +523,10 @@ impl Operators {
             return None;
         }
         let lower = symbol.to_ascii_lowercase();
+        // the canonical symbol each well-known mistake meant
         let mapped = match lower.as_str() {
-            "=gte=" | "=geq=" => Some(">="),
-            "=lte=" | "=leq=" => Some("<="),
+            "=gte=" | "=geq=" => Some("=ge="),
+            "=lte=" | "=leq=" => Some("=le="),
             "=eq=" | "=equals=" | "=is=" => Some("=="),
             "=ne=" | "=neq=" | "=not=" | "=noteq=" => Some("!="),
             "=nin=" | "=notin=" => Some("=out="),
@@ -533,33 +534,14 @@ impl Operators {
             "=greaterthan=" => Some("=gt="),
             _ => None,
         };
-        if let Some(m) = mapped {
-            let canonical = standard_lookup(m).map_or(m, |(op, _)| match op {
-                Operator::Custom(_) => m,
-                _ => op_static(&op),
-            });
+        if let Some(canonical) = mapped {
             return Some(canonical.to_owned());
         }
         if let Some(same_case) = self.symbols().find(|s| s.eq_ignore_ascii_case(symbol)) {
             return Some(same_case.to_owned());
         }
-        crate::error::nearest(symbol, self.symbols().filter(|s| s.starts_with('=')))
+        crate::suggest::nearest(symbol, self.symbols().filter(|s| s.starts_with('=')))
             .map(str::to_owned)
-    }
-}
-
-/// The canonical symbol of a standard operator as a `&'static str`.
-fn op_static(op: &Operator) -> &'static str {
-    match op {
-        Operator::Eq => "==",
-        Operator::Ne => "!=",
-        Operator::Lt => "=lt=",
-        Operator::Le => "=le=",
-        Operator::Gt => "=gt=",
-        Operator::Ge => "=ge=",
-        Operator::In => "=in=",
-        Operator::Out => "=out=",
-        Operator::Custom(_) => "",
     }
 }
 
@@ -578,6 +560,18 @@ mod tests {
         assert_eq!(ops.suggest("=GT=").as_deref(), Some("=gt="));
         assert_eq!(ops.suggest("=inn=").as_deref(), Some("=in="));
         assert_eq!(ops.suggest("=zzzzzzzz=").as_deref(), None);
+        // every well-known mistake maps to a canonical symbol, in any case
+        for (mistake, meant) in [
+            ("=geq=", "=ge="),
+            ("=LEQ=", "=le="),
+            ("=equals=", "=="),
+            ("=noteq=", "!="),
+            ("=notin=", "=out="),
+            ("=lessthan=", "=lt="),
+            ("=GreaterThan=", "=gt="),
+        ] {
+            assert_eq!(ops.suggest(mistake).as_deref(), Some(meant), "{mistake}");
+        }
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::ast::{Ast, Span};
-use crate::error::nearest;
+use crate::error::{ParseError, ParseErrorKind};
 use crate::operators::Operators;
-use crate::parse_error::{ParseError, ParseErrorKind};
+use crate::suggest::nearest;
 
 /// One entry of the selector allow-list.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,10 +3,15 @@
 //!
 //! A [`Schema`] is built once (usually at start-up) with [`Schema::builder`]
 //! and then compiles any number of parsed filters into a typed
-//! [`Filter`] with [`Schema::compile`]. Compiling resolves every
+//! [`Filter`](crate::Filter) with [`Schema::compile`]. Compiling resolves every
 //! selector to a [`FieldId`], checks the operator and the number of values,
 //! and parses every literal exactly once (timestamps, numbers, booleans, enum
 //! values, wildcard patterns), so evaluation never parses text.
+//!
+//! This module is the layer under the filter: it knows fields, names,
+//! operators, literal syntax and storage mappings, and nothing of filters,
+//! evaluation or emitters. `Schema::compile` is written on the filter's side
+//! ([`crate::filter`]), which reads the schema.
 //!
 //! # Field types
 //!
@@ -62,23 +67,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod compile;
 mod field;
 pub(crate) mod literal;
+mod mapping;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-#[cfg(feature = "mongo")]
-pub(crate) use field::MongoPath;
 pub use field::{Field, FieldType, Op};
-
-use crate::ast::Ast;
-use crate::compile_error::CompileError;
-use crate::error::Error;
-use crate::filter::Filter;
-use crate::parser::Parser;
+#[cfg(feature = "mongo")]
+pub(crate) use mapping::MongoPath;
+pub(crate) use mapping::SqlMapping;
 
 /// The index of a field in its [`Schema`], in declaration order: the first
 /// [`SchemaBuilder::field`] call declares `FieldId::new(0)`, and so on.
@@ -280,7 +280,7 @@ impl SchemaBuilder {
     /// assert!(matches!(err, rsql::SchemaError::AliasTarget { .. }));
     /// ```
     pub fn build(self) -> Result<Schema, SchemaError> {
-        let mut exact: HashMap<Box<str>, FieldId, Fnv> = HashMap::default();
+        let mut exact: HashMap<Box<str>, FieldId> = HashMap::new();
         let mut prefixes = Vec::new();
         let mut names: Vec<&str> = Vec::new();
         for (i, field) in self.fields.iter().enumerate() {
@@ -390,7 +390,7 @@ fn check_name(name: &str) -> Result<(), SchemaError> {
 
 /// The fields a filter may name, with their types and mappings.
 ///
-/// Cheap to clone (shared); every compiled [`Filter`] keeps a handle on
+/// Cheap to clone (shared); every compiled [`Filter`](crate::Filter) keeps a handle on
 /// its schema so that emitters can reach column expressions and paths.
 /// See the [module docs](self) for a full example.
 ///
@@ -410,7 +410,7 @@ pub struct Schema {
 
 pub(crate) struct Inner {
     pub(crate) fields: Vec<Field>,
-    exact: HashMap<Box<str>, FieldId, Fnv>,
+    exact: HashMap<Box<str>, FieldId>,
     prefixes: Vec<(Box<str>, FieldId)>,
     aliases: Vec<(Box<str>, Box<str>)>,
 }
@@ -528,62 +528,6 @@ impl Schema {
             .map(|(i, f)| (FieldId(u32::try_from(i).unwrap_or(u32::MAX)), f))
     }
 
-    /// Compiles a parsed filter against this schema.
-    ///
-    /// The error keeps the span of the token it blames but not the input
-    /// text (an [`Ast`] does not hold it): call
-    /// [`CompileError::with_input`] to get columns and the caret snippet.
-    ///
-    /// # Errors
-    ///
-    /// A [`CompileError`] for unknown fields, operators the field does not
-    /// allow, a wrong number of values, literals of the wrong type, bad
-    /// timestamps, enum values not in the list, and misplaced wildcards.
-    ///
-    /// ```
-    /// use rsql::{CompileErrorKind, Field, FieldType, Schema};
-    /// let schema = Schema::builder()
-    ///     .field(Field::new("conversation.startTime", FieldType::Timestamp))
-    ///     .build()?;
-    /// let input = "conversation.startTme=ge=2021-03-01";
-    /// let err = schema.compile(&rsql::parse(input)?).unwrap_err().with_input(input);
-    /// assert!(matches!(err.kind(), CompileErrorKind::UnknownField { .. }));
-    /// assert_eq!(
-    ///     format!("{err:#}"),
-    ///     "invalid filter at column 1: unknown field `conversation.startTme`\n    \
-    ///      conversation.startTme=ge=2021-03-01\n    \
-    ///      ^^^^^^^^^^^^^^^^^^^^^\n\
-    ///      help: did you mean `conversation.startTime`?"
-    /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn compile(&self, ast: &Ast<'_>) -> Result<Filter, CompileError> {
-        compile::compile(self, ast)
-    }
-
-    /// Parses `input` with `parser` and compiles it: the one-call form of
-    /// [`Schema::compile`], with the input already attached to a compile
-    /// error (columns and the caret snippet work).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Parse`] or [`Error::Compile`].
-    ///
-    /// ```
-    /// use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
-    /// let schema = Schema::builder().field(Field::new("name", FieldType::String)).build()?;
-    /// let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
-    /// let filter = schema.compile_str(&parser, "name=ilike=brain")?;
-    /// assert_eq!(filter.to_string(), "name=ic=*brain*");
-    /// let err = schema.compile_str(&parser, "nme==x").unwrap_err();
-    /// assert_eq!(err.to_string(), "invalid filter at column 1: unknown field `nme`");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn compile_str(&self, parser: &Parser, input: &str) -> Result<Filter, Error> {
-        let ast = parser.parse(input)?;
-        Ok(self.compile(&ast).map_err(|e| e.with_input(input))?)
-    }
-
     /// Aliases were expanded at build time: a map lookup, then the dynamic
     /// prefixes (longest first).
     pub(crate) fn resolve_full<'s>(&self, selector: &'s str) -> Resolved<'s> {
@@ -650,34 +594,7 @@ impl Schema {
         for (from, _) in &self.inner.aliases {
             candidates.push(from.to_string());
         }
-        crate::error::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
-    }
-}
-
-/// FNV-1a: selectors are short and come from filters the schema already
-/// bounds (length limits), so a fast non-keyed hash is fine for the lookup.
-#[derive(Clone, Copy, Default)]
-struct Fnv;
-
-struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
+        crate::suggest::nearest(selector, candidates.iter().map(String::as_str)).map(str::to_owned)
     }
 }
 

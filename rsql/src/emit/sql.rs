@@ -32,20 +32,7 @@ use std::fmt::{self, Write};
 
 use crate::filter::{CmpOp, F64Range, Filter, Lit, Node, Pred, Test};
 use crate::pattern::Pattern;
-use crate::schema::{Field, FieldType};
-
-/// How a field maps to SQL (set with `Field::sql_*`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum SqlMapping {
-    Column(String),
-    Exists {
-        from: String,
-        join: String,
-        column: String,
-    },
-    Json(String),
-    Template(String),
-}
+use crate::schema::{Field, FieldType, SqlMapping};
 
 /// Which SQL dialect to emit.
 ///

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use super::{Filter, Node, node_as_range, node_as_values, node_eq_values, node_fields};
-use crate::eval::Record;
 use crate::schema::{FieldId, FieldRef};
 
 /// One top-level AND child of a [`Filter`], borrowed from it: what a query
@@ -45,6 +44,12 @@ impl<'f> Conjunct<'f> {
             node,
             index,
         }
+    }
+
+    /// The part of the filter tree it borrows (for the evaluator's
+    /// `Conjunct::matches`).
+    pub(crate) fn node(&self) -> &'f Node {
+        self.node
     }
 
     /// Its position among the filter's conjuncts (0-based).
@@ -114,24 +119,6 @@ impl<'f> Conjunct<'f> {
     /// ```
     pub fn fields(&self) -> Vec<FieldRef<'f>> {
         node_fields(self.node)
-    }
-
-    /// Whether `record` satisfies this conjunct alone.
-    ///
-    /// ```
-    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("n", rsql::FieldType::Integer)).build()?;
-    /// use rsql::{FieldRef, FieldValue, Record};
-    /// struct N(i64);
-    /// impl Record for N {
-    ///     fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> { FieldValue::Int(self.0) }
-    /// }
-    /// let f = schema.compile(&rsql::parse("n>1;n!=7")?)?;
-    /// let parts = f.conjunct_refs();
-    /// assert!(parts[0].matches(&N(7)) && !parts[1].matches(&N(7)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn matches<R: Record>(&self, record: &R) -> bool {
-        crate::eval::eval_root(self.node, record)
     }
 
     /// This conjunct as a standalone filter (a copy).

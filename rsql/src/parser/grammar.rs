@@ -17,9 +17,9 @@ use nom::{IResult, Parser as _, combinator::cut};
 use super::Fail;
 use super::lexical::{self, OpToken, Sep, is_word_byte, separator, skip_ws, word_len};
 use crate::ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
+use crate::error::ParseErrorKind;
 use crate::limits::Limits;
 use crate::operators::{Arity, Operators};
-use crate::parse_error::ParseErrorKind;
 
 pub(super) type PResult<'a, T> = IResult<&'a str, T, Fail<'a>>;
 

@@ -5,8 +5,8 @@ mod grammar;
 pub(crate) mod lexical;
 
 use crate::ast::{Ast, Span};
+use crate::error::{ParseError, ParseErrorKind};
 use crate::limits::Limits;
-use crate::parse_error::{ParseError, ParseErrorKind};
 use crate::policy::Policy;
 
 /// A configured RSQL parser: [`Limits`] checked while parsing, then the

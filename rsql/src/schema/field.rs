@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use super::mapping::{MongoPath, SqlMapping};
 use crate::ast::Operator;
-use crate::emit::sql::SqlMapping;
 
 /// The type of a field's values; decides how literals are parsed and compared.
 ///
@@ -73,6 +73,16 @@ impl FieldType {
 
 /// An operator as the schema understands it: the eight standard ones plus
 /// the extended vocabulary of `rsql.md` §4.
+///
+/// Why not [`Operator`]: the parser's operator is open (any registered
+/// symbol, and with [`Operators::any`](crate::Operators::any) every
+/// `=letters=` symbol, kept as text) because a syntax tree must hold
+/// operators no schema knows. The schema needs the closed set it gives a
+/// meaning to: `Op` is `Copy`, a field's allowed operators fit in a 16-bit
+/// set, the compiler matches on it exhaustively, and a
+/// [`SchemaError`](crate::SchemaError) can name one. [`Op::from_operator`]
+/// maps a parsed operator to it; one it cannot map is a
+/// [`CompileErrorKind::UnknownOperator`](crate::CompileErrorKind::UnknownOperator).
 ///
 /// ```
 /// use rsql::{Op, Operator};
@@ -243,15 +253,6 @@ impl OpSet {
     pub(super) fn iter(self) -> impl Iterator<Item = Op> {
         Op::ALL.into_iter().filter(move |op| self.contains(*op))
     }
-}
-
-/// The MongoDB location of a field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum MongoPath {
-    /// A dotted document path (`name`, `metadata`).
-    Path(String),
-    /// A multi-valued field inside an array of documents: `members` + `email`.
-    Elem { array: String, field: String },
 }
 
 /// One field of a [`Schema`](super::Schema): its selector name, type, kind and mappings.

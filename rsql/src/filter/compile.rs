@@ -1,19 +1,79 @@
 //! `Schema::compile`: AST → typed [`Filter`].
 //!
+//! The method belongs to [`Schema`] but is written here, on the filter's
+//! side: the filter layer reads the schema, the schema knows nothing of
+//! filters.
+//!
 //! Recursion follows the AST, whose depth the parser bounds (`max_depth`), so
 //! compiling a parsed filter cannot overflow the stack.
 
 use crate::ast::{Ast, Comparison, Span, Value};
-use crate::compile_error::{CompileError, CompileErrorKind, Expected};
+use crate::error::{CompileError, CompileErrorKind, Error, Expected};
 use crate::filter::{
     CmpOp, F64Range, Filter, Lit, Needle, Node, Pred, StrSet, Test, normalise_and, normalise_or,
 };
+use crate::parser::Parser;
 use crate::pattern::{Pattern, split_wildcards};
 use crate::schema::literal::{decimal_value, is_valid_key, parse_timestamp};
 use crate::schema::{Field, FieldRef, FieldType, Op, Resolved, Schema};
+use crate::suggest::nearest;
 
-pub(super) fn compile(schema: &Schema, ast: &Ast<'_>) -> Result<Filter, CompileError> {
-    Ok(Filter::new(schema.clone(), node(schema, ast)?))
+impl Schema {
+    /// Compiles a parsed filter against this schema.
+    ///
+    /// The error keeps the span of the token it blames but not the input
+    /// text (an [`Ast`] does not hold it): call
+    /// [`CompileError::with_input`] to get columns and the caret snippet.
+    ///
+    /// # Errors
+    ///
+    /// A [`CompileError`] for unknown fields, operators the field does not
+    /// allow, a wrong number of values, literals of the wrong type, bad
+    /// timestamps, enum values not in the list, and misplaced wildcards.
+    ///
+    /// ```
+    /// use rsql::{CompileErrorKind, Field, FieldType, Schema};
+    /// let schema = Schema::builder()
+    ///     .field(Field::new("conversation.startTime", FieldType::Timestamp))
+    ///     .build()?;
+    /// let input = "conversation.startTme=ge=2021-03-01";
+    /// let err = schema.compile(&rsql::parse(input)?).unwrap_err().with_input(input);
+    /// assert!(matches!(err.kind(), CompileErrorKind::UnknownField { .. }));
+    /// assert_eq!(
+    ///     format!("{err:#}"),
+    ///     "invalid filter at column 1: unknown field `conversation.startTme`\n    \
+    ///      conversation.startTme=ge=2021-03-01\n    \
+    ///      ^^^^^^^^^^^^^^^^^^^^^\n\
+    ///      help: did you mean `conversation.startTime`?"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile(&self, ast: &Ast<'_>) -> Result<Filter, CompileError> {
+        Ok(Filter::new(self.clone(), node(self, ast)?))
+    }
+
+    /// Parses `input` with `parser` and compiles it: the one-call form of
+    /// [`Schema::compile`], with the input already attached to a compile
+    /// error (columns and the caret snippet work).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] or [`Error::Compile`].
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
+    /// let schema = Schema::builder().field(Field::new("name", FieldType::String)).build()?;
+    /// let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
+    /// let filter = schema.compile_str(&parser, "name=ilike=brain")?;
+    /// assert_eq!(filter.to_string(), "name=ic=*brain*");
+    /// let err = schema.compile_str(&parser, "nme==x").unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid filter at column 1: unknown field `nme`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_str(&self, parser: &Parser, input: &str) -> Result<Filter, Error> {
+        let ast = parser.parse(input)?;
+        Ok(self.compile(&ast).map_err(|e| e.with_input(input))?)
+    }
 }
 
 fn node(schema: &Schema, ast: &Ast<'_>) -> Result<Node, CompileError> {
@@ -127,7 +187,7 @@ impl Ctx<'_, '_> {
                 field: self.selector(),
                 found: v.as_str().to_owned(),
                 allowed: allowed.to_vec(),
-                suggestion: crate::error::nearest(v.as_str(), allowed.iter().map(String::as_str))
+                suggestion: nearest(v.as_str(), allowed.iter().map(String::as_str))
                     .map(str::to_owned),
             },
             v.span,
@@ -224,8 +284,7 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
         return Err(CompileError::new(
             CompileErrorKind::UnknownOperator {
                 op: symbol.to_owned(),
-                suggestion: crate::error::nearest(symbol, Op::ALL.iter().map(|o| o.symbol()))
-                    .map(str::to_owned),
+                suggestion: nearest(symbol, Op::ALL.iter().map(|o| o.symbol())).map(str::to_owned),
             },
             cmp.op_span,
         ));
@@ -324,16 +383,6 @@ fn test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<(Test, bool), Compile
     Ok((test, negated))
 }
 
-fn cmp_op(op: Op) -> Option<CmpOp> {
-    Some(match op {
-        Op::Lt => CmpOp::Lt,
-        Op::Le => CmpOp::Le,
-        Op::Gt => CmpOp::Gt,
-        Op::Ge => CmpOp::Ge,
-        _ => return None,
-    })
-}
-
 fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileError> {
     let first = &values[0];
     Ok(match ctx.op {
@@ -356,7 +405,7 @@ fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileE
             str_set(items)
         }
         Op::Between | Op::NotBetween => Test::StrRange(ctx.lit(first)?, ctx.lit(&values[1])?),
-        op => match cmp_op(op) {
+        op => match CmpOp::of(op) {
             Some(c) => Test::StrCmp(c, ctx.lit(first)?),
             None => Test::Present,
         },

@@ -1,6 +1,6 @@
-//! [`Head`]: the cheapest top-level conjunct of a filter, specialised so
-//! that [`Filter::matches`](crate::Filter::matches) tests it inline, with no
-//! dispatch on the tree, before it walks the rest.
+//! [`Head`]: the cheapest top-level conjunct of a filter, chosen once when
+//! the filter is built, so that [`Filter::matches`](crate::Filter::matches)
+//! tests it inline, with no dispatch on the tree, before it walks the rest.
 //!
 //! Most filters are a conjunction whose cheapest part rejects most records:
 //! a time window, an equality on a code, an `=in=` list of ids. Checking that
@@ -8,27 +8,33 @@
 //! path as short as a hand-written closure's; the tree is walked (out of
 //! line) only for the records the head accepts. When the head is the whole
 //! filter, the tree is not walked at all.
+//!
+//! The filter chooses and keeps the head (this module); the evaluator runs
+//! it (`Head::holds` in [`crate::eval`]).
 
-use crate::filter::{Needle, Node, Pred, StrSet, Test};
-use crate::schema::{FieldId, FieldRef};
-
-use super::{FieldValue, Record, range_hit};
+use super::{Needle, Node, Pred, StrSet, Test};
+use crate::schema::FieldId;
 
 /// A positive predicate on one field that every matching record satisfies.
 #[derive(Clone, Debug)]
 pub(crate) struct Head {
-    field: FieldId,
-    key: Option<Box<str>>,
-    multi: bool,
-    test: HeadTest,
+    pub(crate) field: FieldId,
+    pub(crate) key: Option<Box<str>>,
+    pub(crate) multi: bool,
+    pub(crate) test: HeadTest,
     /// The head is the whole filter: accepting it accepts the record.
     pub(crate) exact: bool,
 }
 
+/// The three tests a head can be: the ones that reject most records for
+/// the least work.
 #[derive(Clone, Debug)]
-enum HeadTest {
+pub(crate) enum HeadTest {
+    /// An inclusive `i64` range on a timestamp or integer field.
     Range(i64, i64),
+    /// String equality.
     Eq(Needle),
+    /// String membership (`=in=`).
     In(StrSet),
 }
 
@@ -57,35 +63,6 @@ impl Head {
                 exact,
                 test,
             })
-    }
-
-    /// Whether `record` passes the head.
-    #[inline(always)]
-    pub(crate) fn holds<R: Record>(&self, record: &R) -> bool {
-        let field = FieldRef {
-            id: self.field,
-            key: self.key.as_deref(),
-        };
-        let multi = self.multi;
-        match &self.test {
-            HeadTest::Range(lo, hi) => any_value!(record, field, multi, |v| range_hit(v, *lo, *hi)),
-            HeadTest::Eq(n) => {
-                any_value!(
-                    record,
-                    field,
-                    multi,
-                    |v| matches!(v, FieldValue::Str(s) if n.matches(s))
-                )
-            }
-            HeadTest::In(set) => {
-                any_value!(
-                    record,
-                    field,
-                    multi,
-                    |v| matches!(v, FieldValue::Str(s) if set.contains(s))
-                )
-            }
-        }
     }
 }
 

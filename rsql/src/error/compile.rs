@@ -26,8 +26,8 @@
 
 use std::fmt;
 
+use super::snippet::{Snippet, column_of, truncate};
 use crate::ast::Span;
-use crate::error::{column_of, truncate, write_snippet};
 
 /// A filter that parsed but does not fit the [`Schema`](crate::Schema).
 ///
@@ -490,6 +490,31 @@ impl CompileError {
     pub fn help(&self) -> Option<String> {
         self.inner.kind.help()
     }
+
+    /// What `{:#}` shows under the one-line message, without its 4-space
+    /// indent: the input with carets under the span (once attached with
+    /// [`CompileError::with_input`]), then the `help:` line, joined with `\n`;
+    /// empty when there is neither.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("name", rsql::FieldType::String)).build()?;
+    /// let err = schema.compile(&rsql::parse("nam==x")?).unwrap_err();
+    /// assert_eq!(err.snippet(), "help: did you mean `name`?");
+    /// assert_eq!(err.with_input("nam==x").snippet(), "nam==x\n^^^\nhelp: did you mean `name`?");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snippet(&self) -> String {
+        self.render_snippet().into_text()
+    }
+
+    fn render_snippet(&self) -> Snippet {
+        let help = self.inner.kind.help();
+        Snippet::render(
+            self.inner.input.as_deref(),
+            self.inner.span,
+            help.as_deref(),
+        )
+    }
 }
 
 impl fmt::Display for CompileError {
@@ -500,15 +525,7 @@ impl fmt::Display for CompileError {
         }
         write!(f, "{}", self.inner.kind)?;
         if f.alternate() {
-            let help = self.inner.kind.help();
-            match &self.inner.input {
-                Some(input) => write_snippet(f, input, self.inner.span, help.as_deref())?,
-                None => {
-                    if let Some(help) = help {
-                        write!(f, "\nhelp: {help}")?;
-                    }
-                }
-            }
+            self.render_snippet().write_under(f)?;
         }
         Ok(())
     }

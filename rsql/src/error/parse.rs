@@ -3,17 +3,18 @@
 //! One error value has three views: `Display` (`{}`) is one line for logs and
 //! JSON messages, the alternate form (`{:#}`) adds the input with carets under
 //! the offending span and a `help:` line, and the accessors ([`kind`],
-//! [`span`], [`column`], [`message`], …) feed structured responses.
+//! [`span`], [`column`], [`message`], [`snippet`], …) feed structured responses.
 //!
 //! [`kind`]: ParseError::kind
 //! [`span`]: ParseError::span
 //! [`column`]: ParseError::column
 //! [`message`]: ParseError::message
+//! [`snippet`]: ParseError::snippet
 
 use std::fmt;
 
+use super::snippet::{Snippet, column_of, truncate};
 use crate::ast::Span;
-use crate::error::{column_of, truncate, write_snippet};
 use crate::operators::{Arity, Operators};
 
 /// A filter that failed to parse, broke a limit, or broke the policy.
@@ -512,6 +513,26 @@ impl ParseError {
         })
     }
 
+    /// What `{:#}` shows under the one-line message, without its 4-space
+    /// indent: the input with carets under the span, then the `help:` line,
+    /// joined with `\n` (what an HTTP error body puts in `snippet`).
+    ///
+    /// ```
+    /// let err = rsql::parse("a==1 AND b==2").unwrap_err();
+    /// assert_eq!(
+    ///     err.snippet(),
+    ///     "a==1 AND b==2\n     ^^^\nhelp: logical keywords are lowercase: ` and `"
+    /// );
+    /// ```
+    pub fn snippet(&self) -> String {
+        self.render_snippet().into_text()
+    }
+
+    fn render_snippet(&self) -> Snippet {
+        let help = self.help();
+        Snippet::render(Some(&self.inner.input), self.inner.span, help.as_deref())
+    }
+
     /// Whether the span holds a word followed by an operator, i.e. the start
     /// of another comparison (`a==1 b==2`).
     fn starts_comparison(&self) -> bool {
@@ -592,8 +613,7 @@ impl fmt::Display for ParseError {
             )?;
         }
         if f.alternate() {
-            let help = self.help();
-            write_snippet(f, &self.inner.input, self.inner.span, help.as_deref())?;
+            self.render_snippet().write_under(f)?;
         }
         Ok(())
     }
