@@ -83,8 +83,11 @@ pub enum ErrorKind {
         /// The full message (names the parameter).
         message: String,
     },
-    /// The `filter` did not parse or broke the policy (400).
-    InvalidFilter(Box<FilterDetail>),
+    /// The `filter` did not parse, broke the policy or did not fit the
+    /// schema (400). The body's structured fields come from the error's
+    /// accessors ([`rsql::Error::code`], [`rsql::Error::category`],
+    /// [`rsql::Error::snippet`], …), never from its rendered text.
+    InvalidFilter(Box<rsql::Error>),
     /// The request body is not what the route accepts (400).
     InvalidBody {
         /// The full message.
@@ -131,26 +134,6 @@ pub enum ErrorKind {
         /// What failed (logged; the client sees a generic text).
         message: String,
     },
-}
-
-/// The structured part of a filter error, built from the rsql error's
-/// accessors (never by parsing its message).
-#[derive(Clone, Debug, PartialEq)]
-pub struct FilterDetail {
-    /// Stable machine code of the rsql error kind (`unexpected_token`, `or_not_allowed`…).
-    pub code: String,
-    /// The category: `syntax`, `policy`, `schema` or `limit`.
-    pub kind: String,
-    /// The one-line message (without the `invalid filter at column N:` prefix).
-    pub message: String,
-    /// Byte offset of the offending input.
-    pub offset: usize,
-    /// 1-based column in characters.
-    pub column: usize,
-    /// Length in bytes of the offending input.
-    pub length: usize,
-    /// The caret rendering (`{:#}` without the first line, unindented).
-    pub snippet: String,
 }
 
 /// An error response: a kind in a family's envelope.
@@ -271,17 +254,21 @@ impl ApiError {
         let message = self.to_string();
         let out = match self.family {
             Family::Symbl => {
+                let snippet;
                 let filter = match &self.kind {
-                    ErrorKind::InvalidFilter(d) => Some(FilterOut {
-                        code: "invalid_filter",
-                        kind: &d.kind,
-                        reason: &d.code,
-                        param: "filter",
-                        offset: d.offset,
-                        column: d.column,
-                        length: d.length,
-                        snippet: &d.snippet,
-                    }),
+                    ErrorKind::InvalidFilter(e) => {
+                        snippet = e.snippet();
+                        Some(FilterOut {
+                            code: "invalid_filter",
+                            kind: e.category(),
+                            reason: e.code(),
+                            param: "filter",
+                            offset: e.offset(),
+                            column: e.column(),
+                            length: e.len(),
+                            snippet: &snippet,
+                        })
+                    }
                     _ => None,
                 };
                 serde_json::to_vec(&SymblBody {
@@ -338,15 +325,17 @@ impl fmt::Display for ApiError {
             ErrorKind::InvalidParam { message, .. }
             | ErrorKind::InvalidBody { message }
             | ErrorKind::NotFound { message } => f.write_str(message),
-            ErrorKind::InvalidFilter(d) => {
-                if d.kind == "syntax" {
+            ErrorKind::InvalidFilter(e) => {
+                if e.category() == "syntax" {
                     write!(
                         f,
                         "filter: invalid filter at byte offset {} (column {}): {}",
-                        d.offset, d.column, d.message
+                        e.offset(),
+                        e.column(),
+                        e.message()
                     )
                 } else {
-                    write!(f, "filter: {}", d.message)
+                    write!(f, "filter: {}", e.message())
                 }
             }
             ErrorKind::Unauthorized(why) => f.write_str(match why {
@@ -400,8 +389,8 @@ impl warp::Reply for ApiError {
 #[derive(Serialize)]
 struct FilterOut<'a> {
     code: &'static str,
-    kind: &'a str,
-    reason: &'a str,
+    kind: &'static str,
+    reason: &'static str,
     param: &'static str,
     offset: usize,
     column: usize,

@@ -14,7 +14,7 @@ use warp::reply::Response;
 
 use super::{authorize, require_json, respond};
 use crate::auth::Credentials;
-use crate::error::{ApiError, ErrorKind, Family, FilterDetail, truncate};
+use crate::error::{ApiError, ErrorKind, Family, truncate};
 use crate::query::{Params, decode_segment};
 use crate::state::AppState;
 use store::{Member, StoreError};
@@ -53,59 +53,10 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
             ApiError::param(F, param, message)
         }
         StoreError::Sort(s) => ApiError::param(F, "sort", s.to_string()),
-        StoreError::Filter(f) => {
-            ApiError::new(F, ErrorKind::InvalidFilter(Box::new(filter_detail(&f))))
-        }
+        StoreError::Filter(f) => ApiError::new(F, ErrorKind::InvalidFilter(Box::new(f))),
         e @ StoreError::NotFound { .. } => ApiError::not_found(F, e.to_string()),
         StoreError::Record(r) => ApiError::body_error(F, format!("body: {r}")),
         other => ApiError::internal(F, other.to_string()),
-    }
-}
-
-/// The structured part of a filter error, from the rsql error's accessors.
-pub(crate) fn filter_detail(e: &rsql::Error) -> FilterDetail {
-    let (code, kind, message, offset, length) = match e {
-        rsql::Error::Parse(p) => (
-            p.kind().code().to_owned(),
-            p.kind().category().to_owned(),
-            p.message(),
-            p.offset(),
-            p.len(),
-        ),
-        rsql::Error::Compile(c) => (
-            c.code().to_owned(),
-            "schema".to_owned(),
-            c.message(),
-            c.offset(),
-            c.span().len(),
-        ),
-        other => (
-            "invalid_filter".to_owned(),
-            "syntax".to_owned(),
-            other.to_string(),
-            other.span().start,
-            other.span().len(),
-        ),
-    };
-    // `{:#}` = the one-line message, then the caret snippet (indented by 4).
-    let full = format!("{e:#}");
-    let snippet = full
-        .split_once('\n')
-        .map(|(_, rest)| {
-            rest.lines()
-                .map(|l| l.strip_prefix("    ").unwrap_or(l))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
-    FilterDetail {
-        code,
-        kind,
-        message,
-        offset,
-        column: e.column(),
-        length,
-        snippet,
     }
 }
 
