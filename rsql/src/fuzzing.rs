@@ -1,5 +1,5 @@
 //! Check functions shared by the fuzz targets (`fuzz/fuzz_targets/*.rs`) and
-//! the corpus replay test (`tests/fuzz_corpus.rs`): one body, two drivers.
+//! the corpus replay test (`tests/rsql/fuzz_corpus.rs`): one body, two drivers.
 //!
 //! Each function panics when a property breaks; that is how libFuzzer and
 //! `cargo test` notice. Not part of the stable API.
