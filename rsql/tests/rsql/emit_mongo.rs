@@ -1,14 +1,12 @@
 //! Golden shapes for `Filter::to_mongo` (feature `mongo`).
 #![cfg(feature = "mongo")]
 
-use rsql::fuzzing::conversation_schema;
 use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
 use serde_json::{Value, json};
 
 fn mongo(filter: &str) -> Value {
     let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
-    conversation_schema()
-        .unwrap()
+    store::schema()
         .compile_str(&parser, filter)
         .unwrap_or_else(|e| panic!("{e:#}"))
         .to_mongo()
@@ -165,8 +163,8 @@ fn logic() {
             {"$and": [{"type": {"$eq": "b"}}, {"name": {"$regex": r"\A.*x.*\z", "$options": "s"}}]}
         ]}),
     );
-    let schema = conversation_schema().unwrap();
-    assert_eq!(rsql::Filter::match_all(&schema).to_mongo(), json!({}));
+    let schema = store::schema();
+    assert_eq!(rsql::Filter::match_all(schema).to_mongo(), json!({}));
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! emitted SQL never contains user text.
 
 use proptest::prelude::*;
-use rsql::fuzzing::conversation_schema;
 use rsql::{
     EmitError, Field, FieldType, Operators, Parser, Policy, Schema, SqlOptions, SqlParam, SqlWhere,
 };
@@ -12,7 +11,7 @@ fn parser() -> Parser {
 }
 
 fn sql(filter: &str, options: &SqlOptions) -> SqlWhere {
-    let schema = conversation_schema().unwrap();
+    let schema = store::schema();
     let f = schema
         .compile_str(&parser(), filter)
         .unwrap_or_else(|e| panic!("{e:#}"));
@@ -304,8 +303,8 @@ fn unmapped_fields_are_an_error() {
 
 #[test]
 fn match_all() {
-    let schema = conversation_schema().unwrap();
-    let w = rsql::Filter::match_all(&schema)
+    let schema = store::schema();
+    let w = rsql::Filter::match_all(schema)
         .to_sql(&SqlOptions::postgres())
         .unwrap();
     assert_eq!((w.sql.as_str(), w.params.len()), ("1 = 1", 0));
@@ -352,7 +351,7 @@ proptest! {
         let value = format!("{MARK}{text}");
         let quoted = format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
         let filter = format!("{sel}{op}{quoted}");
-        let schema = conversation_schema().unwrap();
+        let schema = store::schema();
         let f = schema.compile_str(&parser(), &filter).unwrap();
         for options in [SqlOptions::postgres(), SqlOptions::sqlite(), SqlOptions::sqlite().with_sqlite_like(true)] {
             let w = f.to_sql(&options).unwrap();
