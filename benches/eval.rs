@@ -141,7 +141,7 @@ fn bench_eval(c: &mut Criterion, convs: &[Conv], compiled: &[(Query, Filter)]) {
 }
 
 fn bench_compile(c: &mut Criterion) {
-    let schema = conv::schema();
+    let schema = store::schema();
     let parser = parser();
     let short = Corpus::short();
     let all = Corpus::all();
@@ -294,7 +294,7 @@ fn interleaved(convs: &[Conv], compiled: &[(Query, Filter)], rounds: usize) -> S
             s / c
         ));
     }
-    let schema = conv::schema();
+    let schema = store::schema();
     let parser = parser();
     let short = Corpus::short();
     let asts: Vec<rsql::Ast<'static>> = short
@@ -331,7 +331,7 @@ fn main() {
         convs.len(),
         t.elapsed()
     );
-    let schema = conv::schema();
+    let schema = store::schema();
     let parser = parser();
     let compiled: Vec<(Query, Filter)> = queries()
         .into_iter()

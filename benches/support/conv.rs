@@ -1,11 +1,15 @@
 //! Bench-local conversations held as structs, a deterministic generator with
 //! the distributions of `shared/data/README.md`, and the `rsql::Record`
-//! implementation a store would write for them.
+//! implementation a store would write for them, over the store's conversation
+//! schema (`store::schema()` and its field ids).
 //!
 //! Conversation `i` is a pure function of `(seed, i)`, so a prefix of a large
 //! set equals a small set.
 
-use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
+use rsql::{FieldRef, FieldValue, Record};
+use store::schema::{
+    END_TIME, ID, MEMBER_EMAIL, MEMBER_ID, MEMBER_NAME, METADATA, NAME, START_TIME, TYPE,
+};
 
 /// One member of a conversation.
 #[derive(Clone, Debug)]
@@ -57,34 +61,6 @@ fn short_eq(a: &str, b: &str) -> bool {
     }
 }
 
-pub const ID: FieldId = FieldId::new(0);
-pub const TYPE: FieldId = FieldId::new(1);
-pub const NAME: FieldId = FieldId::new(2);
-pub const START: FieldId = FieldId::new(3);
-pub const END: FieldId = FieldId::new(4);
-pub const MEMBER_ID: FieldId = FieldId::new(5);
-pub const MEMBER_NAME: FieldId = FieldId::new(6);
-pub const MEMBER_EMAIL: FieldId = FieldId::new(7);
-pub const METADATA: FieldId = FieldId::new(8);
-
-/// The conversation schema (`api.md` §2.2), ids as above.
-pub fn schema() -> Schema {
-    Schema::builder()
-        .field(Field::new("conversation.id", FieldType::String).sortable())
-        .field(Field::new("conversation.type", FieldType::String))
-        .field(Field::new("conversation.name", FieldType::String).sortable())
-        .field(Field::new("conversation.startTime", FieldType::Timestamp).sortable())
-        .field(Field::new("conversation.endTime", FieldType::Timestamp).sortable())
-        .field(Field::new("members.id", FieldType::String).multi_valued())
-        .field(Field::new("members.name", FieldType::String).multi_valued())
-        .field(Field::new("members.email", FieldType::String).multi_valued())
-        .field(Field::dynamic("conversation.metadata", FieldType::String).numeric_strings())
-        .alias("metadata", "conversation.metadata")
-        .alias("conversation.members", "members")
-        .build()
-        .expect("the bench schema is valid")
-}
-
 impl Record for Conv {
     #[inline(always)]
     fn get(&self, field: FieldRef<'_>) -> FieldValue<'_> {
@@ -92,8 +68,8 @@ impl Record for Conv {
             ID => FieldValue::Str(&self.id),
             TYPE => FieldValue::Str(&self.kind),
             NAME => FieldValue::Str(&self.name),
-            START => FieldValue::Time(self.start_ms),
-            END => self.end_ms.map_or(FieldValue::Missing, FieldValue::Time),
+            START_TIME => FieldValue::Time(self.start_ms),
+            END_TIME => self.end_ms.map_or(FieldValue::Missing, FieldValue::Time),
             METADATA => field
                 .key
                 .and_then(|k| self.meta(k))

@@ -1,5 +1,5 @@
 //! Parsing never panics, and every error span lies inside the input.
-//! The property lives in `rsql::fuzzing::check_parse`, which `rsql/tests/fuzz_corpus.rs` replays.
+//! The property lives in `rsql::fuzzing::check_parse`, which `rsql/tests/rsql/fuzz_corpus.rs` replays.
 #![no_main]
 
 use libfuzzer_sys::{Corpus, fuzz_target};

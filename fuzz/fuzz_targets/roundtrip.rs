@@ -1,5 +1,5 @@
 //! A filter that parses prints to RSQL that parses back to an equal tree; printing is a fixed point.
-//! The property lives in `rsql::fuzzing::check_roundtrip`, which `rsql/tests/fuzz_corpus.rs` replays.
+//! The property lives in `rsql::fuzzing::check_roundtrip`, which `rsql/tests/rsql/fuzz_corpus.rs` replays.
 #![no_main]
 
 use libfuzzer_sys::{Corpus, fuzz_target};

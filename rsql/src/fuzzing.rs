@@ -1,20 +1,16 @@
 //! Check functions shared by the fuzz targets (`fuzz/fuzz_targets/*.rs`) and
-//! the corpus replay test (`tests/fuzz_corpus.rs`): one body, two drivers.
+//! the corpus replay test (`tests/rsql/fuzz_corpus.rs`): one body, two drivers.
 //!
 //! Each function panics when a property breaks; that is how libFuzzer and
 //! `cargo test` notice. Not part of the stable API.
 
-mod conversation;
+mod compile_emit;
 
-pub use conversation::{Conversation, Member, check_compile_emit, conversation_schema, ids};
+pub use compile_emit::check_compile_emit;
 
 use std::sync::OnceLock;
 
-use crate::ast::{Ast, Span};
-use crate::limits::Limits;
-use crate::operators::Operators;
-use crate::parser::Parser;
-use crate::policy::Policy;
+use crate::{Ast, Limits, Operators, Parser, Policy, Span};
 
 /// Parses `data` with several configurations and checks that nothing panics
 /// and that every error span lies inside the input, on character boundaries.

@@ -1,0 +1,362 @@
+//! Golden tests for `Filter::to_sql` in both dialects, and the property that
+//! emitted SQL never contains user text.
+
+use proptest::prelude::*;
+use rsql::{
+    EmitError, Field, FieldType, Operators, Parser, Policy, Schema, SqlOptions, SqlParam, SqlWhere,
+};
+
+fn parser() -> Parser {
+    Parser::new().with_policy(Policy::new().with_operators(Operators::extended()))
+}
+
+fn sql(filter: &str, options: &SqlOptions) -> SqlWhere {
+    let schema = store::schema();
+    let f = schema
+        .compile_str(&parser(), filter)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    f.to_sql(options).unwrap()
+}
+
+/// `(filter, postgres sql, sqlite sql, params)`; both dialects bind the same
+/// parameters except where a dialect needs a different spelling (noted).
+#[track_caller]
+fn golden(filter: &str, pg: &str, lite: &str, params: &[SqlParam]) {
+    let p = sql(filter, &SqlOptions::postgres());
+    assert_eq!(p.sql, pg, "postgres: {filter}");
+    assert_eq!(p.params, params, "postgres params: {filter}");
+    let l = sql(filter, &SqlOptions::sqlite());
+    assert_eq!(l.sql, lite, "sqlite: {filter}");
+}
+
+fn t(s: &str) -> SqlParam {
+    SqlParam::Text(s.into())
+}
+
+#[test]
+fn bench_queries() {
+    golden(
+        "conversation.startTime=ge=2021-03-01T00:00:00.000Z;conversation.startTime=lt=2021-03-08T00:00:00.000Z;conversation.type==meeting",
+        "(c.start_ms >= $1 AND c.start_ms <= $2) AND c.type = $3",
+        "(c.start_ms >= ? AND c.start_ms <= ?) AND c.type = ?",
+        &[
+            SqlParam::Time(1_614_556_800_000),
+            SqlParam::Time(1_615_161_599_999),
+            t("meeting"),
+        ],
+    );
+    golden(
+        "conversation.name==*Brainstorm*",
+        r"c.name LIKE $1 ESCAPE '\'",
+        "c.name GLOB ?",
+        &[t("%Brainstorm%")],
+    );
+    assert_eq!(
+        sql("conversation.name==*Brainstorm*", &SqlOptions::sqlite()).params,
+        [t("*Brainstorm*")]
+    );
+    golden(
+        "metadata.agentId=in=(agent-0007,agent-0042,agent-0311)",
+        "(c.metadata->>$1) IN ($2, $3, $4)",
+        "json_extract(c.metadata, ?) IN (?, ?, ?)",
+        &[
+            t("agentId"),
+            t("agent-0007"),
+            t("agent-0042"),
+            t("agent-0311"),
+        ],
+    );
+    golden(
+        "members.email==charles.miller1@initech.net",
+        "EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.email = $1)",
+        "EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.email = ?)",
+        &[t("charles.miller1@initech.net")],
+    );
+}
+
+#[test]
+fn negations_hold_for_null() {
+    golden(
+        "conversation.type!=chat",
+        "(c.type IS NULL OR NOT (c.type = $1))",
+        "(c.type IS NULL OR NOT (c.type = ?))",
+        &[t("chat")],
+    );
+    golden(
+        "conversation.type=out=(chat,call)",
+        "(c.type IS NULL OR NOT (c.type IN ($1, $2)))",
+        "(c.type IS NULL OR NOT (c.type IN (?, ?)))",
+        &[t("chat"), t("call")],
+    );
+    golden(
+        "conversation.name=isnull=true",
+        "c.name IS NULL",
+        "c.name IS NULL",
+        &[],
+    );
+    golden(
+        "conversation.name=notnull=true",
+        "c.name IS NOT NULL",
+        "c.name IS NOT NULL",
+        &[],
+    );
+    golden(
+        "members.email=out=(a@x.io,b@x.io)",
+        "NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.email IN ($1, $2))",
+        "NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.email IN (?, ?))",
+        &[t("a@x.io"), t("b@x.io")],
+    );
+    golden(
+        "conversation.startTime=nb=(2021-01-01,2021-02-01)",
+        "(c.start_ms IS NULL OR NOT ((c.start_ms >= $1 AND c.start_ms <= $2)))",
+        "(c.start_ms IS NULL OR NOT ((c.start_ms >= ? AND c.start_ms <= ?)))",
+        &[
+            SqlParam::Time(1_609_459_200_000),
+            SqlParam::Time(1_612_137_600_000),
+        ],
+    );
+}
+
+#[test]
+fn wildcards_escape_sql_metacharacters() {
+    golden(
+        r#"conversation.name=="50%_off\\*[x]?*""#,
+        r"c.name LIKE $1 ESCAPE '\'",
+        "c.name GLOB ?",
+        &[t(r"50\%\_off\\%[x]?%")],
+    );
+    assert_eq!(
+        sql(
+            r#"conversation.name=="50%_off\\*[x]?*""#,
+            &SqlOptions::sqlite()
+        )
+        .params,
+        [t(r"50%_off\*[[]x][?]*")]
+    );
+    // A literal star is text, not a wildcard.
+    assert_eq!(
+        sql(r#"conversation.name=="a\*b*""#, &SqlOptions::sqlite()).params,
+        [t("a[*]b*")]
+    );
+    assert_eq!(
+        sql(
+            r#"conversation.name=="a\*b*""#,
+            &SqlOptions::sqlite().with_sqlite_like(true)
+        ),
+        SqlWhere {
+            sql: r"c.name LIKE ? ESCAPE '\'".into(),
+            params: vec![t("a*b%")],
+        }
+    );
+}
+
+#[test]
+fn extended_operators() {
+    golden(
+        "conversation.name=like=Sync",
+        r"c.name LIKE $1 ESCAPE '\'",
+        "c.name GLOB ?",
+        &[t("%Sync%")],
+    );
+    golden(
+        "conversation.name=notlike=Sync",
+        r"(c.name IS NULL OR NOT (c.name LIKE $1 ESCAPE '\'))",
+        "(c.name IS NULL OR NOT (c.name GLOB ?))",
+        &[t("%Sync%")],
+    );
+    golden(
+        "conversation.name=ilike=SyNc",
+        r"translate(c.name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $1 ESCAPE '\'",
+        "lower(c.name) GLOB ?",
+        &[t("%sync%")],
+    );
+    golden(
+        "conversation.type=ic=Meeting",
+        "translate(c.type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = $1",
+        "lower(c.type) = ?",
+        &[t("meeting")],
+    );
+    golden(
+        "conversation.name=bt=(A,M)",
+        r#"(c.name COLLATE "C" >= $1 AND c.name COLLATE "C" <= $2)"#,
+        "(c.name >= ? AND c.name <= ?)",
+        &[t("A"), t("M")],
+    );
+}
+
+#[test]
+fn numeric_strings() {
+    golden(
+        "metadata.score=gt=0.75",
+        r#"CASE WHEN (c.metadata->>$1) ~ '^-?[0-9]+(\.[0-9]+)?$' THEN CAST((c.metadata->>$2) AS double precision) > $3 ELSE (c.metadata->>$4) COLLATE "C" > $5 END"#,
+        "CASE WHEN ((json_extract(c.metadata, ?) GLOB '[0-9]*' OR json_extract(c.metadata, ?) GLOB '-[0-9]*') \
+         AND json_extract(c.metadata, ?) GLOB '*[0-9]' AND NOT substr(json_extract(c.metadata, ?), 2) GLOB '*[^0-9.]*' \
+         AND NOT json_extract(c.metadata, ?) GLOB '*.*.*') THEN CAST(json_extract(c.metadata, ?) AS REAL) > ? \
+         ELSE json_extract(c.metadata, ?) > ? END",
+        &[
+            t("score"),
+            t("score"),
+            SqlParam::Float(0.75),
+            t("score"),
+            t("0.75"),
+        ],
+    );
+    // A literal that is not a number compares as text.
+    golden(
+        "metadata.region=ge=eu",
+        r#"(c.metadata->>$1) COLLATE "C" >= $2"#,
+        "json_extract(c.metadata, ?) >= ?",
+        &[t("region"), t("eu")],
+    );
+    assert_eq!(
+        sql("metadata.region=ge=eu", &SqlOptions::sqlite()).params,
+        [t("$.\"region\""), t("eu")]
+    );
+}
+
+#[test]
+fn placeholders_start_where_asked() {
+    let w = sql(
+        "conversation.type==a;conversation.name==b",
+        &SqlOptions::postgres().with_first_placeholder(3),
+    );
+    assert_eq!(w.sql, "c.type = $3 AND c.name = $4");
+}
+
+#[test]
+fn logic_is_parenthesised() {
+    golden(
+        "conversation.type==a;(conversation.name==b,conversation.name==c)",
+        "c.type = $1 AND (c.name = $2 OR c.name = $3)",
+        "c.type = ? AND (c.name = ? OR c.name = ?)",
+        &[t("a"), t("b"), t("c")],
+    );
+}
+
+#[test]
+fn other_types_bind_typed_params() {
+    let schema = Schema::builder()
+        .field(Field::new("n", FieldType::Integer).sql_column("n"))
+        .field(Field::new("x", FieldType::Float).sql_column("x"))
+        .field(Field::new("b", FieldType::Bool).sql_column("b"))
+        .field(Field::new("k", FieldType::enumeration(["p", "q"])).sql_column("k"))
+        .build()
+        .unwrap();
+    let w = schema
+        .compile_str(&parser(), "n=gt=1;x=lt=2.5;b==true;k=in=(p,q)")
+        .unwrap()
+        .to_sql(&SqlOptions::postgres())
+        .unwrap();
+    assert_eq!(w.sql, "n >= $1 AND x < $2 AND b = $3 AND k IN ($4, $5)");
+    assert_eq!(
+        w.params,
+        [
+            SqlParam::Int(2),
+            SqlParam::Float(2.5),
+            SqlParam::Bool(true),
+            t("p"),
+            t("q")
+        ]
+    );
+}
+
+#[test]
+fn empty_ranges_are_false() {
+    let schema = Schema::builder()
+        .field(Field::new("n", FieldType::Integer).sql_column("n"))
+        .build()
+        .unwrap();
+    for (f, expected) in [
+        ("n=gt=9223372036854775807", "1 = 0"),
+        ("n=gt=5;n=lt=3", "1 = 0"),
+        ("n=nb=(5,3)", "(n IS NULL OR NOT (1 = 0))"),
+    ] {
+        let w = schema
+            .compile_str(&parser(), f)
+            .unwrap()
+            .to_sql(&SqlOptions::sqlite())
+            .unwrap();
+        assert_eq!(w.sql, expected, "{f}");
+    }
+}
+
+#[test]
+fn unmapped_fields_are_an_error() {
+    let schema = Schema::builder()
+        .field(Field::new("a", FieldType::String))
+        .field(
+            Field::new("m", FieldType::String)
+                .multi_valued()
+                .sql_column("m"),
+        )
+        .build()
+        .unwrap();
+    for f in ["a==x", "m==x"] {
+        let err = schema
+            .compile(&rsql::parse(f).unwrap())
+            .unwrap()
+            .to_sql(&SqlOptions::sqlite())
+            .unwrap_err();
+        assert!(matches!(err, EmitError::NoSqlMapping { .. }), "{f}");
+    }
+}
+
+#[test]
+fn match_all() {
+    let schema = store::schema();
+    let w = rsql::Filter::match_all(schema)
+        .to_sql(&SqlOptions::postgres())
+        .unwrap();
+    assert_eq!((w.sql.as_str(), w.params.len()), ("1 = 1", 0));
+}
+
+/// A marker that appears in no schema expression and no SQL keyword.
+const MARK: &str = "Qz";
+
+fn selector() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "conversation.id",
+        "conversation.name",
+        "conversation.type",
+        "members.email",
+        "members.name",
+        "metadata.Qzkey",
+    ])
+}
+
+fn operator() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "==",
+        "!=",
+        "=lt=",
+        "=ge=",
+        "=in=",
+        "=out=",
+        "=like=",
+        "=notlike=",
+        "=ilike=",
+        "=ic=",
+    ])
+}
+
+proptest! {
+    /// User text (values and dynamic keys, with quotes, SQL comment and
+    /// escape characters) reaches the parameters, never the SQL string.
+    #[test]
+    fn sql_never_contains_user_text(
+        sel in selector(),
+        op in operator(),
+        text in "[a-z'\";%_\\\\ -]{0,6}",
+    ) {
+        let value = format!("{MARK}{text}");
+        let quoted = format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+        let filter = format!("{sel}{op}{quoted}");
+        let schema = store::schema();
+        let f = schema.compile_str(&parser(), &filter).unwrap();
+        for options in [SqlOptions::postgres(), SqlOptions::sqlite(), SqlOptions::sqlite().with_sqlite_like(true)] {
+            let w = f.to_sql(&options).unwrap();
+            prop_assert!(!w.sql.contains(MARK), "{} → {}", filter, w.sql);
+            prop_assert!(!w.sql.contains("--"));
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests of rsql (one binary: see design.md §1.8). One module per
+//! subject; snapshots live in `snapshots/`, data files in `../data/`.
+// helpers outside #[test] fns are not covered by clippy.toml's allow-*-in-tests
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod compile;
+mod corpus;
+mod differential_sqlite;
+mod emit_mongo;
+mod emit_sql;
+mod errors;
+mod eval;
+mod fuzz_corpus;
+mod limits;
+mod parse;
+mod policy;
+mod precedence;
+mod roundtrip;
