@@ -11,7 +11,7 @@
 //! or an escaped, anchored regular expression.
 //!
 //! The SQL emitter's agreement with `matches` is checked by a differential
-//! test against a real SQLite database (`tests/differential_sqlite.rs`).
+//! test against a real SQLite database (`tests/rsql/differential_sqlite.rs`).
 //!
 //! ```
 //! use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam};
