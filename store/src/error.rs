@@ -91,6 +91,18 @@ pub enum RecordErrorKind {
         /// The id looked up.
         id: String,
     },
+    /// Storing the record would pass one of the store's
+    /// [`Limits`](crate::Limits): more conversations, distinct strings or
+    /// distinct members than it may hold, or a conversation with more members
+    /// or a longer JSON head than it accepts.
+    Limit {
+        /// What is counted: `conversations`, `distinct strings`, `distinct
+        /// members`, `members per conversation` or `bytes of JSON before
+        /// the members`.
+        what: &'static str,
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl RecordError {
@@ -196,6 +208,9 @@ impl fmt::Display for RecordError {
                 write!(f, "expected {expected}, found `{found}`")
             }
             RecordErrorKind::NotFound { id } => write!(f, "no record with id `{}`", echo(id)),
+            RecordErrorKind::Limit { what, limit } => {
+                write!(f, "over the store's limit of {limit} {what}")
+            }
         }
     }
 }
