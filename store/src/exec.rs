@@ -104,7 +104,7 @@ impl Store {
     /// Runs a query; see [`QuerySpec`] for the semantics.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec {
     ///     filter: Some(store::compile_filter("conversation.type==chat")?),
     ///     limit: 3,
@@ -123,7 +123,7 @@ impl Store {
     /// copied, and the items serialise to the same JSON.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec { filter: Some(store::compile_filter("conversation.type==call")?), ..Default::default() };
     /// let page = store.query_ref(&spec)?;
     /// assert!(page.items.iter().all(|c| c.kind() == "call"));
@@ -148,7 +148,7 @@ impl Store {
     /// candidate count, the residual filter, the window check and the order.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec {
     ///     filter: Some(store::compile_filter("members.email==charles.miller1@initech.net")?),
     ///     ..Default::default()

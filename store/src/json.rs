@@ -13,8 +13,8 @@
 //! Timestamps are formatted on the stack instead of through chrono.
 //!
 //! ```
-//! let s = store::r#gen::store(1, 3);
-//! let c = store::r#gen::conversation(1, 2);
+//! let s = store::generate::store(1, 3);
+//! let c = store::generate::conversation(1, 2);
 //! let mut out = Vec::new();
 //! s.get_ref(&c.id).unwrap().write_json(&mut out);
 //! assert_eq!(out, serde_json::to_vec(&c)?);
@@ -231,7 +231,7 @@ impl PeopleJson {
 /// it), checking each string for characters to escape.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
+/// let c = store::generate::conversation(1, 0);
 /// let mut out = Vec::new();
 /// store::json::write_owned(&mut out, &c);
 /// assert_eq!(out, serde_json::to_vec(&c)?);
@@ -264,8 +264,8 @@ impl ConversationRef<'_> {
     /// for its owned copy, without building one.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 3);
-    /// let c = store::r#gen::conversation(1, 0);
+    /// let s = store::generate::store(1, 3);
+    /// let c = store::generate::conversation(1, 0);
     /// let mut out = Vec::new();
     /// s.get_ref(&c.id).unwrap().write_json(&mut out);
     /// assert_eq!(out, serde_json::to_vec(&c)?);
@@ -456,8 +456,8 @@ mod tests {
     #[test]
     fn rows_and_members_with_characters_to_escape_match_serde() {
         let mut s = crate::Store::new();
-        let mut plain = crate::r#gen::conversation(7, 0);
-        let mut odd = crate::r#gen::conversation(7, 1);
+        let mut plain = crate::generate::conversation(7, 0);
+        let mut odd = crate::generate::conversation(7, 1);
         odd.members[0].name = "Ana \"Q\" \\ \u{1}".to_owned();
         odd.metadata.insert("k\"ey", "v\nal");
         // Same person as `odd`'s first member: the rendered object is shared.

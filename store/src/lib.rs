@@ -11,7 +11,7 @@
 //! // Load JSONL (the format of `shared/data/README.md`); bad lines are reported, not loaded.
 //! let mut store = Store::new();
 //! let mut jsonl = Vec::new();
-//! store::r#gen::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
+//! store::generate::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
 //! let report = store::load::load_jsonl(&mut store, jsonl.as_slice(), &Default::default())?;
 //! assert_eq!(report.loaded, 2_000);
 //!
@@ -114,7 +114,7 @@
 //! timestamp without offset, `endTime` before `startTime`, a duplicate id or
 //! metadata key — is reported with its line number and field
 //! ([`LoadError`], [`RecordError`]). [`load::LoadOptions`] chooses between
-//! skip-and-report and fail-fast. `store::r#gen` generates data sets with the
+//! skip-and-report and fail-fast. `store::generate` generates data sets with the
 //! distributions of `shared/data/README.md`, conversation *i* a pure function
 //! of `(seed, i)`.
 //!
@@ -165,7 +165,7 @@
 pub mod chatbot;
 mod error;
 mod exec;
-pub mod r#gen;
+pub mod generate;
 mod ids;
 mod index;
 mod intern;

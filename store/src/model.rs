@@ -197,7 +197,7 @@ impl Conversation {
     /// The end used by the time window: `end_time`, or `start_time` while running.
     ///
     /// ```
-    /// let mut c = store::r#gen::conversation(1, 0);
+    /// let mut c = store::generate::conversation(1, 0);
     /// c.end_time = None;
     /// assert_eq!(c.effective_end(), c.start_time);
     /// ```
@@ -249,8 +249,8 @@ pub struct Word {
 /// `GET /v1/conversations/{id}/messages`.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
-/// let msgs = store::r#gen::messages(1, &c);
+/// let c = store::generate::conversation(1, 0);
+/// let msgs = store::generate::messages(1, &c);
 /// let json = msgs[0].to_json(false, true);
 /// assert!(json["sentiment"]["polarity"]["score"].is_number());
 /// assert!(json.get("words").is_none());
@@ -280,8 +280,8 @@ impl Message {
     /// (`suggested` is `positive` from 0.3, `negative` up to -0.3, else `neutral`).
     ///
     /// ```
-    /// let c = store::r#gen::conversation(1, 0);
-    /// let m = &store::r#gen::messages(1, &c)[0];
+    /// let c = store::generate::conversation(1, 0);
+    /// let m = &store::generate::messages(1, &c)[0];
     /// assert!(m.to_json(true, false)["words"].is_array());
     /// assert_eq!(m.to_json(false, false)["conversationId"], c.id.as_str());
     /// ```

@@ -177,7 +177,7 @@ impl Store {
     /// Number of conversations.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 10);
+    /// let s = store::generate::store(1, 10);
     /// assert_eq!(s.len(), 10);
     /// ```
     pub fn len(&self) -> usize {
@@ -214,8 +214,8 @@ impl Store {
     ///
     /// ```
     /// let mut s = store::Store::new();
-    /// s.insert(store::r#gen::conversation(7, 0))?;
-    /// assert!(s.insert(store::r#gen::conversation(7, 0)).is_err());
+    /// s.insert(store::generate::conversation(7, 0))?;
+    /// assert!(s.insert(store::generate::conversation(7, 0)).is_err());
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn insert(&mut self, conversation: Conversation) -> Result<(), StoreError> {
@@ -229,11 +229,11 @@ impl Store {
     ///
     /// ```
     /// let mut s = store::Store::new();
-    /// let mut c = store::r#gen::conversation(7, 0);
+    /// let mut c = store::generate::conversation(7, 0);
     /// assert!(s.upsert(c.clone())?.is_none());
     /// c.name = "Renamed".into();
     /// assert!(s.upsert(c)?.is_some());
-    /// assert_eq!(s.get(&store::r#gen::conversation(7, 0).id).map(|c| c.name), Some("Renamed".into()));
+    /// assert_eq!(s.get(&store::generate::conversation(7, 0).id).map(|c| c.name), Some("Renamed".into()));
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn upsert(
@@ -264,8 +264,8 @@ impl Store {
     ///
     /// ```
     /// let mut s = store::Store::new();
-    /// assert_eq!(s.extend(store::r#gen::conversations(1, 50))?, 50);
-    /// assert!(s.extend(store::r#gen::conversations(1, 1)).is_err()); // duplicate id
+    /// assert_eq!(s.extend(store::generate::conversations(1, 50))?, 50);
+    /// assert!(s.extend(store::generate::conversations(1, 1)).is_err()); // duplicate id
     /// assert_eq!(s.len(), 50);
     /// # Ok::<(), store::StoreError>(())
     /// ```
@@ -316,8 +316,8 @@ impl Store {
     /// One conversation by id, borrowed (no copy).
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 2);
-    /// let c = store::r#gen::conversation(1, 1);
+    /// let s = store::generate::store(1, 2);
+    /// let c = store::generate::conversation(1, 1);
     /// assert_eq!(s.get_ref(&c.id).map(|r| r.to_owned()), Some(c));
     /// ```
     pub fn get_ref(&self, id: &str) -> Option<crate::view::ConversationRef<'_>> {
@@ -328,8 +328,8 @@ impl Store {
     /// Whether a conversation with this id is stored.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 3);
-    /// assert!(s.contains(&store::r#gen::conversation(1, 2).id));
+    /// let s = store::generate::store(1, 3);
+    /// assert!(s.contains(&store::generate::conversation(1, 2).id));
     /// ```
     pub fn contains(&self, id: &str) -> bool {
         self.slot(id).is_some()
@@ -338,7 +338,7 @@ impl Store {
     /// Every conversation, in id order.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 5);
+    /// let s = store::generate::store(1, 5);
     /// assert_eq!(s.iter().count(), 5);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = Conversation> + '_ {
@@ -348,8 +348,8 @@ impl Store {
     /// The members of a conversation.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// let c = store::r#gen::conversation(1, 0);
+    /// let s = store::generate::store(1, 1);
+    /// let c = store::generate::conversation(1, 0);
     /// assert_eq!(s.members(&c.id), Some(c.members));
     /// ```
     pub fn members(&self, id: &str) -> Option<Vec<Member>> {
@@ -362,8 +362,8 @@ impl Store {
     /// update. All or nothing: an unknown id changes nothing.
     ///
     /// ```
-    /// let mut s = store::r#gen::store(1, 1);
-    /// let id = store::r#gen::conversation(1, 0).id;
+    /// let mut s = store::generate::store(1, 1);
+    /// let id = store::generate::conversation(1, 0).id;
     /// let m = s.update_metadata(&id, &[("team".into(), Some("blue".into())), ("channel".into(), None)])?;
     /// assert_eq!(m.get("team"), Some("blue"));
     /// assert_eq!(m.get("channel"), None);
@@ -407,8 +407,8 @@ impl Store {
     /// `from.userId`).
     ///
     /// ```
-    /// let mut s = store::r#gen::store(1, 1);
-    /// let c = store::r#gen::conversation(1, 0);
+    /// let mut s = store::generate::store(1, 1);
+    /// let c = store::generate::conversation(1, 0);
     /// let mut m = c.members[0].clone();
     /// m.name = "New Name".into();
     /// s.update_member(&c.id, m.clone())?;
@@ -460,8 +460,8 @@ impl Store {
     /// Deletes a conversation with its messages, returning it.
     ///
     /// ```
-    /// let mut s = store::r#gen::store(1, 2);
-    /// let id = store::r#gen::conversation(1, 0).id;
+    /// let mut s = store::generate::store(1, 2);
+    /// let id = store::generate::conversation(1, 0).id;
     /// assert_eq!(s.delete(&id)?.id, id);
     /// assert!(s.delete(&id).is_err());
     /// assert_eq!(s.len(), 1);
@@ -475,9 +475,9 @@ impl Store {
     /// Sets the messages of a conversation (sorted by `startTime`, then id).
     ///
     /// ```
-    /// let mut s = store::r#gen::store(1, 1);
-    /// let c = store::r#gen::conversation(1, 0);
-    /// s.set_messages(&c.id, store::r#gen::messages(1, &c))?;
+    /// let mut s = store::generate::store(1, 1);
+    /// let c = store::generate::conversation(1, 0);
+    /// s.set_messages(&c.id, store::generate::messages(1, &c))?;
     /// assert!(!s.messages(&c.id).unwrap().is_empty());
     /// # Ok::<(), store::StoreError>(())
     /// ```
@@ -496,8 +496,8 @@ impl Store {
     /// has none, `None` when the conversation is unknown).
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// assert_eq!(s.messages(&store::r#gen::conversation(1, 0).id).map(<[_]>::len), Some(0));
+    /// let s = store::generate::store(1, 1);
+    /// assert_eq!(s.messages(&store::generate::conversation(1, 0).id).map(<[_]>::len), Some(0));
     /// assert!(s.messages("nope").is_none());
     /// ```
     pub fn messages(&self, id: &str) -> Option<&[Message]> {

@@ -16,8 +16,8 @@ use crate::time::format_ms;
 /// A stored conversation, borrowed from the store.
 ///
 /// ```
-/// let s = store::r#gen::store(1, 3);
-/// let c = store::r#gen::conversation(1, 2);
+/// let s = store::generate::store(1, 3);
+/// let c = store::generate::conversation(1, 2);
 /// let r = s.get_ref(&c.id).unwrap();
 /// assert_eq!(r.name(), c.name);
 /// assert_eq!(r.to_owned(), c);
@@ -71,7 +71,7 @@ impl<'s> ConversationRef<'s> {
     /// `id`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert_eq!(s.get_ref("1000000000000042").map(|c| c.id()), Some("1000000000000042"));
     /// ```
     pub fn id(&self) -> &'s str {
@@ -81,7 +81,7 @@ impl<'s> ConversationRef<'s> {
     /// `type`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(["meeting", "call", "chat"].contains(&s.get_ref("1000000000000042").unwrap().kind()));
     /// ```
     pub fn kind(&self) -> &'s str {
@@ -91,7 +91,7 @@ impl<'s> ConversationRef<'s> {
     /// `name`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(!s.get_ref("1000000000000042").unwrap().name().is_empty());
     /// ```
     pub fn name(&self) -> &'s str {
@@ -101,7 +101,7 @@ impl<'s> ConversationRef<'s> {
     /// `startTime`, epoch ms.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().start_time() > 0);
     /// ```
     pub fn start_time(&self) -> i64 {
@@ -111,7 +111,7 @@ impl<'s> ConversationRef<'s> {
     /// `endTime`, epoch ms; `None` while running.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().end_time().is_some());
     /// ```
     pub fn end_time(&self) -> Option<i64> {
@@ -121,8 +121,8 @@ impl<'s> ConversationRef<'s> {
     /// The members, in order.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// let c = store::r#gen::conversation(1, 0);
+    /// let s = store::generate::store(1, 1);
+    /// let c = store::generate::conversation(1, 0);
     /// assert_eq!(s.get_ref(&c.id).unwrap().members().count(), c.members.len());
     /// ```
     pub fn members(&self) -> impl ExactSizeIterator<Item = MemberRef<'s>> + 's {
@@ -162,7 +162,7 @@ impl<'s> ConversationRef<'s> {
     /// The metadata pairs, in insertion order.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// let r = s.get_ref("1000000000000042").unwrap();
     /// assert!(r.metadata().any(|(k, _)| k == "agentId"));
     /// ```
@@ -177,7 +177,7 @@ impl<'s> ConversationRef<'s> {
     /// The value of one metadata key.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().meta("agentId").is_some());
     /// ```
     pub fn meta(&self, key: &str) -> Option<&'s str> {
@@ -187,8 +187,8 @@ impl<'s> ConversationRef<'s> {
     /// An owned copy.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// assert_eq!(s.get_ref("1000000000000042").unwrap().to_owned(), store::r#gen::conversation(1, 0));
+    /// let s = store::generate::store(1, 1);
+    /// assert_eq!(s.get_ref("1000000000000042").unwrap().to_owned(), store::generate::conversation(1, 0));
     /// ```
     pub fn to_owned(&self) -> Conversation {
         // Keys are unique in the store: no need for `Metadata::insert`'s search.
@@ -271,7 +271,7 @@ impl Serialize for ConversationRef<'_> {
 /// One page of borrowed results.
 ///
 /// ```
-/// let s = store::r#gen::store(4, 500);
+/// let s = store::generate::store(4, 500);
 /// let spec = store::QuerySpec { window: Some(store::Window { start: 0, end: i64::MAX }), limit: 3, ..Default::default() };
 /// let page = s.query_ref(&spec)?;
 /// assert_eq!(page.total, 500);
@@ -290,7 +290,7 @@ impl PageRef<'_> {
     /// An owned copy.
     ///
     /// ```
-    /// let s = store::r#gen::store(4, 5);
+    /// let s = store::generate::store(4, 5);
     /// let page = s.query_ref(&store::QuerySpec::default())?.to_owned();
     /// assert_eq!(page.items.len(), 5);
     /// # Ok::<(), store::StoreError>(())
