@@ -6,10 +6,10 @@
 
 use std::sync::RwLock;
 
-use store::chatbot::ChatbotStore;
+use store::families::chatbot::ChatbotStore;
+use store::families::mongo::MongoStore;
+use store::families::whatsapp::WhatsAppStore;
 use store::load::LoadOptions;
-use store::mongo::MongoStore;
-use store::whatsapp::WhatsAppStore;
 
 use crate::config::Config;
 

@@ -24,7 +24,7 @@ pub(crate) fn echo(s: &str) -> String {
 /// One record (a conversation, message or document) is not acceptable.
 ///
 /// ```
-/// let mut m = store::mongo::MongoStore::new();
+/// let mut m = store::families::mongo::MongoStore::new();
 /// let err = m.insert("acme", "c", serde_json::json!({"_id": 5})).unwrap_err();
 /// assert_eq!(err.to_string(), "field `_id`: expected an ObjectId string, found a number");
 /// ```
@@ -122,7 +122,7 @@ impl RecordError {
     /// The offending field, as a path (`metadata.agentId`, `members[0].email`).
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let err = m.insert("acme", "c", serde_json::json!({"created_at": "2021-01-01"})).unwrap_err();
     /// assert_eq!(err.field(), Some("created_at"));
     /// ```
@@ -134,7 +134,7 @@ impl RecordError {
     ///
     /// ```
     /// use store::RecordErrorKind;
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let err = m.insert("acme", "c", serde_json::json!([])).unwrap_err();
     /// assert!(matches!(err.kind(), RecordErrorKind::WrongType { .. }));
     /// ```

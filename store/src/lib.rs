@@ -149,10 +149,11 @@
 //!
 //! # The other route families
 //!
-//! [`mongo`] (documents per organization and collection, creation order),
-//! [`whatsapp`] (conversations by `last_message_at`, then id, both
-//! descending) and [`chatbot`] (messages by `createdOn`, then id) each have
-//! their types, a file loader and a deterministic generator.
+//! [`families`] holds them: [`families::mongo`] (documents per organization
+//! and collection, creation order), [`families::whatsapp`] (conversations by
+//! `last_message_at`, then id, both descending) and [`families::chatbot`]
+//! (messages by `createdOn`, then id) each have their types, a file loader
+//! and a deterministic generator.
 //!
 //! # Errors
 //!
@@ -162,18 +163,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod chatbot;
 mod error;
 mod exec;
+pub mod families;
 pub mod generate;
 mod ids;
 mod index;
 mod intern;
 pub mod json;
-mod jsonfile;
 pub mod load;
 mod model;
-pub mod mongo;
 mod parse;
 mod plan;
 mod query;
@@ -184,7 +183,6 @@ mod store;
 mod store_error;
 pub mod time;
 mod view;
-pub mod whatsapp;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
 pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};

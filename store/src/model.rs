@@ -182,18 +182,6 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Parses one conversation in the JSON shape of `shared/data/README.md`,
-    /// with errors that name the field.
-    ///
-    /// ```
-    /// let err = store::Conversation::from_json(r#"{"id":"1","type":"call","name":"x",
-    ///     "startTime":"2021-01-01T10:00:00Z","endTime":"2021-01-01T09:00:00Z"}"#).unwrap_err();
-    /// assert_eq!(err.field(), Some("endTime"));
-    /// ```
-    pub fn from_json(text: &str) -> Result<Conversation, crate::RecordError> {
-        crate::parse::parse_conversation(text).map(|d| d.to_owned_conversation())
-    }
-
     /// The end used by the time window: `end_time`, or `start_time` while running.
     ///
     /// ```
