@@ -10,9 +10,10 @@ use rsql::Filter;
 
 use crate::plan::{Access, Order, Plan};
 use crate::query::{Page, QuerySpec, Window};
+use crate::rows::Row;
 use crate::schema::View;
 use crate::sort::{Direction, Sort, SortField};
-use crate::store::{Row, Store};
+use crate::store::Store;
 use crate::view::{ConversationRef, PageRef};
 
 /// Most runs [`page_of_runs`] merges head by head (O(page × runs)); more
@@ -139,7 +140,10 @@ impl Store {
         let (slots, total) = self.run(&plan, spec);
         let items = slots
             .iter()
-            .filter_map(|&s| self.row(s).map(|row| ConversationRef::new(self, row)))
+            .filter_map(|&s| {
+                self.row(s)
+                    .map(|row| ConversationRef::new(&self.strings, &self.people, row))
+            })
             .collect();
         Ok(PageRef { items, total })
     }

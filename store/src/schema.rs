@@ -28,8 +28,10 @@ use rsql::{
 };
 
 use crate::StoreError;
+use crate::intern::NO_SYM;
 use crate::model::Conversation;
-use crate::store::{NO_SYM, Row, Store};
+use crate::rows::Row;
+use crate::store::Store;
 
 /// `conversation.id`.
 pub const ID: FieldId = FieldId::new(0);
