@@ -171,6 +171,7 @@ mod ids;
 mod index;
 mod intern;
 pub mod json;
+mod limits;
 pub mod load;
 mod maintain;
 mod model;
@@ -189,6 +190,7 @@ mod view;
 mod writes;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
+pub use limits::Limits;
 pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};
 pub use query::{
     CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,

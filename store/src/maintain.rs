@@ -6,6 +6,13 @@
 //! indexes agree with the rows (`check_consistency`, for tests).
 //!
 //! Only the write path (`writes.rs`) calls these.
+//!
+//! Slots are `u32`s: a store holds at most [`Limits::conversations`](crate::Limits)
+//! rows, at most `u32::MAX` (checked by `writes.rs` before a row is placed),
+//! so a row's position in the slot vector converts to its slot with `as u32`
+//! exactly, and `u32::MAX` is never a slot. Likewise symbols are below
+//! [`Limits::strings`](crate::Limits), so a symbol's group number in
+//! `group_by_sym` is below `u32::MAX`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -122,6 +129,7 @@ impl Store {
                     _ => a.1.cmp(&b.1),
                 })
         });
+        // `u32::MAX` for a free slot: never a row's new number (see below).
         let mut new_of_old = vec![u32::MAX; old.len()];
         for (new, &(_, i)) in order.iter().enumerate() {
             new_of_old[i as usize] = new as u32;
@@ -161,7 +169,10 @@ impl Store {
         self.by_email = by_email;
         self.by_meta = by_meta;
         self.rows = rows.into_iter().map(Some).collect();
-        self.ordered_upto = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
+        #[allow(clippy::expect_used, reason = "a limit enforced on insert")]
+        let rows = u32::try_from(self.rows.len())
+            .expect("at most `Limits::conversations` rows, a u32: `next_slot` refuses more");
+        self.ordered_upto = rows;
     }
 
     /// Checks that every index agrees with the rows (used by tests).
@@ -191,7 +202,7 @@ impl Store {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
             }
             let (json, members_at) = render_row(&self.strings, row);
-            if row.json != json || row.members_at != members_at {
+            if row.json != json || row.members_at as usize != members_at {
                 return Err(format!("the JSON of `{}` is stale", row.id));
             }
         }
@@ -403,12 +414,14 @@ fn group_by_sym(pairs: &[(Sym, u32)], syms: usize) -> Vec<(Sym, Postings)> {
             *c += 1;
         }
     }
+    // `u32::MAX`: no group (group numbers are below `syms`, see the module docs).
     let mut group_of = vec![u32::MAX; syms];
     let mut out: Vec<(Sym, Postings)> = Vec::new();
     for (sym, &c) in counts.iter().enumerate() {
         if c > 0 {
             group_of[sym] = out.len() as u32;
             let p = if c == 1 {
+                // A placeholder: the symbol's one pair below replaces it.
                 Postings::One(u32::MAX)
             } else {
                 Postings::Many(Vec::with_capacity(c as usize))

@@ -9,6 +9,7 @@
 
 use std::ops::Index;
 
+use crate::error::RecordError;
 use crate::intern::{FastMap, Interner, NO_SYM, Sym};
 use crate::json::PeopleJson;
 
@@ -21,8 +22,8 @@ pub(crate) struct Person {
 }
 
 /// Every person ever stored, numbered from 0 in order of arrival (people are
-/// never freed, like interned strings).
-#[derive(Clone, Debug, Default)]
+/// never freed, like interned strings), at most [`Limits::people`](crate::Limits).
+#[derive(Clone, Debug)]
 pub(crate) struct People {
     list: Vec<Person>,
     /// Each person's JSON object, rendered once.
@@ -32,6 +33,15 @@ pub(crate) struct People {
     /// copy of the people's strings: most members come back with the same
     /// name and e-mail, so one warm lookup replaces four cold ones.
     cache: PersonCache,
+    /// At most this many people (at most `u32::MAX`: numbers are `u32`s).
+    limit: u32,
+}
+
+impl Default for People {
+    /// A table of up to `u32::MAX` people.
+    fn default() -> People {
+        People::with_limit(u32::MAX)
+    }
 }
 
 impl Index<usize> for People {
@@ -43,6 +53,17 @@ impl Index<usize> for People {
 }
 
 impl People {
+    /// An empty table that numbers at most `limit` people.
+    pub(crate) fn with_limit(limit: u32) -> People {
+        People {
+            list: Vec::new(),
+            json: PeopleJson::default(),
+            map: FastMap::default(),
+            cache: PersonCache::default(),
+            limit,
+        }
+    }
+
     /// Person `n`, if there is one.
     pub(crate) fn get(&self, n: u32) -> Option<Person> {
         self.list.get(n as usize).copied()
@@ -54,26 +75,33 @@ impl People {
     }
 
     /// The number of the person `(id, name, email)`, interning its strings
-    /// and adding it if new.
+    /// and adding it if new; a new string or person past its table's limit
+    /// is an error.
     pub(crate) fn intern(
         &mut self,
         strings: &mut Interner,
         id: &str,
         name: &str,
         email: Option<&str>,
-    ) -> u32 {
+    ) -> Result<u32, RecordError> {
         if let Some(n) = self.cache.get(id, name, email) {
-            return n;
+            return Ok(n);
         }
         let p = Person {
-            id: strings.intern(id),
-            name: strings.intern(name),
-            email: email.map_or(NO_SYM, |e| strings.intern(e)),
+            id: strings.intern(id)?,
+            name: strings.intern(name)?,
+            email: match email {
+                Some(e) => strings.intern(e)?,
+                None => NO_SYM,
+            },
         };
         let n = match self.map.get(&p) {
             Some(&n) => n,
             None => {
-                let n = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+                let n = match u32::try_from(self.list.len()) {
+                    Ok(n) if n < self.limit => n,
+                    _ => return Err(crate::limits::reached("distinct members", self.limit)),
+                };
                 self.list.push(p);
                 self.map.insert(p, n);
                 self.json.push(id, name, email);
@@ -81,12 +109,16 @@ impl People {
             }
         };
         self.cache.put(n, id, name, email);
-        n
+        Ok(n)
     }
 }
 
 /// Size at which [`PersonCache`] starts over.
 const CACHE_BYTES: usize = 16 << 20;
+
+/// The length [`PersonCache`] writes for a missing e-mail; no cached string is
+/// that long.
+const NO_EMAIL: u32 = u32::MAX;
 
 /// Member id → the last person stored with it, with that person's strings
 /// kept side by side in one buffer so that checking a hit touches warm memory
@@ -96,7 +128,7 @@ struct PersonCache {
     hasher: foldhash::fast::RandomState,
     by_id: FastMap<u64, (u32, u32)>,
     /// Entries: person number, then `id`, `name` and `email` as length-prefixed
-    /// strings (`u32::MAX` length = no e-mail).
+    /// strings ([`NO_EMAIL`] length = no e-mail; longer strings are not cached).
     text: Vec<u8>,
 }
 
@@ -104,7 +136,7 @@ impl PersonCache {
     fn field<'t>(text: &'t [u8], at: &mut usize) -> Option<Option<&'t [u8]>> {
         let len = u32::from_le_bytes(text.get(*at..*at + 4)?.try_into().ok()?);
         *at += 4;
-        if len == u32::MAX {
+        if len == NO_EMAIL {
             return Some(None);
         }
         let s = text.get(*at..*at + len as usize)?;
@@ -137,13 +169,15 @@ impl PersonCache {
         for f in [Some(id), Some(name), email] {
             match f {
                 Some(s) => {
-                    let Ok(len) = u32::try_from(s.len()) else {
+                    // An entry whose strings do not all fit is left
+                    // unreachable (`by_id` is not updated).
+                    let Some(len) = u32::try_from(s.len()).ok().filter(|&l| l < NO_EMAIL) else {
                         return;
                     };
                     self.text.extend_from_slice(&len.to_le_bytes());
                     self.text.extend_from_slice(s.as_bytes());
                 }
-                None => self.text.extend_from_slice(&u32::MAX.to_le_bytes()),
+                None => self.text.extend_from_slice(&NO_EMAIL.to_le_bytes()),
             }
         }
         self.by_id.insert(self.hasher.hash_one(id), (person, at));

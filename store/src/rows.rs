@@ -71,7 +71,8 @@ impl Row {
     }
 
     /// A row without its JSON (see [`Row::json`]): `data` holds the
-    /// members' person numbers, then the metadata `[key, value]` pairs.
+    /// `n_members` members' person numbers, then the metadata `[key, value]`
+    /// pairs.
     pub(crate) fn new(
         id: Arc<str>,
         kind: Sym,
@@ -94,25 +95,19 @@ impl Row {
         }
     }
 
-    fn pack(members: &[u32], metadata: &[[Sym; 2]]) -> (Box<[u32]>, u32) {
-        let mut data = Vec::with_capacity(members.len() + 2 * metadata.len());
-        data.extend_from_slice(members);
-        data.extend(metadata.iter().flatten());
-        (
-            data.into_boxed_slice(),
-            u32::try_from(members.len()).unwrap_or(u32::MAX),
-        )
+    /// Makes the member at `pos` person `person` (a member update: the
+    /// count stays). `None` if there is no member at `pos`.
+    pub(crate) fn set_member(&mut self, pos: usize, person: u32) -> Option<()> {
+        let members = self.data.get_mut(..self.n_members as usize)?;
+        *members.get_mut(pos)? = person;
+        Some(())
     }
 
-    /// Replaces the members (person numbers).
-    pub(crate) fn set_members(&mut self, members: &[u32]) {
-        let meta = self.metadata().to_vec();
-        (self.data, self.n_members) = Row::pack(members, &meta);
-    }
-
-    /// Replaces the metadata pairs.
+    /// Replaces the metadata pairs (the members stay).
     pub(crate) fn set_metadata(&mut self, metadata: &[[Sym; 2]]) {
-        let members = self.members().to_vec();
-        (self.data, self.n_members) = Row::pack(&members, metadata);
+        let mut data = Vec::with_capacity(self.members().len() + 2 * metadata.len());
+        data.extend_from_slice(self.members());
+        data.extend(metadata.iter().flatten());
+        self.data = data.into_boxed_slice();
     }
 }

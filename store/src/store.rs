@@ -16,6 +16,7 @@ use crate::StoreError;
 use crate::ids::IdMap;
 use crate::index::{Postings, TimeIndex};
 use crate::intern::{FastMap, Interner, NO_SYM, Sym};
+use crate::limits::Limits;
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::people::People;
 use crate::rows::Row;
@@ -59,6 +60,9 @@ pub struct Store {
     /// Upper bound of `effective_end - start` over every row ever stored.
     pub(crate) max_span: i64,
     pub(crate) messages: FastMap<Arc<str>, Vec<Message>>,
+    /// How much the store may hold (the string and people tables keep their
+    /// own limit too).
+    pub(crate) limits: Limits,
 }
 
 impl Store {
@@ -69,6 +73,40 @@ impl Store {
     /// ```
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// An empty store that holds at most what `limits` allows: a write past
+    /// a limit fails with [`RecordErrorKind::Limit`](crate::RecordErrorKind::Limit)
+    /// and changes no conversation. [`Store::new`] has the largest limits.
+    ///
+    /// ```
+    /// let limits = store::Limits { members: 1, ..store::Limits::default() };
+    /// let mut s = store::Store::with_limits(limits);
+    /// let mut c = store::generate::conversation(1, 0);
+    /// c.members.truncate(2);
+    /// let err = s.insert(c.clone()).unwrap_err();
+    /// assert_eq!(err.field(), Some("members"));
+    /// assert_eq!(err.to_string(), "field `members`: over the store's limit of 1 members per conversation");
+    /// c.members.truncate(1);
+    /// s.insert(c)?;
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn with_limits(limits: Limits) -> Store {
+        Store {
+            strings: Interner::with_limit(limits.strings),
+            people: People::with_limit(limits.people),
+            limits,
+            ..Store::default()
+        }
+    }
+
+    /// The limits the store was made with.
+    ///
+    /// ```
+    /// assert_eq!(store::Store::new().limits(), store::Limits::default());
+    /// ```
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Number of conversations.

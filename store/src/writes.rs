@@ -25,13 +25,16 @@
 //!
 //! Each write validates first and mutates second, and updates every index it
 //! touches (through `maintain.rs`) before returning, so a reader never sees a
-//! row that an index disagrees with.
+//! row that an index disagrees with. Validation includes the store's
+//! [`Limits`](crate::Limits): a write past one fails before any of the five
+//! functions runs.
 
 use std::sync::Arc;
 
 use crate::StoreError;
 use crate::error::{RecordError, RecordErrorKind};
 use crate::intern::Sym;
+use crate::limits;
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::parse::Draft;
 use crate::rows::{NO_END, Row};
@@ -88,12 +91,16 @@ impl Store {
     ) -> Result<Option<Conversation>, StoreError> {
         let draft = Draft::from_conversation(&conversation);
         draft.check()?;
+        let old_slot = self.slot(draft.id.as_ref());
+        // The old version's slot, freed below, or a new one.
+        let slot = match old_slot {
+            Some(slot) => slot,
+            None => self.next_slot()?,
+        };
         let row = self.prepare_row(&draft)?;
         // The messages belong to the id, not to this version.
-        let old = self
-            .slot(draft.id.as_ref())
-            .map(|slot| self.remove_slot(slot, Messages::Keep));
-        self.place_row(row, true);
+        let old = old_slot.map(|slot| self.remove_slot(slot, Messages::Keep));
+        self.place_row(row, slot, true);
         Ok(old)
     }
 
@@ -154,16 +161,21 @@ impl Store {
             .unwrap_or_default();
         let mut pairs: Vec<[Sym; 2]> = old.clone();
         for (key, value) in changes {
-            let k = self.strings.intern(key);
             match value {
                 Some(v) => {
-                    let v = self.strings.intern(v);
+                    let k = self.strings.intern(key)?;
+                    let v = self.strings.intern(v)?;
                     match pairs.iter_mut().find(|[pk, _]| *pk == k) {
                         Some(p) => p[1] = v,
                         None => pairs.push([k, v]),
                     }
                 }
-                None => pairs.retain(|[pk, _]| *pk != k),
+                // A key never interned is on no row.
+                None => {
+                    if let Some(k) = self.strings.lookup(key) {
+                        pairs.retain(|[pk, _]| *pk != k);
+                    }
+                }
             }
         }
         self.replace_metadata(slot, &old, &pairs);
@@ -197,16 +209,13 @@ impl Store {
         else {
             return Err(StoreError::not_found("member", &member.id));
         };
-        let old_members = row.members().to_vec();
         let person = self.people.intern(
             &mut self.strings,
             &member.id,
             &member.name,
             member.email.as_deref(),
-        );
-        let mut new_members = old_members.clone();
-        new_members[pos] = person;
-        self.replace_member(slot, &old_members, &new_members, &member)
+        )?;
+        self.replace_member(slot, pos, person, &member)
             .ok_or_else(|| StoreError::not_found("conversation", id))
     }
 
@@ -247,7 +256,8 @@ impl Store {
 
     // ---- validated inserts --------------------------------------------------
 
-    /// Stores a validated draft whose id is new (see [`Store::place_row`]).
+    /// Stores a validated draft whose id is new; past one of the
+    /// [`Limits`](crate::Limits) it is an error, and no conversation changes.
     pub(crate) fn insert_draft(
         &mut self,
         d: &Draft<'_>,
@@ -261,55 +271,95 @@ impl Store {
                 },
             ));
         }
+        let slot = self.next_slot()?;
         let row = self.prepare_row(d)?;
-        Ok(self.place_row(row, indexed))
+        self.place_row(row, slot, indexed);
+        Ok(slot)
+    }
+
+    /// The slot a new row takes: the last freed one, or the next one at the
+    /// end while [`Limits::conversations`](crate::Limits::conversations) allows.
+    fn next_slot(&self) -> Result<u32, RecordError> {
+        if let Some(&slot) = self.free.last() {
+            return Ok(slot);
+        }
+        let limit = self.limits.conversations;
+        match u32::try_from(self.rows.len()) {
+            Ok(slot) if slot < limit => Ok(slot),
+            _ => Err(limits::reached("conversations", limit)),
+        }
     }
 
     /// The row of a validated draft, its strings and people interned and its
-    /// JSON rendered; the store's rows and indexes are not touched.
+    /// JSON rendered; the store's rows and indexes are not touched. Past
+    /// [`Limits::members`](crate::Limits::members),
+    /// [`Limits::head_bytes`](crate::Limits::head_bytes) or a table's limit it
+    /// is an error.
     fn prepare_row(&mut self, d: &Draft<'_>) -> Result<Row, RecordError> {
+        let n_members = match u32::try_from(d.members.len()) {
+            Ok(n) if n <= self.limits.members => n,
+            _ => {
+                let limit = self.limits.members;
+                return Err(RecordError::at(
+                    "members",
+                    RecordErrorKind::Limit {
+                        what: "members per conversation",
+                        limit,
+                    },
+                ));
+            }
+        };
         let mut data: Vec<u32> = Vec::with_capacity(d.members.len() + 2 * d.metadata.len());
         for m in &d.members {
             let p = self
                 .people
-                .intern(&mut self.strings, &m.id, &m.name, m.email.as_deref());
+                .intern(&mut self.strings, &m.id, &m.name, m.email.as_deref())?;
             data.push(p);
         }
         for (k, v) in &d.metadata {
-            let (k, v) = (self.strings.intern(k), self.strings.intern(v));
+            let (k, v) = (self.strings.intern(k)?, self.strings.intern(v)?);
             data.extend([k, v]);
         }
         let mut row = Row::new(
             Arc::from(d.id.as_ref()),
-            self.strings.intern(&d.kind),
-            self.strings.intern(&d.name),
+            self.strings.intern(&d.kind)?,
+            self.strings.intern(&d.name)?,
             d.start,
             d.end.unwrap_or(NO_END),
             data.into_boxed_slice(),
-            u32::try_from(d.members.len()).unwrap_or(u32::MAX),
+            n_members,
         );
-        (row.json, row.members_at) = render_row(&self.strings, &row);
+        let (json, members_at) = render_row(&self.strings, &row);
+        row.json = json;
+        row.members_at = match u32::try_from(members_at) {
+            Ok(at) if at <= self.limits.head_bytes => at,
+            _ => {
+                let limit = self.limits.head_bytes;
+                return Err(limits::reached("bytes of JSON before the members", limit));
+            }
+        };
         Ok(row)
     }
 
     // ---- the five functions that change the store --------------------------
 
-    /// Puts a prepared row in a slot (a free one first) and returns the slot.
-    /// With `indexed`, every index is updated now; otherwise only the id map
-    /// is, and the caller must index the row or call [`Store::rebuild`].
-    fn place_row(&mut self, row: Row, indexed: bool) -> u32 {
+    /// Puts a prepared row in `slot`, which [`Store::next_slot`] chose (or
+    /// `remove_slot` just freed) with no other change since. With `indexed`,
+    /// every index is updated now; otherwise only the id map is, and the
+    /// caller must index the row or call [`Store::rebuild`].
+    fn place_row(&mut self, row: Row, slot: u32, indexed: bool) {
         self.max_span = self
             .max_span
             .max(row.effective_end().saturating_sub(row.start));
         let id = row.id.clone();
-        let slot = match self.free.pop() {
-            Some(slot) => {
+        match self.free.last() {
+            Some(&free) if free == slot => {
+                self.free.pop();
                 self.rows[slot as usize] = Some(row);
                 self.ordered_upto = self.ordered_upto.min(slot);
-                slot
             }
-            None => {
-                let slot = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
+            _ => {
+                debug_assert_eq!(slot as usize, self.rows.len(), "a new slot is the next one");
                 let in_order = slot == self.ordered_upto
                     && match slot.checked_sub(1).and_then(|p| self.row(p)) {
                         Some(prev) => (prev.start, &*prev.id) < (row.start, &*row.id),
@@ -319,9 +369,8 @@ impl Store {
                     self.ordered_upto = slot + 1;
                 }
                 self.rows.push(Some(row));
-                slot
             }
-        };
+        }
         let rows = &self.rows;
         self.ids.insert(&id, slot, |s| {
             rows.get(s as usize)
@@ -331,7 +380,6 @@ impl Store {
         if indexed {
             self.index_row(slot);
         }
-        slot
     }
 
     /// Takes the row out of `slot` and every index, returning it; its
@@ -369,21 +417,24 @@ impl Store {
         self.refresh_json(slot);
     }
 
-    /// Gives row `slot` the members `new` (person numbers) in place of `old`,
-    /// its current ones, and applies `member`'s name and e-mail to the
-    /// messages it wrote. `None` if the slot is empty.
+    /// Makes the member at `pos` of row `slot` person `person` and applies
+    /// `member`'s name and e-mail to the messages it wrote. `None` (and no
+    /// change) if the slot is empty or has no member at `pos`.
     fn replace_member(
         &mut self,
         slot: u32,
-        old: &[u32],
-        new: &[u32],
+        pos: usize,
+        person: u32,
         member: &Member,
     ) -> Option<()> {
-        self.unindex_members(slot, old);
-        self.index_members(slot, new);
+        let old = self.row(slot)?.members().to_vec();
+        let mut new = old.clone();
+        *new.get_mut(pos)? = person;
+        self.unindex_members(slot, &old);
+        self.index_members(slot, &new);
         let arc_id = match self.rows.get_mut(slot as usize) {
             Some(Some(row)) => {
-                row.set_members(new);
+                row.set_member(pos, person)?;
                 row.id.clone()
             }
             _ => return None,
@@ -404,13 +455,17 @@ impl Store {
         self.messages.insert(key, messages);
     }
 
-    /// Renders [`Row::json`] again after the row's metadata changed.
+    /// Renders [`Row::json`] again after the row's metadata changed. The
+    /// part before the members does not depend on the metadata, so
+    /// [`Row::members_at`] stays (it passed
+    /// [`Limits::head_bytes`](crate::Limits::head_bytes) when the row was
+    /// stored).
     fn refresh_json(&mut self, slot: u32) {
-        let Some(rendered) = self.row(slot).map(|r| render_row(&self.strings, r)) else {
+        let Some((json, _)) = self.row(slot).map(|r| render_row(&self.strings, r)) else {
             return;
         };
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
-            (row.json, row.members_at) = rendered;
+            row.json = json;
         }
     }
 }
@@ -458,5 +513,185 @@ impl Drop for Bulk<'_> {
                 self.store.index_row(slot);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Conversation, Limits, Member, Metadata, RecordErrorKind, Store, StoreError, load};
+
+    fn conv(id: &str, name: &str, members: &[(&str, &str)]) -> Conversation {
+        Conversation {
+            id: id.to_string(),
+            kind: "call".to_string(),
+            name: name.to_string(),
+            start_time: 1_600_000_000_000,
+            end_time: None,
+            members: members
+                .iter()
+                .map(|&(id, name)| Member {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    email: None,
+                })
+                .collect(),
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// The limit a write passed, as `(what, limit)`.
+    #[track_caller]
+    fn limit_of(err: StoreError) -> (&'static str, u32) {
+        match err.record().map(|r| r.kind()) {
+            Some(&RecordErrorKind::Limit { what, limit }) => (what, limit),
+            _ => panic!("not a limit error: {err}"),
+        }
+    }
+
+    fn limited(limits: Limits) -> Store {
+        Store::with_limits(limits)
+    }
+
+    #[test]
+    fn conversations_up_to_the_limit_then_an_error_that_changes_nothing() {
+        let mut s = limited(Limits {
+            conversations: 2,
+            ..Limits::default()
+        });
+        s.insert(conv("1", "a", &[])).unwrap();
+        s.insert(conv("2", "b", &[])).unwrap(); // at the limit
+        let past = s.insert(conv("3", "c", &[])).unwrap_err();
+        assert_eq!(limit_of(past), ("conversations", 2));
+        let past = s.upsert(conv("3", "c", &[])).unwrap_err();
+        assert_eq!(limit_of(past), ("conversations", 2));
+        assert!(
+            s.upsert(conv("2", "b2", &[])).unwrap().is_some(),
+            "a replacement needs no room"
+        );
+        assert_eq!(
+            s.extend([conv("4", "d", &[])]).map_err(limit_of),
+            Err(("conversations", 2))
+        );
+        assert_eq!(
+            (s.len(), s.contains("3"), s.contains("4")),
+            (2, false, false)
+        );
+        s.check_consistency().unwrap();
+        // A deleted conversation's slot is free again.
+        s.delete("1").unwrap();
+        s.insert(conv("3", "c", &[])).unwrap();
+        assert_eq!(s.len(), 2);
+        s.check_consistency().unwrap();
+        // The loader reports each line past the limit.
+        let mut s = limited(Limits {
+            conversations: 2,
+            ..Limits::default()
+        });
+        let mut jsonl = Vec::new();
+        crate::generate::write_jsonl(3, 3, &mut jsonl).unwrap();
+        let report = load::load_jsonl(&mut s, jsonl.as_slice(), &Default::default()).unwrap();
+        assert_eq!((report.loaded, report.skipped.len()), (2, 1));
+        assert_eq!(
+            report.skipped[0].to_string(),
+            "line 3: over the store's limit of 2 conversations"
+        );
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn distinct_strings_up_to_the_limit() {
+        // A conversation without members or metadata interns its type and name.
+        let mut s = limited(Limits {
+            strings: 3,
+            ..Limits::default()
+        });
+        s.insert(conv("1", "a", &[])).unwrap(); // `call`, `a`
+        s.insert(conv("2", "b", &[])).unwrap(); // `b`: at the limit
+        let past = s.insert(conv("3", "c", &[])).unwrap_err();
+        assert_eq!(limit_of(past), ("distinct strings", 3));
+        s.insert(conv("4", "a", &[])).unwrap(); // no new string
+        let past = s.update_metadata("1", &[("k".into(), Some("v".into()))]);
+        assert_eq!(past.map_err(limit_of), Err(("distinct strings", 3)));
+        // Removing a key that was never stored needs no string.
+        assert!(
+            s.update_metadata("1", &[("k".into(), None)])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!((s.len(), s.contains("3")), (3, false));
+        assert!(s.get("1").unwrap().metadata.is_empty());
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn distinct_members_up_to_the_limit() {
+        let mut s = limited(Limits {
+            people: 1,
+            ..Limits::default()
+        });
+        s.insert(conv("1", "a", &[("m1", "Ana")])).unwrap(); // at the limit
+        s.insert(conv("2", "a", &[("m1", "Ana")])).unwrap(); // the same person
+        let past = s.insert(conv("3", "a", &[("m2", "Bo")])).unwrap_err();
+        assert_eq!(limit_of(past), ("distinct members", 1));
+        let renamed = Member {
+            id: "m1".into(),
+            name: "Ana R.".into(),
+            email: None,
+        };
+        let past = s.update_member("1", renamed).unwrap_err();
+        assert_eq!(limit_of(past), ("distinct members", 1));
+        assert_eq!(s.members("1").unwrap()[0].name, "Ana");
+        assert_eq!((s.len(), s.contains("3")), (2, false));
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn members_per_conversation_up_to_the_limit() {
+        let mut s = limited(Limits {
+            members: 2,
+            ..Limits::default()
+        });
+        s.insert(conv("1", "a", &[("m1", "Ana"), ("m2", "Bo")]))
+            .unwrap(); // at the limit
+        let three = conv("2", "a", &[("m1", "Ana"), ("m2", "Bo"), ("m3", "Cy")]);
+        let past = s.insert(three).unwrap_err();
+        assert_eq!(past.field(), Some("members"));
+        assert_eq!(limit_of(past), ("members per conversation", 2));
+        assert_eq!(s.len(), 1);
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn json_before_the_members_up_to_the_limit() {
+        let c = conv("1", "a", &[]);
+        let mut json = Vec::new();
+        crate::json::write_owned(&mut json, &c);
+        let marker = b"\"members\":[";
+        let head = json
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .unwrap()
+            + marker.len();
+        let head = u32::try_from(head).unwrap();
+        let mut at = limited(Limits {
+            head_bytes: head,
+            ..Limits::default()
+        });
+        at.insert(c.clone()).unwrap(); // at the limit
+        let mut past = limited(Limits {
+            head_bytes: head - 1,
+            ..Limits::default()
+        });
+        let err = past.insert(c).unwrap_err();
+        assert_eq!(
+            limit_of(err),
+            ("bytes of JSON before the members", head - 1)
+        );
+        assert!(past.is_empty());
+        past.check_consistency().unwrap();
+        // Metadata comes after the members: it may grow past the head's limit.
+        at.update_metadata("1", &[("k".into(), Some("v".repeat(100)))])
+            .unwrap();
+        at.check_consistency().unwrap();
     }
 }

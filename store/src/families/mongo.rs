@@ -376,6 +376,9 @@ impl MongoStore {
             .or_default();
         let id = match map.get("_id") {
             None | Some(Value::Null) => {
+                // An ObjectId holds seconds since 1970 in a u32: a `created_at`
+                // outside 1970–2106 gets timestamp 0. The document keeps its own
+                // `created_at` for ordering; the generated id need only be unique.
                 let secs = u32::try_from(created.unwrap_or(0).div_euclid(1000)).unwrap_or(0);
                 let mut unique = (coll.docs.len() as u64) << 16 | 0xACE;
                 let mut id = ObjectId::from_parts(secs, unique);

@@ -55,8 +55,10 @@ impl ConversationRef<'_> {
 }
 
 /// A row's JSON without its members, and where they go: the bytes before
-/// `members_at` end with `"members":[`, the rest starts with `]`.
-pub(crate) fn render_row(strings: &Interner, row: &Row) -> (Box<[u8]>, u32) {
+/// `members_at` end with `"members":[`, the rest starts with `]`. The caller
+/// checks `members_at` against [`Limits::head_bytes`](crate::Limits) before
+/// storing it in [`Row::members_at`].
+pub(crate) fn render_row(strings: &Interner, row: &Row) -> (Box<[u8]>, usize) {
     let mut out = Vec::with_capacity(256);
     let mut members_at = 0;
     write_conversation(
@@ -73,8 +75,6 @@ pub(crate) fn render_row(strings: &Interner, row: &Row) -> (Box<[u8]>, u32) {
             .iter()
             .map(|&[k, v]| (strings.get(k), strings.get(v))),
     );
-    // A row's JSON is far below 4 GiB (ids, names and values are bounded).
-    let members_at = u32::try_from(members_at).unwrap_or(u32::MAX);
     (out.into_boxed_slice(), members_at)
 }
 
