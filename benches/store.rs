@@ -1,7 +1,7 @@
 //! The five store queries of `shared/bench/README.md`, timed in one run for
 //! the `store` crate, SQLite in memory with indexes, and a naive `Vec` scan.
 //!
-//! * Data: `store::gen` with seed 42, N = 100 000 conversations, or
+//! * Data: `store::generate` with seed 42, N = 100 000 conversations, or
 //!   `STORE_BENCH_N=1000000`. The JSONL file is generated once into
 //!   `<target>/store-bench/` and reused.
 //! * Load: the store reads the JSONL file (`store::load::load_jsonl_file`);
@@ -425,7 +425,7 @@ fn data_file(n: u64) -> PathBuf {
         let t = Instant::now();
         let tmp = path.with_extension("tmp");
         let out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
-        store::r#gen::write_jsonl(SEED, n, out).unwrap();
+        store::generate::write_jsonl(SEED, n, out).unwrap();
         std::fs::rename(&tmp, &path).unwrap();
         eprintln!("generated {} in {:?}", path.display(), t.elapsed());
     }

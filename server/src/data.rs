@@ -6,10 +6,10 @@
 
 use std::sync::RwLock;
 
-use store::chatbot::ChatbotStore;
+use store::families::chatbot::ChatbotStore;
+use store::families::mongo::MongoStore;
+use store::families::whatsapp::WhatsAppStore;
 use store::load::LoadOptions;
-use store::mongo::MongoStore;
-use store::whatsapp::WhatsAppStore;
 
 use crate::config::Config;
 
@@ -149,10 +149,10 @@ impl Data {
 pub const DEMO_CONVERSATIONS_WITH_MESSAGES: usize = 1_000;
 
 fn demo_symbl(seed: u64, size: usize) -> store::Store {
-    let mut s = store::r#gen::store(seed, size as u64);
+    let mut s = store::generate::store(seed, size as u64);
     for i in 0..size.min(DEMO_CONVERSATIONS_WITH_MESSAGES) {
-        let c = store::r#gen::conversation(seed, i as u64);
-        let msgs = store::r#gen::messages(seed, &c);
+        let c = store::generate::conversation(seed, i as u64);
+        let msgs = store::generate::messages(seed, &c);
         if let Err(e) = s.set_messages(&c.id, msgs) {
             tracing::warn!("demo messages for {}: {e}", c.id);
         }

@@ -23,7 +23,7 @@ impl Serialize for Ts {
 /// A conversation in Symbl's JSON shape.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
+/// let c = store::generate::conversation(1, 0);
 /// let fast = serde_json::to_string(&server::render::ConversationJson(&c)).unwrap();
 /// assert_eq!(fast, serde_json::to_string(&c).unwrap());
 /// ```
@@ -50,7 +50,7 @@ impl Serialize for ConversationJson<'_> {
 /// Appends one conversation's JSON (the bytes `ConversationJson` serializes to).
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
+/// let c = store::generate::conversation(1, 0);
 /// let mut out = Vec::new();
 /// server::render::write_conversation(&mut out, &c);
 /// assert_eq!(out, serde_json::to_vec(&c).unwrap());
@@ -63,8 +63,8 @@ pub fn write_conversation(out: &mut Vec<u8>, c: &Conversation) {
 /// [`write_conversation`] of its owned copy, read straight from the store.
 ///
 /// ```
-/// let s = store::r#gen::store(1, 3);
-/// let c = store::r#gen::conversation(1, 2);
+/// let s = store::generate::store(1, 3);
+/// let c = store::generate::conversation(1, 2);
 /// let (mut a, mut b) = (Vec::new(), Vec::new());
 /// server::render::write_conversation_ref(&mut a, s.get_ref(&c.id).unwrap());
 /// server::render::write_conversation(&mut b, &c);
@@ -77,7 +77,7 @@ pub fn write_conversation_ref(out: &mut Vec<u8>, c: ConversationRef<'_>) {
 /// `{"conversations":[…]}` as bytes, sized up front.
 ///
 /// ```
-/// let cs: Vec<_> = (0..3).map(|i| store::r#gen::conversation(1, i)).collect();
+/// let cs: Vec<_> = (0..3).map(|i| store::generate::conversation(1, i)).collect();
 /// let fast = server::render::list_bytes(&cs);
 /// assert_eq!(fast, serde_json::to_vec(&server::render::ListJson(&cs)).unwrap());
 /// ```
@@ -98,7 +98,7 @@ pub fn list_bytes(items: &[Conversation]) -> Vec<u8> {
 /// [`list_bytes`] of the owned page.
 ///
 /// ```
-/// let s = store::r#gen::store(4, 50);
+/// let s = store::generate::store(4, 50);
 /// let spec = store::QuerySpec { limit: 5, window: None, ..Default::default() };
 /// let page = s.query_ref(&spec)?;
 /// assert_eq!(server::render::list_bytes_ref(&page.items), server::render::list_bytes(&s.query(&spec)?.items));
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn rendering_matches_serde_for_generated_conversations() {
         for i in 0..200 {
-            let c = store::r#gen::conversation(3, i);
+            let c = store::generate::conversation(3, i);
             let serde = serde_json::to_vec(&c).unwrap_or_default();
             assert_eq!(
                 serde_json::to_vec(&ConversationJson(&c)).unwrap_or_default(),
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn escaping_matches_serde() {
-        let mut c = store::r#gen::conversation(3, 0);
+        let mut c = store::generate::conversation(3, 0);
         c.name = "quote \" backslash \\ tab \t nul \u{0} é 😀 </script>".to_owned();
         c.id = "\u{1f}".to_owned();
         c.end_time = None;
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn borrowed_pages_render_like_owned_pages() {
-        let s = store::r#gen::store(5, 300);
+        let s = store::generate::store(5, 300);
         for c in s.iter() {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             write_conversation_ref(&mut a, s.get_ref(&c.id).unwrap());

@@ -24,7 +24,7 @@ pub(crate) fn echo(s: &str) -> String {
 /// One record (a conversation, message or document) is not acceptable.
 ///
 /// ```
-/// let mut m = store::mongo::MongoStore::new();
+/// let mut m = store::families::mongo::MongoStore::new();
 /// let err = m.insert("acme", "c", serde_json::json!({"_id": 5})).unwrap_err();
 /// assert_eq!(err.to_string(), "field `_id`: expected an ObjectId string, found a number");
 /// ```
@@ -91,6 +91,18 @@ pub enum RecordErrorKind {
         /// The id looked up.
         id: String,
     },
+    /// Storing the record would pass one of the store's
+    /// [`Limits`](crate::Limits): more conversations, distinct strings or
+    /// distinct members than it may hold, or a conversation with more members
+    /// or a longer JSON head than it accepts.
+    Limit {
+        /// What is counted: `conversations`, `distinct strings`, `distinct
+        /// members`, `members per conversation` or `bytes of JSON before
+        /// the members`.
+        what: &'static str,
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl RecordError {
@@ -110,7 +122,7 @@ impl RecordError {
     /// The offending field, as a path (`metadata.agentId`, `members[0].email`).
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let err = m.insert("acme", "c", serde_json::json!({"created_at": "2021-01-01"})).unwrap_err();
     /// assert_eq!(err.field(), Some("created_at"));
     /// ```
@@ -122,7 +134,7 @@ impl RecordError {
     ///
     /// ```
     /// use store::RecordErrorKind;
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let err = m.insert("acme", "c", serde_json::json!([])).unwrap_err();
     /// assert!(matches!(err.kind(), RecordErrorKind::WrongType { .. }));
     /// ```
@@ -196,6 +208,9 @@ impl fmt::Display for RecordError {
                 write!(f, "expected {expected}, found `{found}`")
             }
             RecordErrorKind::NotFound { id } => write!(f, "no record with id `{}`", echo(id)),
+            RecordErrorKind::Limit { what, limit } => {
+                write!(f, "over the store's limit of {limit} {what}")
+            }
         }
     }
 }

@@ -10,9 +10,10 @@ use rsql::Filter;
 
 use crate::plan::{Access, Order, Plan};
 use crate::query::{Page, QuerySpec, Window};
+use crate::rows::Row;
 use crate::schema::View;
 use crate::sort::{Direction, Sort, SortField};
-use crate::store::{Row, Store};
+use crate::store::Store;
 use crate::view::{ConversationRef, PageRef};
 
 /// Most runs [`page_of_runs`] merges head by head (O(page × runs)); more
@@ -104,7 +105,7 @@ impl Store {
     /// Runs a query; see [`QuerySpec`] for the semantics.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec {
     ///     filter: Some(store::compile_filter("conversation.type==chat")?),
     ///     limit: 3,
@@ -123,7 +124,7 @@ impl Store {
     /// copied, and the items serialise to the same JSON.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec { filter: Some(store::compile_filter("conversation.type==call")?), ..Default::default() };
     /// let page = store.query_ref(&spec)?;
     /// assert!(page.items.iter().all(|c| c.kind() == "call"));
@@ -139,7 +140,10 @@ impl Store {
         let (slots, total) = self.run(&plan, spec);
         let items = slots
             .iter()
-            .filter_map(|&s| self.row(s).map(|row| ConversationRef::new(self, row)))
+            .filter_map(|&s| {
+                self.row(s)
+                    .map(|row| ConversationRef::new(&self.strings, &self.people, row))
+            })
             .collect();
         Ok(PageRef { items, total })
     }
@@ -148,7 +152,7 @@ impl Store {
     /// candidate count, the residual filter, the window check and the order.
     ///
     /// ```
-    /// let store = store::r#gen::store(42, 1_000);
+    /// let store = store::generate::store(42, 1_000);
     /// let spec = store::QuerySpec {
     ///     filter: Some(store::compile_filter("members.email==charles.miller1@initech.net")?),
     ///     ..Default::default()

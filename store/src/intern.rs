@@ -5,10 +5,14 @@
 //! and e-mails repeat a lot (500 agents and 10 000 people across a million
 //! conversations in the bench data), so rows hold 4-byte symbols instead of
 //! strings. Symbols are never freed: a string whose last user is deleted
-//! stays in the table (bounded by the distinct strings ever inserted).
+//! stays in the table (bounded by the distinct strings ever inserted, and by
+//! [`Limits::strings`](crate::Limits)). Symbols are `0..count`, with `count`
+//! at most `u32::MAX`, so [`NO_SYM`] (`u32::MAX`) is never one of them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::error::RecordError;
 
 /// A hash map with foldhash (fast on short strings, seeded per process).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -16,24 +20,51 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// An interned string's number.
 pub(crate) type Sym = u32;
 
+/// The `email` symbol of a member without one: a symbol no table hands out
+/// (see [`Interner::intern`]).
+pub(crate) const NO_SYM: Sym = Sym::MAX;
+
 /// The symbol table.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Interner {
     map: FastMap<Arc<str>, Sym>,
     strings: Vec<Arc<str>>,
+    /// At most this many symbols (at most `u32::MAX`, so never [`NO_SYM`]).
+    limit: u32,
+}
+
+impl Default for Interner {
+    /// A table of up to `u32::MAX` symbols.
+    fn default() -> Interner {
+        Interner::with_limit(u32::MAX)
+    }
 }
 
 impl Interner {
-    /// The symbol of `s`, adding it if new.
-    pub(crate) fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.map.get(s) {
-            return sym;
+    /// An empty table that hands out at most `limit` symbols
+    /// ([`Limits::strings`](crate::Limits)).
+    pub(crate) fn with_limit(limit: u32) -> Interner {
+        Interner {
+            map: FastMap::default(),
+            strings: Vec::new(),
+            limit,
         }
-        let sym = Sym::try_from(self.strings.len()).unwrap_or(Sym::MAX);
+    }
+
+    /// The symbol of `s`, adding it if new; a new string past the limit is
+    /// an error. Symbols are `0..limit`, so never [`NO_SYM`].
+    pub(crate) fn intern(&mut self, s: &str) -> Result<Sym, RecordError> {
+        if let Some(&sym) = self.map.get(s) {
+            return Ok(sym);
+        }
+        let sym = match Sym::try_from(self.strings.len()) {
+            Ok(sym) if sym < self.limit => sym,
+            _ => return Err(crate::limits::reached("distinct strings", self.limit)),
+        };
         let arc: Arc<str> = Arc::from(s);
         self.strings.push(arc.clone());
         self.map.insert(arc, sym);
-        sym
+        Ok(sym)
     }
 
     /// The symbol of `s` if it was ever interned.
@@ -60,71 +91,6 @@ impl Interner {
     }
 }
 
-/// Size at which [`PersonCache`] starts over.
-const CACHE_BYTES: usize = 16 << 20;
-
-/// Member id → the last person stored with it, with that person's strings
-/// kept side by side in one buffer so that checking a hit touches warm memory
-/// (the interned strings are scattered over the heap).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct PersonCache {
-    hasher: foldhash::fast::RandomState,
-    by_id: FastMap<u64, (u32, u32)>,
-    /// Entries: person number, then `id`, `name` and `email` as length-prefixed
-    /// strings (`u32::MAX` length = no e-mail).
-    text: Vec<u8>,
-}
-
-impl PersonCache {
-    fn field<'t>(text: &'t [u8], at: &mut usize) -> Option<Option<&'t [u8]>> {
-        let len = u32::from_le_bytes(text.get(*at..*at + 4)?.try_into().ok()?);
-        *at += 4;
-        if len == u32::MAX {
-            return Some(None);
-        }
-        let s = text.get(*at..*at + len as usize)?;
-        *at += len as usize;
-        Some(Some(s))
-    }
-
-    /// The person of `(id, name, email)` if it is the one cached for `id`.
-    pub(crate) fn get(&self, id: &str, name: &str, email: Option<&str>) -> Option<u32> {
-        use std::hash::BuildHasher;
-        let &(person, at) = self.by_id.get(&self.hasher.hash_one(id))?;
-        let mut at = at as usize;
-        let same = Self::field(&self.text, &mut at)? == Some(id.as_bytes())
-            && Self::field(&self.text, &mut at)? == Some(name.as_bytes())
-            && Self::field(&self.text, &mut at)? == email.map(str::as_bytes);
-        same.then_some(person)
-    }
-
-    /// Remembers `person` as the one for `id`.
-    pub(crate) fn put(&mut self, person: u32, id: &str, name: &str, email: Option<&str>) {
-        use std::hash::BuildHasher;
-        // A cache only: when members rarely repeat it would just grow, so start over.
-        if self.text.len() > CACHE_BYTES {
-            self.text.clear();
-            self.by_id.clear();
-        }
-        let Ok(at) = u32::try_from(self.text.len()) else {
-            return;
-        };
-        for f in [Some(id), Some(name), email] {
-            match f {
-                Some(s) => {
-                    let Ok(len) = u32::try_from(s.len()) else {
-                        return;
-                    };
-                    self.text.extend_from_slice(&len.to_le_bytes());
-                    self.text.extend_from_slice(s.as_bytes());
-                }
-                None => self.text.extend_from_slice(&u32::MAX.to_le_bytes()),
-            }
-        }
-        self.by_id.insert(self.hasher.hash_one(id), (person, at));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::Interner;
@@ -132,23 +98,25 @@ mod tests {
     #[test]
     fn same_string_same_symbol() {
         let mut i = Interner::default();
-        let a = i.intern("meeting");
-        let b = i.intern("call");
-        assert_eq!(i.intern("meeting"), a);
+        let a = i.intern("meeting").unwrap();
+        let b = i.intern("call").unwrap();
+        assert_eq!(i.intern("meeting").unwrap(), a);
         assert_ne!(a, b);
         assert_eq!(i.get(b), "call");
         assert_eq!(i.lookup("chat"), None);
     }
 
     #[test]
-    fn person_cache_checks_every_field() {
-        let mut c = super::PersonCache::default();
-        c.put(7, "m1", "Ana", Some("a@x.io"));
-        assert_eq!(c.get("m1", "Ana", Some("a@x.io")), Some(7));
-        assert_eq!(c.get("m1", "Ana", None), None);
-        assert_eq!(c.get("m1", "Ana R.", Some("a@x.io")), None);
-        assert_eq!(c.get("m2", "Ana", Some("a@x.io")), None);
-        c.put(8, "m1", "Ana", None);
-        assert_eq!(c.get("m1", "Ana", None), Some(8));
+    fn a_table_hands_out_at_most_its_limit() {
+        let mut i = Interner::with_limit(2);
+        assert_eq!(i.intern("a").unwrap(), 0);
+        assert_eq!(i.intern("b").unwrap(), 1); // at the limit
+        let err = i.intern("c").unwrap_err(); // just past it
+        assert_eq!(
+            err.to_string(),
+            "over the store's limit of 2 distinct strings"
+        );
+        assert_eq!((i.count(), i.lookup("c")), (2, None));
+        assert_eq!(i.intern("a").unwrap(), 0, "known strings still resolve");
     }
 }

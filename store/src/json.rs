@@ -1,29 +1,27 @@
-//! Fast JSON writing for the store's rows: the bytes of
-//! [`crate::Conversation`]'s `Serialize` (field order `id, type,
+//! JSON text of conversations, written straight into a byte buffer: the
+//! bytes of [`crate::Conversation`]'s `Serialize` (field order `id, type,
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
-//! conversation runs), written straight into a buffer.
+//! conversation runs), for an owned conversation ([`write_owned`]) and for
+//! the pieces the store keeps: each row's JSON without its members, and each
+//! distinct person's member object (`PeopleJson`). `view/json.rs` renders a
+//! row with these writers and writes a page from the kept pieces.
 //!
-//! Each row keeps its own JSON, without its members, rendered when it is
-//! stored and again when its metadata changes (`render_row`); each distinct
-//! person's member object is rendered once too (`PeopleJson`). A page is
-//! then a few copies per row: the row's bytes up to `"members":[`, its
-//! members' objects, and the rest. Rendering copies a string between quotes
-//! in one go unless it needs a JSON escape (a control character, `"` or `\`,
-//! found eight bytes at a time), which goes through serde_json's escaper.
-//! Timestamps are formatted on the stack instead of through chrono.
+//! A string is copied between quotes in one go unless it needs a JSON escape
+//! (a control character, `"` or `\`, found eight bytes at a time), which goes
+//! through serde_json's escaper; timestamps are formatted on the stack
+//! instead of through chrono. For stored conversations this work is done
+//! when a row or a person is rendered (on insert, and when metadata or a
+//! member changes), not when a page is written: a page copies the kept bytes.
 //!
 //! ```
-//! let s = store::r#gen::store(1, 3);
-//! let c = store::r#gen::conversation(1, 2);
+//! let c = store::generate::conversation(1, 2);
 //! let mut out = Vec::new();
-//! s.get_ref(&c.id).unwrap().write_json(&mut out);
+//! store::json::write_owned(&mut out, &c);
 //! assert_eq!(out, serde_json::to_vec(&c)?);
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
 use crate::model::Conversation;
-use crate::store::{Row, Store};
-use crate::view::ConversationRef;
 
 /// Whether `s` can be written between quotes as it is: it has no control
 /// character, `"` or `\`.
@@ -142,17 +140,17 @@ pub fn write_time(out: &mut Vec<u8>, ms: i64) {
 }
 
 /// The scalar fields of a conversation.
-struct Parts<'a> {
-    id: &'a str,
-    kind: &'a str,
-    name: &'a str,
-    start: i64,
-    end: Option<i64>,
+pub(crate) struct Parts<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) start: i64,
+    pub(crate) end: Option<i64>,
 }
 
 /// Appends a conversation object. `members` writes the members between the
 /// brackets.
-fn write_conversation<'a>(
+pub(crate) fn write_conversation<'a>(
     out: &mut Vec<u8>,
     c: Parts<'_>,
     members: impl FnOnce(&mut Vec<u8>),
@@ -186,7 +184,7 @@ fn write_conversation<'a>(
 
 /// Appends one member object (`{"id":…,"name":…,"email":…}`, no `email`
 /// when unknown).
-fn write_member(out: &mut Vec<u8>, id: &str, name: &str, email: Option<&str>) {
+pub(crate) fn write_member(out: &mut Vec<u8>, id: &str, name: &str, email: Option<&str>) {
     out.extend_from_slice(b"{\"id\":");
     write_str(out, id);
     out.extend_from_slice(b",\"name\":");
@@ -231,7 +229,7 @@ impl PeopleJson {
 /// it), checking each string for characters to escape.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
+/// let c = store::generate::conversation(1, 0);
 /// let mut out = Vec::new();
 /// store::json::write_owned(&mut out, &c);
 /// assert_eq!(out, serde_json::to_vec(&c)?);
@@ -257,62 +255,6 @@ pub fn write_owned(out: &mut Vec<u8>, c: &Conversation) {
         },
         c.metadata.iter(),
     );
-}
-
-impl ConversationRef<'_> {
-    /// Appends this conversation's JSON: the same bytes as `serde_json` gives
-    /// for its owned copy, without building one.
-    ///
-    /// ```
-    /// let s = store::r#gen::store(1, 3);
-    /// let c = store::r#gen::conversation(1, 0);
-    /// let mut out = Vec::new();
-    /// s.get_ref(&c.id).unwrap().write_json(&mut out);
-    /// assert_eq!(out, serde_json::to_vec(&c)?);
-    /// # Ok::<(), serde_json::Error>(())
-    /// ```
-    pub fn write_json(&self, out: &mut Vec<u8>) {
-        let (head, tail) = self.json_parts();
-        out.extend_from_slice(head);
-        for (i, &p) in self.person_numbers().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            match self.store().people_json.get(p) {
-                Some(json) => out.extend_from_slice(json),
-                None => {
-                    let m = self.member(p);
-                    write_member(out, m.id, m.name, m.email);
-                }
-            }
-        }
-        out.extend_from_slice(tail);
-    }
-}
-
-/// A row's JSON without its members, and where they go: the bytes before
-/// `members_at` end with `"members":[`, the rest starts with `]`.
-pub(crate) fn render_row(store: &Store, row: &Row) -> (Box<[u8]>, u32) {
-    let mut out = Vec::with_capacity(256);
-    let mut members_at = 0;
-    let strings = &store.strings;
-    write_conversation(
-        &mut out,
-        Parts {
-            id: &row.id,
-            kind: strings.get(row.kind),
-            name: strings.get(row.name),
-            start: row.start,
-            end: row.end(),
-        },
-        |out| members_at = out.len(),
-        row.metadata()
-            .iter()
-            .map(|&[k, v]| (strings.get(k), strings.get(v))),
-    );
-    // A row's JSON is far below 4 GiB (ids, names and values are bounded).
-    let members_at = u32::try_from(members_at).unwrap_or(u32::MAX);
-    (out.into_boxed_slice(), members_at)
 }
 
 /// Days from 1970-01-01 to 0000-01-01 and to 9999-12-31.
@@ -450,28 +392,6 @@ mod tests {
         for day in [FIRST_DAY - 1, FIRST_DAY, LAST_DAY, LAST_DAY + 1] {
             let ms = day * 86_400_000;
             assert_like_chrono(ms);
-        }
-    }
-
-    #[test]
-    fn rows_and_members_with_characters_to_escape_match_serde() {
-        let mut s = crate::Store::new();
-        let mut plain = crate::r#gen::conversation(7, 0);
-        let mut odd = crate::r#gen::conversation(7, 1);
-        odd.members[0].name = "Ana \"Q\" \\ \u{1}".to_owned();
-        odd.metadata.insert("k\"ey", "v\nal");
-        // Same person as `odd`'s first member: the rendered object is shared.
-        plain.members[0] = odd.members[0].clone();
-        for c in [&plain, &odd] {
-            s.insert(c.clone()).unwrap();
-        }
-        for c in [&plain, &odd] {
-            let mut out = Vec::new();
-            s.get_ref(&c.id).unwrap().write_json(&mut out);
-            assert_eq!(out, serde_json::to_vec(c).unwrap());
-            let mut owned = Vec::new();
-            write_owned(&mut owned, c);
-            assert_eq!(owned, out);
         }
     }
 

@@ -11,7 +11,7 @@
 //! // Load JSONL (the format of `shared/data/README.md`); bad lines are reported, not loaded.
 //! let mut store = Store::new();
 //! let mut jsonl = Vec::new();
-//! store::r#gen::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
+//! store::generate::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
 //! let report = store::load::load_jsonl(&mut store, jsonl.as_slice(), &Default::default())?;
 //! assert_eq!(report.loaded, 2_000);
 //!
@@ -37,7 +37,8 @@
 //!
 //! A [`Conversation`] is Symbl's `{id, type, name, startTime, endTime?,
 //! members[{id, name, email?}], metadata{string: string}}` with times as epoch
-//! milliseconds. Inside the store a row is 64 bytes plus one allocation:
+//! milliseconds. Inside the store a row is 80 bytes plus two allocations
+//! (its members and metadata, and its JSON; see "Results" below):
 //! strings are interned (4-byte symbols: types, names, metadata keys
 //! and values, and each distinct member as one `(id, name, email)` person),
 //! the id is shared between the row and the id indexes. A million generated
@@ -114,7 +115,7 @@
 //! timestamp without offset, `endTime` before `startTime`, a duplicate id or
 //! metadata key — is reported with its line number and field
 //! ([`LoadError`], [`RecordError`]). [`load::LoadOptions`] chooses between
-//! skip-and-report and fail-fast. `store::r#gen` generates data sets with the
+//! skip-and-report and fail-fast. [`generate`] makes data sets with the
 //! distributions of `shared/data/README.md`, conversation *i* a pure function
 //! of `(seed, i)`.
 //!
@@ -129,6 +130,16 @@
 //! index). Copy-on-write snapshots were rejected: copying a 400 MB store per
 //! write is far slower, and persistent maps would slow every read. Bulk loads
 //! should run before the store is shared (they hold `&mut Store` throughout).
+//!
+//! Every write goes through the same few functions (`writes.rs`), which is
+//! where a write-ahead journal would hook in.
+//!
+//! # Limits
+//!
+//! Rows, interned strings and people are numbered with `u32`s. [`Limits`]
+//! bounds each count (at most `u32::MAX`, the default) and a write that would
+//! pass one fails with [`RecordErrorKind::Limit`] before changing anything;
+//! [`Store::with_limits`] sets smaller ones.
 //!
 //! # Results: borrowed or owned
 //!
@@ -149,46 +160,76 @@
 //!
 //! # The other route families
 //!
-//! [`mongo`] (documents per organization and collection, creation order),
-//! [`whatsapp`] (conversations by `last_message_at`, then id, both
-//! descending) and [`chatbot`] (messages by `createdOn`, then id) each have
-//! their types, a file loader and a deterministic generator.
+//! [`families`] holds them: [`families::mongo`] (documents per organization
+//! and collection, creation order), [`families::whatsapp`] (conversations by
+//! `last_message_at`, then id, both descending) and [`families::chatbot`]
+//! (messages by `createdOn`, then id) each have their types, a file loader
+//! and a deterministic generator.
 //!
 //! # Errors
 //!
 //! [`StoreError`] covers bad records, unknown ids, bad query parameters
 //! ([`ParamError`]), bad sorts ([`sort::SortError`]) and bad filters (an
-//! [`rsql::Error`] with its span intact, so `{:#}` renders carets).
+//! [`rsql::Error`] with its span into the filter, so `{:#}` renders the
+//! filter with carets under the fault).
+//!
+//! # Layout
+//!
+//! Imports run one way: the model and parser at the bottom, then the tables
+//! and rows, the borrowed view and its JSON, the [`Store`], and the write
+//! path, the planner and the loader on top; the other route families stand
+//! apart.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `model`, `parse` | [`Conversation`], [`Member`], [`Metadata`], [`Message`]; JSON parsing with per-field errors |
+//! | `intern`, `people`, `rows` | interned strings; each distinct member once; [`Store`]'s stored form of a conversation |
+//! | `ids`, `index` | the id map; the time index and postings lists |
+//! | [`json`] | the JSON writer: escaping, timestamps, owned conversations, member objects |
+//! | `view`, `view/json` | [`ConversationRef`], [`PageRef`]: borrowed results; their JSON from the bytes each row keeps |
+//! | `store` | the [`Store`] struct and its reads by id |
+//! | `writes` | every write: validation, then five functions that change the store |
+//! | `maintain` | a row's index entries added and removed; the rebuild after a bulk load; the consistency check |
+//! | `limits` | [`Limits`] |
+//! | [`schema`](mod@schema), [`filter`] | the conversation schema and `impl rsql::Record`; the API's filter parser (`api.md` A-8 limits) and [`compile_filter`] |
+//! | `plan`, `exec` | access-path choice, `explain()`, execution |
+//! | `query`, [`sort`] | [`QuerySpec`], [`Window`], [`Params`] validation, [`Page`]; the `sort` parameter |
+//! | [`load`], [`generate`] | the streaming JSONL loader and the load options; the deterministic generator |
+//! | [`families`] | the Mongo, WhatsApp and chatbot route families |
+//! | `error`, `store_error`, [`time`], `rng` | record and file errors; [`StoreError`]; timestamps; the generator's random numbers |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod chatbot;
 mod error;
 mod exec;
+pub mod families;
 pub mod filter;
-pub mod r#gen;
+pub mod generate;
 mod ids;
 mod index;
 mod intern;
 pub mod json;
-mod jsonfile;
+mod limits;
 pub mod load;
+mod maintain;
 mod model;
-pub mod mongo;
 mod parse;
+mod people;
 mod plan;
 mod query;
 mod rng;
+mod rows;
 pub mod schema;
 pub mod sort;
 mod store;
 mod store_error;
 pub mod time;
 mod view;
-pub mod whatsapp;
+mod writes;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
 pub use filter::compile_filter;
+pub use limits::Limits;
 pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};
 pub use query::{
     CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,

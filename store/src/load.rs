@@ -143,7 +143,7 @@ impl LoadReport {
 /// use store::load::{load_jsonl, LoadOptions};
 /// let mut s = store::Store::new();
 /// let mut data = Vec::new();
-/// store::r#gen::write_jsonl(7, 100, &mut data)?;
+/// store::generate::write_jsonl(7, 100, &mut data)?;
 /// let report = load_jsonl(&mut s, data.as_slice(), &LoadOptions::fail_fast())?;
 /// assert_eq!((report.loaded, s.len()), (100, 100));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -301,7 +301,7 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
 /// ```
 /// let path = std::env::temp_dir().join(format!("conv-doc-{}.jsonl", std::process::id()));
 /// let mut data = Vec::new();
-/// store::r#gen::write_jsonl(7, 10, &mut data)?;
+/// store::generate::write_jsonl(7, 10, &mut data)?;
 /// std::fs::write(&path, &data)?;
 /// let mut s = store::Store::new();
 /// assert_eq!(store::load::load_jsonl_file(&mut s, &path, &Default::default())?.loaded, 10);

@@ -182,22 +182,10 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Parses one conversation in the JSON shape of `shared/data/README.md`,
-    /// with errors that name the field.
-    ///
-    /// ```
-    /// let err = store::Conversation::from_json(r#"{"id":"1","type":"call","name":"x",
-    ///     "startTime":"2021-01-01T10:00:00Z","endTime":"2021-01-01T09:00:00Z"}"#).unwrap_err();
-    /// assert_eq!(err.field(), Some("endTime"));
-    /// ```
-    pub fn from_json(text: &str) -> Result<Conversation, crate::RecordError> {
-        crate::parse::parse_conversation(text).map(|d| d.to_owned_conversation())
-    }
-
     /// The end used by the time window: `end_time`, or `start_time` while running.
     ///
     /// ```
-    /// let mut c = store::r#gen::conversation(1, 0);
+    /// let mut c = store::generate::conversation(1, 0);
     /// c.end_time = None;
     /// assert_eq!(c.effective_end(), c.start_time);
     /// ```
@@ -249,8 +237,8 @@ pub struct Word {
 /// `GET /v1/conversations/{id}/messages`.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
-/// let msgs = store::r#gen::messages(1, &c);
+/// let c = store::generate::conversation(1, 0);
+/// let msgs = store::generate::messages(1, &c);
 /// let json = msgs[0].to_json(false, true);
 /// assert!(json["sentiment"]["polarity"]["score"].is_number());
 /// assert!(json.get("words").is_none());
@@ -280,8 +268,8 @@ impl Message {
     /// (`suggested` is `positive` from 0.3, `negative` up to -0.3, else `neutral`).
     ///
     /// ```
-    /// let c = store::r#gen::conversation(1, 0);
-    /// let m = &store::r#gen::messages(1, &c)[0];
+    /// let c = store::generate::conversation(1, 0);
+    /// let m = &store::generate::messages(1, &c)[0];
     /// assert!(m.to_json(true, false)["words"].is_array());
     /// assert_eq!(m.to_json(false, false)["conversationId"], c.id.as_str());
     /// ```

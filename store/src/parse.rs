@@ -564,10 +564,39 @@ fn first_duplicate<'k>(pairs: &'k [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&'k 
     }
 }
 
+/// A serde_json error as a [`RecordError`].
+pub(crate) fn json_error(e: &serde_json::Error) -> RecordError {
+    RecordError::whole(RecordErrorKind::Json {
+        message: strip_position(&e.to_string()),
+        column: e.column(),
+    })
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+impl Conversation {
+    /// Parses one conversation in the JSON shape of `shared/data/README.md`,
+    /// with errors that name the field.
+    ///
+    /// ```
+    /// let err = store::Conversation::from_json(r#"{"id":"1","type":"call","name":"x",
+    ///     "startTime":"2021-01-01T10:00:00Z","endTime":"2021-01-01T09:00:00Z"}"#).unwrap_err();
+    /// assert_eq!(err.field(), Some("endTime"));
+    /// ```
+    pub fn from_json(text: &str) -> Result<Conversation, RecordError> {
+        parse_conversation(text).map(|d| d.to_owned_conversation())
+    }
+}
+
 /// Parses and validates one conversation.
 pub(crate) fn parse_conversation(text: &str) -> Result<Draft<'_>, RecordError> {
-    let fields: Fields<ConvSlots<'_>> =
-        serde_json::from_str(text).map_err(|e| crate::jsonfile::json_error(&e))?;
+    let fields: Fields<ConvSlots<'_>> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     draft(fields)
 }
 

@@ -24,9 +24,10 @@ use rsql::{Conjunct, FieldRef, Filter};
 
 use crate::intern::Sym;
 use crate::query::{QuerySpec, Window};
+use crate::rows::Row;
 use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
 use crate::sort::SortField;
-use crate::store::{Row, Store};
+use crate::store::Store;
 use crate::time::format_ms;
 
 /// Where candidate rows come from.

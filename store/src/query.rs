@@ -79,7 +79,7 @@ impl Window {
 ///
 /// ```
 /// use store::{QuerySpec, Window};
-/// let store = store::r#gen::store(42, 2_000);
+/// let store = store::generate::store(42, 2_000);
 /// let spec = QuerySpec { limit: 5, window: Some(Window { start: 0, end: i64::MAX }), ..QuerySpec::default() };
 /// let page = store.query(&spec)?;
 /// assert_eq!(page.total, 2_000);

@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use rsql::Record;
-//! let c = store::r#gen::conversation(1, 0);
+//! let c = store::generate::conversation(1, 0);
 //! let f = store::compile_filter("conversation.type=in=(meeting,call,chat)")?;
 //! assert!(f.matches(&c));
 //! let by_email = format!("members.email=={}", c.members[0].email.as_deref().unwrap_or("x"));
@@ -25,8 +25,10 @@ use std::sync::OnceLock;
 
 use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
 
+use crate::intern::NO_SYM;
 use crate::model::Conversation;
-use crate::store::{NO_SYM, Row, Store};
+use crate::rows::Row;
+use crate::store::Store;
 
 // The field ids of [`schema()`], in declaration order. This is the one
 // definition of the conversation schema: the store, the server, rsql's
@@ -246,7 +248,9 @@ mod tests {
     #[test]
     fn owned_and_stored_records_agree() {
         let mut st = Store::new();
-        let convs: Vec<Conversation> = (0..50).map(|i| crate::r#gen::conversation(3, i)).collect();
+        let convs: Vec<Conversation> = (0..50)
+            .map(|i| crate::generate::conversation(3, i))
+            .collect();
         for c in &convs {
             st.insert(c.clone()).unwrap();
         }

@@ -22,7 +22,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::store::{NO_END, Row, Store};
+use crate::rows::{NO_END, Row};
+use crate::store::Store;
 
 /// At most this many fields in one `sort`.
 pub const MAX_SORT_FIELDS: usize = 5;

@@ -87,7 +87,7 @@ fn get_all_inner(
             "organization_id: missing (send `organization_id`, or its alias `database`, in the query string or a JSON body)",
         )
     })?;
-    store::mongo::validate_database_name(&database).map_err(|e| {
+    store::families::mongo::validate_database_name(&database).map_err(|e| {
         ApiError::param(
             F,
             "organization_id",
@@ -100,7 +100,7 @@ fn get_all_inner(
     let collection = src
         .get(&["collection"])?
         .map_or_else(|| "conversations".to_owned(), |(_, c)| c);
-    store::mongo::validate_collection_name(&collection).map_err(|e| {
+    store::families::mongo::validate_collection_name(&collection).map_err(|e| {
         ApiError::param(
             F,
             "collection",

@@ -9,7 +9,7 @@ use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
 use crate::state::AppState;
-use store::whatsapp::{ConversationRow, Status};
+use store::families::whatsapp::{ConversationRow, Status};
 
 const F: Family = Family::WhatsApp;
 

@@ -164,7 +164,7 @@ async fn demo_server_over_tcp() {
     // and compare with the store's own answer on the same generated data.
     let filter = "metadata.agentId=in=(agent-0007,agent-0042,agent-0311,agent-0100,agent-0200);conversation.type!='x y'";
     let (want, total) = {
-        let s = store::r#gen::store(42, 3000);
+        let s = store::generate::store(42, 3000);
         let mut spec = store::QuerySpec::from_params(
             &store::Params {
                 limit: Some("65536"),
@@ -315,7 +315,7 @@ async fn symbl_data_file_is_served_and_bad_lines_skipped() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("conv.jsonl");
     let mut data = Vec::new();
-    store::r#gen::write_jsonl(5, 50, &mut data).unwrap();
+    store::generate::write_jsonl(5, 50, &mut data).unwrap();
     data.extend_from_slice(b"{not json}\n");
     std::fs::write(&path, &data).unwrap();
     let srv = start(&[
@@ -324,7 +324,7 @@ async fn symbl_data_file_is_served_and_bad_lines_skipped() {
         "--static-token",
         "tok",
     ]);
-    let id = store::r#gen::conversation(5, 7).id;
+    let id = store::generate::conversation(5, 7).id;
     let r = client()
         .get(format!("{}/v1/conversations/{id}", srv.base))
         .bearer_auth("tok")

@@ -13,7 +13,7 @@ const PAIRS_PER_WRITER: usize = 150;
 const READERS: usize = 3;
 
 fn conv(writer: usize, i: usize, half: usize) -> store::Conversation {
-    let mut c = store::r#gen::conversation(writer as u64, i as u64);
+    let mut c = store::generate::conversation(writer as u64, i as u64);
     c.id = format!("w{writer}-{i}-{half}");
     c.metadata.insert("writer", format!("w{writer}"));
     c.metadata.insert("pair", format!("{writer}-{i}"));
@@ -22,7 +22,7 @@ fn conv(writer: usize, i: usize, half: usize) -> store::Conversation {
 
 #[test]
 fn writers_and_readers_at_once() {
-    let shared = Arc::new(RwLock::new(store::r#gen::store(9, 500)));
+    let shared = Arc::new(RwLock::new(store::generate::store(9, 500)));
     let all = Some(Window {
         start: 0,
         end: i64::MAX / 2,

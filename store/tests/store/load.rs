@@ -133,9 +133,9 @@ fn invalid_utf8_is_a_line_error() {
 
 #[test]
 fn loading_into_a_non_empty_store_checks_duplicates_against_it() {
-    let mut s = store::r#gen::store(1, 100);
+    let mut s = store::generate::store(1, 100);
     let mut data = Vec::new();
-    store::r#gen::write_jsonl(1, 110, &mut data).unwrap();
+    store::generate::write_jsonl(1, 110, &mut data).unwrap();
     let report = load_jsonl(&mut s, data.as_slice(), &LoadOptions::default()).unwrap();
     assert_eq!(report.loaded, 10);
     assert_eq!(report.skipped.len(), 100);
@@ -197,11 +197,11 @@ fn long_lines_and_odd_line_endings_load() {
 fn line_numbers_survive_chunking() {
     // Enough lines for several chunks; the bad one is reported at its line.
     let mut data = Vec::new();
-    store::r#gen::write_jsonl(3, 5000, &mut data).unwrap();
+    store::generate::write_jsonl(3, 5000, &mut data).unwrap();
     let mut text = String::from_utf8(data).unwrap();
     text.push_str("{broken\n");
     let mut more = Vec::new();
-    store::r#gen::write_jsonl(4, 10, &mut more).unwrap();
+    store::generate::write_jsonl(4, 10, &mut more).unwrap();
     let more = String::from_utf8(more)
         .unwrap()
         .replace("\"id\":\"1000", "\"id\":\"2000");

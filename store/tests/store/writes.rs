@@ -4,10 +4,10 @@
 use store::{Member, Store, StoreError};
 
 fn one() -> (Store, store::Conversation) {
-    let c = store::r#gen::conversation(5, 3);
+    let c = store::generate::conversation(5, 3);
     let mut s = Store::new();
     s.insert(c.clone()).unwrap();
-    s.set_messages(&c.id, store::r#gen::messages(5, &c))
+    s.set_messages(&c.id, store::generate::messages(5, &c))
         .unwrap();
     (s, c)
 }
@@ -138,7 +138,7 @@ fn delete_removes_messages_and_upsert_keeps_them() {
 fn running_conversations_sort_last_ascending_and_first_descending() {
     let mut s = Store::new();
     for (i, end) in [(0, Some(30)), (1, None), (2, Some(10)), (3, None)] {
-        let mut c = store::r#gen::conversation(1, i);
+        let mut c = store::generate::conversation(1, i);
         c.id = format!("r{i}");
         c.start_time = 1_600_000_000_000 + i as i64;
         c.end_time = end.map(|e| c.start_time + e * 60_000);

@@ -15,11 +15,11 @@
 //!   `channel` (5 values), `region` (4 values).
 //!
 //! ```
-//! let a = store::r#gen::conversation(42, 7);
-//! assert_eq!(a, store::r#gen::conversation(42, 7));
-//! assert_ne!(a, store::r#gen::conversation(43, 7));
+//! let a = store::generate::conversation(42, 7);
+//! assert_eq!(a, store::generate::conversation(42, 7));
+//! assert_ne!(a, store::generate::conversation(43, 7));
 //! assert_eq!(a.id, "1000007000000091");
-//! assert_eq!(store::r#gen::person(0).email.as_deref(), Some("charles.miller1@initech.net"));
+//! assert_eq!(store::generate::person(0).email.as_deref(), Some("charles.miller1@initech.net"));
 //! ```
 
 use std::io::Write;
@@ -153,8 +153,8 @@ const REGIONS: [&str; 4] = ["us-east", "us-west", "eu-west", "ap-south"];
 /// Person `k` (`k < POOL_SIZE`) of the member pool. Independent of the seed.
 ///
 /// ```
-/// let p = store::r#gen::person(1);
-/// assert_ne!(p.email, store::r#gen::person(2).email);
+/// let p = store::generate::person(1);
+/// assert_ne!(p.email, store::generate::person(2).email);
 /// assert_eq!(p.id.len(), 36);
 /// ```
 pub fn person(k: usize) -> Member {
@@ -195,7 +195,7 @@ pub fn person(k: usize) -> Member {
 /// Conversation `i` of the data set `seed`.
 ///
 /// ```
-/// let c = store::r#gen::conversation(1, 0);
+/// let c = store::generate::conversation(1, 0);
 /// assert!((1..=6).contains(&c.members.len()));
 /// assert!(c.end_time.unwrap() - c.start_time >= 5 * 60_000);
 /// ```
@@ -248,7 +248,7 @@ pub fn conversation(seed: u64, i: u64) -> Conversation {
 /// Conversations `0..n` of the data set `seed`.
 ///
 /// ```
-/// assert_eq!(store::r#gen::conversations(1, 3).count(), 3);
+/// assert_eq!(store::generate::conversations(1, 3).count(), 3);
 /// ```
 pub fn conversations(seed: u64, n: u64) -> impl Iterator<Item = Conversation> {
     (0..n).map(move |i| conversation(seed, i))
@@ -257,7 +257,7 @@ pub fn conversations(seed: u64, n: u64) -> impl Iterator<Item = Conversation> {
 /// A store holding conversations `0..n` of `seed` (bulk-built indexes).
 ///
 /// ```
-/// assert_eq!(store::r#gen::store(1, 100).len(), 100);
+/// assert_eq!(store::generate::store(1, 100).len(), 100);
 /// ```
 pub fn store(seed: u64, n: u64) -> Store {
     let mut s = Store::new();
@@ -270,7 +270,7 @@ pub fn store(seed: u64, n: u64) -> Store {
 ///
 /// ```
 /// let mut buf = Vec::new();
-/// store::r#gen::write_jsonl(1, 2, &mut buf)?;
+/// store::generate::write_jsonl(1, 2, &mut buf)?;
 /// assert_eq!(buf.iter().filter(|&&b| b == b'\n').count(), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -302,8 +302,8 @@ const SENTENCES: [&str; 12] = [
 /// sentiment score.
 ///
 /// ```
-/// let c = store::r#gen::conversation(5, 1);
-/// let msgs = store::r#gen::messages(5, &c);
+/// let c = store::generate::conversation(5, 1);
+/// let msgs = store::generate::messages(5, &c);
 /// assert!(msgs.iter().all(|m| m.conversation_id == c.id && m.start_time >= c.start_time));
 /// assert!(msgs.windows(2).all(|w| w[0].start_time <= w[1].start_time));
 /// ```

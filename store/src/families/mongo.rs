@@ -9,7 +9,7 @@
 //! the timestamp inside its ObjectId.
 //!
 //! ```
-//! use store::mongo::MongoStore;
+//! use store::families::mongo::MongoStore;
 //! let mut m = MongoStore::new();
 //! m.insert("acme", "conversations", serde_json::json!({
 //!     "participants": ["user1", "user7"],
@@ -34,8 +34,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use super::jsonfile;
 use crate::error::{LoadError, RecordError, RecordErrorKind};
-use crate::jsonfile;
 use crate::load::{LoadOptions, LoadReport};
 use crate::rng::Rng;
 use crate::time::{format_ms, parse_rfc3339_ms};
@@ -44,7 +44,7 @@ use crate::time::{format_ms, parse_rfc3339_ms};
 /// bytes that make it unique.
 ///
 /// ```
-/// let id: store::mongo::ObjectId = "65f1c2a9e4b0a1b2c3d4e5f6".parse()?;
+/// let id: store::families::mongo::ObjectId = "65f1c2a9e4b0a1b2c3d4e5f6".parse()?;
 /// assert_eq!(id.to_string(), "65f1c2a9e4b0a1b2c3d4e5f6");
 /// assert_eq!(id.timestamp_secs(), 0x65f1c2a9);
 /// # Ok::<(), store::RecordError>(())
@@ -56,7 +56,7 @@ impl ObjectId {
     /// Builds an id from a creation time (seconds) and 8 distinguishing bytes.
     ///
     /// ```
-    /// let id = store::mongo::ObjectId::from_parts(1, 2);
+    /// let id = store::families::mongo::ObjectId::from_parts(1, 2);
     /// assert_eq!(id.to_string(), "000000010000000000000002");
     /// ```
     pub fn from_parts(secs: u32, unique: u64) -> ObjectId {
@@ -69,7 +69,7 @@ impl ObjectId {
     /// The creation time encoded in the first four bytes (seconds since the epoch).
     ///
     /// ```
-    /// assert_eq!(store::mongo::ObjectId::from_parts(77, 0).timestamp_secs(), 77);
+    /// assert_eq!(store::families::mongo::ObjectId::from_parts(77, 0).timestamp_secs(), 77);
     /// ```
     pub fn timestamp_secs(&self) -> u32 {
         u32::from_be_bytes([self.0[0], self.0[1], self.0[2], self.0[3]])
@@ -115,7 +115,7 @@ impl Document {
     /// The `_id`.
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let id = m.insert("acme", "c", serde_json::json!({"_id": "65f1c2a9e4b0a1b2c3d4e5f6"}))?;
     /// assert_eq!(m.find("acme", "c", None)[0].id(), id);
     /// # Ok::<(), store::RecordError>(())
@@ -127,7 +127,7 @@ impl Document {
     /// The creation time used for ordering (epoch ms): `created_at`, or the ObjectId's timestamp.
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// m.insert("acme", "c", serde_json::json!({"created_at": "1970-01-01T00:00:01Z"}))?;
     /// assert_eq!(m.find("acme", "c", None)[0].created_ms(), 1000);
     /// # Ok::<(), store::RecordError>(())
@@ -139,7 +139,7 @@ impl Document {
     /// The `participants` strings.
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// m.insert("acme", "c", serde_json::json!({"participants": ["user1"]}))?;
     /// assert_eq!(m.find("acme", "c", None)[0].participants(), ["user1"]);
     /// # Ok::<(), store::RecordError>(())
@@ -151,7 +151,7 @@ impl Document {
     /// The document in output form (ObjectIds and dates as strings).
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// m.insert("acme", "c", serde_json::json!({"when": {"$date": "2024-04-02T08:15:00Z"}}))?;
     /// assert_eq!(m.find("acme", "c", None)[0].json()["when"], "2024-04-02T08:15:00.000Z");
     /// # Ok::<(), store::RecordError>(())
@@ -172,7 +172,7 @@ impl Collection {
     /// Every document, oldest first.
     ///
     /// ```
-    /// let m = store::mongo::MongoStore::generate(1, 5);
+    /// let m = store::families::mongo::MongoStore::generate(1, 5);
     /// let docs = m.collection("acme", "conversations").map(|c| c.documents()).unwrap_or_default();
     /// assert!(docs.windows(2).all(|w| w[0].created_ms() <= w[1].created_ms()));
     /// ```
@@ -183,7 +183,7 @@ impl Collection {
     /// Number of documents.
     ///
     /// ```
-    /// assert_eq!(store::mongo::MongoStore::generate(1, 5).collection("acme", "conversations").map(|c| c.len()), Some(5));
+    /// assert_eq!(store::families::mongo::MongoStore::generate(1, 5).collection("acme", "conversations").map(|c| c.len()), Some(5));
     /// ```
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -192,7 +192,7 @@ impl Collection {
     /// Whether the collection holds no document.
     ///
     /// ```
-    /// assert!(store::mongo::Collection::default().is_empty());
+    /// assert!(store::families::mongo::Collection::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
@@ -246,7 +246,7 @@ impl std::error::Error for NameError {}
 /// `/ \ . space " $ * < > : | ?` and no NUL.
 ///
 /// ```
-/// use store::mongo::{validate_database_name, NameError};
+/// use store::families::mongo::{validate_database_name, NameError};
 /// assert!(validate_database_name("acme").is_ok());
 /// assert_eq!(validate_database_name("a.b"), Err(NameError::ForbiddenChar { ch: '.' }));
 /// assert_eq!(validate_database_name(""), Err(NameError::Empty));
@@ -268,7 +268,7 @@ pub fn validate_database_name(name: &str) -> Result<(), NameError> {
 /// letter or `_`, no `$`, no NUL, not `system.`-prefixed.
 ///
 /// ```
-/// use store::mongo::{validate_collection_name, NameError};
+/// use store::families::mongo::{validate_collection_name, NameError};
 /// assert!(validate_collection_name("conversations").is_ok());
 /// assert_eq!(validate_collection_name("system.users"), Err(NameError::BadStart));
 /// assert_eq!(validate_collection_name("a$b"), Err(NameError::ForbiddenChar { ch: '$' }));
@@ -293,7 +293,7 @@ impl MongoStore {
     /// An empty store.
     ///
     /// ```
-    /// assert_eq!(store::mongo::MongoStore::new().databases().count(), 0);
+    /// assert_eq!(store::families::mongo::MongoStore::new().databases().count(), 0);
     /// ```
     pub fn new() -> MongoStore {
         MongoStore::default()
@@ -305,7 +305,7 @@ impl MongoStore {
     /// not RFC 3339, `participants` not an array of strings, bad names.
     ///
     /// ```
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let err = m.insert("acme", "c", serde_json::json!({"participants": "user1"})).unwrap_err();
     /// assert_eq!(err.to_string(), "field `participants`: expected an array of strings, found a string");
     /// ```
@@ -376,6 +376,9 @@ impl MongoStore {
             .or_default();
         let id = match map.get("_id") {
             None | Some(Value::Null) => {
+                // An ObjectId holds seconds since 1970 in a u32: a `created_at`
+                // outside 1970–2106 gets timestamp 0. The document keeps its own
+                // `created_at` for ordering; the generated id need only be unique.
                 let secs = u32::try_from(created.unwrap_or(0).div_euclid(1000)).unwrap_or(0);
                 let mut unique = (coll.docs.len() as u64) << 16 | 0xACE;
                 let mut id = ObjectId::from_parts(secs, unique);
@@ -414,7 +417,7 @@ impl MongoStore {
     /// `participants` contain `user_id` when given; unknown names give `[]`.
     ///
     /// ```
-    /// let m = store::mongo::MongoStore::generate(7, 10);
+    /// let m = store::families::mongo::MongoStore::generate(7, 10);
     /// assert!(!m.find("acme", "conversations", Some("user1")).is_empty());
     /// ```
     pub fn find(&self, database: &str, collection: &str, user_id: Option<&str>) -> Vec<&Document> {
@@ -430,7 +433,7 @@ impl MongoStore {
     /// One collection, if it exists.
     ///
     /// ```
-    /// assert!(store::mongo::MongoStore::new().collection("acme", "conversations").is_none());
+    /// assert!(store::families::mongo::MongoStore::new().collection("acme", "conversations").is_none());
     /// ```
     pub fn collection(&self, database: &str, collection: &str) -> Option<&Collection> {
         self.dbs.get(database)?.get(collection)
@@ -439,7 +442,7 @@ impl MongoStore {
     /// Database names, sorted.
     ///
     /// ```
-    /// let m = store::mongo::MongoStore::generate(1, 2);
+    /// let m = store::families::mongo::MongoStore::generate(1, 2);
     /// assert!(m.databases().any(|d| d == "acme"));
     /// ```
     pub fn databases(&self) -> impl Iterator<Item = &str> {
@@ -449,7 +452,7 @@ impl MongoStore {
     /// Collection names of one database, sorted.
     ///
     /// ```
-    /// let m = store::mongo::MongoStore::generate(1, 2);
+    /// let m = store::families::mongo::MongoStore::generate(1, 2);
     /// assert_eq!(m.collections("acme").collect::<Vec<_>>(), ["conversations"]);
     /// ```
     pub fn collections(&self, database: &str) -> impl Iterator<Item = &str> {
@@ -465,7 +468,7 @@ impl MongoStore {
     /// let dir = std::env::temp_dir().join(format!("mongo-doc-{}", std::process::id()));
     /// std::fs::create_dir_all(dir.join("acme"))?;
     /// std::fs::write(dir.join("acme/conversations.json"), r#"[{"participants":["user1"]}]"#)?;
-    /// let mut m = store::mongo::MongoStore::new();
+    /// let mut m = store::families::mongo::MongoStore::new();
     /// let report = m.load_dir(&dir, &Default::default())?;
     /// assert_eq!(report.loaded, 1);
     /// # std::fs::remove_dir_all(&dir)?;
@@ -515,8 +518,8 @@ impl MongoStore {
     /// `user1` … `user20` and every third `acme` document includes `user1`.
     ///
     /// ```
-    /// let a = store::mongo::MongoStore::generate(3, 4);
-    /// let b = store::mongo::MongoStore::generate(3, 4);
+    /// let a = store::families::mongo::MongoStore::generate(3, 4);
+    /// let b = store::families::mongo::MongoStore::generate(3, 4);
     /// assert_eq!(a.find("acme", "conversations", None).len(), 4);
     /// assert_eq!(a.find("acme", "conversations", None)[0].json(), b.find("acme", "conversations", None)[0].json());
     /// ```

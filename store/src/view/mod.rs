@@ -1,23 +1,29 @@
 //! Borrowed results: [`ConversationRef`] and [`PageRef`], what
 //! [`Store::query_ref`](crate::Store::query_ref) returns.
 //!
-//! A reference reads the interned row in place, so a page costs no string
-//! copies; it serialises to exactly the JSON of an owned
+//! A reference reads the interned row in place, through the string and
+//! people tables it points into, so a page costs no string copies; it
+//! serialises to exactly the JSON of an owned
 //! [`Conversation`](crate::Conversation), and [`ConversationRef::to_owned`]
 //! copies it out. [`Store::query`](crate::Store::query) is `query_ref` plus
-//! `to_owned`.
+//! `to_owned`. `json.rs` beside this file writes a reference's JSON from the
+//! bytes each row and person keeps ([`ConversationRef::write_json`]).
 
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
+use crate::intern::{Interner, NO_SYM};
 use crate::model::{Conversation, Member, Metadata};
-use crate::store::{NO_SYM, Row, Store};
+use crate::people::{People, Person};
+use crate::rows::Row;
 use crate::time::format_ms;
+
+pub(crate) mod json;
 
 /// A stored conversation, borrowed from the store.
 ///
 /// ```
-/// let s = store::r#gen::store(1, 3);
-/// let c = store::r#gen::conversation(1, 2);
+/// let s = store::generate::store(1, 3);
+/// let c = store::generate::conversation(1, 2);
 /// let r = s.get_ref(&c.id).unwrap();
 /// assert_eq!(r.name(), c.name);
 /// assert_eq!(r.to_owned(), c);
@@ -26,7 +32,8 @@ use crate::time::format_ms;
 /// ```
 #[derive(Clone, Copy)]
 pub struct ConversationRef<'s> {
-    store: &'s Store,
+    strings: &'s Interner,
+    people: &'s People,
     row: &'s Row,
 }
 
@@ -58,20 +65,24 @@ impl MemberRef<'_> {
 }
 
 impl<'s> ConversationRef<'s> {
-    pub(crate) fn new(store: &'s Store, row: &'s Row) -> ConversationRef<'s> {
-        ConversationRef { store, row }
-    }
-
-    /// The row's JSON before and after its members (see `Row::json`).
-    pub(crate) fn json_parts(&self) -> (&'s [u8], &'s [u8]) {
-        let at = (self.row.members_at as usize).min(self.row.json.len());
-        self.row.json.split_at(at)
+    /// `row`, whose symbols and person numbers name entries of `strings` and
+    /// `people`.
+    pub(crate) fn new(
+        strings: &'s Interner,
+        people: &'s People,
+        row: &'s Row,
+    ) -> ConversationRef<'s> {
+        ConversationRef {
+            strings,
+            people,
+            row,
+        }
     }
 
     /// `id`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert_eq!(s.get_ref("1000000000000042").map(|c| c.id()), Some("1000000000000042"));
     /// ```
     pub fn id(&self) -> &'s str {
@@ -81,27 +92,27 @@ impl<'s> ConversationRef<'s> {
     /// `type`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(["meeting", "call", "chat"].contains(&s.get_ref("1000000000000042").unwrap().kind()));
     /// ```
     pub fn kind(&self) -> &'s str {
-        self.store.strings.get(self.row.kind)
+        self.strings.get(self.row.kind)
     }
 
     /// `name`.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(!s.get_ref("1000000000000042").unwrap().name().is_empty());
     /// ```
     pub fn name(&self) -> &'s str {
-        self.store.strings.get(self.row.name)
+        self.strings.get(self.row.name)
     }
 
     /// `startTime`, epoch ms.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().start_time() > 0);
     /// ```
     pub fn start_time(&self) -> i64 {
@@ -111,7 +122,7 @@ impl<'s> ConversationRef<'s> {
     /// `endTime`, epoch ms; `None` while running.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().end_time().is_some());
     /// ```
     pub fn end_time(&self) -> Option<i64> {
@@ -121,8 +132,8 @@ impl<'s> ConversationRef<'s> {
     /// The members, in order.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// let c = store::r#gen::conversation(1, 0);
+    /// let s = store::generate::store(1, 1);
+    /// let c = store::generate::conversation(1, 0);
     /// assert_eq!(s.get_ref(&c.id).unwrap().members().count(), c.members.len());
     /// ```
     pub fn members(&self) -> impl ExactSizeIterator<Item = MemberRef<'s>> + 's {
@@ -131,53 +142,39 @@ impl<'s> ConversationRef<'s> {
     }
 
     /// Person `p` of the store, borrowed.
-    pub(crate) fn member(&self, p: u32) -> MemberRef<'s> {
-        let store = self.store;
-        let p = store
-            .people
-            .get(p as usize)
-            .copied()
-            .unwrap_or(crate::store::Person {
-                id: NO_SYM,
-                name: NO_SYM,
-                email: NO_SYM,
-            });
+    fn member(&self, p: u32) -> MemberRef<'s> {
+        let strings = self.strings;
+        let p = self.people.get(p).unwrap_or(Person {
+            id: NO_SYM,
+            name: NO_SYM,
+            email: NO_SYM,
+        });
         MemberRef {
-            id: store.strings.get(p.id),
-            name: store.strings.get(p.name),
-            email: (p.email != NO_SYM).then(|| store.strings.get(p.email)),
+            id: strings.get(p.id),
+            name: strings.get(p.name),
+            email: (p.email != NO_SYM).then(|| strings.get(p.email)),
         }
-    }
-
-    /// The person numbers of the members, in order.
-    pub(crate) fn person_numbers(&self) -> &'s [u32] {
-        self.row.members()
-    }
-
-    /// The store this row belongs to.
-    pub(crate) fn store(&self) -> &'s Store {
-        self.store
     }
 
     /// The metadata pairs, in insertion order.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// let r = s.get_ref("1000000000000042").unwrap();
     /// assert!(r.metadata().any(|(k, _)| k == "agentId"));
     /// ```
     pub fn metadata(&self) -> impl ExactSizeIterator<Item = (&'s str, &'s str)> + 's {
-        let store = self.store;
+        let strings = self.strings;
         self.row
             .metadata()
             .iter()
-            .map(move |&[k, v]| (store.strings.get(k), store.strings.get(v)))
+            .map(move |&[k, v]| (strings.get(k), strings.get(v)))
     }
 
     /// The value of one metadata key.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
+    /// let s = store::generate::store(1, 1);
     /// assert!(s.get_ref("1000000000000042").unwrap().meta("agentId").is_some());
     /// ```
     pub fn meta(&self, key: &str) -> Option<&'s str> {
@@ -187,8 +184,8 @@ impl<'s> ConversationRef<'s> {
     /// An owned copy.
     ///
     /// ```
-    /// let s = store::r#gen::store(1, 1);
-    /// assert_eq!(s.get_ref("1000000000000042").unwrap().to_owned(), store::r#gen::conversation(1, 0));
+    /// let s = store::generate::store(1, 1);
+    /// assert_eq!(s.get_ref("1000000000000042").unwrap().to_owned(), store::generate::conversation(1, 0));
     /// ```
     pub fn to_owned(&self) -> Conversation {
         // Keys are unique in the store: no need for `Metadata::insert`'s search.
@@ -271,7 +268,7 @@ impl Serialize for ConversationRef<'_> {
 /// One page of borrowed results.
 ///
 /// ```
-/// let s = store::r#gen::store(4, 500);
+/// let s = store::generate::store(4, 500);
 /// let spec = store::QuerySpec { window: Some(store::Window { start: 0, end: i64::MAX }), limit: 3, ..Default::default() };
 /// let page = s.query_ref(&spec)?;
 /// assert_eq!(page.total, 500);
@@ -290,7 +287,7 @@ impl PageRef<'_> {
     /// An owned copy.
     ///
     /// ```
-    /// let s = store::r#gen::store(4, 5);
+    /// let s = store::generate::store(4, 5);
     /// let page = s.query_ref(&store::QuerySpec::default())?.to_owned();
     /// assert_eq!(page.items.len(), 5);
     /// # Ok::<(), store::StoreError>(())

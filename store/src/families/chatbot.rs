@@ -3,7 +3,7 @@
 //! order, paged by `page`/`per_page`.
 //!
 //! ```
-//! use store::chatbot::ChatbotStore;
+//! use store::families::chatbot::ChatbotStore;
 //! let bot = ChatbotStore::generate(1, 3);
 //! let page = bot.page(1, 1, 2).unwrap();
 //! assert!(page.items.len() <= 2 && page.total >= page.items.len());
@@ -22,8 +22,8 @@ use std::path::Path;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use super::jsonfile::{self, Obj};
 use crate::error::{LoadError, RecordError, RecordErrorKind};
-use crate::jsonfile::{self, Obj};
 use crate::load::{LoadOptions, LoadReport};
 use crate::rng::Rng;
 use crate::time::{format_us, parse_rfc3339_us};
@@ -51,7 +51,7 @@ impl ChatMessage {
     /// ```
     /// let v = serde_json::json!({"id": 1, "message": "hi", "userId": "u", "isUser": true,
     ///     "type": "freeshot", "createdOn": "2024-07-01T09:12:44.508213Z"});
-    /// assert_eq!(store::chatbot::ChatMessage::from_json(&v, "")?.created_on % 1_000_000, 508_213);
+    /// assert_eq!(store::families::chatbot::ChatMessage::from_json(&v, "")?.created_on % 1_000_000, 508_213);
     /// # Ok::<(), store::RecordError>(())
     /// ```
     pub fn from_json(v: &serde_json::Value, prefix: &str) -> Result<ChatMessage, RecordError> {
@@ -110,7 +110,7 @@ impl ChatbotStore {
     /// An empty store.
     ///
     /// ```
-    /// assert_eq!(store::chatbot::ChatbotStore::new().len(), 0);
+    /// assert_eq!(store::families::chatbot::ChatbotStore::new().len(), 0);
     /// ```
     pub fn new() -> ChatbotStore {
         ChatbotStore::default()
@@ -119,7 +119,7 @@ impl ChatbotStore {
     /// Number of conversations.
     ///
     /// ```
-    /// assert_eq!(store::chatbot::ChatbotStore::generate(1, 4).len(), 4);
+    /// assert_eq!(store::families::chatbot::ChatbotStore::generate(1, 4).len(), 4);
     /// ```
     pub fn len(&self) -> usize {
         self.convs.len()
@@ -128,7 +128,7 @@ impl ChatbotStore {
     /// Whether there is no conversation.
     ///
     /// ```
-    /// assert!(store::chatbot::ChatbotStore::new().is_empty());
+    /// assert!(store::families::chatbot::ChatbotStore::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.convs.is_empty()
@@ -137,7 +137,7 @@ impl ChatbotStore {
     /// Creates an empty conversation (no-op if it exists). Id 0 is rejected.
     ///
     /// ```
-    /// let mut bot = store::chatbot::ChatbotStore::new();
+    /// let mut bot = store::families::chatbot::ChatbotStore::new();
     /// bot.create_conversation(5)?;
     /// assert_eq!(bot.messages(5).map(<[_]>::len), Some(0));
     /// assert!(bot.create_conversation(0).is_err());
@@ -155,7 +155,7 @@ impl ChatbotStore {
     /// (`createdOn`, `id`) order; message ids must be new.
     ///
     /// ```
-    /// use store::chatbot::{ChatMessage, ChatbotStore};
+    /// use store::families::chatbot::{ChatMessage, ChatbotStore};
     /// let mut bot = ChatbotStore::new();
     /// let m = ChatMessage { id: 1, message: "hi".into(), user_id: "u".into(), is_user: true, kind: "freeshot".into(), created_on: 5 };
     /// bot.add_message(1, m.clone())?;
@@ -186,7 +186,7 @@ impl ChatbotStore {
     /// All messages of a conversation, oldest first; `None` if unknown.
     ///
     /// ```
-    /// assert!(store::chatbot::ChatbotStore::generate(1, 2).messages(3).is_none());
+    /// assert!(store::families::chatbot::ChatbotStore::generate(1, 2).messages(3).is_none());
     /// ```
     pub fn messages(&self, conversation_id: u64) -> Option<&[ChatMessage]> {
         self.convs.get(&conversation_id).map(Vec::as_slice)
@@ -197,7 +197,7 @@ impl ChatbotStore {
     /// `per_page` 0 as an empty page (the route validates both before).
     ///
     /// ```
-    /// let bot = store::chatbot::ChatbotStore::generate(1, 1);
+    /// let bot = store::families::chatbot::ChatbotStore::generate(1, 1);
     /// let all = bot.messages(1).unwrap().len();
     /// assert!(bot.page(1, all + 1, 1).unwrap().items.is_empty());
     /// assert_eq!(bot.page(1, 1, 100).unwrap().items.len(), all);
@@ -225,7 +225,7 @@ impl ChatbotStore {
     /// ```
     /// let path = std::env::temp_dir().join(format!("bot-doc-{}.jsonl", std::process::id()));
     /// std::fs::write(&path, "{\"id\":1,\"messages\":[]}\n{\"id\":0}\n")?;
-    /// let mut bot = store::chatbot::ChatbotStore::new();
+    /// let mut bot = store::families::chatbot::ChatbotStore::new();
     /// let report = bot.load_file(&path, &Default::default())?;
     /// assert_eq!((report.loaded, report.skipped.len()), (1, 1));
     /// # std::fs::remove_file(&path)?;
@@ -284,7 +284,7 @@ impl ChatbotStore {
     /// alternating user and bot, all of type `freeshot`.
     ///
     /// ```
-    /// let bot = store::chatbot::ChatbotStore::generate(2, 5);
+    /// let bot = store::families::chatbot::ChatbotStore::generate(2, 5);
     /// assert!((1..=5).all(|id| bot.messages(id).is_some_and(|m| m.len() >= 3)));
     /// ```
     pub fn generate(seed: u64, n: usize) -> ChatbotStore {

@@ -7,7 +7,7 @@
 //! message (the original PHP service updates the column on every message).
 //!
 //! ```
-//! use store::whatsapp::{Status, WhatsAppStore};
+//! use store::families::whatsapp::{Status, WhatsAppStore};
 //! let wa = WhatsAppStore::generate(1, 12);
 //! let rows = wa.list(Some(Status::PendingHuman), 100);
 //! assert!(rows.iter().all(|r| r.status == Status::PendingHuman));
@@ -30,8 +30,8 @@ use std::path::Path;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use super::jsonfile::{self, Obj};
 use crate::error::{LoadError, RecordError, RecordErrorKind};
-use crate::jsonfile::{self, Obj};
 use crate::load::{LoadOptions, LoadReport};
 use crate::rng::Rng;
 use crate::time::{format_sql, parse_sql_ms};
@@ -51,7 +51,7 @@ impl Status {
     /// The wire name.
     ///
     /// ```
-    /// assert_eq!(store::whatsapp::Status::PendingHuman.as_str(), "pending_human");
+    /// assert_eq!(store::families::whatsapp::Status::PendingHuman.as_str(), "pending_human");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -107,7 +107,7 @@ impl SenderType {
     /// The wire name.
     ///
     /// ```
-    /// assert_eq!(store::whatsapp::SenderType::Ai.as_str(), "ai");
+    /// assert_eq!(store::families::whatsapp::SenderType::Ai.as_str(), "ai");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -163,7 +163,7 @@ impl WaConversation {
     /// The newest message, if any.
     ///
     /// ```
-    /// let wa = store::whatsapp::WhatsAppStore::generate(1, 3);
+    /// let wa = store::families::whatsapp::WhatsAppStore::generate(1, 3);
     /// let c = wa.get(1).unwrap();
     /// assert_eq!(c.last_message().map(|m| m.id), c.messages.last().map(|m| m.id));
     /// ```
@@ -174,7 +174,7 @@ impl WaConversation {
     /// `created_at` of the newest message, else of the conversation.
     ///
     /// ```
-    /// let wa = store::whatsapp::WhatsAppStore::generate(1, 3);
+    /// let wa = store::families::whatsapp::WhatsAppStore::generate(1, 3);
     /// let c = wa.get(1).unwrap();
     /// assert!(c.last_message_at() >= c.created_at);
     /// ```
@@ -188,7 +188,7 @@ impl WaConversation {
     /// ```
     /// let v = serde_json::json!({"id": 1, "phone_number": "52155", "status": "closed",
     ///     "ai_enabled": 1, "created_at": "2024-01-12 11:30:00"});
-    /// let c = store::whatsapp::WaConversation::from_json(&v)?;
+    /// let c = store::families::whatsapp::WaConversation::from_json(&v)?;
     /// assert!(c.ai_enabled && c.messages.is_empty());
     /// # Ok::<(), store::RecordError>(())
     /// ```
@@ -312,7 +312,7 @@ impl WhatsAppStore {
     /// An empty store.
     ///
     /// ```
-    /// assert!(store::whatsapp::WhatsAppStore::new().is_empty());
+    /// assert!(store::families::whatsapp::WhatsAppStore::new().is_empty());
     /// ```
     pub fn new() -> WhatsAppStore {
         WhatsAppStore::default()
@@ -321,7 +321,7 @@ impl WhatsAppStore {
     /// Number of conversations.
     ///
     /// ```
-    /// assert_eq!(store::whatsapp::WhatsAppStore::generate(1, 7).len(), 7);
+    /// assert_eq!(store::families::whatsapp::WhatsAppStore::generate(1, 7).len(), 7);
     /// ```
     pub fn len(&self) -> usize {
         self.convs.len()
@@ -330,7 +330,7 @@ impl WhatsAppStore {
     /// Whether there is no conversation.
     ///
     /// ```
-    /// assert!(!store::whatsapp::WhatsAppStore::generate(1, 1).is_empty());
+    /// assert!(!store::families::whatsapp::WhatsAppStore::generate(1, 1).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.convs.is_empty()
@@ -339,7 +339,7 @@ impl WhatsAppStore {
     /// Adds a conversation; its id must be new.
     ///
     /// ```
-    /// let mut wa = store::whatsapp::WhatsAppStore::generate(1, 2);
+    /// let mut wa = store::families::whatsapp::WhatsAppStore::generate(1, 2);
     /// let c = wa.get(1).unwrap().clone();
     /// assert!(wa.insert(c).is_err());
     /// ```
@@ -361,7 +361,7 @@ impl WhatsAppStore {
     /// Appends a message to a conversation (kept in order; moves it up the list).
     ///
     /// ```
-    /// use store::whatsapp::{SenderType, WaMessage, WhatsAppStore};
+    /// use store::families::whatsapp::{SenderType, WaMessage, WhatsAppStore};
     /// let mut wa = WhatsAppStore::generate(1, 3);
     /// let msg = WaMessage { id: 999, sender_type: SenderType::Human, message: "hi".into(), created_at: i64::MAX / 2 };
     /// wa.add_message(2, msg)?;
@@ -394,7 +394,7 @@ impl WhatsAppStore {
     /// One conversation.
     ///
     /// ```
-    /// assert!(store::whatsapp::WhatsAppStore::generate(1, 2).get(3).is_none());
+    /// assert!(store::families::whatsapp::WhatsAppStore::generate(1, 2).get(3).is_none());
     /// ```
     pub fn get(&self, id: i64) -> Option<&WaConversation> {
         self.convs.get(&id)
@@ -404,7 +404,7 @@ impl WhatsAppStore {
     /// first), only those with `status` when given.
     ///
     /// ```
-    /// let wa = store::whatsapp::WhatsAppStore::generate(5, 30);
+    /// let wa = store::families::whatsapp::WhatsAppStore::generate(5, 30);
     /// assert_eq!(wa.list(None, 10).len(), 10);
     /// ```
     pub fn list(&self, status: Option<Status>, limit: usize) -> Vec<ConversationRow<'_>> {
@@ -437,7 +437,7 @@ impl WhatsAppStore {
     /// ```
     /// let path = std::env::temp_dir().join(format!("wa-doc-{}.json", std::process::id()));
     /// std::fs::write(&path, r#"[{"id":1,"phone_number":"1","status":"active","ai_enabled":1,"created_at":"2024-01-01 00:00:00"}]"#)?;
-    /// let mut wa = store::whatsapp::WhatsAppStore::new();
+    /// let mut wa = store::families::whatsapp::WhatsAppStore::new();
     /// assert_eq!(wa.load_file(&path, &Default::default())?.loaded, 1);
     /// # std::fs::remove_file(&path)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -460,7 +460,7 @@ impl WhatsAppStore {
     /// every fifth conversation without messages.
     ///
     /// ```
-    /// use store::whatsapp::{Status, WhatsAppStore};
+    /// use store::families::whatsapp::{Status, WhatsAppStore};
     /// let wa = WhatsAppStore::generate(9, 10);
     /// for s in [Status::Active, Status::PendingHuman, Status::Closed] {
     ///     assert!(!wa.list(Some(s), 100).is_empty());

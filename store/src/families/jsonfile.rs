@@ -1,11 +1,13 @@
 //! Reading the small data files of the Mongo, WhatsApp and chatbot families:
 //! a JSON array of objects, or JSON Lines (one object per line). The first
-//! non-blank character decides (`[` = array).
+//! non-blank character decides (`[` = array). [`Obj`] reads a record's fields
+//! with errors that name them.
 
 use std::path::Path;
 
 use crate::error::{LoadError, Position, RecordError, RecordErrorKind};
 use crate::load::{LoadOptions, LoadReport};
+use crate::parse::json_error;
 
 /// One record of a file and where it sits.
 pub(crate) type Item = (Position, Result<serde_json::Value, RecordError>);
@@ -36,22 +38,6 @@ pub(crate) fn items(text: &str) -> Result<Vec<Item>, LoadError> {
                 )
             })
             .collect())
-    }
-}
-
-/// A serde_json error as a [`RecordError`].
-pub(crate) fn json_error(e: &serde_json::Error) -> RecordError {
-    RecordError::whole(RecordErrorKind::Json {
-        message: strip_position(&e.to_string()),
-        column: e.column(),
-    })
-}
-
-/// serde_json appends " at line L column C"; the position is reported separately.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
     }
 }
 

@@ -1,0 +1,452 @@
+//! Keeping the indexes in step with the rows: adding and removing a row's
+//! entries in the id, time and value indexes (`index_row`, `unindex_row`,
+//! and the metadata and member parts on their own for updates), rebuilding
+//! every index from the rows after a bulk load (`rebuild`, which also
+//! renumbers slots in (`startTime`, id) order), and checking that the
+//! indexes agree with the rows (`check_consistency`, for tests).
+//!
+//! Only the write path (`writes.rs`) calls these.
+//!
+//! Slots are `u32`s: a store holds at most [`Limits::conversations`](crate::Limits)
+//! rows, at most `u32::MAX` (checked by `writes.rs` before a row is placed),
+//! so a row's position in the slot vector converts to its slot with `as u32`
+//! exactly, and `u32::MAX` is never a slot. Likewise symbols are below
+//! [`Limits::strings`](crate::Limits), so a symbol's group number in
+//! `group_by_sym` is below `u32::MAX`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::index::{Postings, TimeIndex};
+use crate::intern::{FastMap, Interner, NO_SYM, Sym};
+use crate::people::Person;
+use crate::rows::{NO_END, Row};
+use crate::store::Store;
+use crate::view::json::render_row;
+
+impl Store {
+    /// Adds row `slot` to every index.
+    pub(crate) fn index_row(&mut self, slot: u32) {
+        let Some(row) = self.row(slot) else { return };
+        let (start, end, kind, name) = (row.start, row.end, row.kind, row.name);
+        let members = row.members().to_vec();
+        let meta = row.metadata().to_vec();
+        let id = row.id.clone();
+        self.by_id.insert(id, slot);
+        self.by_start.insert((start, slot));
+        if end == NO_END {
+            self.running.insert(slot);
+        } else {
+            self.by_end.insert((end, slot));
+        }
+        let (k, n) = (self.strings.arc(kind), self.strings.arc(name));
+        add_posting(self.by_type.entry(k), slot);
+        add_posting(self.by_name.entry(n), slot);
+        self.index_meta(slot, &meta);
+        self.index_members(slot, &members);
+    }
+
+    /// Removes row `slot` from every index.
+    pub(crate) fn unindex_row(&mut self, slot: u32) {
+        let Some(row) = self.row(slot) else { return };
+        let (start, end) = (row.start, row.end);
+        let (kind, name) = (
+            self.strings.get(row.kind).to_string(),
+            self.strings.get(row.name).to_string(),
+        );
+        let members = row.members().to_vec();
+        let meta = row.metadata().to_vec();
+        let id = row.id.clone();
+        self.by_id.remove(&id);
+        self.by_start.remove((start, slot));
+        if end == NO_END {
+            self.running.remove(&slot);
+        } else {
+            self.by_end.remove((end, slot));
+        }
+        remove_posting_btree(&mut self.by_type, &kind, slot);
+        remove_posting_btree(&mut self.by_name, &name, slot);
+        self.unindex_meta(slot, &meta);
+        self.unindex_members(slot, &members);
+    }
+
+    /// Adds `slot` to the postings of its metadata `pairs`.
+    pub(crate) fn index_meta(&mut self, slot: u32, pairs: &[[Sym; 2]]) {
+        for &[k, v] in pairs {
+            add_posting(self.by_meta.entry(k).or_default().entry(v), slot);
+        }
+    }
+
+    /// Removes `slot` from the postings of its metadata `pairs`.
+    pub(crate) fn unindex_meta(&mut self, slot: u32, pairs: &[[Sym; 2]]) {
+        for &[k, v] in pairs {
+            if let Some(values) = self.by_meta.get_mut(&k) {
+                remove_posting_hash(values, v, slot);
+                if values.is_empty() {
+                    self.by_meta.remove(&k);
+                }
+            }
+        }
+    }
+
+    /// Adds `slot` to the postings of its `members`' ids and e-mails.
+    pub(crate) fn index_members(&mut self, slot: u32, members: &[u32]) {
+        for &p in members {
+            let person = self.people[p as usize];
+            add_posting(self.by_member.entry(person.id), slot);
+            if person.email != NO_SYM {
+                add_posting(self.by_email.entry(person.email), slot);
+            }
+        }
+    }
+
+    /// Removes `slot` from the postings of every member id and e-mail in
+    /// `members` (the whole list goes; the new one is indexed afterwards).
+    pub(crate) fn unindex_members(&mut self, slot: u32, members: &[u32]) {
+        for &p in members {
+            let person = self.people[p as usize];
+            remove_posting_hash(&mut self.by_member, person.id, slot);
+            if person.email != NO_SYM {
+                remove_posting_hash(&mut self.by_email, person.email, slot);
+            }
+        }
+    }
+
+    /// Rebuilds every index from the rows, renumbering slots in `startTime`
+    /// order and dropping free slots.
+    pub(crate) fn rebuild(&mut self) {
+        let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows);
+        // Sort a small (start, index) permutation rather than the rows.
+        let mut order: Vec<(i64, u32)> = old
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (r.start, i as u32)))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| match (&old[a.1 as usize], &old[b.1 as usize]) {
+                    (Some(x), Some(y)) => x.id.cmp(&y.id),
+                    _ => a.1.cmp(&b.1),
+                })
+        });
+        // `u32::MAX` for a free slot: never a row's new number (see below).
+        let mut new_of_old = vec![u32::MAX; old.len()];
+        for (new, &(_, i)) in order.iter().enumerate() {
+            new_of_old[i as usize] = new as u32;
+        }
+        let rows: Vec<Row> = order
+            .iter()
+            .filter_map(|&(_, i)| old[i as usize].take())
+            .collect();
+        drop((old, order));
+        self.free.clear();
+        // Two threads build disjoint sets of indexes from the (read-only)
+        // rows; within each, one index at a time keeps temporaries small.
+        let syms = self.strings.count();
+        let (strings, people) = (&self.strings, &self.people);
+        let (ids, rows_ref) = (&mut self.ids, &rows);
+        let ((by_id, by_start, by_end, running), (by_type, by_name, by_member, by_email, by_meta)) =
+            std::thread::scope(|scope| {
+                let keys = scope.spawn(move || {
+                    ids.renumber(&new_of_old);
+                    drop(new_of_old);
+                    time_and_id_indexes(rows_ref)
+                });
+                let values = value_indexes(rows_ref, strings, people.as_slice(), syms);
+                let keys = match keys.join() {
+                    Ok(k) => k,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                (keys, values)
+            });
+        self.by_id = by_id;
+        self.by_start = by_start;
+        self.by_end = by_end;
+        self.running = running;
+        self.by_type = by_type;
+        self.by_name = by_name;
+        self.by_member = by_member;
+        self.by_email = by_email;
+        self.by_meta = by_meta;
+        self.rows = rows.into_iter().map(Some).collect();
+        #[allow(clippy::expect_used, reason = "a limit enforced on insert")]
+        let rows = u32::try_from(self.rows.len())
+            .expect("at most `Limits::conversations` rows, a u32: `next_slot` refuses more");
+        self.ordered_upto = rows;
+    }
+
+    /// Checks that every index agrees with the rows (used by tests).
+    #[doc(hidden)]
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let mut fresh = Store {
+            strings: self.strings.clone(),
+            people: self.people.clone(),
+            rows: self.rows.clone(),
+            ..Store::default()
+        };
+        let live: Vec<u32> = (0..self.rows.len() as u32)
+            .filter(|&s| self.row(s).is_some())
+            .collect();
+        if live.len() != self.ids.len() || live.len() != self.by_id.len() {
+            return Err(format!(
+                "{} live rows, {} ids, {} sorted ids",
+                live.len(),
+                self.ids.len(),
+                self.by_id.len()
+            ));
+        }
+        for &slot in &live {
+            fresh.index_row(slot);
+            let row = self.row(slot).ok_or("vanished row")?;
+            if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
+                return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
+            }
+            let (json, members_at) = render_row(&self.strings, row);
+            if row.json != json || row.members_at as usize != members_at {
+                return Err(format!("the JSON of `{}` is stale", row.id));
+            }
+        }
+        let same = |a: &TimeIndex, b: &TimeIndex| a.range(0, a.len()).eq(b.range(0, b.len()));
+        if !same(&fresh.by_start, &self.by_start) || !same(&fresh.by_end, &self.by_end) {
+            return Err("time indexes differ".into());
+        }
+        if fresh.running != self.running {
+            return Err("running set differs".into());
+        }
+        if fresh.by_type != self.by_type || fresh.by_name != self.by_name {
+            return Err("type or name postings differ".into());
+        }
+        if fresh.by_meta != self.by_meta {
+            return Err("metadata postings differ".into());
+        }
+        if fresh.by_email != self.by_email || fresh.by_member != self.by_member {
+            return Err("member postings differ".into());
+        }
+        Ok(())
+    }
+}
+
+fn add_posting<K>(entry: impl EntryLike<K>, slot: u32) {
+    entry.add(slot);
+}
+
+/// `insert` on either map's entry type.
+trait EntryLike<K> {
+    fn add(self, slot: u32);
+}
+
+impl<K: Ord> EntryLike<K> for std::collections::btree_map::Entry<'_, K, Postings> {
+    fn add(self, slot: u32) {
+        match self {
+            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().insert(slot),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Postings::One(slot));
+            }
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> EntryLike<K> for std::collections::hash_map::Entry<'_, K, Postings> {
+    fn add(self, slot: u32) {
+        match self {
+            std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().insert(slot),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Postings::One(slot));
+            }
+        }
+    }
+}
+
+fn remove_posting_btree(map: &mut BTreeMap<Arc<str>, Postings>, key: &str, slot: u32) {
+    if let Some(p) = map.get_mut(key)
+        && p.remove(slot)
+    {
+        map.remove(key);
+    }
+}
+
+fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) {
+    if let Some(p) = map.get_mut(&key)
+        && p.remove(slot)
+    {
+        map.remove(&key);
+    }
+}
+
+/// The id, start and end indexes of rows in slot order.
+fn time_and_id_indexes(
+    rows: &[Row],
+) -> (BTreeMap<Arc<str>, u32>, TimeIndex, TimeIndex, BTreeSet<u32>) {
+    // Ids sorted by their first 16 bytes (integer compares), ties by the
+    // whole string; the B-tree is then built from sorted input.
+    let mut ids: Vec<(u128, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (id_prefix(&r.id), slot as u32))
+        .collect();
+    ids.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| rows[a.1 as usize].id.cmp(&rows[b.1 as usize].id))
+    });
+    let by_id = ids
+        .into_iter()
+        .map(|(_, slot)| (rows[slot as usize].id.clone(), slot))
+        .collect();
+    let by_start = TimeIndex::build(
+        rows.iter()
+            .enumerate()
+            .map(|(slot, r)| (r.start, slot as u32))
+            .collect(),
+    );
+    let by_end = TimeIndex::build(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| r.end != NO_END)
+            .map(|(slot, r)| (r.end, slot as u32))
+            .collect(),
+    );
+    let running = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.end == NO_END)
+        .map(|(slot, _)| slot as u32)
+        .collect();
+    (by_id, by_start, by_end, running)
+}
+
+/// Postings of every value index.
+type ValueIndexes = (
+    BTreeMap<Arc<str>, Postings>,
+    BTreeMap<Arc<str>, Postings>,
+    FastMap<Sym, Postings>,
+    FastMap<Sym, Postings>,
+    FastMap<Sym, FastMap<Sym, Postings>>,
+);
+
+/// The type, name, member id, e-mail and metadata postings of rows in slot order.
+fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usize) -> ValueIndexes {
+    let pairs: Vec<(Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (r.kind, slot as u32))
+        .collect();
+    let by_type = group_by_sym(&pairs, syms)
+        .into_iter()
+        .map(|(k, p)| (strings.arc(k), p))
+        .collect();
+    let pairs: Vec<(Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(slot, r)| (r.name, slot as u32))
+        .collect();
+    let by_name = group_by_sym(&pairs, syms)
+        .into_iter()
+        .map(|(k, p)| (strings.arc(k), p))
+        .collect();
+    let persons = || {
+        rows.iter().enumerate().flat_map(|(slot, r)| {
+            r.members()
+                .iter()
+                .map(move |&p| (people[p as usize], slot as u32))
+        })
+    };
+    let pairs: Vec<(Sym, u32)> = persons().map(|(p, slot)| (p.id, slot)).collect();
+    let by_member = group_by_sym(&pairs, syms).into_iter().collect();
+    let pairs: Vec<(Sym, u32)> = persons()
+        .filter(|(p, _)| p.email != NO_SYM)
+        .map(|(p, slot)| (p.email, slot))
+        .collect();
+    let by_email = group_by_sym(&pairs, syms).into_iter().collect();
+    drop(pairs);
+    // Metadata: group the (key, value, slot) triples by key, then each key's
+    // (value, slot) pairs by value.
+    let meta: Vec<(Sym, Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(slot, r)| r.metadata().iter().map(move |&[k, v]| (k, v, slot as u32)))
+        .collect();
+    let keyed: Vec<(Sym, u32)> = meta
+        .iter()
+        .enumerate()
+        .map(|(i, &(k, _, _))| (k, i as u32))
+        .collect();
+    let mut by_meta: FastMap<Sym, FastMap<Sym, Postings>> = FastMap::default();
+    for (key, entries) in group_by_sym(&keyed, syms) {
+        let pairs: Vec<(Sym, u32)> = entries
+            .as_slice()
+            .iter()
+            .map(|&e| (meta[e as usize].1, meta[e as usize].2))
+            .collect();
+        by_meta.insert(key, group_by_sym(&pairs, syms).into_iter().collect());
+    }
+    (by_type, by_name, by_member, by_email, by_meta)
+}
+
+/// The first 16 bytes of an id as a big-endian integer (zero-padded): orders
+/// like the string except between ids that share those bytes.
+fn id_prefix(id: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = id.len().min(16);
+    b[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(b)
+}
+
+/// Groups `(sym, slot)` pairs by symbol with a counting sort (O(n + syms));
+/// slots keep their input order, so ascending input gives ascending postings.
+/// Only symbols that occur are returned, in symbol order.
+fn group_by_sym(pairs: &[(Sym, u32)], syms: usize) -> Vec<(Sym, Postings)> {
+    if pairs.len() * 8 < syms {
+        // Few pairs: sorting beats a table the size of the symbol space.
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable();
+        let mut out: Vec<(Sym, Postings)> = Vec::new();
+        for (sym, slot) in sorted {
+            match out.last_mut() {
+                Some((s, p)) if *s == sym => p.push_sorted(slot),
+                _ => out.push((sym, Postings::One(slot))),
+            }
+        }
+        return out;
+    }
+    let mut counts = vec![0u32; syms];
+    for &(sym, _) in pairs {
+        if let Some(c) = counts.get_mut(sym as usize) {
+            *c += 1;
+        }
+    }
+    // `u32::MAX`: no group (group numbers are below `syms`, see the module docs).
+    let mut group_of = vec![u32::MAX; syms];
+    let mut out: Vec<(Sym, Postings)> = Vec::new();
+    for (sym, &c) in counts.iter().enumerate() {
+        if c > 0 {
+            group_of[sym] = out.len() as u32;
+            let p = if c == 1 {
+                // A placeholder: the symbol's one pair below replaces it.
+                Postings::One(u32::MAX)
+            } else {
+                Postings::Many(Vec::with_capacity(c as usize))
+            };
+            out.push((sym as Sym, p));
+        }
+    }
+    for &(sym, slot) in pairs {
+        if let Some(&g) = group_of.get(sym as usize)
+            && let Some((_, p)) = out.get_mut(g as usize)
+        {
+            match p {
+                Postings::One(s) => *s = slot,
+                // A row may list the same value twice (two members, one e-mail).
+                Postings::Many(v) if v.last() == Some(&slot) => {}
+                Postings::Many(v) => v.push(slot),
+            }
+        }
+    }
+    for (_, p) in &mut out {
+        if let Postings::Many(v) = p
+            && v.len() == 1
+        {
+            *p = Postings::One(v[0]);
+        }
+    }
+    out
+}
