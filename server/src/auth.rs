@@ -204,18 +204,7 @@ fn new_token() -> String {
             *b = (seed.rotate_left(u32::try_from(i).unwrap_or(0)) & 0xff) as u8;
         }
     }
-    hex(&bytes)
-}
-
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    s
+    faster_hex::hex_string(&bytes)
 }
 
 /// Where the token was found in a request.

@@ -6,12 +6,14 @@
 //! distinct person's member object (`PeopleJson`). `view/json.rs` renders a
 //! row with these writers and writes a page from the kept pieces.
 //!
-//! A string is copied between quotes in one go unless it needs a JSON escape
-//! (a control character, `"` or `\`, found eight bytes at a time), which goes
-//! through serde_json's escaper; timestamps are formatted on the stack
-//! instead of through chrono. For stored conversations this work is done
-//! when a row or a person is rendered (on insert, and when metadata or a
-//! member changes), not when a page is written: a page copies the kept bytes.
+//! Strings go through serde_json's escaper: a hand-written
+//! eight-bytes-at-a-time escape check saved 2.5 % of the instructions of a
+//! 100 000-row bulk load (callgrind) and no measurable time, so it went
+//! (issue 12, `benches/tricks.rs`). Timestamps are formatted on the stack
+//! instead of through chrono (`write_ms` says which figure keeps that). For
+//! stored conversations this work is done when a row or a person is rendered
+//! (on insert, and when metadata or a member changes), not when a page is
+//! written: a page copies the kept bytes.
 //!
 //! ```
 //! let c = store::generate::conversation(1, 2);
@@ -23,70 +25,6 @@
 
 use crate::model::Conversation;
 
-/// Whether `s` can be written between quotes as it is: it has no control
-/// character, `"` or `\`.
-///
-/// ```
-/// assert!(store::json::is_plain("Sales Brainstorm é 😀 </script>"));
-/// assert!(!store::json::is_plain("say \"hi\""));
-/// assert!(!store::json::is_plain("a\tb"));
-/// ```
-pub fn is_plain(s: &str) -> bool {
-    !needs_escape(s.as_bytes())
-}
-
-/// Whether JSON needs an escape in `s` (a control character, `"` or `\\`).
-///
-/// Eight bytes at a time (SWAR): most values are short and plain, and a word
-/// test costs a few instructions where a byte loop costs three compares per
-/// byte. The last word overlaps the one before it (no padded copy, which
-/// would stall on store forwarding); strings under 8 bytes use a table.
-fn needs_escape(s: &[u8]) -> bool {
-    if s.len() < 8 {
-        return s
-            .iter()
-            .fold(false, |acc, &b| acc | SPECIAL[usize::from(b)]);
-    }
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        word_needs_escape(u64::from_le_bytes(w))
-    };
-    let mut found = false;
-    let mut at = 0;
-    while at + 8 <= s.len() {
-        found |= word(at);
-        at += 8;
-    }
-    found | word(s.len() - 8)
-}
-
-/// `SPECIAL[b]`: whether byte `b` must be escaped in a JSON string.
-static SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
-        b += 1;
-    }
-    t
-};
-
-/// Whether one of the 8 bytes of `w` is below 0x20, `"` or `\\`. The
-/// classic "has a byte less than n" and "has a zero byte" tests: their
-/// per-byte flags may be wrong above a true hit, but whether any flag is set
-/// is exact (for n ≤ 128).
-fn word_needs_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let q = w ^ (ONES * u64::from(b'"'));
-    let quote = q.wrapping_sub(ONES) & !q;
-    let b = w ^ (ONES * u64::from(b'\\'));
-    let backslash = b.wrapping_sub(ONES) & !b;
-    (control | quote | backslash) & HIGH != 0
-}
-
 /// Appends `s` as a JSON string (quoted, escaped where needed).
 ///
 /// ```
@@ -95,24 +33,6 @@ fn word_needs_escape(w: u64) -> bool {
 /// assert_eq!(out, br#""a \"b\"""#);
 /// ```
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
-        write_escaped(out, s);
-    } else {
-        write_plain(out, s);
-    }
-}
-
-/// `s` between quotes, as is (the caller knows it needs no escape).
-#[inline(always)]
-fn write_plain(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
-}
-
-#[cold]
-fn write_escaped(out: &mut Vec<u8>, s: &str) {
     if serde_json::to_writer(&mut *out, s).is_err() {
         // Writing into a Vec cannot fail; keep the output valid regardless.
         out.extend_from_slice(b"\"\"");
@@ -273,6 +193,13 @@ static DIGITS: [[u8; 2]; 100] = {
 };
 
 /// Writes the timestamp (ASCII) into `buf`; false outside years 0–9999.
+///
+/// Kept over chrono on a route-level figure (issue 12): with chrono's
+/// `to_rfc3339_opts` instead (a `String` per timestamp), a 100 000-row bulk
+/// load (the store bench's data, `TRICKS_ROUTE=load` in `benches/tricks.rs`)
+/// ran 7.4 % more instructions (callgrind: 3.24 G against 3.02 G) and took
+/// 7 % more CPU (median of 5 interleaved rounds); per timestamp chrono was
+/// 4.5× slower (`time_write` in the same bench).
 fn write_ms(ms: i64, buf: &mut [u8; 24]) -> bool {
     let days = ms.div_euclid(86_400_000);
     if !(FIRST_DAY..=LAST_DAY).contains(&days) {
@@ -397,26 +324,25 @@ mod tests {
 
     #[test]
     fn escape_check_finds_every_special_byte() {
-        for b in 0u8..=127 {
-            let text = [b'a', b, b'z'];
-            let special = b < 0x20 || b == b'"' || b == b'\\';
-            assert_eq!(needs_escape(&text), special, "{b}");
-        }
-        assert!(!needs_escape("é 😀 </script>".as_bytes()));
-        assert!(!needs_escape(b""));
-        // Every byte value at every position of strings of 1–24 bytes,
-        // around plain ASCII and around bytes ≥ 0x80 (UTF-8 continuations).
-        for filler in [b'a', 0xC3, 0xFF, 0x80, b'!', b'#', b'[', b']'] {
-            for len in 1..=24 {
-                for at in 0..len {
-                    for b in 0u8..=255 {
-                        let mut text = vec![filler; len];
-                        text[at] = b;
-                        let naive = text.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
-                        assert_eq!(needs_escape(&text), naive, "{filler} {len} {at} {b}");
-                    }
+        // Every ASCII byte at every position of strings of 1–24 bytes: the
+        // string is escaped exactly when it holds a special byte, and reads
+        // back as itself.
+        for len in 1..=24 {
+            for at in 0..len {
+                for b in 0u8..=127 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = b;
+                    let text = String::from_utf8(text).unwrap();
+                    let mut out = Vec::new();
+                    write_str(&mut out, &text);
+                    let special = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(out.len() > len + 2, special, "{len} {at} {b}");
+                    assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
                 }
             }
         }
+        let mut out = Vec::new();
+        write_str(&mut out, "é 😀 </script>");
+        assert_eq!(out, "\"é 😀 </script>\"".as_bytes());
     }
 }

@@ -2,10 +2,13 @@
 //! formats the routes use (Symbl, WhatsApp, chatbot).
 //!
 //! Every time the store holds is an `i64` count of milliseconds since
-//! 1970-01-01T00:00:00Z (microseconds for chatbot messages). Parsing has a
-//! hand-written fast path for the shape the data files use
-//! (`2021-01-25T14:03:18.520Z`) and falls back to chrono for any other RFC 3339
-//! text, so loading a million lines spends little time here.
+//! 1970-01-01T00:00:00Z (microseconds for chatbot messages). Parsing and
+//! these formats go through chrono (the store's JSON rows have their own
+//! writer, [`crate::json::write_time`]): a hand-written parser for the data files'
+//! shape (`2021-01-25T14:03:18.520Z`) saved 1.35 % of the instructions of a
+//! 100 000-row bulk load (2.3 % of its parsing thread; callgrind) and no time
+//! that interleaved runs could tell from noise, so it went (issue 12,
+//! `benches/tricks.rs`).
 
 use std::fmt;
 
@@ -46,9 +49,6 @@ impl std::error::Error for TimestampError {}
 /// assert_eq!(parse_rfc3339_ms("2021-01-25T14:03:18"), Err(TimestampError::MissingOffset));
 /// ```
 pub fn parse_rfc3339_ms(s: &str) -> Result<i64, TimestampError> {
-    if let Some(ms) = fast_utc_ms(s.as_bytes()) {
-        return Ok(ms);
-    }
     match DateTime::parse_from_rfc3339(s) {
         Ok(dt) => Ok(dt.timestamp_millis()),
         Err(_) => Err(classify_failure(s)),
@@ -93,83 +93,6 @@ fn classify_failure(s: &str) -> TimestampError {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` only; anything else returns `None`.
-fn fast_utc_ms(b: &[u8]) -> Option<i64> {
-    if b.len() < 20 || *b.last()? != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in b.get(r)? {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
-    };
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || (b[10] != b'T' && b[10] != b't')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || min > 59
-        || sec > 59
-    {
-        return None;
-    }
-    let mut millis = 0i64;
-    let rest = &b[19..b.len() - 1];
-    if !rest.is_empty() {
-        if rest[0] != b'.' || rest.len() < 2 || rest.len() > 10 {
-            return None;
-        }
-        let digits = &rest[1..];
-        for (i, &c) in digits.iter().enumerate() {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            if i < 3 {
-                millis = millis * 10 + i64::from(c - b'0');
-            }
-        }
-        for _ in digits.len()..3 {
-            millis *= 10;
-        }
-    }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + min) * 60_000 + sec * 1000 + millis)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Formats epoch milliseconds the way Symbl does: UTC, 3 fractional digits, `Z`.
 ///
 /// ```
@@ -211,7 +134,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fast_path_agrees_with_chrono() {
+    fn data_file_shapes_parse_like_chrono() {
         for s in [
             "2021-01-25T14:03:18.520Z",
             "2021-12-31T23:59:59.999Z",
@@ -220,7 +143,7 @@ mod tests {
             "2000-03-01T12:00:00.123456789Z",
         ] {
             let chrono = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
-            assert_eq!(fast_utc_ms(s.as_bytes()), Some(chrono), "{s}");
+            assert_eq!(parse_rfc3339_ms(s), Ok(chrono), "{s}");
         }
     }
 
