@@ -148,6 +148,37 @@ pub fn corpus_lines(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The store bench's data set as a JSONL file of `n` generated conversations
+/// (`store::generate::write_jsonl(seed, n, …)`), beside criterion's results,
+/// written on first use (through a temporary file, so an interrupted run
+/// leaves no partial file). Returns the path and, when it had to be written,
+/// how long that took. The store and tricks benches load the same file.
+///
+/// ```no_run
+/// let (path, _) = rsql_benches::data_file(1_000, 42)?;
+/// assert!(path.exists());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn data_file(
+    n: u64,
+    seed: u64,
+) -> std::io::Result<(std::path::PathBuf, Option<std::time::Duration>)> {
+    let dir = estimates::criterion_home()
+        .and_then(|h| h.parent().map(|p| p.join("store-bench")))
+        .unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("conversations-{n}-seed{seed}.jsonl"));
+    if path.exists() {
+        return Ok((path, None));
+    }
+    let t = std::time::Instant::now();
+    let tmp = path.with_extension("tmp");
+    let out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    store::generate::write_jsonl(seed, n, out)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok((path, Some(t.elapsed())))
+}
+
 /// Reading criterion's own result files, for the summary tables the benches
 /// print after a run (ratios to the peers measured in the same run).
 pub mod estimates {

@@ -416,18 +416,9 @@ fn median_ns(group: &str, function: &str, since: SystemTime) -> Option<f64> {
 
 /// The data file for `n` conversations, generated on first use.
 fn data_file(n: u64) -> PathBuf {
-    let dir = criterion_home()
-        .and_then(|h| h.parent().map(|p| p.join("store-bench")))
-        .unwrap_or_else(std::env::temp_dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("conversations-{n}-seed{SEED}.jsonl"));
-    if !path.exists() {
-        let t = Instant::now();
-        let tmp = path.with_extension("tmp");
-        let out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
-        store::generate::write_jsonl(SEED, n, out).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-        eprintln!("generated {} in {:?}", path.display(), t.elapsed());
+    let (path, generated) = rsql_benches::data_file(n, SEED).unwrap();
+    if let Some(took) = generated {
+        eprintln!("generated {} in {took:?}", path.display());
     }
     path
 }

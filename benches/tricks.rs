@@ -360,22 +360,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The store bench's data file for `n` conversations, written on first use.
-fn data_file(n: u64) -> PathBuf {
-    let dir = criterion_home()
-        .and_then(|h| h.parent().map(|p| p.join("store-bench")))
-        .unwrap_or_else(std::env::temp_dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("conversations-{n}-seed{SEED}.jsonl"));
-    if !path.exists() {
-        let tmp = path.with_extension("tmp");
-        let out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
-        store::generate::write_jsonl(SEED, n, out).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
-
 #[inline(never)]
 fn load_route(path: &PathBuf) -> Store {
     let mut s = Store::new();
@@ -439,7 +423,8 @@ fn token_route(rt: &tokio::runtime::Runtime, n: u64) -> usize {
 fn route(name: &str) {
     let repeat = env_u64("TRICKS_REPEAT", 3).max(1);
     let requests = env_u64("TRICKS_REQUESTS", 20_000);
-    let path = data_file(env_u64("TRICKS_N", 100_000));
+    // The store bench's data file, written on first use.
+    let (path, _) = rsql_benches::data_file(env_u64("TRICKS_N", 100_000), SEED).unwrap();
     let rt = runtime();
     let store = (name == "get").then(|| load_route(&path));
     let ids: Vec<String> = store
