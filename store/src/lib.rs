@@ -230,7 +230,9 @@ mod writes;
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
 pub use filter::compile_filter;
 pub use limits::Limits;
-pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};
+pub use model::{
+    Conversation, Member, Message, MessageFrom, MessageView, Metadata, Word, is_valid_email,
+};
 pub use query::{
     CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,
     ParamErrorKind, Params, QuerySpec, Window,
