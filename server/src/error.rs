@@ -349,7 +349,9 @@ impl fmt::Display for ApiError {
                 AuthFailure::Malformed => {
                     "malformed `Authorization` header: expected `Bearer <token>`"
                 }
-                AuthFailure::Invalid => "invalid access token",
+                AuthFailure::Invalid => {
+                    "invalid access token: this server did not issue it (get one from POST /oauth2/token:generate)"
+                }
                 AuthFailure::Expired => {
                     "access token expired: generate a new one with POST /oauth2/token:generate"
                 }

@@ -613,12 +613,33 @@ async fn chatbot_bad_input_is_400_with_field() {
             "/v1/api/conversation-messages/1?per_page=ten",
             "per_page",
         ),
+        (
+            "big_page",
+            "/v1/api/conversation-messages/1?page=4294967296",
+            "page",
+        ),
     ] {
         let r = get(path).auth().send(&s).await;
         assert_eq!(r.status, 400, "{name}");
         assert_eq!(r.json()["error"]["field"], field, "{name}");
         insta::assert_json_snapshot!(format!("400_chatbot_{name}"), r.json());
     }
+    // At the limits: the largest page is an empty page, 100 rows a page pass.
+    let r = get("/v1/api/conversation-messages/1?page=4294967295&per_page=100")
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!([]));
+    let link = r.header("link").unwrap();
+    assert!(
+        link.starts_with("</v1/api/conversation-messages/1?page="),
+        "{link}"
+    );
+    assert!(
+        link_target(link, "prev") == link_target(link, "last"),
+        "{link}"
+    );
 }
 
 #[tokio::test]
