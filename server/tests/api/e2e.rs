@@ -408,6 +408,23 @@ fn in_order(keys: &[String], order: &[&str]) -> bool {
         })
 }
 
+/// `X-Total-Count` of the Symbl list of every demo conversation.
+async fn list_total(base: &str) -> u64 {
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?limit=0&filter=conversation.startTime%3Dge%3D2000-01-01"
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    r.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 async fn raw(url: &str) -> (u16, String) {
     let r = client().get(url).bearer_auth("tok").send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -486,6 +503,35 @@ async fn answers_keep_one_key_order_and_short_clear_errors() {
         members_seen > 0 && messages_seen > 0,
         "{members_seen} {messages_seen}"
     );
+
+    // The Symbl list past its end: no row, `prev` and `last` on the last page.
+    let total: u64 = list_total(base).await;
+    assert!(total > 7, "{total}");
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?limit=7&offset={}&filter=conversation.startTime%3Dge%3D2000-01-01",
+            total + 30
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_owned();
+    let last = format!(
+        "</v1/conversations?limit=7&offset={}&filter=conversation.startTime%3Dge%3D2000-01-01>",
+        (total - 1) / 7 * 7
+    );
+    assert_eq!(
+        link,
+        format!(
+            "{last}; rel=\"prev\", \
+             </v1/conversations?limit=7&offset=0&filter=conversation.startTime%3Dge%3D2000-01-01>; rel=\"first\", \
+             {last}; rel=\"last\""
+        )
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["conversations"], serde_json::json!([]));
 
     // A 404 shows the method and the whole path, however deep.
     let path = format!("/v1/conversations/1/{}", "deep/".repeat(40));
