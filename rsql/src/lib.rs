@@ -787,6 +787,8 @@ pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+#[cfg(feature = "schema-file")]
+pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
 pub use schema::{Field, FieldId, FieldRef, FieldType, Op, Schema, SchemaBuilder, SchemaError};
 
 /// Parses `input` with the default [`Limits`] and the permissive default

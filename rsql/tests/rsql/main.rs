@@ -17,3 +17,4 @@ mod parse;
 mod policy;
 mod precedence;
 mod roundtrip;
+mod schema_file;
