@@ -102,6 +102,17 @@ enum Command {
     Mongo(MongoArgs),
 }
 
+impl Command {
+    fn name_and_input(&self) -> (&'static str, &InputArgs) {
+        match self {
+            Command::Parse(a) => ("parse", &a.input),
+            Command::Check(a) => ("check", &a.input),
+            Command::Sql(a) => ("sql", &a.input),
+            Command::Mongo(a) => ("mongo", &a.input),
+        }
+    }
+}
+
 /// Where the filters come from.
 #[derive(Debug, Args)]
 struct InputArgs {
@@ -112,7 +123,7 @@ struct InputArgs {
 
     /// With --batch: each stdin line is the filter itself (UTF-8 text), not
     /// a JSON string.
-    #[arg(long, requires = "batch")]
+    #[arg(long)]
     plain: bool,
 
     /// The filter, e.g. 'conversation.type==meeting;metadata.agentId=in=(a,b)';
@@ -261,10 +272,15 @@ fn load_schema(args: &SchemaArgs) -> Result<rsql::SchemaFile, rsql::SchemaFileEr
 
 /// The job and the input of the command line, or the exit code of a failure
 /// already reported.
-fn job(command: Command) -> Result<(Job, InputArgs, &'static str), ExitCode> {
+fn job(command: Command) -> Result<(Job, InputArgs), ExitCode> {
     let schema = |args: &SchemaArgs| {
         load_schema(args).map_err(|e| {
-            eprintln!("rsql: {e}");
+            match e.kind() {
+                rsql::SchemaFileErrorKind::UnknownFormat => {
+                    eprintln!("rsql: {e} (--schema-format toml|json)");
+                }
+                _ => eprintln!("rsql: {e}"),
+            }
             ExitCode::from(2)
         })
     };
@@ -275,7 +291,6 @@ fn job(command: Command) -> Result<(Job, InputArgs, &'static str), ExitCode> {
                 task: Task::Parse { json: args.json },
             },
             args.input,
-            "parse",
         ),
         Command::Check(args) => {
             let (schema, parser) = schema(&args.schema)?.into_parts();
@@ -285,7 +300,6 @@ fn job(command: Command) -> Result<(Job, InputArgs, &'static str), ExitCode> {
                     task: Task::Check { schema },
                 },
                 args.input,
-                "check",
             )
         }
         Command::Sql(args) => {
@@ -305,7 +319,6 @@ fn job(command: Command) -> Result<(Job, InputArgs, &'static str), ExitCode> {
                     },
                 },
                 args.input,
-                "sql",
             )
         }
         Command::Mongo(args) => {
@@ -319,7 +332,6 @@ fn job(command: Command) -> Result<(Job, InputArgs, &'static str), ExitCode> {
                     },
                 },
                 args.input,
-                "mongo",
             )
         }
     })
@@ -359,9 +371,26 @@ fn run_one(job: &Job, filter: &str) -> ExitCode {
     }
 }
 
+/// Exits with a clap usage error (exit 2) for subcommand `name`.
+fn usage_error(name: &str, kind: clap::error::ErrorKind, message: &str) -> ! {
+    let mut cmd = Cli::command();
+    let sub = cmd.find_subcommand_mut(name).cloned().unwrap_or_default();
+    sub.bin_name(format!("rsql {name}"))
+        .error(kind, message)
+        .exit()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (job, input, name) = match job(cli.command) {
+    let (name, input) = cli.command.name_and_input();
+    if input.plain && !input.batch {
+        usage_error(
+            name,
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "--plain reads --batch lines as text: add --batch",
+        );
+    }
+    let (job, input) = match job(cli.command) {
         Ok(parts) => parts,
         Err(code) => return code,
     };
@@ -383,17 +412,12 @@ fn main() -> ExitCode {
     }
     let filter = match input.filter {
         Some(filter) if filter.as_str() != "-" => filter,
-        None if io::stdin().is_terminal() => {
-            let mut cmd = Cli::command();
-            let sub = cmd.find_subcommand_mut(name).cloned().unwrap_or_default();
-            sub.bin_name(format!("rsql {name}"))
-                .error(
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    "no FILTER given and stdin is a terminal: pass FILTER, \
-                     pipe it in (`echo 'a==1' | rsql parse`), or use --batch",
-                )
-                .exit()
-        }
+        None if io::stdin().is_terminal() => usage_error(
+            name,
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "no FILTER given and stdin is a terminal: pass FILTER, \
+             pipe it in (`echo 'a==1' | rsql parse`), or use --batch",
+        ),
         _ => match input::read_whole(io::stdin().lock()) {
             Ok(filter) => filter,
             Err(e) => {
