@@ -404,6 +404,17 @@ fn usage_errors_exit_2() {
         &["check", "--schema"],
         &["sql", "--schema", TOML, "--dialect", "mysql", "a==1"],
         &["sql", "--schema", TOML, "--first-placeholder", "0", "a==1"],
+        &[
+            "sql",
+            "--schema",
+            TOML,
+            "--dialect",
+            "sqlite",
+            "--first-placeholder",
+            "1",
+            "a==1",
+        ],
+        &["sql", "--schema", TOML, "--sqlite-like", "a==1"],
         &["sql", "--schema", TOML, "--batch", "a==1"],
         &["check", "--schema", TOML, "--plain", "a==1"],
         &["mongo", "--schema", TOML, "--schema-format", "yaml", "a==1"],
@@ -425,7 +436,7 @@ fn usage_errors_exit_2() {
 fn help_lists_the_subcommands_and_flags() {
     let (code, out, _) = run(&["--help"], b"");
     assert_eq!(code, Some(0));
-    for word in ["parse", "check", "sql", "mongo", "rsql::schema::file"] {
+    for word in ["parse", "check", "sql", "mongo", "rsql/docs/schema-file.md"] {
         assert!(out.contains(word), "{word} missing from:\n{out}");
     }
     let (code, out, _) = run(&["sql", "--help"], b"");

@@ -64,9 +64,11 @@ use job::{Job, Task};
 
 /// Check, normalise and translate RSQL/FIQL filters.
 ///
-/// Schema files (for check, sql and mongo) are described in the rsql crate
-/// manual, module `rsql::schema::file`; `rsql/examples/conversation.toml`
-/// is one.
+/// Schema files (for check, sql and mongo) are described in
+/// rsql/docs/schema-file.md (the crate manual's `rsql::schema::file`);
+/// rsql/examples/conversation.toml is one. The filter language and the tool
+/// are described in rsql/README.md and the crate manual
+/// (`cargo doc -p rsql --all-features --open`).
 #[derive(Debug, ClapParser)]
 #[command(name = "rsql", version, about, long_about)]
 struct Cli {
@@ -184,10 +186,10 @@ struct SqlArgs {
     #[arg(long, value_enum, default_value_t = Dialect::Postgres)]
     dialect: Dialect,
 
-    /// PostgreSQL: number placeholders from `$N` (when the statement has earlier parameters).
-    #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    first_placeholder: u32,
+    /// PostgreSQL: number placeholders from `$N` (when the statement has
+    /// earlier parameters); default 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    first_placeholder: Option<u32>,
 
     /// SQLite: wildcards as `LIKE ? ESCAPE '\'` instead of GLOB (exact only
     /// on connections with `PRAGMA case_sensitive_like = ON`).
@@ -304,10 +306,20 @@ fn job(command: Command) -> Result<(Job, InputArgs), ExitCode> {
         }
         Command::Sql(args) => {
             let (schema, parser) = schema(&args.schema)?.into_parts();
-            let options = match args.dialect {
-                Dialect::Postgres => rsql::SqlOptions::postgres()
-                    .with_first_placeholder(args.first_placeholder as usize),
-                Dialect::Sqlite => rsql::SqlOptions::sqlite().with_sqlite_like(args.sqlite_like),
+            let options = match (args.dialect, args.first_placeholder, args.sqlite_like) {
+                (Dialect::Postgres, first, false) => rsql::SqlOptions::postgres()
+                    .with_first_placeholder(first.map_or(1, |n| n as usize)),
+                (Dialect::Sqlite, None, like) => rsql::SqlOptions::sqlite().with_sqlite_like(like),
+                (Dialect::Postgres, _, true) => usage_error(
+                    "sql",
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--sqlite-like applies to --dialect sqlite",
+                ),
+                (Dialect::Sqlite, Some(_), _) => usage_error(
+                    "sql",
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--first-placeholder applies to --dialect postgres (SQLite placeholders are `?`)",
+                ),
             };
             (
                 Job {
