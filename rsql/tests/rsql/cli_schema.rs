@@ -456,3 +456,49 @@ fn help_lists_the_subcommands_and_flags() {
         assert!(out.contains(flag), "{flag} missing from:\n{out}");
     }
 }
+
+/// The shell session in the README's "Command line" section, run by `sh`
+/// from the repository root: every `$ command` prints what follows it.
+#[test]
+fn readme_command_line_examples_are_true() {
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("## Command line").expect("the section")..];
+    let start = section.find("```sh\n").expect("a sh block") + "```sh\n".len();
+    let block = &section[start..start + section[start..].find("```").expect("its end")];
+    let mut examples: Vec<(String, String)> = Vec::new();
+    let mut continued = false;
+    for line in block.lines() {
+        if let Some(command) = line.strip_prefix("$ ") {
+            examples.push((command.to_owned(), String::new()));
+            continued = command.ends_with('\\');
+        } else if let Some((command, output)) = examples.last_mut() {
+            if continued {
+                command.push('\n');
+                command.push_str(line);
+                continued = line.ends_with('\\');
+            } else {
+                output.push_str(line);
+                output.push('\n');
+            }
+        }
+    }
+    assert!(examples.len() >= 8, "{examples:?}");
+    let bin = Path::new(env!("CARGO_BIN_EXE_rsql")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for (command, want) in examples {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{{ {command}\n}} 2>&1"))
+            .env("PATH", &path)
+            .current_dir(root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run sh");
+        assert_eq!(stdout(&out), want, "$ {command}");
+    }
+}
