@@ -767,8 +767,10 @@
 //!   JSON object: `{"ok":true,"ast":…}` (`parse`), `{"ok":true,"filter":"…"}`
 //!   (`check`), `{"ok":true,"sql":"…","params":[{"type":"text","value":"…"},…]}`
 //!   (`sql`), `{"ok":true,"query":{…}}` (`mongo`), or
-//!   `{"ok":false,"error":{"kind":"…","message":"…","offset":N,"length":N}}`.
-//!   Blank lines are skipped.
+//!   `{"ok":false,"error":{"kind":"…","message":"…","offset":N,"length":N}}`
+//!   (`kind` is the error's [`Error::code`], or `invalid_utf8` for a
+//!   `--plain` line that is not UTF-8, or `no_sql_mapping`, which has no
+//!   span: offset and length 0). Blank lines are skipped.
 //! * `check`, `sql` and `mongo` take their parser (operators, OR, field
 //!   count, allow-list, limits) from the schema file's `[policy]` and
 //!   `[limits]`.
