@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_schema;
 mod compile;
 mod corpus;
 mod differential_sqlite;
@@ -17,3 +18,4 @@ mod parse;
 mod policy;
 mod precedence;
 mod roundtrip;
+mod schema_file;
