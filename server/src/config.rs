@@ -33,7 +33,10 @@ pub struct AppCredential {
     name = "rsql-server",
     version,
     about = "Demo HTTP API for the Symbl, Mongo, WhatsApp and chatbot conversation routes",
-    long_about = None
+    long_about = None,
+    after_help = "Documentation (in the repository): docs/http-api.md (routes, parameters, errors, limits, \
+                  headers, timeouts), docs/filter-language.md (the RSQL `filter`), docs/data-formats.md \
+                  (the --*-data files). The running server describes itself at GET /openapi.json."
 )]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
@@ -52,7 +55,7 @@ pub struct Config {
     #[arg(long, env = "RSQL_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
-    /// Symbl conversations to load, JSONL (`shared/data/README.md`).
+    /// Symbl conversations to load, JSONL (`docs/data-formats.md`).
     #[arg(long, env = "RSQL_SYMBL_DATA")]
     pub symbl_data: Option<PathBuf>,
 
