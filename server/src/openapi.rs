@@ -765,6 +765,24 @@ mod tests {
         );
     }
 
+    /// The filter's description and `rsql-server --help` send readers to
+    /// `docs/`; those files must exist in the repository.
+    #[test]
+    fn the_docs_they_name_exist() {
+        use clap::CommandFactory;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let help = crate::Config::command().render_long_help().to_string();
+        for page in [
+            "docs/http-api.md",
+            "docs/filter-language.md",
+            "docs/data-formats.md",
+        ] {
+            assert!(help.contains(page), "--help does not name {page}");
+            assert!(root.join(page).is_file(), "{page} missing");
+        }
+        assert!(FILTER_DOC.contains("docs/filter-language.md"));
+    }
+
     #[test]
     fn patterns_match_what_the_server_accepts() {
         let doc = document();
