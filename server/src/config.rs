@@ -55,7 +55,7 @@ pub struct Config {
     #[arg(long, env = "RSQL_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
-    /// Symbl conversations to load, JSONL (`docs/data-formats.md`).
+    /// Symbl conversations to load, JSONL (`shared/data/README.md`).
     #[arg(long, env = "RSQL_SYMBL_DATA")]
     pub symbl_data: Option<PathBuf>,
 
