@@ -284,31 +284,39 @@ fn filter_param() -> Value {
     p
 }
 
+/// `schema`, or the empty string: on the list route an empty value is the
+/// same as an absent parameter.
+fn or_empty(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "string", "maxLength": 0 }] })
+}
+
 fn list_params() -> Value {
     json!([
         qp(
             "limit",
-            json!({ "type": "integer", "minimum": 0, "maximum": 65536, "default": 20 }),
-            "page size (0 gives only `X-Total-Count`)"
+            or_empty(json!({ "type": "integer", "minimum": 0, "maximum": 65536, "default": 20 })),
+            "page size (0 gives only `X-Total-Count`). On this route an empty value of any parameter is the same as leaving it out"
         ),
         qp(
             "offset",
-            json!({ "type": "integer", "minimum": 0, "maximum": 2147483647_i64, "default": 0 }),
+            or_empty(
+                json!({ "type": "integer", "minimum": 0, "maximum": 2147483647_i64, "default": 0 })
+            ),
             "rows to skip"
         ),
         qp(
             "order",
-            json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" }),
+            or_empty(json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" })),
             "direction of the sort fields without a prefix"
         ),
         qp(
             "startTime",
-            json!({ "type": "string", "format": "date-time" }),
+            or_empty(json!({ "type": "string", "format": "date-time" })),
             "window start: RFC 3339 with an offset (send `+` as `%2B`); conversations with `startTime` at or after it. Must be before `endTime` and not later than now (+5 s)"
         ),
         qp(
             "endTime",
-            json!({ "type": "string", "format": "date-time" }),
+            or_empty(json!({ "type": "string", "format": "date-time" })),
             "window end: conversations with `endTime` at or before it (running ones: `startTime` at or before it); default now"
         ),
         qp(
@@ -436,7 +444,7 @@ fn paths() -> Value {
             "get": op("one conversation", true, resp("the conversation", r("Conversation")), S_ERR, READ_ID, json!([conv_id()])),
             "put": {
                 "summary": "merge metadata: keys in the body are added or replaced, a key with `null` is removed, other keys stay",
-                "description": "Limits: keys 1–128 bytes, values at most 128 characters, at most 100 keys on the conversation after the merge, no duplicated key in the body; otherwise 400 and nothing changes.",
+                "description": "Limits: keys 1–128 bytes, values at most 128 characters, at most 200 keys in the body (keys set to null included) of which at most 100 with a value, at most 100 keys on the conversation after the merge, no duplicated key in the body; otherwise 400 and nothing changes.",
                 "parameters": [conv_id()],
                 "requestBody": { "required": true, "content": json_content(r("MetadataUpdate")) },
                 "responses": merge(errors(S_ERR, WRITE_ID),
@@ -625,7 +633,7 @@ fn schemas(member: Value) -> Value {
         "ConversationList": { "type": "object", "required": ["conversations"], "properties": {
             "conversations": { "type": "array", "items": r("Conversation") } } },
         "MetadataUpdate": { "type": "object", "required": ["metadata"], "additionalProperties": false, "properties": {
-            "metadata": { "type": "object",
+            "metadata": { "type": "object", "maxProperties": 200,
                 "propertyNames": { "minLength": 1, "maxLength": 128 },
                 "additionalProperties": {
                     "anyOf": [{ "type": "string", "maxLength": 128 }, { "type": "null" }] } } } },
