@@ -33,7 +33,10 @@ pub struct AppCredential {
     name = "rsql-server",
     version,
     about = "Demo HTTP API for the Symbl, Mongo, WhatsApp and chatbot conversation routes",
-    long_about = None
+    long_about = None,
+    after_help = "Documentation (in the repository): docs/http-api.md (routes, parameters, errors, limits, \
+                  headers, timeouts), docs/filter-language.md (the RSQL `filter`), docs/data-formats.md \
+                  (the --*-data files). The running server describes itself at GET /openapi.json."
 )]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).

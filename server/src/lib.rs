@@ -1,4 +1,4 @@
-//! The warp demo service: the four seed APIs of `shared/spec/api.md` §2 over
+//! The warp demo service: the four seed APIs of `docs/http-api.md` over
 //! the in-memory [`store`], with one token store, exact per-family error
 //! envelopes, an OpenAPI 3.1 document, request ids, an optional rate limiter
 //! and graceful shutdown.

@@ -1,5 +1,5 @@
 //! A deterministic generator of Symbl conversations with the distributions of
-//! `shared/data/README.md`, for demos, tests and benches.
+//! `docs/data-formats.md`, for demos, tests and benches.
 //!
 //! Conversation *i* is a pure function of `(seed, i)`, so a prefix of a large
 //! data set equals a smaller one. Distributions:
