@@ -164,10 +164,12 @@ impl Track {
         self.lock().evicted
     }
 
-    /// Whether hyper should be told to close once idle.
+    /// Whether hyper should be told to close once idle: at shutdown, or
+    /// after a refused head once every request before it is answered (told
+    /// earlier, hyper would drop the pipelined requests it holds).
     pub(crate) fn wants_close(&self) -> bool {
         let s = self.lock();
-        s.shutting_down || s.rejected
+        s.shutting_down || (s.rejected && s.started <= s.finished)
     }
 
     /// `Some(since)` if no request is in progress (idle keep-alive, or no or
