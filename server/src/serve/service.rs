@@ -74,10 +74,10 @@ impl<B: Body + Unpin> Body for Ended<B> {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.body).poll_frame(cx);
-        if let Poll::Ready(None) = r {
-            if let Some(t) = this.guard.0.take() {
-                t.response_done();
-            }
+        if let Poll::Ready(None) = r
+            && let Some(t) = this.guard.0.take()
+        {
+            t.response_done();
         }
         r
     }
