@@ -155,6 +155,7 @@ const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
 #[tokio::test]
 async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
     let srv = Server::start(ServeOptions::default()).await;
+    let events = server::serve::client_events();
     let long = |path: &str, n: usize| {
         let line = format!("GET {path}?q={} HTTP/1.1\r", "a".repeat(n));
         (line.len(), format!("{line}\nHost: t\r\n\r\n"))
@@ -275,6 +276,8 @@ async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
         assert!(a.json()["message"].is_string(), "{:?}", a.json());
         assert!(a.header("x-request-id").is_some());
     }
+    // Counted as client events (logged at debug, summarized at warn).
+    assert!(server::serve::client_events() > events);
     srv.stop().await;
 }
 
