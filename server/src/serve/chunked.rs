@@ -144,4 +144,39 @@ mod tests {
         );
         assert_eq!(Chunked::new().advance(b"\r\n"), Step::Invalid);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn chunks_split_anywhere_end_where_they_end(
+            chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 1..300), 0..8),
+            cuts in proptest::collection::vec(0usize..4000, 0..6),
+        ) {
+            let mut body = Vec::new();
+            for c in &chunks {
+                body.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+                body.extend_from_slice(c);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(b"0\r\n\r\n");
+            let end = body.len();
+            body.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+            let mut points: Vec<usize> = cuts.iter().map(|c| c % body.len()).collect();
+            points.push(0);
+            points.push(body.len());
+            points.sort_unstable();
+            let mut c = Chunked::new();
+            let mut found = None;
+            for w in points.windows(2) {
+                match c.advance(&body[w[0]..w[1]]) {
+                    Step::More => {}
+                    Step::Done(n) => {
+                        found = Some(w[0] + n);
+                        break;
+                    }
+                    Step::Invalid => proptest::prop_assert!(false, "invalid at {}", w[0]),
+                }
+            }
+            proptest::prop_assert_eq!(found, Some(end));
+        }
+    }
 }

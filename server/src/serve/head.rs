@@ -386,4 +386,31 @@ mod tests {
             Inspect::Complete { len: 43, .. }
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_classified_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000)) {
+            let mut scan = 0;
+            let _ = inspect(&bytes, &mut scan);
+            let _ = inspect(&bytes, &mut scan);
+        }
+
+        #[test]
+        fn a_head_split_anywhere_reads_like_the_whole(
+            path in "/[a-z0-9/?=&]{0,60}",
+            fields in proptest::collection::vec(("[A-Za-z-]{1,12}", "[ -~]{0,40}"), 0..12),
+            cut in 0usize..10_000,
+        ) {
+            let mut head = format!("GET {path} HTTP/1.1\r\n");
+            for (k, v) in &fields {
+                head.push_str(&format!("x-{k}: {}\r\n", v.trim()));
+            }
+            head.push_str("\r\n");
+            let whole = inspect(head.as_bytes(), &mut 0);
+            let cut = cut % head.len();
+            let mut scan = 0;
+            proptest::prop_assert_eq!(inspect(&head.as_bytes()[..cut], &mut scan), Inspect::Partial);
+            proptest::prop_assert_eq!(inspect(head.as_bytes(), &mut scan), whole);
+        }
+    }
 }
