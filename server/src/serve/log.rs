@@ -53,3 +53,16 @@ pub(crate) fn accept_error(e: &std::io::Error, failures: u32) -> Duration {
     // 10 ms, 20 ms, … up to 1 s while the failures go on.
     Duration::from_millis(10u64.saturating_mul(1 << failures.min(7)).min(1000))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_failures_back_off_up_to_a_second() {
+        let e = std::io::Error::other("too many open files");
+        let waits: Vec<u128> = (0..10).map(|n| accept_error(&e, n).as_millis()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
+        assert!(client_events() >= 10);
+    }
+}
