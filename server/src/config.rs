@@ -115,6 +115,24 @@ pub struct Config {
     /// Length of the rate-limit window in seconds.
     #[arg(long, env = "RSQL_RATE_WINDOW", default_value_t = 60)]
     pub rate_window: u64,
+
+    /// Read timeout (`10`, `10s`, `250ms`, `2m`): a connection that sends no
+    /// request head, or a head or body too slowly, or takes no response bytes
+    /// for this long is closed.
+    #[arg(long, env = "RSQL_READ_TIMEOUT", default_value = "10s", value_parser = crate::serve::parse_duration)]
+    pub read_timeout: std::time::Duration,
+
+    /// Idle keep-alive timeout: a connection with no request in progress closes after this.
+    #[arg(long, env = "RSQL_IDLE_TIMEOUT", default_value = "60s", value_parser = crate::serve::parse_duration)]
+    pub idle_timeout: std::time::Duration,
+
+    /// Open connections at most; at the cap the longest-idle connection is closed to make room.
+    #[arg(long, env = "RSQL_MAX_CONNECTIONS", default_value = "1024", value_parser = crate::serve::parse_max_connections)]
+    pub max_connections: usize,
+
+    /// On SIGTERM/SIGINT, how long in-flight requests may still run before the process exits.
+    #[arg(long, env = "RSQL_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::serve::parse_duration)]
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Config {

@@ -36,6 +36,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod render;
 pub mod routes_table;
+pub mod serve;
 pub mod state;
 
 use std::convert::Infallible;
@@ -101,7 +102,7 @@ fn request_meta() -> impl Filter<Extract = (Meta,), Error = Infallible> + Clone 
 }
 
 /// Echoes a sane client request id (visible ASCII, 1–128 chars) or makes one.
-fn request_id(sent: Option<&str>) -> HeaderValue {
+pub(crate) fn request_id(sent: Option<&str>) -> HeaderValue {
     if let Some(s) = sent
         && !s.is_empty()
         && s.len() <= 128

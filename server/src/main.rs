@@ -1,5 +1,6 @@
 //! `rsql-server`: reads flags/env, loads or generates data, serves
-//! [`server::routes`] until SIGINT/SIGTERM (in-flight requests finish).
+//! [`server::routes`] with the connection limits of [`server::serve`] until
+//! SIGINT/SIGTERM (in-flight requests finish within `--shutdown-grace`).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -110,11 +111,8 @@ async fn run(cfg: Config) -> ExitCode {
     }
     let _ = out.flush();
     drop(out);
-    warp::serve(server::routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let opts = server::serve::ServeOptions::from_config(&state.config);
+    server::serve::serve(listener, state, opts, shutdown).await;
     tracing::info!("shut down");
     ExitCode::SUCCESS
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod conn;
 mod e2e;
 mod families;
 mod service;
