@@ -186,8 +186,8 @@ try:
     # http-layer answers
     checks = []
     for raw, want in [(b"GET /v1/conversations HTTP/1.1\r\nbad line\r\n\r\n", 400),
-                      (b"GET /api/conversations?q=" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414),
-                      (b"GET /get-all-conversations HTTP/1.1\r\nx: " + b"v" * 17000 + b"\r\n\r\n", 431)]:
+                      (b"GET /api/conversations?q=" + b"a" * 33000 + b" HTTP/1.1\r\n\r\n", 414),
+                      (b"GET /get-all-conversations HTTP/1.1\r\nx: " + b"v" * 50000 + b"\r\n\r\n", 431)]:
         s = conn(A)
         s.sendall(raw)
         buf = b""

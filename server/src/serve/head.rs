@@ -7,10 +7,13 @@
 
 use warp::http::{Method, StatusCode, Uri};
 
-/// Longest request line (method, target, version) in bytes: 8 KiB.
-pub const MAX_REQUEST_LINE: usize = 8 * 1024;
-/// Longest request head (request line and header fields) in bytes: 16 KiB.
-pub const MAX_HEAD: usize = 16 * 1024;
+/// Longest request line (method, target, version) in bytes: 32 KiB, so a
+/// `filter` at its 8 KiB limit fits even when every byte is percent-encoded
+/// (three bytes each) beside the other parameters.
+pub const MAX_REQUEST_LINE: usize = 32 * 1024;
+/// Longest request head (request line and header fields) in bytes: 48 KiB
+/// (the longest request line and 16 KiB of header fields).
+pub const MAX_HEAD: usize = 48 * 1024;
 /// Most header fields in one request: 100 (hyper's default).
 pub const MAX_HEADERS: usize = 100;
 

@@ -160,7 +160,7 @@ async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
         let line = format!("GET {path}?q={} HTTP/1.1\r", "a".repeat(n));
         (line.len(), format!("{line}\nHost: t\r\n\r\n"))
     };
-    // Request line at the limit (8 KiB counting the CR): routed (404 JSON);
+    // Request line at the limit (32 KiB counting the CR): routed (404 JSON);
     // one byte more: 414 in the family's envelope.
     let (len, at) = long("/v1/nope", head::MAX_REQUEST_LINE - 25);
     assert_eq!(len, head::MAX_REQUEST_LINE);
@@ -169,19 +169,19 @@ async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
     let cases: [(&str, Value); 4] = [
         (
             "/v1/conversations",
-            serde_json::json!({"message": "the request line is longer than 8192 bytes"}),
+            serde_json::json!({"message": "the request line is longer than 32768 bytes"}),
         ),
         (
             "/get-all-conversations",
-            serde_json::json!({"error": "the request line is longer than 8192 bytes"}),
+            serde_json::json!({"error": "the request line is longer than 32768 bytes"}),
         ),
         (
             "/api/conversations",
-            serde_json::json!({"success": false, "error": "the request line is longer than 8192 bytes"}),
+            serde_json::json!({"success": false, "error": "the request line is longer than 32768 bytes"}),
         ),
         (
             "/v1/api/conversation-messages/1",
-            serde_json::json!({"error": {"code": "uri_too_long", "message": "the request line is longer than 8192 bytes"}}),
+            serde_json::json!({"error": {"code": "uri_too_long", "message": "the request line is longer than 32768 bytes"}}),
         ),
     ];
     for (path, want) in cases {
@@ -199,7 +199,7 @@ async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
         );
     }
 
-    // Head size: exactly 16 KiB is routed, one byte more is 431.
+    // Head size: exactly 48 KiB is routed, one byte more is 431.
     let big = |n: usize| {
         format!(
             "GET /api/conversations HTTP/1.1\r\nx-pad: {}\r\n\r\n",
@@ -216,7 +216,7 @@ async fn refused_heads_are_json_in_the_family_envelope_with_a_request_id() {
         .unwrap();
     assert_eq!(a.status, 431);
     assert_eq!(a.json()["success"], false);
-    assert!(a.json()["error"].as_str().unwrap().contains("16384"));
+    assert!(a.json()["error"].as_str().unwrap().contains("49152"));
     assert!(closed(&mut s).await);
 
     // Header count: 100 fields routed, 101 refused.
