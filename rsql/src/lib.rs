@@ -351,7 +351,7 @@
 //!
 //! # Error reporting
 //!
-//! One error value has three views (`design.md` §1.7), the same for
+//! One error value has three views, the same for
 //! [`ParseError`], [`CompileError`] and the umbrella [`Error`]:
 //!
 //! 1. **`Display`** (`{}`): one line for logs and JSON messages,
@@ -685,7 +685,7 @@
 //! `nom`, `memchr` and `chrono`.
 //!
 //! * **`serde`**: `Serialize` / `Deserialize` for [`Ast`] in the canonical
-//!   JSON of `rsql.md` §2: `{"selector": "a", "op": "=lt=", "args": ["1"]}`
+//!   JSON of the AST: `{"selector": "a", "op": "=lt=", "args": ["1"]}`
 //!   for a comparison (canonical operator, `args` always a list of unescaped
 //!   strings) and `{"and": […]}` / `{"or": […]}` for groups.
 //! * **`mongo`**: `Filter::to_mongo` (adds `serde_json`).
