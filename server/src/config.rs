@@ -55,6 +55,12 @@ pub struct Config {
     #[arg(long, env = "RSQL_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
+    /// End of the 365 days the demo's Symbl conversations span (RFC 3339,
+    /// e.g. `2022-01-01T00:00:00Z` for the 2021 data set of the benches);
+    /// default: the start-up time.
+    #[arg(long, env = "RSQL_DEMO_UNTIL", value_parser = parse_time)]
+    pub demo_until: Option<i64>,
+
     /// Symbl conversations to load, JSONL (`shared/data/README.md`).
     #[arg(long, env = "RSQL_SYMBL_DATA")]
     pub symbl_data: Option<PathBuf>,
@@ -153,12 +159,6 @@ pub struct Config {
     /// On SIGTERM/SIGINT, how long in-flight requests may still run before the process exits.
     #[arg(long, env = "RSQL_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::serve::parse_duration)]
     pub shutdown_grace: std::time::Duration,
-
-    /// End of the 365 days the demo's Symbl conversations span (RFC 3339,
-    /// e.g. `2022-01-01T00:00:00Z` for the 2021 data set of the benches);
-    /// default: the start-up time.
-    #[arg(long, env = "RSQL_DEMO_UNTIL", value_parser = parse_time)]
-    pub demo_until: Option<i64>,
 }
 
 /// A setting that clap accepts but whose combination is wrong.

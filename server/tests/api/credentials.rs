@@ -81,9 +81,12 @@ async fn no_built_in_pair() {
     assert_eq!(r.status, 401);
 }
 
+/// Arguments, environment, and the setting the error must name.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn half_or_malformed_pairs_stop_start_up_naming_the_setting() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    let cases: &[Case<'_>] = &[
         (
             &["--demo"],
             &[("DEMO_APP_ID", "only-id"), ("DEMO_APP_SECRET", "")],

@@ -2,6 +2,7 @@
 //! gives (the credential variables removed first), reading its banner, and
 //! raw HTTP/1.1 over a real socket for what reqwest cannot send (chunked
 //! bodies on GET, HEAD without a body reader).
+#![allow(unreachable_pub)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
