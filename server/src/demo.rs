@@ -67,7 +67,7 @@ impl Banner<'_> {
     /// assert!(b.contains("-H 'Content-Type: application/json' -d '{\"type\":\"application\",\"appId\":\"demo-1\",\"appSecret\":\"s3cret\"}'"));
     /// assert!(b.contains("curl -H 'Authorization: Bearer tok' 'http://127.0.0.1:8080/get-all-conversations?organization_id=acme&user_id=user1'"));
     /// assert!(b.contains("curl 'http://127.0.0.1:8080/api/conversations?status=pending_human'"));
-    /// assert!(b.contains("2021-01-01T00:00:00Z to 2022-01-01T00:00:00Z"));
+    /// assert!(b.contains("between 2021-01-01T00:00:00Z and 2022-01-01T00:00:00Z"));
     /// assert!(b.contains("chatbot conversation ids: 1 to 100"));
     /// ```
     pub fn render(&self) -> String {
