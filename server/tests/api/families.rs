@@ -135,14 +135,14 @@ async fn mongo_parameters_from_json_body_and_query_wins() {
         .send(&s)
         .await;
     assert_eq!(r.json(), from_query);
-    // A body that is not declared JSON is not read.
+    // A body in another type is refused (415), never silently dropped.
     let r = get("/get-all-conversations?organization_id=acme")
         .auth()
         .header("content-type", "text/plain")
         .body("{not json")
         .send(&s)
         .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 415);
 }
 
 #[tokio::test]
