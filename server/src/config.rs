@@ -61,7 +61,7 @@ pub struct Config {
     #[arg(long, env = "RSQL_DEMO_UNTIL", value_parser = parse_time)]
     pub demo_until: Option<i64>,
 
-    /// Symbl conversations to load, JSONL (`shared/data/README.md`).
+    /// Symbl conversations to load, JSONL (format: docs/data-formats.md).
     #[arg(long, env = "RSQL_SYMBL_DATA")]
     pub symbl_data: Option<PathBuf>,
 

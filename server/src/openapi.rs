@@ -221,8 +221,10 @@ fn op(summary: &str, security: bool, ok: Value, err: &str, codes: &[&str], param
     o
 }
 
+/// A query parameter. Every route reads an empty value as an absent
+/// parameter (`filter=`, `status=`), so the schema also admits `""`.
 fn qp(name: &str, schema: Value, desc: &str) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": desc })
+    json!({ "name": name, "in": "query", "required": false, "schema": or_empty(schema), "description": desc })
 }
 
 fn pp(name: &str, schema: Value) -> Value {
@@ -284,8 +286,7 @@ fn filter_param() -> Value {
     p
 }
 
-/// `schema`, or the empty string: on the list route an empty value is the
-/// same as an absent parameter.
+/// `schema`, or the empty string (the same as an absent parameter).
 fn or_empty(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "string", "maxLength": 0 }] })
 }
@@ -294,29 +295,27 @@ fn list_params() -> Value {
     json!([
         qp(
             "limit",
-            or_empty(json!({ "type": "integer", "minimum": 0, "maximum": 65536, "default": 20 })),
-            "page size (0 gives only `X-Total-Count`). On this route an empty value of any parameter is the same as leaving it out"
+            json!({ "type": "integer", "minimum": 0, "maximum": 65536, "default": 20 }),
+            "page size (0 gives only `X-Total-Count`). An empty value of any parameter is the same as leaving it out"
         ),
         qp(
             "offset",
-            or_empty(
-                json!({ "type": "integer", "minimum": 0, "maximum": 2147483647_i64, "default": 0 })
-            ),
+            json!({ "type": "integer", "minimum": 0, "maximum": 2147483647_i64, "default": 0 }),
             "rows to skip"
         ),
         qp(
             "order",
-            or_empty(json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" })),
+            json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" }),
             "direction of the sort fields without a prefix"
         ),
         qp(
             "startTime",
-            or_empty(json!({ "type": "string", "format": "date-time" })),
+            json!({ "type": "string", "format": "date-time" }),
             "window start: RFC 3339 with an offset (send `+` as `%2B`); conversations with `startTime` at or after it. Must be before `endTime` and not later than now (+5 s)"
         ),
         qp(
             "endTime",
-            or_empty(json!({ "type": "string", "format": "date-time" })),
+            json!({ "type": "string", "format": "date-time" }),
             "window end: conversations with `endTime` at or before it (running ones: `startTime` at or before it); default now"
         ),
         qp(

@@ -59,15 +59,31 @@ impl<'q> Params<'q> {
         }
     }
 
-    /// The first value of `name`, decoded.
+    /// The first non-empty value of `name`, decoded: an empty value
+    /// (`filter=`, `status=`) is the same as an absent parameter (`api.md`
+    /// §2.0), on every route.
+    ///
+    /// ```
+    /// let q = server::query::Params::parse("status=&page=&page=2&x");
+    /// assert_eq!(q.get("status"), None);
+    /// assert_eq!(q.get("page"), Some("2"));
+    /// assert_eq!(q.get("x"), None);
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|p| p.name == name).map(Pair::value)
+        self.pairs
+            .iter()
+            .find(|p| p.name == name && !p.raw.is_empty())
+            .map(Pair::value)
     }
 
-    /// Every value of `name` joined with `,` (for `sort`), or `None`.
+    /// Every non-empty value of `name` joined with `,` (for `sort`), or `None`.
     pub fn joined(&self, name: &str) -> Option<String> {
         let mut out: Option<String> = None;
-        for p in self.pairs.iter().filter(|p| p.name == name) {
+        for p in self
+            .pairs
+            .iter()
+            .filter(|p| p.name == name && !p.raw.is_empty())
+        {
             match &mut out {
                 Some(s) => {
                     s.push(',');
@@ -159,11 +175,13 @@ mod tests {
         fn params_decode_like_form_urlencoded(raw in "([a-c=&+%]|%[0-9A-Fa-f]{2}|%[G-Z]|é|%C3|%FF){0,24}") {
             let q = Params::parse(&raw);
             let want: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+            // An empty value is the same as an absent parameter.
             for (name, _) in &want {
-                let first = want.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+                let first = want.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str());
                 prop_assert_eq!(q.get(name), first, "{:?}", raw);
-                let all: Vec<&str> = want.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
-                prop_assert_eq!(q.joined(name), Some(all.join(",")), "{:?}", raw);
+                let all: Vec<&str> = want.iter().filter(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+                let joined = (!all.is_empty()).then(|| all.join(","));
+                prop_assert_eq!(q.joined(name), joined, "{:?}", raw);
             }
             prop_assert_eq!(q.pairs.len(), want.len(), "{:?}", raw);
         }

@@ -390,7 +390,6 @@ async fn validation_catalogue() {
         row("filter_syntax", "filter=conversation.type%3D%3Dmeeting%3B"),
         filter_row("filter_unclosed_group", "(conversation.type==meeting"),
         filter_row("filter_bad_operator", "conversation.type=gte=x"),
-        filter_row("filter_empty", ""),
         row(
             "filter_unknown_selector",
             "filter=conversation.startTme=ge=2021-03-01",
