@@ -300,27 +300,28 @@ fn not_found_conversation(id: &str) -> ApiError {
     })
 }
 
-/// Reads a JSON object body strictly (duplicate keys refused; no object with
-/// more than [`MAX_BODY_METADATA_KEYS`] keys, the parse stopping at the
-/// first key past it).
+/// Reads a JSON object body strictly: duplicate keys refused, and no object
+/// with more than [`MAX_BODY_METADATA_KEYS`] keys (the parse stops at the
+/// first key past it). `metadata` says whether the body is a metadata PUT's,
+/// for the message.
 fn object_body(
     content_type: Option<&str>,
     body: &[u8],
+    metadata: bool,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
+    use crate::jsonmap::StrictError;
     require_json(F, content_type)?;
-    let v =
-        crate::jsonmap::parse_strict_capped(body, MAX_BODY_METADATA_KEYS).map_err(|e| match e {
-            crate::jsonmap::StrictError::TooManyKeys { limit, key } => ApiError::body_error(
-                F,
-                format!(
-                    "metadata: a body may carry at most {limit} keys (at most {MAX_METADATA_KEYS} \
-                 with a value, keys set to null included), found more at key `{key}`"
-                ),
+    let v = crate::jsonmap::parse_strict_capped(body, MAX_BODY_METADATA_KEYS).map_err(|e| {
+        let message = match e {
+            StrictError::TooManyKeys { limit, key } if metadata => format!(
+                "metadata: a body may carry at most {limit} keys, keys set to null included \
+                 (at most {MAX_METADATA_KEYS} with a value), found more at key `{key}`"
             ),
-            crate::jsonmap::StrictError::Json(e) => {
-                ApiError::body_error(F, format!("body: invalid JSON: {e}"))
-            }
-        })?;
+            e @ StrictError::TooManyKeys { .. } => format!("body: {e}"),
+            StrictError::Json(e) => format!("body: invalid JSON: {e}"),
+        };
+        ApiError::body_error(F, message)
+    })?;
     match v {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::body_error(F, "body: expected a JSON object")),
@@ -476,7 +477,7 @@ pub(crate) async fn put_metadata(
         async {
             authorize(&state, F, &creds, true)?;
             let id = decode_segment(&id);
-            let obj = object_body(content_type.as_deref(), &body)?;
+            let obj = object_body(content_type.as_deref(), &body, true)?;
             let changes = metadata_changes(&obj)?;
             let metadata = {
                 let mut store = state.data.symbl.write().await;
@@ -606,7 +607,7 @@ pub(crate) async fn put_member(
         authorize(&state, F, &creds, true)?;
         let id = decode_segment(&id);
         let member_id = decode_segment(&member_id);
-        let obj = object_body(content_type.as_deref(), &body)?;
+        let obj = object_body(content_type.as_deref(), &body, false)?;
         let (name, email) = member_update(&member_id, &obj)?;
         let mut store = state.data.symbl.write().await;
         let current = store

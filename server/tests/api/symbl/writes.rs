@@ -556,3 +556,31 @@ async fn insight_lists_are_empty_for_known_conversations() {
         );
     }
 }
+
+/// The member PUT reads its body with the same cap on keys per object.
+#[tokio::test]
+async fn member_put_body_with_too_many_keys_is_refused() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let m = &c.members[0];
+    let extra: Vec<String> = (0..200).map(|i| format!(r#""x{i}":1"#)).collect();
+    let body = format!(
+        r#"{{"id":{},"name":"New Name",{}}}"#,
+        serde_json::json!(m.id),
+        extra.join(",")
+    );
+    let r = req(
+        "PUT",
+        &format!("/v1/conversations/{}/members/{}", c.id, m.id),
+    )
+    .auth()
+    .json_body(&body)
+    .send(&s)
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        message(&r),
+        "body: more than 200 keys in one object (at key `x198`)"
+    );
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&c.id).unwrap(), c);
+}
