@@ -127,8 +127,8 @@ pub struct Page {
 
 /// One row of a page, held by handle instead of by borrow: what a server
 /// keeps between the chunks of a large page, each rendered under its own
-/// short read lock (see [`Store::query_handles`]). A handle names the slot
-/// the row sat in and its id; [`Store::resolve`] gives the row back only
+/// short read lock (see [`Store::query_handles`](crate::Store::query_handles)). A handle names the slot
+/// the row sat in and its id; [`Store::resolve`](crate::Store::resolve) gives the row back only
 /// while that slot still holds a conversation with that id, so a row deleted
 /// in between is left out, never replaced by another.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,7 +152,7 @@ impl RowHandle {
 }
 
 /// A page of [`RowHandle`]s: the rows a query selected, in order, and the
-/// total; [`Store::resolve`] turns each back into a
+/// total; [`Store::resolve`](crate::Store::resolve) turns each back into a
 /// [`ConversationRef`](crate::ConversationRef) under a later read lock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PageHandles {
@@ -203,7 +203,7 @@ impl crate::Store {
     /// its slot now holds another conversation). Its metadata and members are
     /// the current ones.
     ///
-    /// See [`Store::query_handles`] for an example.
+    /// See [`Store::query_handles`](crate::Store::query_handles) for an example.
     pub fn resolve(&self, handle: &RowHandle) -> Option<crate::ConversationRef<'_>> {
         let row = self.row(handle.slot)?;
         (Arc::ptr_eq(&row.id, &handle.id) || row.id == handle.id)
