@@ -403,12 +403,16 @@ pub(crate) fn metadata_changes(
             }
         }
     }
-    let set = changes.iter().filter(|(_, v)| v.is_some()).count();
-    if set > MAX_METADATA_KEYS {
+    let mut set = changes.iter().filter(|(_, v)| v.is_some());
+    if let Some((key, _)) = set.nth(MAX_METADATA_KEYS) {
         return Err(ApiError::body_error(
             F,
             format!(
-                "metadata: at most {MAX_METADATA_KEYS} keys per conversation, the body sets {set}"
+                "metadata: at most {MAX_METADATA_KEYS} keys per conversation, the body sets {} \
+                 (the {}st, in key order, is `{}`)",
+                MAX_METADATA_KEYS + 1 + set.count(),
+                MAX_METADATA_KEYS + 1,
+                truncate(key)
             ),
         ));
     }
