@@ -149,7 +149,8 @@ pub fn corpus_lines(text: &str) -> Vec<&str> {
 }
 
 /// The store bench's data set as a JSONL file of `n` generated conversations
-/// (`store::generate::write_jsonl(seed, n, …)`), beside criterion's results,
+/// of 2021, pinned explicitly (`store::generate::write_jsonl_until(seed, n,
+/// END_2021_MS, …)`, the data set of `shared/data/README.md`), beside criterion's results,
 /// written on first use (through a temporary file, so an interrupted run
 /// leaves no partial file). Returns the path and, when it had to be written,
 /// how long that took. The store and tricks benches load the same file.
@@ -174,7 +175,7 @@ pub fn data_file(
     let t = std::time::Instant::now();
     let tmp = path.with_extension("tmp");
     let out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    store::generate::write_jsonl(seed, n, out)?;
+    store::generate::write_jsonl_until(seed, n, store::generate::END_2021_MS, out)?;
     std::fs::rename(&tmp, &path)?;
     Ok((path, Some(t.elapsed())))
 }

@@ -82,7 +82,8 @@ struct Inputs {
 }
 
 fn inputs() -> Inputs {
-    let conversations: Vec<Conversation> = store::generate::conversations(SEED, SAMPLE).collect();
+    let conversations: Vec<Conversation> =
+        store::generate::conversations_until(SEED, SAMPLE, store::generate::END_2021_MS).collect();
     let pick = |f: &dyn Fn(&Conversation) -> Vec<String>| -> Vec<String> {
         conversations.iter().flat_map(f).collect()
     };
@@ -241,7 +242,7 @@ fn bench_time(c: &mut Criterion, inp: &Inputs) {
 }
 
 fn bench_ids(c: &mut Criterion) {
-    let s = store::generate::store(SEED, LOOKUP_ROWS);
+    let s = store::generate::store_until(SEED, LOOKUP_ROWS, store::generate::END_2021_MS);
     let ids: Vec<Arc<str>> = s.iter().map(|c| Arc::from(c.id.as_str())).collect();
     // 1 000 lookups spread over the table, in a scattered order.
     let probe: Vec<String> = (0..1_000u64)

@@ -351,7 +351,7 @@
 //!
 //! # Error reporting
 //!
-//! One error value has three views (`design.md` §1.7), the same for
+//! One error value has three views, the same for
 //! [`ParseError`], [`CompileError`] and the umbrella [`Error`]:
 //!
 //! 1. **`Display`** (`{}`): one line for logs and JSON messages,
@@ -685,14 +685,16 @@
 //! `nom`, `memchr` and `chrono`.
 //!
 //! * **`serde`**: `Serialize` / `Deserialize` for [`Ast`] in the canonical
-//!   JSON of `rsql.md` §2: `{"selector": "a", "op": "=lt=", "args": ["1"]}`
+//!   JSON of the AST: `{"selector": "a", "op": "=lt=", "args": ["1"]}`
 //!   for a comparison (canonical operator, `args` always a list of unescaped
 //!   strings) and `{"and": […]}` / `{"or": […]}` for groups.
 //! * **`mongo`**: `Filter::to_mongo` (adds `serde_json`).
-//! * **`cli`**: the `rsql` binary (`rsql parse [--json] [--ops standard|extended|any]
-//!   [--policy symbl] FILTER`, and `--batch` for JSON Lines on stdin), which
-//!   checks filters from scripts and other services (adds `clap`,
-//!   `serde_json` and `serde`).
+//! * **`schema-file`**: [`SchemaFile`], [`Schema::from_toml_str`] and
+//!   [`Schema::from_json_str`]: a schema and its parser's policy and limits
+//!   described in a TOML or JSON file (see [Schema files](#schema-files);
+//!   adds `serde`, `serde_json`, `toml` and `serde_path_to_error`).
+//! * **`cli`**: the `rsql` binary (see [Command line](#command-line); turns
+//!   on `serde`, `mongo` and `schema-file`, and adds `clap`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -707,6 +709,77 @@
 //! # }
 //! # Ok::<(), rsql::Error>(())
 //! ```
+//!
+//! # Schema files
+//!
+//! With the `schema-file` feature, a [`Schema`] and the [`Parser`] that goes
+//! with it (its [`Policy`] and [`Limits`]) can be described in a TOML or JSON
+//! file instead of Rust, so that a service and its tools load the same
+//! declarations. Each key maps to one builder call; unknown keys and bad
+//! values are errors that name the file, the line and column, and the key.
+//! The format is described in [`schema::file`]; the crate ships the
+//! conversation schema of the demo server as `examples/conversation.toml`
+//! (and `.json`).
+//!
+//! ```
+//! # #[cfg(feature = "schema-file")] {
+//! let file = rsql::SchemaFile::from_toml_str(r#"
+//!     [policy]
+//!     forbid_or = true
+//!
+//!     [[fields]]
+//!     name = "conversation.startTime"
+//!     type = "timestamp"
+//!     sql = { column = "c.start_ms" }
+//!     mongo = { path = "startTime" }
+//! "#)?;
+//! let filter = file.compile("conversation.startTime=ge=2021-03-01")?;
+//! assert_eq!(filter.to_sql(&rsql::SqlOptions::sqlite())?.sql, "c.start_ms >= ?");
+//!
+//! let err = rsql::Schema::from_toml_str("[[fields]]\nname = \"a\"\ntype = \"text\"\n").unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "3:8: fields[0].type: unknown variant `text`, \
+//!      expected one of `string`, `timestamp`, `integer`, `float`, `bool`, `enum`"
+//! );
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Command line
+//!
+//! With the `cli` feature (`cargo install --path rsql --features cli`), the
+//! `rsql` tool checks and translates filters from the shell and from scripts:
+//!
+//! ```text
+//! rsql parse [--json] [--ops standard|extended|any] [--policy symbl] [FILTER|-]
+//! rsql check --schema FILE [FILTER|-]       the filter as the schema reads it
+//! rsql sql   --schema FILE [--dialect postgres|sqlite] [--json] [FILTER|-]
+//! rsql mongo --schema FILE [--pretty] [FILTER|-]
+//! rsql <any of these> --batch [--plain]     one filter per stdin line, one JSON answer per line
+//! ```
+//!
+//! * The filter is the FILTER argument; `-`, or no FILTER while stdin is a
+//!   pipe, reads it from stdin (the whole input, minus one trailing line
+//!   ending, at most 1 MiB): `echo 'a==1' | rsql parse`.
+//! * `--batch` reads one filter per line, as a JSON string (so TABs, NBSP and
+//!   quotes survive) or with `--plain` as UTF-8 text, and answers each with one
+//!   JSON object: `{"ok":true,"ast":…}` (`parse`), `{"ok":true,"filter":"…"}`
+//!   (`check`), `{"ok":true,"sql":"…","params":[{"type":"text","value":"…"},…]}`
+//!   (`sql`), `{"ok":true,"query":{…}}` (`mongo`), or
+//!   `{"ok":false,"error":{"kind":"…","message":"…","offset":N,"length":N}}`
+//!   (`kind` is the error's [`Error::code`], or `invalid_utf8` for a
+//!   `--plain` line that is not UTF-8, or `no_sql_mapping`, which has no
+//!   span: offset and length 0). Blank lines are skipped.
+//! * `check`, `sql` and `mongo` take their parser (operators, OR, field
+//!   count, allow-list, limits) from the schema file's `[policy]` and
+//!   `[limits]`.
+//! * Exit status: 0 done; 1 the filter is invalid (the caret rendering of
+//!   [Error reporting](#error-reporting) on stderr) or names a field without
+//!   a SQL mapping; 2 usage error, a schema file that cannot be loaded (its
+//!   `file:line:column: key: message` on stderr), or unreadable input. In
+//!   batch mode invalid filters are answered on stdout and the exit status
+//!   is 0 unless the input is unreadable.
 //!
 //! # Choices and deviations
 //!
@@ -787,6 +860,8 @@ pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+#[cfg(feature = "schema-file")]
+pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
 pub use schema::{Field, FieldId, FieldRef, FieldType, Op, Schema, SchemaBuilder, SchemaError};
 
 /// Parses `input` with the default [`Limits`] and the permissive default

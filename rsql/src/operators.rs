@@ -2,7 +2,7 @@
 //! [`Arity`] (how many values each one takes).
 //!
 //! The eight standard operators are always known. [`Operators::extended`] adds
-//! the vocabulary of `rsql.md` §4 (`=like=`, `=between=`, …), custom symbols
+//! the extended vocabulary (`=like=`, `=between=`, …), custom symbols
 //! are added with [`Operators::register`] and [`Operators::alias`], and
 //! [`Operators::any`] accepts every FIQL-shaped symbol (`=[a-zA-Z]*=`), which is
 //! what a generic gateway needs.

@@ -1,4 +1,4 @@
-//! [`Policy`]: the rules a service layers on top of the grammar (`rsql.md` §3).
+//! [`Policy`]: the rules a service layers on top of the grammar (crate docs, *Pipeline*).
 //!
 //! Kept apart from parsing so one parser serves both a permissive library user
 //! and a restrictive API. Every rule is off in [`Policy::default`]; the
@@ -74,7 +74,7 @@ impl Policy {
         Policy::default()
     }
 
-    /// The rules of the Symbl-style conversation API (`api.md` §1.2–1.3):
+    /// The rules of the Symbl-style conversation API (the HTTP API's, `docs/filter-language.md` in the repository):
     ///
     /// * no OR (`,` or ` or ` between terms; lists inside `=in=` are fine);
     /// * at most 2 distinct fields, counting `metadata.x` as

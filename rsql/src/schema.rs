@@ -68,6 +68,8 @@
 //! ```
 
 mod field;
+#[cfg(feature = "schema-file")]
+pub mod file;
 pub(crate) mod literal;
 mod mapping;
 

@@ -1,4 +1,5 @@
-//! serde support (feature `serde`): the canonical JSON of `rsql.md` §2.
+//! serde support (feature `serde`): the canonical JSON of the AST (crate docs,
+//! *Crate features*).
 //!
 //! * comparison: `{"selector": "a.b", "op": "=lt=", "args": ["v1"]}` (canonical
 //!   operator name; `args` always a list of unescaped strings);

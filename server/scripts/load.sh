@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test (a bench, not a test): q1–q5 of shared/bench/README.md as HTTP
-# requests against the demo server at 100 000 conversations, with /healthz
-# measured in the same run (same server process) as the ceiling: before the
+# requests against the demo server at 100 000 conversations (pinned to the
+# 2021 data set with --demo-until 2022-01-01T00:00:00Z, which q1–q5's dates
+# assume), with /healthz measured in the same run (same server process) as the ceiling: before the
 # first route and again after each one, so every route's share is taken
 # against the mean of the /healthz runs just before and just after it (on a
 # shared machine the ceiling itself moves by ±20 % within minutes). The whole
@@ -49,7 +50,7 @@ fi
 cargo build --quiet --release -p server --bin rsql-server
 BIN="$TARGET/release/rsql-server"
 LOG="$(mktemp)"
-RUST_LOG=warn "${SERVER_PREFIX[@]}" "$BIN" --demo --demo-size "$SIZE" --addr 127.0.0.1:0 >"$LOG" 2>&1 &
+RUST_LOG=warn "${SERVER_PREFIX[@]}" "$BIN" --demo --demo-size "$SIZE" --demo-until 2022-01-01T00:00:00Z --addr 127.0.0.1:0 >"$LOG" 2>&1 &
 PID=$!
 cleanup() {
     kill -TERM "$PID" 2>/dev/null || true

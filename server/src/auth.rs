@@ -27,6 +27,27 @@ struct Entry {
     expires_at_ms: i64,
 }
 
+/// Why no token was issued.
+#[derive(Debug)]
+pub enum GenerateError {
+    /// No configured pair has this id and secret (401).
+    WrongAppPair,
+    /// The OS gave no randomness for a new token (500; a token is never
+    /// made from guessable inputs instead).
+    NoRandomness(getrandom::Error),
+}
+
+impl std::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenerateError::WrongAppPair => f.write_str("wrong app id or secret"),
+            GenerateError::NoRandomness(e) => write!(f, "no OS randomness for a token: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
 /// How many expired tokens are remembered, to answer "expired" rather than
 /// "invalid" for them.
 const EXPIRED_MEMORY: usize = 64;
@@ -80,13 +101,14 @@ impl TokenStore {
     }
 
     /// Returns the app's current token, or issues a new one if it has none or
-    /// it expired. `Err(WrongAppPair)` if the pair is unknown.
+    /// it expired. `Err(WrongAppPair)` if the pair is unknown,
+    /// `Err(NoRandomness)` if the OS has no randomness for a new token.
     pub fn generate(
         &self,
         app_id: &str,
         app_secret: &str,
         now_ms: i64,
-    ) -> Result<Issued, AuthFailure> {
+    ) -> Result<Issued, GenerateError> {
         let mut found = None;
         for (i, app) in self.apps.iter().enumerate() {
             let ok = ct_eq(app.app_id.as_bytes(), app_id.as_bytes())
@@ -95,7 +117,7 @@ impl TokenStore {
                 found = Some(i);
             }
         }
-        let app_index = found.ok_or(AuthFailure::WrongAppPair)?;
+        let app_index = found.ok_or(GenerateError::WrongAppPair)?;
         let mut tables = self.lock();
         let Tables { live, expired } = &mut *tables;
         if let Some(pos) = live.iter().position(|e| e.app_index == app_index) {
@@ -110,7 +132,7 @@ impl TokenStore {
             let old = live.swap_remove(pos);
             remember_expired(expired, old.token);
         }
-        let token = new_token();
+        let token = new_token().map_err(GenerateError::NoRandomness)?;
         live.push(Entry {
             app_index,
             token: token.clone(),
@@ -193,18 +215,10 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// 32 random bytes from the OS, as 64 hex digits.
-fn new_token() -> String {
+fn new_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness: fall back to the hash of time and a counter,
-        // which is unique but guessable; log it loudly.
-        tracing::error!("OS randomness unavailable; tokens are predictable");
-        let seed = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (seed.rotate_left(u32::try_from(i).unwrap_or(0)) & 0xff) as u8;
-        }
-    }
-    faster_hex::hex_string(&bytes)
+    getrandom::fill(&mut bytes)?;
+    Ok(faster_hex::hex_string(&bytes))
 }
 
 /// Where the token was found in a request.

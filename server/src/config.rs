@@ -33,7 +33,10 @@ pub struct AppCredential {
     name = "rsql-server",
     version,
     about = "Demo HTTP API for the Symbl, Mongo, WhatsApp and chatbot conversation routes",
-    long_about = None
+    long_about = None,
+    after_help = "Documentation (in the repository): docs/http-api.md (routes, parameters, errors, limits, \
+                  headers, timeouts), docs/filter-language.md (the RSQL `filter`), docs/data-formats.md \
+                  (the --*-data files). The running server describes itself at GET /openapi.json."
 )]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
@@ -52,6 +55,12 @@ pub struct Config {
     #[arg(long, env = "RSQL_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
+    /// End of the 365 days the demo's Symbl conversations span (RFC 3339,
+    /// e.g. `2022-01-01T00:00:00Z` for the 2021 data set of the benches);
+    /// default: the start-up time.
+    #[arg(long, env = "RSQL_DEMO_UNTIL", value_parser = parse_time)]
+    pub demo_until: Option<i64>,
+
     /// Symbl conversations to load, JSONL (`shared/data/README.md`).
     #[arg(long, env = "RSQL_SYMBL_DATA")]
     pub symbl_data: Option<PathBuf>,
@@ -68,11 +77,24 @@ pub struct Config {
     #[arg(long, env = "RSQL_CHATBOT_DATA")]
     pub chatbot_data: Option<PathBuf>,
 
-    /// Application id of the one app pair accepted by `/oauth2/token:generate`.
+    /// An app pair `ID:SECRET` accepted by `/oauth2/token:generate`;
+    /// repeatable (comma-separated in the environment). The id ends at the
+    /// first `:`; neither part may be empty.
+    #[arg(
+        long = "app",
+        value_name = "ID:SECRET",
+        env = "RSQL_APPS",
+        value_delimiter = ',',
+        value_parser = parse_app,
+        hide_env_values = true
+    )]
+    pub apps: Vec<AppCredential>,
+
+    /// Application id of one more app pair (give its secret too).
     #[arg(long, env = "DEMO_APP_ID")]
     pub app_id: Option<String>,
 
-    /// Application secret of that pair.
+    /// Application secret of that pair (give its id too).
     #[arg(long, env = "DEMO_APP_SECRET", hide_env_values = true)]
     pub app_secret: Option<String>,
 
@@ -105,19 +127,128 @@ pub struct Config {
     #[arg(long, env = "RSQL_WHATSAPP_LIMIT", default_value_t = 100)]
     pub whatsapp_limit: usize,
 
-    /// Requests allowed per client address and window; absent = limiter off.
-    #[arg(long, env = "RSQL_RATE_LIMIT")]
+    /// Requests per client address and `--rate-period` (GCRA: a burst of
+    /// this many, refilled evenly over the period); absent = limiter off.
+    #[arg(long, env = "RSQL_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate_limit: Option<u32>,
 
-    /// Length of the rate-limit window in seconds.
-    #[arg(long, env = "RSQL_RATE_WINDOW", default_value_t = 60)]
-    pub rate_window: u64,
+    /// The rate limiter's period in seconds (1–86 400).
+    #[arg(
+        long,
+        alias = "rate-window",
+        env = "RSQL_RATE_PERIOD",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub rate_period: u64,
+
+    /// Read timeout (`10`, `10s`, `250ms`, `2m`): a connection that sends no
+    /// request head, or a head or body too slowly, or takes no response bytes
+    /// for this long is closed.
+    #[arg(long, env = "RSQL_READ_TIMEOUT", default_value = "10s", value_parser = crate::serve::parse_duration)]
+    pub read_timeout: std::time::Duration,
+
+    /// Idle keep-alive timeout: a connection with no request in progress closes after this.
+    #[arg(long, env = "RSQL_IDLE_TIMEOUT", default_value = "60s", value_parser = crate::serve::parse_duration)]
+    pub idle_timeout: std::time::Duration,
+
+    /// Open connections at most; at the cap the longest-idle connection is closed to make room.
+    #[arg(long, env = "RSQL_MAX_CONNECTIONS", default_value = "1024", value_parser = crate::serve::parse_max_connections)]
+    pub max_connections: usize,
+
+    /// On SIGTERM/SIGINT, how long in-flight requests may still run before the process exits.
+    #[arg(long, env = "RSQL_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::serve::parse_duration)]
+    pub shutdown_grace: std::time::Duration,
+}
+
+/// A setting that clap accepts but whose combination is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Parses `--app ID:SECRET`.
+///
+/// ```
+/// let a = server::config::parse_app("app-1:s3:cr3t").unwrap();
+/// assert_eq!((a.app_id.as_str(), a.app_secret.as_str()), ("app-1", "s3:cr3t"));
+/// assert!(server::config::parse_app("no-colon").is_err());
+/// assert!(server::config::parse_app(":secret").is_err());
+/// assert!(server::config::parse_app("id:").is_err());
+/// ```
+pub fn parse_app(s: &str) -> Result<AppCredential, String> {
+    let (id, secret) = s
+        .split_once(':')
+        .ok_or_else(|| "expected ID:SECRET (no `:` found)".to_owned())?;
+    if id.is_empty() {
+        return Err("expected ID:SECRET, the id is empty".to_owned());
+    }
+    if secret.is_empty() {
+        return Err("expected ID:SECRET, the secret is empty".to_owned());
+    }
+    Ok(AppCredential {
+        app_id: id.to_owned(),
+        app_secret: secret.to_owned(),
+    })
+}
+
+/// Parses an RFC 3339 time into epoch milliseconds.
+///
+/// ```
+/// assert_eq!(server::config::parse_time("2022-01-01T00:00:00Z"), Ok(1_640_995_200_000));
+/// assert!(server::config::parse_time("2022-01-01").is_err());
+/// ```
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("expected an RFC 3339 time such as 2022-01-01T00:00:00Z ({e})"))
 }
 
 impl Config {
-    /// Reads flags and environment; exits with clap's message on bad input.
+    /// Reads flags and environment; on bad input (a malformed flag, or a
+    /// half-given `DEMO_APP_ID`/`DEMO_APP_SECRET` pair) prints the message
+    /// naming the setting and exits with status 2, as clap does.
     pub fn from_env() -> Config {
-        Config::parse()
+        let cfg = Config::parse();
+        if let Err(e) = cfg.validate() {
+            use clap::CommandFactory;
+            Config::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, e)
+                .exit()
+        }
+        cfg
+    }
+
+    /// Checks what clap cannot: each app pair is whole.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "only-id"]);
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_SECRET"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "", "--app-secret", "s"]);
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_ID"));
+    /// ```
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        match (given(&self.app_id), given(&self.app_secret)) {
+            (true, true) => Ok(()),
+            (false, false) if self.app_id.is_none() && self.app_secret.is_none() => Ok(()),
+            (true, false) => Err(ConfigError(
+                "DEMO_APP_SECRET (--app-secret) is missing or empty while DEMO_APP_ID (--app-id) is set: give both or neither".to_owned(),
+            )),
+            (false, true) => Err(ConfigError(
+                "DEMO_APP_ID (--app-id) is missing or empty while DEMO_APP_SECRET (--app-secret) is set: give both or neither".to_owned(),
+            )),
+            (false, false) => Err(ConfigError(
+                "DEMO_APP_ID (--app-id) and DEMO_APP_SECRET (--app-secret) are empty: give both or neither".to_owned(),
+            )),
+        }
     }
 
     /// A configuration with every default and no data, for tests and examples.
@@ -126,32 +257,36 @@ impl Config {
     /// let cfg = server::Config::default_for_tests();
     /// assert!(!cfg.demo);
     /// assert!(cfg.rate_limit.is_none());
+    /// assert!(cfg.app_credentials().is_empty());
     /// ```
     pub fn default_for_tests() -> Config {
         Config::parse_from(["rsql-server"])
     }
 
-    /// The app pairs accepted by `/oauth2/token:generate`. In demo mode without
-    /// `DEMO_APP_ID`/`DEMO_APP_SECRET` the pair `demo-app`/`demo-secret` is used.
+    /// The app pairs accepted by `/oauth2/token:generate`: every `--app`,
+    /// then the `DEMO_APP_ID`/`DEMO_APP_SECRET` pair when both are given.
+    /// There is no built-in pair ([`Config::validate`] refuses half a pair;
+    /// `main` adds a random pair for `--demo` when this is empty).
     ///
     /// ```
     /// use clap::Parser;
-    /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "a", "--app-secret", "s"]);
-    /// assert_eq!(cfg.app_credentials()[0].app_id, "a");
+    /// let cfg = server::Config::parse_from([
+    ///     "rsql-server", "--app", "a:s", "--app", "b:t", "--app-id", "c", "--app-secret", "u",
+    /// ]);
+    /// let ids: Vec<_> = cfg.app_credentials().into_iter().map(|a| a.app_id).collect();
+    /// assert_eq!(ids, ["a", "b", "c"]);
     /// ```
     pub fn app_credentials(&self) -> Vec<AppCredential> {
-        match (&self.app_id, &self.app_secret) {
-            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
-                vec![AppCredential {
-                    app_id: id.clone(),
-                    app_secret: secret.clone(),
-                }]
-            }
-            _ if self.demo => vec![AppCredential {
-                app_id: "demo-app".to_owned(),
-                app_secret: "demo-secret".to_owned(),
-            }],
-            _ => Vec::new(),
+        let mut apps = self.apps.clone();
+        if let (Some(id), Some(secret)) = (&self.app_id, &self.app_secret)
+            && !id.is_empty()
+            && !secret.is_empty()
+        {
+            apps.push(AppCredential {
+                app_id: id.clone(),
+                app_secret: secret.clone(),
+            });
         }
+        apps
     }
 }

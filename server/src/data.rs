@@ -47,6 +47,12 @@ pub struct LoadSummary {
     pub lines: Vec<String>,
     /// Records skipped because they were invalid (with the reason).
     pub skipped: Vec<String>,
+    /// The span of the generated Symbl start times, `[from, until)` in
+    /// epoch milliseconds (`None` unless `--demo` generated them).
+    pub demo_span: Option<(i64, i64)>,
+    /// The chatbot conversation ids `1..=n` that `--demo` generated
+    /// (`None` when not generated).
+    pub chatbot_ids: Option<u64>,
 }
 
 /// A load failure: which file and why.
@@ -76,9 +82,9 @@ impl Data {
         Data::default()
     }
 
-    /// Generated data for every family, deterministic for (`seed`, `size`):
-    /// `size` Symbl conversations, and small fixed-size sets for the others
-    /// (org `acme` with `user1`, all WhatsApp statuses, chatbot ids from 1).
+    /// The 2021 demo data set: [`Data::demo_until`] pinned to
+    /// 2022-01-01T00:00:00Z (what `--demo --demo-until
+    /// 2022-01-01T00:00:00Z` serves, and what the tests and benches use).
     ///
     /// ```
     /// let d = server::Data::demo(7, 50);
@@ -86,23 +92,48 @@ impl Data {
     /// assert!(d.chatbot.messages(1).is_some());
     /// ```
     pub fn demo(seed: u64, size: usize) -> Data {
+        Data::demo_until(seed, size, store::generate::END_2021_MS)
+    }
+
+    /// Generated data for every family, deterministic for (`seed`, `size`,
+    /// `until_ms`): `size` Symbl conversations starting in the 365 days that
+    /// end at `until_ms`, and smaller sets for the others (org `acme` with
+    /// `user1`, all WhatsApp statuses, chatbot ids `1..=`[`demo_chatbot_ids`]).
+    ///
+    /// ```
+    /// let now = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+    /// let d = server::Data::demo_until(7, 50, now);
+    /// let s = d.symbl.try_read().unwrap();
+    /// assert_eq!(s.len(), 50);
+    /// assert!(d.chatbot.messages(100).is_some());
+    /// assert!(d.chatbot.messages(101).is_none());
+    /// ```
+    pub fn demo_until(seed: u64, size: usize, until_ms: i64) -> Data {
         Data {
-            symbl: RwLock::new(demo_symbl(seed, size)),
+            symbl: RwLock::new(demo_symbl(seed, size, until_ms)),
             mongo: MongoStore::generate(seed, 200),
             whatsapp: WhatsAppStore::generate(seed, 300),
-            chatbot: ChatbotStore::generate(seed, 100),
+            chatbot: ChatbotStore::generate(
+                seed,
+                usize::try_from(demo_chatbot_ids(size)).unwrap_or(usize::MAX),
+            ),
         }
     }
 
     /// Builds the data the configuration asks for: `--demo` generates every
     /// family; each `--*-data` flag then replaces its family with the file.
     pub fn from_config(cfg: &Config) -> Result<(Data, LoadSummary), DataError> {
+        let mut summary = LoadSummary::default();
         let mut data = if cfg.demo {
-            Data::demo(cfg.demo_seed, cfg.demo_size)
+            let until = cfg
+                .demo_until
+                .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            summary.demo_span = Some((until - store::generate::SPAN_MS, until));
+            summary.chatbot_ids = Some(demo_chatbot_ids(cfg.demo_size));
+            Data::demo_until(cfg.demo_seed, cfg.demo_size, until)
         } else {
             Data::empty()
         };
-        let mut summary = LoadSummary::default();
         let opts = LoadOptions::default();
         let note =
             |flag: &'static str, report: store::load::LoadReport, summary: &mut LoadSummary| {
@@ -124,6 +155,7 @@ impl Data {
                     error: Box::new(error),
                 })?;
             note("--symbl-data", report, &mut summary);
+            summary.demo_span = None;
             data.symbl = RwLock::new(s);
         }
         if let Some(path) = &cfg.mongo_data {
@@ -151,6 +183,7 @@ impl Data {
                 error: Box::new(error),
             })?;
             note("--chatbot-data", report, &mut summary);
+            summary.chatbot_ids = None;
             data.chatbot = c;
         }
         Ok((data, summary))
@@ -162,10 +195,25 @@ impl Data {
 /// transcript would multiply the demo's memory).
 pub const DEMO_CONVERSATIONS_WITH_MESSAGES: usize = 1_000;
 
-fn demo_symbl(seed: u64, size: usize) -> store::Store {
-    let mut s = store::generate::store(seed, size as u64);
+/// The chatbot conversations `--demo` generates for `size` Symbl ones: ids
+/// `1..=n` with `n` = `size / 50` between 100 and 2 000, so the seed's
+/// example id 1234 exists from `--demo-size 61700` on (the default 100 000
+/// gives 2 000).
+///
+/// ```
+/// assert_eq!(server::data::demo_chatbot_ids(2_000), 100);
+/// assert_eq!(server::data::demo_chatbot_ids(100_000), 2_000);
+/// ```
+pub fn demo_chatbot_ids(size: usize) -> u64 {
+    u64::try_from(size / 50)
+        .unwrap_or(u64::MAX)
+        .clamp(100, 2_000)
+}
+
+fn demo_symbl(seed: u64, size: usize, until_ms: i64) -> store::Store {
+    let mut s = store::generate::store_until(seed, size as u64, until_ms);
     for i in 0..size.min(DEMO_CONVERSATIONS_WITH_MESSAGES) {
-        let c = store::generate::conversation(seed, i as u64);
+        let c = store::generate::conversation_until(seed, i as u64, until_ms);
         let msgs = store::generate::messages(seed, &c);
         if let Err(e) = s.set_messages(&c.id, msgs) {
             tracing::warn!("demo messages for {}: {e}", c.id);

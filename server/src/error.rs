@@ -102,13 +102,17 @@ pub enum ErrorKind {
     },
     /// No route has this path (404).
     RouteNotFound {
-        /// The request path.
+        /// The request method, when known.
+        method: Option<Method>,
+        /// The request path, as sent (empty when unknown).
         path: String,
     },
     /// The path exists but not with this method (405).
     MethodNotAllowed {
         /// The request method.
         method: Method,
+        /// The request path, as sent.
+        path: String,
         /// The methods the path accepts.
         allow: &'static [&'static str],
     },
@@ -257,7 +261,7 @@ impl ApiError {
                 let snippet;
                 let filter = match &self.kind {
                     ErrorKind::InvalidFilter(e) => {
-                        snippet = e.snippet();
+                        snippet = bound_snippet(&e.snippet());
                         Some(FilterOut {
                             code: "invalid_filter",
                             kind: e.category(),
@@ -345,20 +349,30 @@ impl fmt::Display for ApiError {
                 AuthFailure::Malformed => {
                     "malformed `Authorization` header: expected `Bearer <token>`"
                 }
-                AuthFailure::Invalid => "invalid access token",
+                AuthFailure::Invalid => {
+                    "invalid access token: this server did not issue it (get one from POST /oauth2/token:generate)"
+                }
                 AuthFailure::Expired => {
                     "access token expired: generate a new one with POST /oauth2/token:generate"
                 }
                 AuthFailure::WrongAppPair => "invalid appId or appSecret",
             }),
-            ErrorKind::RouteNotFound { path } => {
-                write!(f, "no route for `{}`", truncate(path))
+            ErrorKind::RouteNotFound { method, path } => {
+                f.write_str("no route for ")?;
+                if let Some(m) = method {
+                    write!(f, "{m} ")?;
+                }
+                write_path(f, path)
             }
-            ErrorKind::MethodNotAllowed { method, allow } => write!(
-                f,
-                "method {method} is not allowed on this route, expected {}",
-                allow.join(" or ")
-            ),
+            ErrorKind::MethodNotAllowed {
+                method,
+                path,
+                allow,
+            } => {
+                write!(f, "method {method} is not allowed on ")?;
+                write_path(f, path)?;
+                write!(f, ", expected {}", allow.join(" or "))
+            }
             ErrorKind::PayloadTooLarge { limit } => {
                 write!(f, "request body too large: the limit is {limit} bytes")
             }
@@ -427,6 +441,62 @@ struct ChatbotInner<'a> {
 #[derive(Serialize)]
 struct ChatbotBody<'a> {
     error: ChatbotInner<'a>,
+}
+
+/// The longest request path a 404/405 message shows whole, in characters;
+/// a longer one keeps its first [`PATH_HEAD`] and last [`PATH_TAIL`]
+/// characters around `…`, followed by its length.
+pub const MAX_PATH_SHOWN: usize = 256;
+/// Characters kept from the start of a path longer than [`MAX_PATH_SHOWN`].
+pub const PATH_HEAD: usize = 192;
+/// Characters kept from the end of a path longer than [`MAX_PATH_SHOWN`].
+pub const PATH_TAIL: usize = 63;
+
+/// Writes `` `path` `` for a 404/405 message: whole up to [`MAX_PATH_SHOWN`]
+/// characters, else shortened in the middle and followed by the path's length.
+fn write_path(f: &mut fmt::Formatter<'_>, path: &str) -> fmt::Result {
+    if path.is_empty() {
+        return f.write_str("this path");
+    }
+    let chars = path.chars().count();
+    if chars <= MAX_PATH_SHOWN {
+        return write!(f, "`{path}`");
+    }
+    let head: String = path.chars().take(PATH_HEAD).collect();
+    let tail: String = path.chars().skip(chars - PATH_TAIL).collect();
+    write!(
+        f,
+        "`{head}…{tail}` (a path of {} bytes, shortened)",
+        path.len()
+    )
+}
+
+/// The longest line, in characters, of the caret `snippet` of a filter error
+/// body; longer lines (a long value under its carets) end in `…` there.
+pub const MAX_SNIPPET_LINE: usize = 200;
+
+/// `snippet` with every line cut at [`MAX_SNIPPET_LINE`] characters. The
+/// input line and its caret line are cut at the same column, so the carets
+/// stay under what they mark.
+///
+/// The renderer already shows at most 60 characters of context on each side
+/// of the marked span; the span itself (a whole over-long value) is what can
+/// be long.
+fn bound_snippet(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len().min(4 * (MAX_SNIPPET_LINE + 4)));
+    for (i, line) in snippet.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match line.char_indices().nth(MAX_SNIPPET_LINE) {
+            Some((cut, _)) => {
+                out.push_str(&line[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Truncates user text echoed in a message to about 40 characters.
@@ -500,14 +570,17 @@ fn rejection_response(err: &Rejection) -> Response {
         match routes_table::allowed_methods(&u.path) {
             Some(allow) if !allow.contains(&u.method.as_str()) => ErrorKind::MethodNotAllowed {
                 method: u.method.clone(),
+                path: u.path.clone(),
                 allow,
             },
             _ => ErrorKind::RouteNotFound {
+                method: Some(u.method.clone()),
                 path: u.path.clone(),
             },
         }
     } else if err.is_not_found() {
         ErrorKind::RouteNotFound {
+            method: None,
             path: String::new(),
         }
     } else {
@@ -516,4 +589,82 @@ fn rejection_response(err: &Rejection) -> Response {
         }
     };
     ApiError::new(family, kind).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found(path: &str) -> String {
+        ApiError::new(
+            Family::Symbl,
+            ErrorKind::RouteNotFound {
+                method: Some(Method::GET),
+                path: path.to_owned(),
+            },
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn paths_up_to_the_limit_are_shown_whole() {
+        let path = format!("/v1/{}", "a".repeat(MAX_PATH_SHOWN - 4));
+        assert_eq!(path.chars().count(), MAX_PATH_SHOWN);
+        assert_eq!(not_found(&path), format!("no route for GET `{path}`"));
+        assert_eq!(
+            not_found("/v1/conversations/42/nothing"),
+            "no route for GET `/v1/conversations/42/nothing`"
+        );
+    }
+
+    #[test]
+    fn longer_paths_keep_head_and_tail() {
+        let path = format!("/v1/{}/end-of-the-path", "a".repeat(MAX_PATH_SHOWN));
+        let m = not_found(&path);
+        let head: String = path.chars().take(PATH_HEAD).collect();
+        let tail: String = path.chars().skip(path.len() - PATH_TAIL).collect();
+        assert_eq!(
+            m,
+            format!(
+                "no route for GET `{head}…{tail}` (a path of {} bytes, shortened)",
+                path.len()
+            )
+        );
+        assert!(m.ends_with("/end-of-the-path` (a path of 276 bytes, shortened)"));
+        // Multi-byte characters are never split.
+        let path = format!("/{}", "é".repeat(1000));
+        assert!(not_found(&path).contains("(a path of 2001 bytes, shortened)"));
+    }
+
+    #[test]
+    fn method_not_allowed_names_method_path_and_methods() {
+        let e = ApiError::new(
+            Family::WhatsApp,
+            ErrorKind::MethodNotAllowed {
+                method: Method::DELETE,
+                path: "/api/conversations".into(),
+                allow: &["GET", "HEAD"],
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "method DELETE is not allowed on `/api/conversations`, expected GET or HEAD"
+        );
+    }
+
+    #[test]
+    fn snippet_lines_are_cut_at_the_same_column() {
+        let long = format!("a=={}", "x".repeat(1000));
+        let snippet = format!("{long}\n   {}\nhelp: use a shorter value", "^".repeat(1000));
+        let b = bound_snippet(&snippet);
+        let lines: Vec<&str> = b.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].chars().count(), MAX_SNIPPET_LINE + 1);
+        assert_eq!(lines[1].chars().count(), MAX_SNIPPET_LINE + 1);
+        assert!(lines[0].ends_with('…') && lines[1].ends_with("^…"));
+        assert_eq!(lines[1].find('^'), Some(3));
+        assert_eq!(lines[2], "help: use a shorter value");
+        // Short snippets are untouched.
+        assert_eq!(bound_snippet("a==\n   ^"), "a==\n   ^");
+    }
 }

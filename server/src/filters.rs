@@ -76,6 +76,12 @@ fn body(
         })
 }
 
+/// `GET`, or `HEAD` on the same route (`api.md` §2.0: the same status and
+/// headers, no body; `crate::finish` drops the body).
+fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
+}
+
 fn content_type() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
     warp::header::optional::<String>("content-type")
 }
@@ -83,10 +89,10 @@ fn content_type() -> impl Filter<Extract = (Option<String>,), Error = Rejection>
 /// `/healthz` and `/openapi.json`.
 fn service(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     let health = warp::path!("healthz")
-        .and(warp::get())
+        .and(get_or_head())
         .map(handlers::service::health);
     let openapi = warp::path!("openapi.json")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state(state))
         .map(handlers::service::openapi);
     health.or(openapi).unify().boxed()
@@ -102,13 +108,13 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(body(state.config.body_limit, Family::Symbl))
         .then(handlers::oauth::generate);
     let list = warp::path!("v1" / "conversations")
-        .and(warp::get())
+        .and(get_or_head())
         .and(s())
         .and(credentials())
         .and(raw_query())
         .then(handlers::symbl::list);
     let get = warp::path!("v1" / "conversations" / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and(s())
         .and(credentials())
         .then(handlers::symbl::get);
@@ -125,7 +131,7 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(credentials())
         .then(handlers::symbl::delete);
     let members = warp::path!("v1" / "conversations" / String / "members")
-        .and(warp::get())
+        .and(get_or_head())
         .and(s())
         .and(credentials())
         .then(handlers::symbl::members);
@@ -137,13 +143,13 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(body(state.config.body_limit, Family::Symbl))
         .then(handlers::symbl::put_member);
     let messages = warp::path!("v1" / "conversations" / String / "messages")
-        .and(warp::get())
+        .and(get_or_head())
         .and(s())
         .and(credentials())
         .and(raw_query())
         .then(handlers::symbl::messages);
     let insights = warp::path!("v1" / "conversations" / String / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and_then(|id: String, what: String| async move {
             match handlers::symbl::Insight::from_segment(&what) {
                 Some(kind) => Ok((id, kind)),
@@ -177,7 +183,7 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
 fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     let limit = state.config.body_limit;
     warp::path!("get-all-conversations")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state(state.clone()))
         .and(credentials())
         .and(raw_query())
@@ -186,18 +192,23 @@ fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::body::stream())
         .and_then(
             move |state, creds, query, ctype: Option<String>, len: Option<u64>, stream| async move {
-                // The body is read only when it is declared JSON (api.md §2.3);
-                // an oversized one is refused either way.
+                // Every body is read under the same limit, announced by
+                // `Content-Length` or chunked; a non-empty one must be JSON
+                // (a missing `Content-Type` is read as JSON), else 415.
                 if len.is_some_and(|l| l > limit as u64) {
                     return Err(warp::reject::custom(ApiError::new(
                         Family::Mongo,
                         ErrorKind::PayloadTooLarge { limit },
                     )));
                 }
-                let body = if ctype.as_deref().is_some_and(handlers::is_json_content_type) {
-                    Some(read_limited(stream, limit, Family::Mongo).await?)
-                } else {
+                let body = read_limited(stream, limit, Family::Mongo).await?;
+                let body = if body.is_empty() {
                     None
+                } else {
+                    if let Err(e) = handlers::require_json(Family::Mongo, ctype.as_deref()) {
+                        return Err(warp::reject::custom(e));
+                    }
+                    Some(body)
                 };
                 Ok::<_, Rejection>(handlers::mongo::get_all(state, creds, query, body).await)
             },
@@ -243,7 +254,7 @@ fn whatsapp(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .or(warp::path!("api" / "get-conversations.php"))
         .unify();
     paths
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state(state))
         .and(credentials())
         .and(raw_query())
@@ -254,7 +265,7 @@ fn whatsapp(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
 /// Family C: `/v1/api/conversation-messages/:id`.
 fn chatbot(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     warp::path!("v1" / "api" / "conversation-messages" / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state(state))
         .and(credentials())
         .and(raw_query())
@@ -274,8 +285,18 @@ fn unmatched() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone 
     )
 }
 
-/// The limiter in front of the routes: rejects with 429 when the client is
-/// over its budget; otherwise passes on its decision for the headers.
+/// A request the limiter refused, with its decision for the headers.
+#[derive(Debug)]
+pub(crate) struct Limited {
+    family: Family,
+    decision: Decision,
+}
+
+impl warp::reject::Reject for Limited {}
+
+/// The limiter in front of the routes: rejects with [`Limited`] when the
+/// client is over its budget; otherwise passes on its decision for the
+/// headers (`None` when the limiter is off).
 pub(crate) fn rate_limit(
     state: AppState,
 ) -> impl Filter<Extract = (Option<Decision>,), Error = Rejection> + Clone {
@@ -286,21 +307,35 @@ pub(crate) fn rate_limit(
                 let Some(limiter) = &state.limiter else {
                     return Ok(None);
                 };
-                let d = limiter.check(addr.map(|a| a.ip()), state.clock.now_ms());
-                if d.allowed {
-                    Ok(Some(d))
+                let decision = limiter.check(addr.map(|a| a.ip()));
+                if decision.allowed {
+                    Ok(Some(decision))
                 } else {
-                    Err(warp::reject::custom(ApiError::new(
-                        Family::of_path(path.as_str()),
-                        ErrorKind::RateLimited {
-                            retry_after: d.reset_secs,
-                            limit: d.limit,
-                        },
-                    )))
+                    Err(warp::reject::custom(Limited {
+                        family: Family::of_path(path.as_str()),
+                        decision,
+                    }))
                 }
             }
         },
     )
+}
+
+/// The 429 of a [`Limited`] rejection, with every `RateLimit-*` header and
+/// `Retry-After`; any other rejection goes to `handle_rejection`.
+pub(crate) async fn recover_limited(rejection: Rejection) -> Result<Response, Infallible> {
+    if let Some(l) = rejection.find::<Limited>() {
+        let resp = ApiError::new(
+            l.family,
+            ErrorKind::RateLimited {
+                retry_after: l.decision.retry_after_secs,
+                limit: l.decision.limit,
+            },
+        )
+        .into_response();
+        return Ok(add_rate_headers(Some(l.decision), resp));
+    }
+    crate::error::handle_rejection(rejection).await
 }
 
 /// Adds the `RateLimit-*` headers when the limiter is on.

@@ -1,4 +1,4 @@
-//! The warp demo service: the four seed APIs of `shared/spec/api.md` §2 over
+//! The warp demo service: the four seed APIs of `docs/http-api.md` over
 //! the in-memory [`store`], with one token store, exact per-family error
 //! envelopes, an OpenAPI 3.1 document, request ids, an optional rate limiter
 //! and graceful shutdown.
@@ -36,6 +36,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod render;
 pub mod routes_table;
+pub mod serve;
 pub mod state;
 
 use std::convert::Infallible;
@@ -72,10 +73,16 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
-    let guarded = filters::rate_limit(state.clone())
-        .and(filters::api(state))
+    // The routes' own rejections become answers inside, so that every
+    // answer that passed the limiter (404 and 405 included) gets its
+    // `RateLimit-*` headers; a refused request is answered outside.
+    let answered = filters::api(state.clone())
+        .recover(error::handle_rejection)
+        .unify();
+    let guarded = filters::rate_limit(state)
+        .and(answered)
         .map(filters::add_rate_headers);
-    let recovered = guarded.recover(error::handle_rejection).unify();
+    let recovered = guarded.recover(filters::recover_limited).unify();
     request_meta().and(recovered).map(finish)
 }
 
@@ -101,7 +108,7 @@ fn request_meta() -> impl Filter<Extract = (Meta,), Error = Infallible> + Clone 
 }
 
 /// Echoes a sane client request id (visible ASCII, 1–128 chars) or makes one.
-fn request_id(sent: Option<&str>) -> HeaderValue {
+pub(crate) fn request_id(sent: Option<&str>) -> HeaderValue {
     if let Some(s) = sent
         && !s.is_empty()
         && s.len() <= 128
@@ -146,7 +153,20 @@ fn finish(meta: Meta, mut resp: Response) -> Response {
         tracing::debug!(request_id = id, method = %meta.method, path = meta.path.as_str(), status = status.as_u16(), micros, "request");
     }
     resp.headers_mut().insert(names::X_REQUEST_ID, meta.id);
+    if meta.method == Method::HEAD {
+        strip_body(&mut resp);
+    }
     resp
+}
+
+/// `HEAD`: the GET answer's status and headers, `Content-Length` included,
+/// without the body.
+fn strip_body(resp: &mut Response) {
+    if let Some(len) = http_body::Body::size_hint(resp.body()).exact() {
+        resp.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    drop(std::mem::take(resp.body_mut()));
 }
 
 /// A JSON response with `status`.

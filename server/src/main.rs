@@ -1,11 +1,14 @@
 //! `rsql-server`: reads flags/env, loads or generates data, serves
-//! [`server::routes`] until SIGINT/SIGTERM (in-flight requests finish).
+//! [`server::routes`] with the connection limits of [`server::serve`] until
+//! SIGINT/SIGTERM (in-flight requests finish within `--shutdown-grace`).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use server::config::AppCredential;
+use server::demo::{Banner, SecretShown};
 use server::{AppState, Config, Data};
 
 /// mimalloc instead of the system allocator: when the store still
@@ -18,7 +21,23 @@ use server::{AppState, Config, Data};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cfg = Config::from_env();
+    let mut cfg = Config::from_env();
+    // `--demo` without any configured pair: one random pair for this run,
+    // printed in the banner (there are no built-in credentials).
+    let generated = if cfg.demo && cfg.app_credentials().is_empty() {
+        match random_app() {
+            Ok(app) => {
+                cfg.apps.push(app);
+                true
+            }
+            Err(e) => {
+                eprintln!("error: cannot make a demo app pair: no OS randomness ({e})");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        false
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -37,10 +56,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cfg))
+    runtime.block_on(run(cfg, generated))
 }
 
-async fn run(cfg: Config) -> ExitCode {
+async fn run(cfg: Config, generated: bool) -> ExitCode {
     let started = std::time::Instant::now();
     let (data, summary) = match Data::from_config(&cfg) {
         Ok(x) => x,
@@ -100,23 +119,51 @@ async fn run(cfg: Config) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on http://{addr}");
     if demo {
-        let secret_shown =
-            std::env::var_os("DEMO_APP_SECRET").is_none() && state.config.app_secret.is_none();
-        let _ = write!(
-            out,
-            "{}",
-            server::demo::banner(addr, token.as_deref(), apps.first(), secret_shown)
-        );
+        // Shown in the token example: the DEMO_APP_* pair if given (its
+        // secret as `$DEMO_APP_SECRET`), else the first `--app` pair (its
+        // secret not echoed), else the generated one (shown).
+        let demo_pair = state
+            .config
+            .app_id
+            .as_ref()
+            .and_then(|id| apps.iter().find(|a| &a.app_id == id));
+        let (app, secret) = match demo_pair {
+            Some(a) if std::env::var_os("DEMO_APP_SECRET").is_some() => {
+                (Some(a), SecretShown::EnvVar("DEMO_APP_SECRET"))
+            }
+            Some(a) => (Some(a), SecretShown::Placeholder),
+            None if generated => (apps.first(), SecretShown::Verbatim),
+            None => (apps.first(), SecretShown::Placeholder),
+        };
+        let banner = Banner {
+            addr,
+            token: token.as_deref(),
+            app,
+            secret,
+            generated,
+            storage: "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)",
+            symbl_span: summary.demo_span,
+            chatbot_ids: summary.chatbot_ids,
+            now_ms: state.clock.now_ms(),
+        };
+        let _ = write!(out, "{}", banner.render());
     }
     let _ = out.flush();
     drop(out);
-    warp::serve(server::routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let opts = server::serve::ServeOptions::from_config(&state.config);
+    server::serve::serve(listener, state, opts, shutdown).await;
     tracing::info!("shut down");
     ExitCode::SUCCESS
+}
+
+/// A random app pair: `demo-` and 8 hex digits, and a 32-hex-digit secret.
+fn random_app() -> Result<AppCredential, getrandom::Error> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes)?;
+    Ok(AppCredential {
+        app_id: format!("demo-{}", faster_hex::hex_string(&bytes[..4])),
+        app_secret: faster_hex::hex_string(&bytes[4..]),
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed before the

@@ -63,7 +63,8 @@ impl AppState {
         );
         let limiter = config
             .rate_limit
-            .map(|n| RateLimiter::new(n, config.rate_window));
+            .and_then(std::num::NonZeroU32::new)
+            .map(|n| RateLimiter::new(n, config.rate_period, clock.clone()));
         let openapi = Bytes::from(crate::openapi::document_for(&data).to_string());
         let parser = store::filter::parser(config.filter_limit);
         AppState(Arc::new(State {

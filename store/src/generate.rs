@@ -1,12 +1,16 @@
 //! A deterministic generator of Symbl conversations with the distributions of
-//! `shared/data/README.md`, for demos, tests and benches.
+//! `docs/data-formats.md`, for demos, tests and benches.
 //!
 //! Conversation *i* is a pure function of `(seed, i)`, so a prefix of a large
 //! data set equals a smaller one. Distributions:
 //!
 //! * id `10^15 + i·10^9 + 42 + 7i` (decimal digits, unique, increasing with *i*);
 //! * `type`: `meeting` / `call` / `chat` at 50 / 35 / 15 %;
-//! * `startTime` uniform over 2021 (millisecond precision), duration 5–120 minutes;
+//! * `startTime` uniform over the 365 days that end at `until` (millisecond
+//!   precision), duration 5–120 minutes (so an end may lie up to 2 h past
+//!   `until`); the functions without `_until` use [`END_2021_MS`], i.e. 2021,
+//!   the data set the benches and `shared/data/README.md` describe, and a
+//!   conversation `_until` another end is the same one shifted in time;
 //! * `name`: `{team} {topic}`, then nothing, ` - {company}` or ` MM/DD`; 12 teams, 20 topics,
 //!   one of which is `Brainstorm` (so `*Brainstorm*` matches about 5 %);
 //! * 1–6 distinct members from a fixed pool of 10 000 people with unique
@@ -35,8 +39,14 @@ pub const AGENTS: u64 = 500;
 /// Distinct customers (`cust-000000` … `cust-049999`).
 pub const CUSTOMERS: u64 = 50_000;
 
-const YEAR_START_MS: i64 = 1_609_459_200_000; // 2021-01-01T00:00:00Z
-const YEAR_MS: i64 = 365 * 86_400_000;
+/// 2022-01-01T00:00:00Z: the end of the 2021 data set.
+pub const END_2021_MS: i64 = 1_640_995_200_000;
+/// The 365 days a data set spans, in milliseconds.
+pub const SPAN_MS: i64 = 365 * 86_400_000;
+#[cfg(test)]
+const YEAR_START_MS: i64 = END_2021_MS - SPAN_MS; // 2021-01-01T00:00:00Z
+#[cfg(test)]
+const YEAR_MS: i64 = SPAN_MS;
 
 const TEAMS: [&str; 12] = [
     "Sales",
@@ -192,7 +202,7 @@ pub fn person(k: usize) -> Member {
     }
 }
 
-/// Conversation `i` of the data set `seed`.
+/// Conversation `i` of the data set `seed` (2021).
 ///
 /// ```
 /// let c = store::generate::conversation(1, 0);
@@ -200,13 +210,28 @@ pub fn person(k: usize) -> Member {
 /// assert!(c.end_time.unwrap() - c.start_time >= 5 * 60_000);
 /// ```
 pub fn conversation(seed: u64, i: u64) -> Conversation {
+    conversation_until(seed, i, END_2021_MS)
+}
+
+/// Conversation `i` of the data set `seed` whose start times span the 365
+/// days that end at `until_ms` (epoch milliseconds).
+///
+/// ```
+/// use store::generate::{conversation, conversation_until, END_2021_MS, SPAN_MS};
+/// assert_eq!(conversation_until(1, 5, END_2021_MS), conversation(1, 5));
+/// let now = 1_767_225_600_000; // 2026-01-01
+/// let c = conversation_until(1, 5, now);
+/// assert!((now - SPAN_MS..now).contains(&c.start_time));
+/// assert_eq!(c.id, conversation(1, 5).id);
+/// ```
+pub fn conversation_until(seed: u64, i: u64, until_ms: i64) -> Conversation {
     let mut r = Rng::for_item(seed, 0xC0, i);
     let kind = match r.below(100) {
         0..50 => "meeting",
         50..85 => "call",
         _ => "chat",
     };
-    let start = YEAR_START_MS + r.below(YEAR_MS as u64) as i64;
+    let start = until_ms - SPAN_MS + r.below(SPAN_MS as u64) as i64;
     let end = start + r.range(5 * 60_000, 120 * 60_000);
     let mut name = format!("{} {}", r.pick(&TEAMS), r.pick(&TOPICS));
     match r.below(10) {
@@ -245,28 +270,49 @@ pub fn conversation(seed: u64, i: u64) -> Conversation {
     }
 }
 
-/// Conversations `0..n` of the data set `seed`.
+/// Conversations `0..n` of the data set `seed` (2021).
 ///
 /// ```
 /// assert_eq!(store::generate::conversations(1, 3).count(), 3);
 /// ```
 pub fn conversations(seed: u64, n: u64) -> impl Iterator<Item = Conversation> {
-    (0..n).map(move |i| conversation(seed, i))
+    conversations_until(seed, n, END_2021_MS)
 }
 
-/// A store holding conversations `0..n` of `seed` (bulk-built indexes).
+/// Conversations `0..n` of `seed` spanning the 365 days before `until_ms`.
+///
+/// ```
+/// use store::generate::{conversations, conversations_until, END_2021_MS};
+/// assert!(conversations_until(1, 3, END_2021_MS).eq(conversations(1, 3)));
+/// ```
+pub fn conversations_until(seed: u64, n: u64, until_ms: i64) -> impl Iterator<Item = Conversation> {
+    (0..n).map(move |i| conversation_until(seed, i, until_ms))
+}
+
+/// A store holding conversations `0..n` of `seed` (2021; bulk-built indexes).
 ///
 /// ```
 /// assert_eq!(store::generate::store(1, 100).len(), 100);
 /// ```
 pub fn store(seed: u64, n: u64) -> Store {
+    store_until(seed, n, END_2021_MS)
+}
+
+/// A store holding conversations `0..n` of `seed` spanning the 365 days
+/// before `until_ms`.
+///
+/// ```
+/// let s = store::generate::store_until(1, 10, 1_767_225_600_000);
+/// assert_eq!(s.len(), 10);
+/// ```
+pub fn store_until(seed: u64, n: u64, until_ms: i64) -> Store {
     let mut s = Store::new();
     // Generated conversations are valid and their ids distinct.
-    let _ = s.extend(conversations(seed, n));
+    let _ = s.extend(conversations_until(seed, n, until_ms));
     s
 }
 
-/// Writes conversations `0..n` as JSONL (the data file format).
+/// Writes conversations `0..n` (2021) as JSONL (the data file format).
 ///
 /// ```
 /// let mut buf = Vec::new();
@@ -274,8 +320,27 @@ pub fn store(seed: u64, n: u64) -> Store {
 /// assert_eq!(buf.iter().filter(|&&b| b == b'\n').count(), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn write_jsonl(seed: u64, n: u64, mut out: impl Write) -> std::io::Result<()> {
-    for c in conversations(seed, n) {
+pub fn write_jsonl(seed: u64, n: u64, out: impl Write) -> std::io::Result<()> {
+    write_jsonl_until(seed, n, END_2021_MS, out)
+}
+
+/// Writes conversations `0..n` spanning the 365 days before `until_ms` as
+/// JSONL.
+///
+/// ```
+/// let (mut a, mut b) = (Vec::new(), Vec::new());
+/// store::generate::write_jsonl_until(1, 2, store::generate::END_2021_MS, &mut a)?;
+/// store::generate::write_jsonl(1, 2, &mut b)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_jsonl_until(
+    seed: u64,
+    n: u64,
+    until_ms: i64,
+    mut out: impl Write,
+) -> std::io::Result<()> {
+    for c in conversations_until(seed, n, until_ms) {
         serde_json::to_writer(&mut out, &c)?;
         out.write_all(b"\n")?;
     }
@@ -387,6 +452,34 @@ mod tests {
                 .iter()
                 .any(|m| m.email.as_deref() == Some("charles.miller1@initech.net"))
         }));
+    }
+
+    /// FNV-1a, 64 bits.
+    fn fnv(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn the_2021_data_set_is_unchanged() {
+        // The JSONL of the benches' data set (seed 42) as it was before the
+        // `until` parameter existed: any change here changes every figure.
+        let mut buf = Vec::new();
+        write_jsonl(42, 2_000, &mut buf).unwrap();
+        let c = conversation(42, 0);
+        let msgs = format!("{:?}", messages(42, &c)).into_bytes();
+        assert_eq!(
+            (buf.len(), fnv(&buf), fnv(&msgs)),
+            (
+                1_265_040,
+                12_996_853_790_265_803_016,
+                3_098_358_022_535_808_209
+            )
+        );
+        let mut pinned = Vec::new();
+        write_jsonl_until(42, 2_000, END_2021_MS, &mut pinned).unwrap();
+        assert!(pinned == buf);
     }
 
     #[test]

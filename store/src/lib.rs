@@ -8,7 +8,7 @@
 //! ```
 //! use store::{Params, QuerySpec, Store};
 //!
-//! // Load JSONL (the format of `shared/data/README.md`); bad lines are reported, not loaded.
+//! // Load JSONL (the format of `docs/data-formats.md`); bad lines are reported, not loaded.
 //! let mut store = Store::new();
 //! let mut jsonl = Vec::new();
 //! store::generate::write_jsonl(42, 2_000, &mut jsonl)?; // deterministic demo data
@@ -116,7 +116,7 @@
 //! metadata key — is reported with its line number and field
 //! ([`LoadError`], [`RecordError`]). [`load::LoadOptions`] chooses between
 //! skip-and-report and fail-fast. [`generate`] makes data sets with the
-//! distributions of `shared/data/README.md`, conversation *i* a pure function
+//! distributions of `docs/data-formats.md`, conversation *i* a pure function
 //! of `(seed, i)`.
 //!
 //! # Writes and concurrency
@@ -230,7 +230,9 @@ mod writes;
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
 pub use filter::compile_filter;
 pub use limits::Limits;
-pub use model::{Conversation, Member, Message, MessageFrom, Metadata, Word, is_valid_email};
+pub use model::{
+    Conversation, Member, Message, MessageFrom, MessageView, Metadata, Word, is_valid_email,
+};
 pub use query::{
     CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, PageHandles,
     ParamError, ParamErrorKind, Params, QuerySpec, RowHandle, Window,

@@ -1,4 +1,4 @@
-//! Loading data files: the conversation JSONL of `shared/data/README.md`
+//! Loading data files: the conversation JSONL of `docs/data-formats.md`
 //! (streaming, line by line) and the options shared by every family's loader.
 //!
 //! A bad line never loads half a record: a line is parsed and validated into a

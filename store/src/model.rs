@@ -264,8 +264,9 @@ pub struct Message {
 }
 
 impl Message {
-    /// Symbl's JSON: `words` only with `verbose`, `sentiment` only with `sentiment`
-    /// (`suggested` is `positive` from 0.3, `negative` up to -0.3, else `neutral`).
+    /// Symbl's JSON, as a value: the keys of [`view`](Self::view) (a
+    /// `serde_json::Value` keeps them sorted, so write [`view`](Self::view)
+    /// where the order on the wire matters).
     ///
     /// ```
     /// let c = store::generate::conversation(1, 0);
@@ -274,44 +275,113 @@ impl Message {
     /// assert_eq!(m.to_json(false, false)["conversationId"], c.id.as_str());
     /// ```
     pub fn to_json(&self, verbose: bool, sentiment: bool) -> serde_json::Value {
-        let mut from = serde_json::Map::new();
-        from.insert("id".into(), self.from.id.clone().into());
-        from.insert("name".into(), self.from.name.clone().into());
-        if let Some(u) = &self.from.user_id {
-            from.insert("userId".into(), u.clone().into());
+        serde_json::to_value(self.view(verbose, sentiment)).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The message as the messages route writes it: `words` only with
+    /// `verbose`, `sentiment` only with `sentiment` (`suggested` is `positive`
+    /// from 0.3, `negative` up to -0.3, else `neutral`). Keys in Symbl's
+    /// order: `id`, `text`, `from` (`id`, `name`, `userId`), `startTime`,
+    /// `endTime`, `conversationId`, `phrases`, `sentiment`, `words`.
+    ///
+    /// ```
+    /// let c = store::generate::conversation(1, 0);
+    /// let m = &store::generate::messages(1, &c)[0];
+    /// let json = serde_json::to_string(&m.view(false, false))?;
+    /// assert!(json.starts_with(r#"{"id":"#));
+    /// assert!(json.contains(r#","from":{"id":"#));
+    /// assert!(json.find("\"startTime\"") < json.find("\"conversationId\""));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn view(&self, verbose: bool, sentiment: bool) -> MessageView<'_> {
+        MessageView {
+            message: self,
+            verbose,
+            sentiment,
         }
-        let mut out = serde_json::Map::new();
-        out.insert("id".into(), self.id.clone().into());
-        out.insert("text".into(), self.text.clone().into());
-        out.insert("from".into(), serde_json::Value::Object(from));
-        out.insert("startTime".into(), format_ms(self.start_time).into());
-        out.insert("endTime".into(), format_ms(self.end_time).into());
-        out.insert("conversationId".into(), self.conversation_id.clone().into());
-        out.insert("phrases".into(), serde_json::Value::Array(Vec::new()));
-        if sentiment && let Some(score) = self.sentiment {
-            let suggested = if score >= 0.3 {
-                "positive"
-            } else if score <= -0.3 {
-                "negative"
-            } else {
-                "neutral"
-            };
-            out.insert(
-                "sentiment".into(),
-                serde_json::json!({"polarity": {"score": score}, "suggested": suggested}),
-            );
+    }
+}
+
+/// [`Message::view`]: a message with the route's `verbose`/`sentiment`
+/// choices, serialised in Symbl's key order.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageView<'a> {
+    message: &'a Message,
+    verbose: bool,
+    sentiment: bool,
+}
+
+impl Serialize for MessageView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = self.message;
+        let mut st = s.serialize_struct("Message", 9)?;
+        st.serialize_field("id", &m.id)?;
+        st.serialize_field("text", &m.text)?;
+        st.serialize_field("from", &m.from)?;
+        st.serialize_field("startTime", &format_ms(m.start_time))?;
+        st.serialize_field("endTime", &format_ms(m.end_time))?;
+        st.serialize_field("conversationId", &m.conversation_id)?;
+        st.serialize_field("phrases", &[(); 0])?;
+        match m.sentiment.filter(|_| self.sentiment) {
+            Some(score) => st.serialize_field("sentiment", &Sentiment(score))?,
+            None => st.skip_field("sentiment")?,
         }
-        if verbose {
-            let words: Vec<serde_json::Value> = self
-                .words
-                .iter()
-                .map(|w| {
-                    serde_json::json!({"word": w.word, "startTime": format_ms(w.start_time), "endTime": format_ms(w.end_time)})
-                })
-                .collect();
-            out.insert("words".into(), serde_json::Value::Array(words));
+        if self.verbose {
+            st.serialize_field("words", &m.words)?;
+        } else {
+            st.skip_field("words")?;
         }
-        serde_json::Value::Object(out)
+        st.end()
+    }
+}
+
+impl Serialize for MessageFrom {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("MessageFrom", 3)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("name", &self.name)?;
+        match &self.user_id {
+            Some(u) => st.serialize_field("userId", u)?,
+            None => st.skip_field("userId")?,
+        }
+        st.end()
+    }
+}
+
+impl Serialize for Word {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Word", 3)?;
+        st.serialize_field("word", &self.word)?;
+        st.serialize_field("startTime", &format_ms(self.start_time))?;
+        st.serialize_field("endTime", &format_ms(self.end_time))?;
+        st.end()
+    }
+}
+
+/// `{"polarity":{"score":…},"suggested":…}`.
+struct Sentiment(f64);
+
+impl Serialize for Sentiment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Polarity(f64);
+        impl Serialize for Polarity {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("Polarity", 1)?;
+                st.serialize_field("score", &self.0)?;
+                st.end()
+            }
+        }
+        let suggested = if self.0 >= 0.3 {
+            "positive"
+        } else if self.0 <= -0.3 {
+            "negative"
+        } else {
+            "neutral"
+        };
+        let mut st = s.serialize_struct("Sentiment", 2)?;
+        st.serialize_field("polarity", &Polarity(self.0))?;
+        st.serialize_field("suggested", suggested)?;
+        st.end()
     }
 }
 

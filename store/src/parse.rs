@@ -581,7 +581,7 @@ fn strip_position(msg: &str) -> String {
 }
 
 impl Conversation {
-    /// Parses one conversation in the JSON shape of `shared/data/README.md`,
+    /// Parses one conversation in the JSON shape of `docs/data-formats.md`,
     /// with errors that name the field.
     ///
     /// ```

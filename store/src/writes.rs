@@ -42,7 +42,7 @@ use crate::store::Store;
 use crate::view::json::render_row;
 
 impl Store {
-    /// Parses one conversation (the JSON of `shared/data/README.md`) and inserts it.
+    /// Parses one conversation (the JSON of `docs/data-formats.md`) and inserts it.
     /// Errors name the field; a duplicate id is an error (see [`Store::upsert`]).
     ///
     /// ```

@@ -2,7 +2,7 @@
 //! and policy), [`CompileError`] (schema), and the umbrella [`Error`] that
 //! holds either, so `?` works across the pipeline.
 //!
-//! One error value has three views (design.md §1.7): `Display` (`{}`) is one
+//! One error value has three views: `Display` (`{}`) is one
 //! line for logs; the alternate form (`{:#}`) adds the input with carets
 //! under the offending span and a `help:` line; and the accessors
 //! ([`Error::code`], [`Error::category`], [`Error::message`],

@@ -411,7 +411,7 @@ impl ParseError {
             }
             TooManyArgs { limit } => format!("too many values in one list, the limit is {limit}"),
             ValueTooLong { len, limit } => {
-                format!("a value is {len} bytes long, the limit is {limit}")
+                format!("a value is {len} bytes long, the limit is {limit} bytes per value")
             }
             OrForbidden => OR_MESSAGE.to_owned(),
             TooManyFields { limit, fields } => format!(

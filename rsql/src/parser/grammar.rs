@@ -1,4 +1,5 @@
-//! The productions of `rsql.md` §1 as nom parsers, one function each.
+//! The productions of the grammar (crate docs, *Syntax*) as nom parsers,
+//! one function each.
 //!
 //! Every function returns the input *after* trailing whitespace, so the caller
 //! can look at the next separator directly. No production is ever tried and

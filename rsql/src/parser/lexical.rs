@@ -14,7 +14,7 @@ const SPACE: u8 = 2;
 /// Byte classes: word character, whitespace, or neither (reserved).
 static CLASS: [u8; 256] = {
     let mut table = [WORD; 256];
-    // reserved characters (rsql.md §1); the space is both reserved and whitespace
+    // reserved characters (crate docs, *Syntax*); the space is both reserved and whitespace
     let reserved = b"\"'();,=!~<>";
     let mut i = 0;
     while i < reserved.len() {

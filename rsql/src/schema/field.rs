@@ -72,7 +72,7 @@ impl FieldType {
 }
 
 /// An operator as the schema understands it: the eight standard ones plus
-/// the extended vocabulary of `rsql.md` §4.
+/// the extended vocabulary (crate docs, *Syntax* → *Operators*).
 ///
 /// Why not [`Operator`]: the parser's operator is open (any registered
 /// symbol, and with [`Operators::any`](crate::Operators::any) every
@@ -174,7 +174,7 @@ impl Op {
         }
     }
 
-    /// The operator spelled `symbol` (any spelling or alias of `rsql.md` §4).
+    /// The operator spelled `symbol` (any spelling or alias of the extended vocabulary).
     ///
     /// ```
     /// assert_eq!(rsql::Op::from_symbol(">="), Some(rsql::Op::Ge));

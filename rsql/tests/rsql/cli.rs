@@ -1,7 +1,9 @@
-//! The `rsql` binary from the outside: the contract of `shared/spec/rsql.md` §5.
+//! The `rsql` binary from the outside: `rsql parse` (the contract of the
+//! spec's §5), with the filter as an argument, from stdin, and in batch mode.
+//! `cli_schema` tests the subcommands that read a schema file.
 //!
 //! Runs the built binary (`CARGO_BIN_EXE_rsql`, which exists only with the
-//! `cli` feature): `cargo test -p rsql --features cli --test rsql cli::`.
+//! `cli` feature): `cargo test -p rsql --features cli --test rsql cli`.
 #![cfg(feature = "cli")]
 
 use std::io::Write;
@@ -9,26 +11,44 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-fn rsql(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rsql"))
+/// Runs `rsql ARGS…` with `stdin` on a pipe (written by a thread, so a
+/// large input cannot deadlock against the output) and collects the output.
+pub(crate) fn rsql(args: &[&str], stdin: &[u8]) -> Output {
+    rsql_in(None, args, stdin)
+}
+
+/// [`rsql`] with the working directory `dir`.
+pub(crate) fn rsql_in(dir: Option<&std::path::Path>, args: &[&str], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsql"));
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rsql");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        input.write_all(stdin).expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for rsql")
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // the tool may stop reading early (exit 2): a broken pipe is fine
+        let _ = input.write_all(&stdin);
+    });
+    let out = child.wait_with_output().expect("wait for rsql");
+    writer.join().expect("stdin writer");
+    out
 }
 
-fn stdout(out: &Output) -> String {
+/// The most bytes rsql reads from stdin per filter (`input::MAX_INPUT`).
+pub(crate) const MAX_INPUT: usize = 1024 * 1024;
+
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
 }
 
@@ -358,8 +378,9 @@ fn batch_unreadable_input_exits_2_after_answering_earlier_lines() {
 #[test]
 fn usage_errors_exit_2() {
     for args in [
-        &["parse"][..],
-        &["parse", "--batch", "a==1"],
+        &["parse", "--batch", "a==1"][..],
+        &["parse", "--plain", "a==1"],
+        &["parse", "--batch", "-"],
         &["parse", "--ops", "fancy", "a==1"],
         &["parse", "--policy", "acme", "a==1"],
         &["parse", "--frobnicate", "a==1"],
@@ -385,4 +406,150 @@ fn help_and_version() {
     let out = rsql(&["--version"], b"");
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).starts_with("rsql "));
+}
+
+/// Runs `rsql ARGS…` with `stdin`, returns (exit code, stdout, stderr).
+fn piped(args: &[&str], stdin: &[u8]) -> (Option<i32>, String, String) {
+    let out = rsql(args, stdin);
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
+#[test]
+fn a_pipe_without_filter_is_read_as_the_filter() {
+    // `echo 'a==1' | rsql parse`
+    assert_eq!(
+        piped(&["parse"], b"a==1\n"),
+        (Some(0), "a==1\n".into(), String::new())
+    );
+    // `-` says so explicitly
+    assert_eq!(
+        piped(&["parse", "-"], b"a==1"),
+        (Some(0), "a==1\n".into(), String::new())
+    );
+    assert_eq!(
+        piped(&["parse", "--json", "-"], b"a<1 and b==2\r\n"),
+        (
+            Some(0),
+            r#"{"and":[{"selector":"a","op":"=lt=","args":["1"]},{"selector":"b","op":"==","args":["2"]}]}"#
+                .to_owned()
+                + "\n",
+            String::new()
+        )
+    );
+    // a FILTER argument wins over stdin
+    assert_eq!(piped(&["parse", "b==2"], b"a==1\n").1, "b==2\n");
+}
+
+#[test]
+fn stdin_is_one_filter_minus_one_line_ending() {
+    // only the last line ending goes: the quoted value keeps its own
+    let (code, out, _) = piped(&["parse", "--json"], b"a=='x\n'\n");
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out,
+        "{\"selector\":\"a\",\"op\":\"==\",\"args\":[\"x\\n\"]}\n"
+    );
+    // several lines are one filter (newlines are whitespace between tokens)
+    assert_eq!(piped(&["parse"], b"a==1;\nb==2\n\n").1, "a==1;b==2\n");
+    // TABs and NBSP survive, as in the batch mode's JSON strings
+    let (_, out, _) = piped(&["parse", "--json"], "a==\"\tx\u{a0}\"\n".as_bytes());
+    assert!(
+        out.contains(r#""args":["\tx\u00a0"]"#) || out.contains("[\"\\tx\u{a0}\"]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stdin_errors_are_caret_errors_or_exit_2() {
+    // an empty pipe is an empty filter: invalid, exit 1
+    let (code, out, err) = piped(&["parse"], b"");
+    assert_eq!((code, out.as_str()), (Some(1), ""));
+    insta::assert_snapshot!("stdin_empty", err);
+    let (code, _, err) = piped(&["parse", "-"], b"conversation.type==meeting;\n");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("stdin_caret", err);
+    // not UTF-8: unreadable, exit 2
+    let (code, out, err) = piped(&["parse", "-"], b"a==\xff\n");
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(err, "rsql: stdin: not UTF-8: invalid byte at offset 3\n");
+}
+
+/// `MAX_INPUT` bytes are read (and judged by the parser's own limit); one
+/// more byte is refused without parsing.
+#[test]
+fn stdin_limit_at_and_past() {
+    let at = format!("a=={}", "x".repeat(MAX_INPUT - 3));
+    let (code, _, err) = piped(&["parse", "-"], format!("{at}\r\n").as_bytes());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("invalid filter: the filter is 1048576 bytes long, the limit is 65536"),
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    let past = format!("{at}x\n");
+    let (code, out, err) = piped(&["parse", "-"], past.as_bytes());
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(
+        err,
+        "rsql: stdin: the filter is longer than 1048576 bytes, the most rsql reads from stdin\n"
+    );
+}
+
+#[test]
+fn batch_plain_reads_one_filter_per_text_line() {
+    let plain =
+        b"a==1\na=gte=1\r\n\n   \nx==\"O'Brien\";y=='say \"hi\"'\na==1;\n\xff\xfeb==1\nlast==1";
+    let (code, lines, err) = batch(&["--plain"], plain);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    // the same filters as JSON strings give the same answers
+    let (_, json_lines, _) = batch(
+        &[],
+        &jsonl(&["a==1", "a=gte=1", r#"x=="O'Brien";y=='say "hi"'"#, "a==1;"]),
+    );
+    assert_eq!(lines[..4], json_lines[..]);
+    // a line that is not UTF-8 is answered, and the tool goes on
+    assert_eq!(
+        lines[4],
+        json!({"ok": false, "error": {
+            "kind": "invalid_utf8",
+            "message": "the line is not UTF-8: invalid byte at offset 0",
+            "offset": 0, "length": 1
+        }})
+    );
+    assert_eq!(lines[5]["ast"]["selector"], json!("last"));
+    assert_eq!(lines.len(), 6);
+}
+
+#[test]
+fn batch_plain_honours_ops_and_policy() {
+    let (code, lines, _) = batch(
+        &["--plain", "--policy", "symbl"],
+        b"conversation.name=like=x\nconversation.type==a,conversation.type==b\n",
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(lines[0]["ok"], json!(true));
+    assert_eq!(lines[1]["error"]["kind"], json!("or_forbidden"));
+}
+
+/// A batch line of `MAX_INPUT` bytes is answered; one byte more stops the
+/// tool (exit 2) after the earlier lines were answered.
+#[test]
+fn batch_line_limit_at_and_past() {
+    let at = format!("a=={}", "x".repeat(MAX_INPUT - 3));
+    let input = format!("b==1\n{at}\r\n{at}x\nc==1\n");
+    let (code, lines, err) = batch(&["--plain"], input.as_bytes());
+    assert_eq!(code, Some(2));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["error"]["kind"], json!("too_long"));
+    assert_eq!(
+        err,
+        "rsql: stdin line 3: longer than 1048576 bytes, the most rsql reads per line\n"
+    );
+    // JSON Lines: the limit counts the line as written (quotes included)
+    let json_at = format!("\"{}\"", "y".repeat(MAX_INPUT - 2));
+    let (code, lines, _) = batch(&[], format!("{json_at}\n").as_bytes());
+    assert_eq!((code, lines.len()), (Some(0), 1));
+    let (code, lines, _) = batch(&[], format!("{json_at} \n").as_bytes());
+    assert_eq!((code, lines.len()), (Some(2), 0));
 }

@@ -1,6 +1,6 @@
 //! The bench corpus (`benches/data/filters.txt`, a copy of the shared one):
 //! every line parses, and the Symbl policy accepts exactly the 27 lines
-//! `api.md` §1.3 says it should (11 lines use OR, 6 name 3–5 fields).
+//! the API's policy says it should (11 lines use OR, 6 name 3–5 fields).
 
 use rsql::{ParseErrorKind, Parser, Policy};
 

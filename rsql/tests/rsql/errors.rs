@@ -145,7 +145,7 @@ fn every_kind_has_a_case() {
     }
 }
 
-/// The renderings `design.md` §1.7 shows, verbatim.
+/// The renderings the crate docs (*Error reporting*) show, verbatim.
 #[test]
 fn design_examples() {
     let err = rsql::parse("conversation.type==meeting;").unwrap_err();

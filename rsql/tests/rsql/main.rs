@@ -1,9 +1,10 @@
-//! Integration tests of rsql (one binary: see design.md §1.8). One module per
+//! Integration tests of rsql (one binary, so the crate links once). One module per
 //! subject; snapshots live in `snapshots/`, data files in `../data/`.
 // helpers outside #[test] fns are not covered by clippy.toml's allow-*-in-tests
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_schema;
 mod compile;
 mod corpus;
 mod differential_sqlite;
@@ -17,3 +18,4 @@ mod parse;
 mod policy;
 mod precedence;
 mod roundtrip;
+mod schema_file;

@@ -350,7 +350,7 @@ fn bench_corpus_shapes() {
     );
 }
 
-/// design.md §1.2: the error types are plain values a service can clone,
+/// The error types are plain values a service can clone,
 /// compare, send between threads and box as `dyn Error`.
 #[test]
 fn error_types_are_plain_data() {

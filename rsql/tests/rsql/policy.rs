@@ -1,4 +1,4 @@
-//! Policy rules (`rsql.md` §3, `api.md` §1.3): OR, distinct fields with
+//! Policy rules (the crate's `Policy`, the HTTP API's rules): OR, distinct fields with
 //! aliases, the selector allow-list, and the Symbl preset.
 
 use rsql::{ParseErrorKind, Parser, Policy, Span};
@@ -7,7 +7,7 @@ fn symbl() -> Parser {
     Parser::new().with_policy(Policy::symbl())
 }
 
-/// The verdict table of `api.md` §1.3.
+/// The verdict table of the HTTP API's policy (docs/filter-language.md).
 #[test]
 fn symbl_verdict_table() {
     let accept = [

@@ -39,7 +39,12 @@ fn messages_inner(
 ) -> Result<Response, ApiError> {
     authorize(state, F, creds, false)?;
     let raw_id = crate::query::decode_segment(raw_id);
-    let id = positive("id", &raw_id, u64::MAX, "id must be a positive integer")?;
+    let id = positive(
+        "id",
+        &raw_id,
+        u64::MAX,
+        "id (the conversation id in the path) must be a positive integer",
+    )?;
     let params = Params::parse(query);
     let page = match params.get("page") {
         None => 1,
@@ -47,7 +52,7 @@ fn messages_inner(
             "page",
             p,
             u64::from(u32::MAX),
-            "page must be an integer of at least 1",
+            "page must be an integer between 1 and 4294967295",
         )?,
     };
     let per_page = match params.get("per_page") {
@@ -59,7 +64,7 @@ fn messages_inner(
     let per_page_usize = usize::try_from(per_page).unwrap_or(100);
     let found = bot
         .page(id, page_usize, per_page_usize)
-        .ok_or_else(|| ApiError::not_found(F, format!("conversation {id} not found")))?;
+        .ok_or_else(|| ApiError::not_found(F, format!("conversation `{id}` not found")))?;
     let total = found.total;
     let mut resp = crate::json_response(StatusCode::OK, found.items);
     let h = resp.headers_mut();

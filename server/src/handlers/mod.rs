@@ -27,8 +27,10 @@ pub(crate) fn is_json_content_type(ct: &str) -> bool {
                 .is_some_and(|s| s.eq_ignore_ascii_case("application/")))
 }
 
-/// 415 unless the body is declared JSON; a missing `Content-Type` is read as
-/// JSON (curl's `-d` without `-H` is common, and the body decides anyway).
+/// 415, naming `application/json`, unless the body is declared JSON. A
+/// body sent without any `Content-Type` is read as JSON (the body decides:
+/// not JSON is a 400). `curl -d` without `-H` sends
+/// `application/x-www-form-urlencoded`, which is 415 like any other type.
 pub(crate) fn require_json(family: Family, content_type: Option<&str>) -> Result<(), ApiError> {
     match content_type {
         None => Ok(()),

@@ -6,6 +6,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 
 use super::{require_json, respond};
+use crate::auth::GenerateError;
 use crate::error::{ApiError, AuthFailure, ErrorKind, Family};
 use crate::state::AppState;
 
@@ -59,7 +60,17 @@ fn generate_inner(
     let issued = state
         .tokens
         .generate(app_id, app_secret, state.clock.now_ms())
-        .map_err(|_| ApiError::new(F, ErrorKind::Unauthorized(AuthFailure::WrongAppPair)))?;
+        .map_err(|e| match e {
+            GenerateError::WrongAppPair => {
+                ApiError::new(F, ErrorKind::Unauthorized(AuthFailure::WrongAppPair))
+            }
+            GenerateError::NoRandomness(_) => ApiError::new(
+                F,
+                ErrorKind::Internal {
+                    message: e.to_string(),
+                },
+            ),
+        })?;
     Ok(crate::json_response(
         StatusCode::OK,
         &json!({ "accessToken": issued.token, "expiresIn": issued.expires_in }),

@@ -540,9 +540,11 @@ pub(crate) async fn members(id: String, state: AppState, creds: Credentials) -> 
                 .await
                 .members(&id)
                 .ok_or_else(|| not_found_conversation(&id))?;
+            // Typed to the end: a `serde_json::Value` would sort the keys
+            // (`email,id,name`); `Member` writes `id,name,email`.
             Ok(crate::json_response(
                 StatusCode::OK,
-                &serde_json::json!({ "members": members }),
+                &std::collections::BTreeMap::from([("members", members)]),
             ))
         }
         .await,
@@ -664,12 +666,14 @@ pub(crate) async fn messages(
             let msgs = store
                 .messages(&id)
                 .ok_or_else(|| not_found_conversation(&id))?;
-            let out: Vec<Value> = msgs.iter().map(|m| m.to_json(verbose, sentiment)).collect();
-            drop(store);
-            Ok(crate::json_response(
+            // Typed views keep Symbl's key order (a `serde_json::Value` sorts them).
+            let out: Vec<_> = msgs.iter().map(|m| m.view(verbose, sentiment)).collect();
+            let resp = crate::json_response(
                 StatusCode::OK,
-                &serde_json::json!({ "messages": out }),
-            ))
+                &std::collections::BTreeMap::from([("messages", out)]),
+            );
+            drop(store);
+            Ok(resp)
         }
         .await,
     )

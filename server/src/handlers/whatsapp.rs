@@ -1,4 +1,11 @@
 //! `GET /api/conversations` and its aliases (family W, `api.md` §2.4).
+//!
+//! Parameters: `status` (`active` | `pending_human` | `closed`), `limit`
+//! (1–1 000, default the configured `whatsapp.limit`), `offset` (0–2^31−1,
+//! default 0). Every answer carries `X-Total-Count` (rows with the status,
+//! all pages) and `Link` (`next`/`prev`/`first`/`last`, see [`crate::link`],
+//! written with the canonical path `/api/conversations` whichever alias was
+//! asked).
 
 use serde::Serialize;
 use warp::http::{HeaderValue, StatusCode};
@@ -12,6 +19,12 @@ use crate::state::AppState;
 use store::families::whatsapp::{ConversationRow, Status};
 
 const F: Family = Family::WhatsApp;
+
+/// The path written in `Link` (the canonical one of the three aliases).
+const PATH: &str = "/api/conversations";
+
+/// The largest `offset` accepted (2^31 − 1, as on `GET /v1/conversations`).
+const MAX_OFFSET: u32 = i32::MAX as u32;
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -57,17 +70,43 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
             }
         },
     };
-    let wa = &state.data.whatsapp;
-    let total = wa.list(status, usize::MAX).len();
-    let rows = wa.list(status, limit);
+    let offset = match params.get("offset") {
+        None => 0,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if n <= MAX_OFFSET && raw.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => {
+                return Err(ApiError::param(
+                    F,
+                    "offset",
+                    format!(
+                        "offset: expected an integer between 0 and {MAX_OFFSET}, found `{}`",
+                        crate::error::truncate(raw)
+                    ),
+                ));
+            }
+        },
+    };
+    let page = state.data.whatsapp.page(status, offset as usize, limit);
+    let link_params: Vec<(&str, &str)> =
+        status.map(|s| ("status", s.as_str())).into_iter().collect();
+    let link = crate::link::offset_links(
+        PATH,
+        &link_params,
+        limit as u64,
+        u64::from(offset),
+        page.total as u64,
+    );
     let mut resp = crate::json_response(
         StatusCode::OK,
         &Body {
             success: true,
-            conversations: rows,
+            conversations: page.rows,
         },
     );
-    resp.headers_mut()
-        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
+    let h = resp.headers_mut();
+    h.insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(page.total));
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        h.insert(warp::http::header::LINK, v);
+    }
     Ok(resp)
 }

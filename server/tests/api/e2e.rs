@@ -362,3 +362,220 @@ fn bad_data_file_fails_start_up_with_the_file_named() {
     assert!(err.contains("--whatsapp-data"), "{err}");
     assert!(err.contains("missing.json"), "{err}");
 }
+
+/// The keys of every JSON object in `text`, object by object, in the order
+/// they are written on the wire (a `serde_json::Value` would sort them).
+fn objects_keys(text: &str) -> Vec<Vec<String>> {
+    let mut done = Vec::new();
+    let mut open: Vec<Vec<String>> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' => open.push(Vec::new()),
+            '}' => done.push(open.pop().unwrap()),
+            '"' => {
+                let mut s = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => s.push(chars.next().unwrap()),
+                        '"' => break,
+                        c => s.push(c),
+                    }
+                }
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                if chars.peek() == Some(&':') {
+                    open.last_mut().unwrap().push(s);
+                }
+            }
+            _ => {}
+        }
+    }
+    done
+}
+
+/// Whether `keys` appear in the order of `order` (each at most once, none other).
+fn in_order(keys: &[String], order: &[&str]) -> bool {
+    let mut at = 0;
+    keys.iter()
+        .all(|k| match order[at..].iter().position(|o| o == k) {
+            Some(p) => {
+                at += p + 1;
+                true
+            }
+            None => false,
+        })
+}
+
+/// `X-Total-Count` of the Symbl list of every demo conversation.
+async fn list_total(base: &str) -> u64 {
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?limit=0&filter=conversation.startTime%3Dge%3D2000-01-01"
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    r.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn raw(url: &str) -> (u16, String) {
+    let r = client().get(url).bearer_auth("tok").send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The answers' details over TCP: one key order for members and messages,
+/// a 404 that shows the path, the per-value filter limit at and past it with
+/// a short error, and WhatsApp's `offset` with `Link`.
+#[tokio::test]
+async fn answers_keep_one_key_order_and_short_clear_errors() {
+    let srv = start(&["--demo", "--demo-size", "200", "--static-token", "tok"]);
+    let base = &srv.base;
+
+    // Conversations, members and messages: members `id,name,email` everywhere.
+    const MEMBER: [&str; 3] = ["id", "name", "email"];
+    const MESSAGE: [&str; 9] = [
+        "id",
+        "text",
+        "from",
+        "startTime",
+        "endTime",
+        "conversationId",
+        "phrases",
+        "sentiment",
+        "words",
+    ];
+    let (status, list) = raw(&format!(
+        "{base}/v1/conversations?limit=20&filter=conversation.startTime%3Dge%3D2000-01-01"
+    ))
+    .await;
+    assert_eq!(status, 200, "{list}");
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let mut members_seen = 0;
+    let mut messages_seen = 0;
+    for c in list["conversations"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let (status, body) = raw(&format!("{base}/v1/conversations/{id}")).await;
+        assert_eq!(status, 200);
+        let conv_members: Vec<Vec<String>> = objects_keys(&body)
+            .into_iter()
+            .filter(|k| k.len() >= 2 && k[1] == "name" && k.len() <= 3)
+            .collect();
+        let (status, body) = raw(&format!("{base}/v1/conversations/{id}/members")).await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with(r#"{"members":["#), "{body}");
+        let objs = objects_keys(&body);
+        let members: Vec<Vec<String>> = objs[..objs.len() - 1].to_vec();
+        assert_eq!(
+            members, conv_members,
+            "the same keys as in the conversation"
+        );
+        for m in &members {
+            assert!(in_order(m, &MEMBER) && m.len() >= 2, "{body}");
+        }
+        members_seen += members.iter().filter(|m| m.len() == 3).count();
+        let (status, body) = raw(&format!(
+            "{base}/v1/conversations/{id}/messages?verbose=true&sentiment=true"
+        ))
+        .await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with(r#"{"messages":["#), "{body}");
+        for keys in objects_keys(&body) {
+            match keys.first().map(String::as_str) {
+                Some("id") if keys.get(1).is_some_and(|k| k == "text") => {
+                    assert!(in_order(&keys, &MESSAGE), "{keys:?}");
+                    messages_seen += 1;
+                }
+                Some("id") => assert!(in_order(&keys, &["id", "name", "userId"]), "{keys:?}"),
+                Some("word") => assert_eq!(keys, ["word", "startTime", "endTime"]),
+                Some("polarity") => assert_eq!(keys, ["polarity", "suggested"]),
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        members_seen > 0 && messages_seen > 0,
+        "{members_seen} {messages_seen}"
+    );
+
+    // The Symbl list past its end: no row, `prev` and `last` on the last page.
+    let total: u64 = list_total(base).await;
+    assert!(total > 7, "{total}");
+    let r = client()
+        .get(format!(
+            "{base}/v1/conversations?limit=7&offset={}&filter=conversation.startTime%3Dge%3D2000-01-01",
+            total + 30
+        ))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_owned();
+    let last = format!(
+        "</v1/conversations?limit=7&offset={}&filter=conversation.startTime%3Dge%3D2000-01-01>",
+        (total - 1) / 7 * 7
+    );
+    assert_eq!(
+        link,
+        format!(
+            "{last}; rel=\"prev\", \
+             </v1/conversations?limit=7&offset=0&filter=conversation.startTime%3Dge%3D2000-01-01>; rel=\"first\", \
+             {last}; rel=\"last\""
+        )
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["conversations"], serde_json::json!([]));
+
+    // A 404 shows the method and the whole path, however deep.
+    let path = format!("/v1/conversations/1/{}", "deep/".repeat(40));
+    let (status, body) = raw(&format!("{base}{path}")).await;
+    assert_eq!(status, 404);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["message"], format!("no route for GET `{path}`"));
+
+    // The per-value filter limit: 4096 bytes pass, 4097 get a short 400.
+    let at = format!(
+        "{base}/v1/conversations?filter=conversation.name%3D%3D{}",
+        "x".repeat(4096)
+    );
+    assert_eq!(raw(&at).await.0, 200);
+    let (status, body) = raw(&format!("{at}x")).await;
+    assert_eq!(status, 400);
+    assert!(body.len() < 1024, "{} bytes: {body}", body.len());
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["reason"], "value_too_long");
+    assert_eq!(v["offset"], 19);
+    assert_eq!(
+        v["message"],
+        "filter: a value is 4097 bytes long, the limit is 4096 bytes per value"
+    );
+    let snippet: Vec<&str> = v["snippet"].as_str().unwrap().lines().collect();
+    assert!(snippet[0].starts_with("conversation.name==xxx") && snippet[0].ends_with('…'));
+    assert_eq!(snippet[1].find('^'), Some(19), "{snippet:?}");
+    assert!(snippet[1].ends_with("^…"));
+    assert_eq!(snippet[2], "help: use a shorter value");
+
+    // WhatsApp: `offset` past the first 100 rows, `Link` to the last page.
+    let r = client()
+        .get(format!("{base}/api/conversations?offset=250"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-total-count"], "300");
+    assert_eq!(
+        r.headers()["link"],
+        "</api/conversations?limit=100&offset=150>; rel=\"prev\", \
+         </api/conversations?limit=100&offset=0>; rel=\"first\", \
+         </api/conversations?limit=100&offset=200>; rel=\"last\""
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["conversations"].as_array().unwrap().len(), 50);
+}

@@ -135,14 +135,14 @@ async fn mongo_parameters_from_json_body_and_query_wins() {
         .send(&s)
         .await;
     assert_eq!(r.json(), from_query);
-    // A body that is not declared JSON is not read.
+    // A body in another type is refused (415), never silently dropped.
     let r = get("/get-all-conversations?organization_id=acme")
         .auth()
         .header("content-type", "text/plain")
         .body("{not json")
         .send(&s)
         .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 415);
 }
 
 #[tokio::test]
@@ -381,11 +381,123 @@ async fn whatsapp_bad_input_is_400() {
         ("zero_limit", "/api/conversations?limit=0"),
         ("big_limit", "/api/conversations?limit=1001"),
         ("text_limit", "/api/conversations?limit=ten"),
+        ("negative_offset", "/api/conversations?offset=-1"),
+        ("text_offset", "/api/conversations?offset=ten"),
+        ("plus_offset", "/api/conversations?offset=%2B5"),
+        ("big_offset", "/api/conversations?offset=2147483648"),
     ] {
         let r = get(path).send(&s).await;
         assert_eq!(r.status, 400, "{name}");
         insta::assert_json_snapshot!(format!("400_whatsapp_{name}"), r.json());
     }
+}
+
+/// The target of `rel` in a `Link` header (path and query, as sent).
+fn link_target(link: &str, rel: &str) -> Option<String> {
+    link.split(", ").find_map(|part| {
+        let (url, r) = part.split_once(">; rel=")?;
+        (r.trim_matches('"') == rel).then(|| url.trim_start_matches('<').to_owned())
+    })
+}
+
+fn row_ids(v: &Value) -> Vec<i64> {
+    v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn whatsapp_offset_pages_past_the_first_100_by_link() {
+    let s = demo();
+    let all = row_ids(&get("/api/conversations?limit=1000").send(&s).await.json());
+    assert_eq!(all.len(), 300);
+    let first = get("/api/conversations").send(&s).await;
+    let link = first.header("link").unwrap().to_owned();
+    assert_eq!(first.header("x-total-count"), Some("300"));
+    assert_eq!(
+        link_target(&link, "prev"),
+        None,
+        "no prev on the first page"
+    );
+    assert_eq!(
+        link_target(&link, "first").as_deref(),
+        Some("/api/conversations?limit=100&offset=0")
+    );
+    assert_eq!(
+        link_target(&link, "last").as_deref(),
+        Some("/api/conversations?limit=100&offset=200")
+    );
+    // Follow `next` to the end: every row once, in list order.
+    let mut seen = row_ids(&first.json());
+    let mut next = link_target(&link, "next");
+    let mut pages = 1;
+    while let Some(url) = next {
+        let r = get(&url).send(&s).await;
+        assert_eq!(r.status, 200, "{url}");
+        assert_eq!(r.header("x-total-count"), Some("300"));
+        seen.extend(row_ids(&r.json()));
+        let link = r.header("link").unwrap();
+        assert!(link_target(link, "prev").is_some(), "{link}");
+        next = link_target(link, "next");
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, all);
+    // An unaligned offset: the rows after it, `prev` one page back.
+    let r = get("/api/conversations?limit=100&offset=250")
+        .send(&s)
+        .await;
+    assert_eq!(row_ids(&r.json()), all[250..]);
+    let link = r.header("link").unwrap();
+    assert_eq!(link_target(link, "next"), None);
+    assert_eq!(
+        link_target(link, "prev").as_deref(),
+        Some("/api/conversations?limit=100&offset=150")
+    );
+}
+
+#[tokio::test]
+async fn whatsapp_offset_past_the_end_is_empty_and_prev_is_the_last_page() {
+    let s = demo();
+    for offset in ["300", "1000", "2147483647"] {
+        let r = get(&format!(
+            "/api/conversations?status=closed&limit=30&offset={offset}"
+        ))
+        .send(&s)
+        .await;
+        assert_eq!(r.status, 200, "{offset}");
+        assert_eq!(r.json()["conversations"], serde_json::json!([]));
+        assert_eq!(r.header("x-total-count"), Some("100"));
+        let link = r.header("link").unwrap();
+        assert_eq!(link_target(link, "next"), None);
+        // 100 closed rows in pages of 30: the last page starts at 90.
+        let last = "/api/conversations?limit=30&offset=90&status=closed";
+        assert_eq!(link_target(link, "prev").as_deref(), Some(last), "{link}");
+        assert_eq!(link_target(link, "last").as_deref(), Some(last));
+        let r = get(last).send(&s).await;
+        assert_eq!(r.json()["conversations"].as_array().unwrap().len(), 10);
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_links_keep_the_status_and_aliases_link_to_the_canonical_path() {
+    let s = demo();
+    let r = get("/api/get-conversations.php?status=pending_human&limit=40&offset=40")
+        .send(&s)
+        .await;
+    assert_eq!(r.header("x-total-count"), Some("100"));
+    assert_eq!(
+        r.header("link"),
+        Some(
+            "</api/conversations?limit=40&offset=80&status=pending_human>; rel=\"next\", \
+             </api/conversations?limit=40&offset=0&status=pending_human>; rel=\"prev\", \
+             </api/conversations?limit=40&offset=0&status=pending_human>; rel=\"first\", \
+             </api/conversations?limit=40&offset=80&status=pending_human>; rel=\"last\""
+        )
+    );
 }
 
 // ---- chatbot: GET /v1/api/conversation-messages/:id ----
@@ -501,12 +613,33 @@ async fn chatbot_bad_input_is_400_with_field() {
             "/v1/api/conversation-messages/1?per_page=ten",
             "per_page",
         ),
+        (
+            "big_page",
+            "/v1/api/conversation-messages/1?page=4294967296",
+            "page",
+        ),
     ] {
         let r = get(path).auth().send(&s).await;
         assert_eq!(r.status, 400, "{name}");
         assert_eq!(r.json()["error"]["field"], field, "{name}");
         insta::assert_json_snapshot!(format!("400_chatbot_{name}"), r.json());
     }
+    // At the limits: the largest page is an empty page, 100 rows a page pass.
+    let r = get("/v1/api/conversation-messages/1?page=4294967295&per_page=100")
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!([]));
+    let link = r.header("link").unwrap();
+    assert!(
+        link.starts_with("</v1/api/conversation-messages/1?page="),
+        "{link}"
+    );
+    assert!(
+        link_target(link, "prev") == link_target(link, "last"),
+        "{link}"
+    );
 }
 
 #[tokio::test]

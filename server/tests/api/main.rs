@@ -3,8 +3,15 @@
 //! service routes, and the built `rsql-server` binary end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bodies;
 mod common;
+mod conn;
+mod credentials;
+mod demo;
 mod e2e;
 mod families;
+mod head;
+mod proc;
+mod ratelimit;
 mod service;
 mod symbl;

@@ -301,6 +301,32 @@ impl Serialize for ConversationRow<'_> {
     }
 }
 
+/// One page of [`WhatsAppStore::page`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaPage<'a> {
+    /// The rows of the page, in list order.
+    pub rows: Vec<ConversationRow<'a>>,
+    /// How many rows the list has in all (with the status filter applied).
+    pub total: usize,
+}
+
+/// The list row of a conversation.
+fn row(c: &WaConversation) -> ConversationRow<'_> {
+    let last = c.last_message();
+    ConversationRow {
+        id: c.id,
+        phone_number: &c.phone_number,
+        contact_name: c.contact_name.as_deref(),
+        status: c.status,
+        ai_enabled: c.ai_enabled,
+        last_message_at: c.last_message_at(),
+        created_at: c.created_at,
+        last_message: last.map(|m| m.message.as_str()),
+        last_sender_type: last.map(|m| m.sender_type),
+        last_message_created_at: last.map(|m| m.created_at),
+    }
+}
+
 /// WhatsApp conversations, with an index on (`last_message_at`, `id`).
 #[derive(Clone, Debug, Default)]
 pub struct WhatsAppStore {
@@ -408,28 +434,45 @@ impl WhatsAppStore {
     /// assert_eq!(wa.list(None, 10).len(), 10);
     /// ```
     pub fn list(&self, status: Option<Status>, limit: usize) -> Vec<ConversationRow<'_>> {
+        self.ordered(status).take(limit).map(row).collect()
+    }
+
+    /// One page of the list: the rows [`list`](Self::list) would give after
+    /// skipping `offset` of them, at most `limit`, and `total`, the number of
+    /// rows with `status` (all pages together). An `offset` past the end gives
+    /// no row and the same `total`.
+    ///
+    /// ```
+    /// use store::families::whatsapp::{Status, WhatsAppStore};
+    /// let wa = WhatsAppStore::generate(5, 30);
+    /// let all = wa.list(None, usize::MAX);
+    /// let p = wa.page(None, 25, 10);
+    /// assert_eq!((p.rows.as_slice(), p.total), (&all[25..], 30));
+    /// assert!(wa.page(None, 30, 10).rows.is_empty());
+    /// let closed = wa.page(Some(Status::Closed), 0, 1);
+    /// assert_eq!(closed.total, 10);
+    /// ```
+    pub fn page(&self, status: Option<Status>, offset: usize, limit: usize) -> WaPage<'_> {
+        let total = match status {
+            None => self.convs.len(),
+            Some(_) => self.ordered(status).count(),
+        };
+        let rows = self
+            .ordered(status)
+            .skip(offset)
+            .take(limit)
+            .map(row)
+            .collect();
+        WaPage { rows, total }
+    }
+
+    /// The conversations in list order, only those with `status` when given.
+    fn ordered(&self, status: Option<Status>) -> impl Iterator<Item = &WaConversation> + '_ {
         self.order
             .iter()
             .rev()
             .filter_map(|(_, id)| self.convs.get(id))
-            .filter(|c| status.is_none_or(|s| c.status == s))
-            .take(limit)
-            .map(|c| {
-                let last = c.last_message();
-                ConversationRow {
-                    id: c.id,
-                    phone_number: &c.phone_number,
-                    contact_name: c.contact_name.as_deref(),
-                    status: c.status,
-                    ai_enabled: c.ai_enabled,
-                    last_message_at: c.last_message_at(),
-                    created_at: c.created_at,
-                    last_message: last.map(|m| m.message.as_str()),
-                    last_sender_type: last.map(|m| m.sender_type),
-                    last_message_created_at: last.map(|m| m.created_at),
-                }
-            })
-            .collect()
+            .filter(move |c| status.is_none_or(|s| c.status == s))
     }
 
     /// Loads a JSON array or JSONL file of conversations.
@@ -580,6 +623,47 @@ mod tests {
                 && json["last_sender_type"].is_null()
                 && json["last_message_created_at"].is_null()
         );
+    }
+
+    #[test]
+    fn pages_cover_the_list_once_in_order() {
+        let mut wa = WhatsAppStore::generate(3, 47);
+        // Equal `last_message_at` for some: the id tie-break must hold across pages.
+        for id in [100, 101, 102] {
+            let v = serde_json::json!({"id": id, "phone_number": "1", "status": "closed",
+                "ai_enabled": 0, "created_at": "2024-01-20 00:00:00"});
+            wa.insert(WaConversation::from_json(&v).unwrap()).unwrap();
+        }
+        for status in [None, Some(Status::Active), Some(Status::Closed)] {
+            let all: Vec<i64> = wa.list(status, usize::MAX).iter().map(|r| r.id).collect();
+            for size in [1, 7, 50] {
+                let mut seen = Vec::new();
+                let mut offset = 0;
+                loop {
+                    let p = wa.page(status, offset, size);
+                    assert_eq!(p.total, all.len());
+                    if p.rows.is_empty() {
+                        break;
+                    }
+                    assert!(p.rows.len() <= size);
+                    seen.extend(p.rows.iter().map(|r| r.id));
+                    offset += size;
+                }
+                assert_eq!(seen, all, "status {status:?}, size {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn page_past_the_end_is_empty_with_the_total() {
+        let wa = WhatsAppStore::generate(1, 5);
+        for offset in [5, 6, usize::MAX] {
+            let p = wa.page(None, offset, 100);
+            assert!(p.rows.is_empty());
+            assert_eq!(p.total, 5);
+        }
+        assert_eq!(wa.page(None, 4, usize::MAX).rows.len(), 1);
+        assert_eq!(wa.page(None, 0, 0).rows.len(), 0);
     }
 
     #[test]

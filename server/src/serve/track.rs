@@ -1,0 +1,245 @@
+//! [`Track`]: what one connection is doing, written by its I/O gate and its
+//! service, read by its supervisor (to compute the next deadline) and by the
+//! accept loop (to pick an idle connection to close at the cap).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::Notify;
+
+use super::ServeOptions;
+
+/// The shared state of one connection.
+#[derive(Debug)]
+pub(crate) struct Track {
+    /// Wakes the connection's supervisor (deadline moved earlier, eviction,
+    /// shutdown, a head to answer).
+    pub(crate) changed: Notify,
+    /// Wakes the accept loop (a connection closed or became idle).
+    pub(crate) registry_changed: Arc<Notify>,
+    accepted: Instant,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Request heads handed to hyper.
+    started: u64,
+    /// Responses finished (their bodies ended or were dropped).
+    finished: u64,
+    /// First byte of a head not yet complete.
+    head_since: Option<Instant>,
+    /// When the service first waited for body bytes that had not arrived.
+    body_since: Option<Instant>,
+    /// When a write was first refused (the client takes no bytes).
+    write_blocked: Option<Instant>,
+    /// When the last request finished (or the connection was accepted).
+    idle_since: Instant,
+    /// A head is being answered by the gate; the connection ends after it.
+    rejected: bool,
+    evicted: bool,
+    shutting_down: bool,
+}
+
+/// Why a connection's time ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expired {
+    /// No (complete) request head within the read timeout.
+    Head,
+    /// A request body too slow.
+    Body,
+    /// The client took no response bytes for the read timeout.
+    Write,
+    /// Keep-alive idle timeout.
+    Idle,
+}
+
+impl Track {
+    pub(crate) fn new(registry_changed: Arc<Notify>) -> Track {
+        let now = Instant::now();
+        Track {
+            changed: Notify::new(),
+            registry_changed,
+            accepted: now,
+            state: Mutex::new(State {
+                started: 0,
+                finished: 0,
+                head_since: None,
+                body_since: None,
+                write_blocked: None,
+                idle_since: now,
+                rejected: false,
+                evicted: false,
+                shutting_down: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The first byte of a new head arrived.
+    pub(crate) fn head_started(&self) {
+        let mut s = self.lock();
+        if s.head_since.is_none() {
+            s.head_since = Some(Instant::now());
+            drop(s);
+            self.changed.notify_one();
+        }
+    }
+
+    /// A complete head went to hyper: a request is in progress.
+    pub(crate) fn request_started(&self) {
+        let mut s = self.lock();
+        s.started += 1;
+        s.head_since = None;
+        s.body_since = None;
+    }
+
+    /// The service waits for body bytes that have not arrived.
+    pub(crate) fn body_waiting(&self) {
+        let mut s = self.lock();
+        if s.body_since.is_none() {
+            s.body_since = Some(Instant::now());
+            drop(s);
+            self.changed.notify_one();
+        }
+    }
+
+    /// The request body was read to its end.
+    pub(crate) fn body_done(&self) {
+        self.lock().body_since = None;
+    }
+
+    /// A response ended (its body finished or was dropped).
+    pub(crate) fn response_done(&self) {
+        let mut s = self.lock();
+        s.finished += 1;
+        if s.finished >= s.started {
+            s.idle_since = Instant::now();
+            drop(s);
+            self.changed.notify_one();
+            self.registry_changed.notify_one();
+        }
+    }
+
+    /// A write was refused for now.
+    pub(crate) fn write_blocked(&self) {
+        let mut s = self.lock();
+        if s.write_blocked.is_none() {
+            s.write_blocked = Some(Instant::now());
+            drop(s);
+            self.changed.notify_one();
+        }
+    }
+
+    /// A write took bytes.
+    pub(crate) fn write_progressed(&self) {
+        self.lock().write_blocked = None;
+    }
+
+    /// The gate answers a bad head; the connection ends after that.
+    pub(crate) fn reject(&self) {
+        let mut s = self.lock();
+        s.rejected = true;
+        s.head_since = None;
+        drop(s);
+        self.changed.notify_one();
+    }
+
+    /// Closes the connection at once (the accept loop needs its slot).
+    pub(crate) fn evict(&self) {
+        self.lock().evicted = true;
+        self.changed.notify_one();
+    }
+
+    /// The server is shutting down: finish in-flight requests, then close.
+    pub(crate) fn shut_down(&self) {
+        self.lock().shutting_down = true;
+        self.changed.notify_one();
+    }
+
+    pub(crate) fn is_evicted(&self) -> bool {
+        self.lock().evicted
+    }
+
+    /// Whether hyper should be told to close once idle: at shutdown, or
+    /// after a refused head once every request before it is answered (told
+    /// earlier, hyper would drop the pipelined requests it holds).
+    pub(crate) fn wants_close(&self) -> bool {
+        let s = self.lock();
+        s.shutting_down || (s.rejected && s.started <= s.finished)
+    }
+
+    /// `Some(since)` if no request is in progress (idle keep-alive, or no or
+    /// part of a head received): such a connection may be closed at the cap.
+    pub(crate) fn idle_since(&self) -> Option<Instant> {
+        let s = self.lock();
+        let idle =
+            s.started <= s.finished && !s.rejected && !s.evicted && s.write_blocked.is_none();
+        idle.then_some(s.idle_since)
+    }
+
+    /// The next deadline and what it is for.
+    pub(crate) fn deadline(&self, o: &ServeOptions) -> Option<(Instant, Expired)> {
+        let s = self.lock();
+        let mut best: Option<(Instant, Expired)> = None;
+        let mut consider = |at: Instant, why: Expired| {
+            if best.is_none_or(|(b, _)| at < b) {
+                best = Some((at, why));
+            }
+        };
+        if let Some(t) = s.write_blocked {
+            consider(t + o.read_timeout, Expired::Write);
+        }
+        if s.rejected {
+            return best;
+        }
+        if s.started > s.finished {
+            if let Some(t) = s.body_since {
+                consider(t + o.read_timeout, Expired::Body);
+            }
+        } else if s.started == 0 {
+            consider(self.accepted + o.read_timeout, Expired::Head);
+        } else if let Some(t) = s.head_since {
+            consider(t + o.read_timeout, Expired::Head);
+        } else {
+            consider(s.idle_since + o.idle_timeout, Expired::Idle);
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn deadlines_follow_the_request_cycle() {
+        let o = ServeOptions::default();
+        let t = Track::new(Arc::new(Notify::new()));
+        assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Head));
+        assert!(t.idle_since().is_some());
+        t.head_started();
+        t.request_started();
+        assert_eq!(t.deadline(&o), None);
+        assert!(t.idle_since().is_none());
+        t.body_waiting();
+        assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Body));
+        t.body_done();
+        t.write_blocked();
+        assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Write));
+        t.write_progressed();
+        t.response_done();
+        let (at, why) = t.deadline(&o).unwrap();
+        assert_eq!(why, Expired::Idle);
+        assert!(at > Instant::now() + Duration::from_secs(59));
+        t.head_started();
+        assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Head));
+        t.reject();
+        assert_eq!(t.deadline(&o), None);
+        assert!(t.wants_close() && t.idle_since().is_none());
+    }
+}
