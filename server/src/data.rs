@@ -2,9 +2,23 @@
 //! for `--demo` (`api.md` §2.6).
 //!
 //! The Symbl conversations change (metadata PUT, member PUT, DELETE), so they
-//! sit behind an `RwLock`; the other three families are read-only here.
+//! sit behind a [`tokio::sync::RwLock`]; the other three families are
+//! read-only here and take no lock at all.
+//!
+//! Why tokio's lock: a request that waits for the store waits as a parked
+//! task, never as a blocked tokio worker thread, so a writer (or a queue of
+//! readers behind it) cannot stall `/healthz` or the other families (a std
+//! lock did, for the length of the longest write). Every critical section
+//! is short and bounded: a metadata PUT merges at most the 200 keys a body
+//! may carry into at most 100 (`api.md` §2.2), and a large list page is
+//! rendered in chunks, each under its own read lock (`handlers/symbl.rs`).
+//! The lock is fair (write-preferring): a waiting writer is not starved by a
+//! stream of readers. Work under it stays on the async worker rather than
+//! `spawn_blocking`: the longest section (a full sort of a broad query,
+//! milliseconds at 100 000 conversations) costs less than the thread
+//! hand-off for the small queries that are the common case.
 
-use std::sync::RwLock;
+use tokio::sync::RwLock;
 
 use store::families::chatbot::ChatbotStore;
 use store::families::mongo::MongoStore;
@@ -89,7 +103,7 @@ impl Data {
     /// ```
     /// let now = 1_767_225_600_000; // 2026-01-01T00:00:00Z
     /// let d = server::Data::demo_until(7, 50, now);
-    /// let s = d.symbl.read().unwrap();
+    /// let s = d.symbl.try_read().unwrap();
     /// assert_eq!(s.len(), 50);
     /// assert!(d.chatbot.messages(100).is_some());
     /// assert!(d.chatbot.messages(101).is_none());

@@ -1,15 +1,48 @@
-//! A JSON reader that refuses duplicated object keys at any depth.
+//! A JSON reader that refuses duplicated object keys at any depth, and can
+//! stop at the first object with too many keys.
 //!
 //! `serde_json::Value` keeps the last of two equal keys silently, so
 //! `{"metadata":{"a":"1","a":"2"}}` would look like a valid update. The
 //! metadata PUT (`api.md` §2.2) must answer 400 instead, so request bodies are
 //! read through [`parse_strict`], whose map visitor checks every key.
+//!
+//! [`parse_strict_capped`] also bounds the keys of every object: the reader
+//! stops at the first key past the cap, so a hostile body of a hundred
+//! thousand short keys costs the parse of a few hundred, not of all of them.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+/// Why a strict read failed.
+#[derive(Debug)]
+pub enum StrictError {
+    /// Not JSON, or a duplicated key (serde_json's message and position).
+    Json(serde_json::Error),
+    /// An object has more keys than the cap of [`parse_strict_capped`].
+    TooManyKeys {
+        /// The cap.
+        limit: usize,
+        /// The first key past the cap (truncated for messages).
+        key: String,
+    },
+}
+
+impl fmt::Display for StrictError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StrictError::Json(e) => fmt::Display::fmt(e, f),
+            StrictError::TooManyKeys { limit, key } => {
+                write!(f, "more than {limit} keys in one object (at key `{key}`)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StrictError {}
 
 /// Parses `bytes` as JSON, failing on a duplicated key anywhere.
 ///
@@ -20,21 +53,63 @@ use serde_json::{Map, Number, Value};
 /// assert!(err.to_string().contains("duplicate key `a`"), "{err}");
 /// ```
 pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let strict: Strict = serde_json::from_slice(bytes)?;
-    Ok(strict.0)
+    let overflow = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = Strict {
+        cap: usize::MAX,
+        overflow: &overflow,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
 }
 
-struct Strict(Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
-        d.deserialize_any(StrictVisitor).map(Strict)
+/// [`parse_strict`] where no object may hold more than `max_keys` keys: the
+/// read stops at the first key past the cap.
+///
+/// ```
+/// use server::jsonmap::{parse_strict_capped, StrictError};
+/// assert!(parse_strict_capped(br#"{"m":{"a":"1","b":"2"}}"#, 2).is_ok());
+/// let err = parse_strict_capped(br#"{"m":{"a":"1","b":"2","c":"3","d":"4"}}"#, 2).unwrap_err();
+/// assert!(matches!(&err, StrictError::TooManyKeys { limit: 2, key } if key == "c"));
+/// assert_eq!(err.to_string(), "more than 2 keys in one object (at key `c`)");
+/// ```
+pub fn parse_strict_capped(bytes: &[u8], max_keys: usize) -> Result<Value, StrictError> {
+    let overflow = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = Strict {
+        cap: max_keys,
+        overflow: &overflow,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
+    match (parsed, overflow.into_inner()) {
+        (Err(_), Some(key)) => Err(StrictError::TooManyKeys {
+            limit: max_keys,
+            key,
+        }),
+        (Err(e), None) => Err(StrictError::Json(e)),
+        (Ok(v), _) => Ok(v),
     }
 }
 
-struct StrictVisitor;
+/// The seed and visitor of one value: the key cap, and where the key past
+/// the cap is recorded (so the caller can tell that error from a syntax one).
+#[derive(Clone, Copy)]
+struct Strict<'c> {
+    cap: usize,
+    overflow: &'c RefCell<Option<String>>,
+}
 
-impl<'de> Visitor<'de> for StrictVisitor {
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,12 +141,12 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Strict::deserialize(d).map(|s| s.0)
+        self.deserialize(d)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(self)? {
             out.push(v);
         }
         Ok(Value::Array(out))
@@ -81,15 +156,58 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         let mut seen = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            if seen.len() >= self.cap {
+                let key = crate::error::truncate(&key);
+                let e = de::Error::custom(format_args!(
+                    "more than {} keys in one object (at key `{key}`)",
+                    self.cap
+                ));
+                *self.overflow.borrow_mut() = Some(key);
+                return Err(e);
+            }
             if !seen.insert(key.clone()) {
                 return Err(de::Error::custom(format_args!(
                     "duplicate key `{}`",
                     crate::error::truncate(&key)
                 )));
             }
-            let Strict(v) = map.next_value()?;
+            let v = map.next_value_seed(self)?;
             out.insert(key, v);
         }
         Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_counts_distinct_keys_at_and_past_the_limit() {
+        let body = |n: usize| {
+            let pairs: Vec<String> = (0..n).map(|i| format!(r#""k{i}":null"#)).collect();
+            format!(r#"{{"metadata":{{{}}}}}"#, pairs.join(","))
+        };
+        assert!(parse_strict_capped(body(200).as_bytes(), 200).is_ok());
+        match parse_strict_capped(body(201).as_bytes(), 200) {
+            Err(StrictError::TooManyKeys { limit: 200, key }) => assert_eq!(key, "k200"),
+            other => panic!("{other:?}"),
+        }
+        // Arrays of objects: the cap is per object.
+        let nested = format!("[{},{}]", body(3), body(3));
+        assert!(parse_strict_capped(nested.as_bytes(), 3).is_ok());
+    }
+
+    #[test]
+    fn syntax_and_duplicates_are_json_errors() {
+        for bad in [&b"{\"a\":"[..], br#"{"a":1,"a":2}"#, b"{} x"] {
+            assert!(matches!(
+                parse_strict_capped(bad, 10),
+                Err(StrictError::Json(_))
+            ));
+            assert!(parse_strict(bad).is_err());
+        }
+        let dup = parse_strict_capped(br#"{"m":{"a":1,"a":2}}"#, 10).unwrap_err();
+        assert!(dup.to_string().contains("duplicate key `a`"), "{dup}");
     }
 }

@@ -110,7 +110,7 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
             })
             .map(|t| t.token),
     };
-    let conversations = state.data.symbl.read().map(|s| s.len()).unwrap_or(0);
+    let conversations = state.data.symbl.read().await.len();
     tracing::info!(
         conversations,
         ms = started.elapsed().as_millis(),

@@ -40,15 +40,50 @@ pub fn write_conversation_ref(out: &mut Vec<u8>, c: ConversationRef<'_>) {
 /// ```
 pub fn list_bytes_ref(items: &[ConversationRef<'_>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + items.len() * 768);
-    out.extend_from_slice(b"{\"conversations\":[");
-    for (i, c) in items.iter().enumerate() {
-        if i > 0 {
+    out.extend_from_slice(LIST_OPEN);
+    write_list_rows(&mut out, items.iter().copied(), 0);
+    out.extend_from_slice(LIST_CLOSE);
+    out
+}
+
+/// The bytes a list body starts with.
+pub const LIST_OPEN: &[u8] = b"{\"conversations\":[";
+/// The bytes a list body ends with.
+pub const LIST_CLOSE: &[u8] = b"]}";
+
+/// Appends `rows` to a list body that already holds `written` rows (a comma
+/// before every row but the body's first) and returns the new count: a
+/// streamed page is [`LIST_OPEN`], the chunks written by this, and
+/// [`LIST_CLOSE`], byte for byte what [`list_bytes_ref`] gives for the same
+/// rows.
+///
+/// ```
+/// use server::render::{list_bytes_ref, write_list_rows, LIST_CLOSE, LIST_OPEN};
+/// let s = store::generate::store(4, 50);
+/// let spec = store::QuerySpec { limit: 5, window: None, ..Default::default() };
+/// let rows = s.query_ref(&spec)?.items;
+/// let mut chunked = LIST_OPEN.to_vec();
+/// let n = write_list_rows(&mut chunked, rows[..2].iter().copied(), 0);
+/// let n = write_list_rows(&mut chunked, rows[2..].iter().copied(), n);
+/// chunked.extend_from_slice(LIST_CLOSE);
+/// assert_eq!(n, 5);
+/// assert_eq!(chunked, list_bytes_ref(&rows));
+/// # Ok::<(), store::StoreError>(())
+/// ```
+pub fn write_list_rows<'s>(
+    out: &mut Vec<u8>,
+    rows: impl IntoIterator<Item = ConversationRef<'s>>,
+    written: usize,
+) -> usize {
+    let mut n = written;
+    for c in rows {
+        if n > 0 {
             out.push(b',');
         }
-        write_conversation_ref(&mut out, *c);
+        write_conversation_ref(out, c);
+        n += 1;
     }
-    out.extend_from_slice(b"]}");
-    out
+    n
 }
 
 #[cfg(test)]

@@ -200,7 +200,7 @@ impl fmt::Display for RecordError {
                 write!(f, "{reason}, found `{}`", echo(value))
             }
             RecordErrorKind::EndBeforeStart { start, end } => {
-                write!(f, "`endTime` `{end}` is before `startTime` `{start}`")
+                write!(f, "`{end}` is before startTime `{start}`")
             }
             RecordErrorKind::DuplicateId { id } => write!(f, "duplicate id `{}`", echo(id)),
             RecordErrorKind::DuplicateKey { key } => write!(f, "duplicate key `{}`", echo(key)),

@@ -438,7 +438,7 @@ impl Store {
 
 /// Whether two schemas declare the same fields in the same order (a filter
 /// refers to fields by position).
-fn same_schema(a: &rsql::Schema, b: &rsql::Schema) -> bool {
+pub(crate) fn same_schema(a: &rsql::Schema, b: &rsql::Schema) -> bool {
     rsql::Schema::ptr_eq(a, b)
         || a.fields()
             .map(|(_, f)| f.name())

@@ -234,8 +234,8 @@ pub use model::{
     Conversation, Member, Message, MessageFrom, MessageView, Metadata, Word, is_valid_email,
 };
 pub use query::{
-    CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,
-    ParamErrorKind, Params, QuerySpec, Window,
+    CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, PageHandles,
+    ParamError, ParamErrorKind, Params, QuerySpec, RowHandle, Window,
 };
 pub use schema::schema;
 pub use store::Store;

@@ -740,7 +740,7 @@ mod tests {
         assert_eq!(err(&format!(r#"{OK}","id":"2"}}"#)), "duplicate key `id`");
         assert_eq!(
             err(&format!(r#"{OK}","endTime":"2020-12-31T23:59:59Z"}}"#)),
-            "field `endTime`: `endTime` `2020-12-31T23:59:59.000Z` is before `startTime` `2021-01-01T00:00:00.000Z`"
+            "field `endTime`: `2020-12-31T23:59:59.000Z` is before startTime `2021-01-01T00:00:00.000Z`"
         );
         assert_eq!(err("[1]"), "expected an object, found an array");
         assert!(err(r#"{"id":"1""#).starts_with("malformed JSON at column"));

@@ -125,6 +125,92 @@ pub struct Page {
     pub total: usize,
 }
 
+/// One row of a page, held by handle instead of by borrow: what a server
+/// keeps between the chunks of a large page, each rendered under its own
+/// short read lock (see [`Store::query_handles`](crate::Store::query_handles)). A handle names the slot
+/// the row sat in and its id; [`Store::resolve`](crate::Store::resolve) gives the row back only
+/// while that slot still holds a conversation with that id, so a row deleted
+/// in between is left out, never replaced by another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowHandle {
+    slot: u32,
+    id: Arc<str>,
+}
+
+impl RowHandle {
+    /// The conversation id the handle names.
+    ///
+    /// ```
+    /// let s = store::generate::store(1, 3);
+    /// let page = s.query_handles(&store::QuerySpec::default())?;
+    /// assert_eq!(page.rows[0].id(), s.query_ref(&store::QuerySpec::default())?.items[0].id());
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A page of [`RowHandle`]s: the rows a query selected, in order, and the
+/// total; [`Store::resolve`](crate::Store::resolve) turns each back into a
+/// [`ConversationRef`](crate::ConversationRef) under a later read lock.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageHandles {
+    /// The rows of the page, in order.
+    pub rows: Vec<RowHandle>,
+    /// How many conversations matched the window and the filter.
+    pub total: usize,
+}
+
+impl crate::Store {
+    /// Like [`Store::query_ref`](crate::Store::query_ref), but the page holds
+    /// handles (a slot number and a shared id: 24 bytes a row, no string
+    /// copied), not borrows, so it outlives the read lock it was taken under.
+    ///
+    /// ```
+    /// let mut s = store::generate::store(2, 50);
+    /// let spec = store::QuerySpec { limit: 10, ..Default::default() };
+    /// let page = s.query_handles(&spec)?;
+    /// assert_eq!(page.rows.len(), 10);
+    /// let gone = page.rows[3].id().to_owned();
+    /// s.delete(&gone)?; // a write between two chunks of the page
+    /// let ids: Vec<&str> = page.rows.iter().filter_map(|h| s.resolve(h)).map(|c| c.id()).collect();
+    /// assert_eq!(ids.len(), 9);
+    /// assert!(!ids.contains(&gone.as_str()));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn query_handles(&self, spec: &QuerySpec) -> Result<PageHandles, crate::StoreError> {
+        if let Some(f) = &spec.filter
+            && !crate::exec::same_schema(f.schema(), crate::schema::schema())
+        {
+            return Err(crate::StoreError::ForeignSchema);
+        }
+        let plan = crate::plan::plan(self, spec);
+        let (slots, total) = self.run(&plan, spec);
+        let rows = slots
+            .iter()
+            .filter_map(|&slot| {
+                self.row(slot).map(|row| RowHandle {
+                    slot,
+                    id: Arc::clone(&row.id),
+                })
+            })
+            .collect();
+        Ok(PageHandles { rows, total })
+    }
+
+    /// The row `handle` names, as it is now: `None` when it was deleted (or
+    /// its slot now holds another conversation). Its metadata and members are
+    /// the current ones.
+    ///
+    /// See [`Store::query_handles`](crate::Store::query_handles) for an example.
+    pub fn resolve(&self, handle: &RowHandle) -> Option<crate::ConversationRef<'_>> {
+        let row = self.row(handle.slot)?;
+        (Arc::ptr_eq(&row.id, &handle.id) || row.id == handle.id)
+            .then(|| crate::ConversationRef::new(&self.strings, &self.people, row))
+    }
+}
+
 /// Raw query parameters of `GET /v1/conversations`, as strings.
 ///
 /// ```
@@ -155,6 +241,30 @@ pub struct Params<'a> {
     pub sort: Option<&'a str>,
     /// `filter`: RSQL under the Symbl policy.
     pub filter: Option<&'a str>,
+}
+
+impl<'a> Params<'a> {
+    /// The same parameters with every empty value (`filter=`, `sort=`) taken
+    /// as absent (`api.md` §2.0). [`QuerySpec::from_params_with`] applies it
+    /// itself; a caller that echoes the parameters (the `Link` header) uses
+    /// it to echo what was applied.
+    ///
+    /// ```
+    /// let p = store::Params { filter: Some(""), limit: Some("5"), ..Default::default() };
+    /// assert_eq!(p.non_empty(), store::Params { limit: Some("5"), ..Default::default() });
+    /// ```
+    pub fn non_empty(self) -> Params<'a> {
+        let keep = |v: Option<&'a str>| v.filter(|s| !s.is_empty());
+        Params {
+            limit: keep(self.limit),
+            offset: keep(self.offset),
+            order: keep(self.order),
+            start_time: keep(self.start_time),
+            end_time: keep(self.end_time),
+            sort: keep(self.sort),
+            filter: keep(self.filter),
+        }
+    }
 }
 
 /// A bad query parameter (other than `sort` and `filter`, which have their own errors).
@@ -247,7 +357,7 @@ impl fmt::Display for ParamError {
             ParamErrorKind::StartNotBeforeEnd { start, end } => {
                 write!(
                     f,
-                    "`startTime` `{}` must be before `endTime` `{}`",
+                    "`{}` must be before endTime `{}`",
                     echo(start),
                     echo(end)
                 )
@@ -316,8 +426,9 @@ fn time_param(
 
 impl QuerySpec {
     /// Validates the raw parameters in `api.md`'s order (limit, offset, order,
-    /// startTime, endTime, sort, filter; the first error wins), builds the
-    /// window (§1.5) and compiles the filter with
+    /// startTime, endTime, sort, filter; the first error wins; an empty value
+    /// is an absent one, see [`Params::non_empty`]), builds the window (§1.5)
+    /// and compiles the filter with
     /// [`compile_filter`](crate::compile_filter).
     ///
     /// ```
@@ -354,6 +465,7 @@ impl QuerySpec {
         now: i64,
         compile: impl FnOnce(&str) -> Result<Arc<rsql::Filter>, crate::StoreError>,
     ) -> Result<QuerySpec, crate::StoreError> {
+        let p = &p.non_empty();
         let limit = int_param("limit", p.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let offset = int_param("offset", p.offset, 0, MAX_OFFSET)?;
         let order = match p.order {
@@ -423,6 +535,85 @@ mod tests {
             Ok(2_147_483_647)
         );
         assert!(int_param("offset", Some("2147483648"), 0, MAX_OFFSET).is_err());
+    }
+
+    #[test]
+    fn empty_values_are_absent() {
+        let now = crate::time::parse_rfc3339_ms("2021-12-31T00:00:00Z").unwrap();
+        let empty = Params {
+            limit: Some(""),
+            offset: Some(""),
+            order: Some(""),
+            start_time: Some(""),
+            end_time: Some(""),
+            sort: Some(""),
+            filter: Some(""),
+        };
+        let spec = QuerySpec::from_params(&empty, now).unwrap();
+        let plain = QuerySpec::from_params(&Params::default(), now).unwrap();
+        assert_eq!(spec.limit, DEFAULT_LIMIT);
+        assert_eq!(spec.window, plain.window, "no filter: the default window");
+        assert!(spec.filter.is_none());
+        assert_eq!(empty.non_empty(), Params::default());
+        // A blank filter is not empty: it is a filter, and an error.
+        let blank = Params {
+            filter: Some(" "),
+            ..Params::default()
+        };
+        assert!(QuerySpec::from_params(&blank, now).is_err());
+    }
+
+    #[test]
+    fn start_not_before_end_names_each_parameter_once() {
+        let p = Params {
+            start_time: Some("2021-02-01T00:00:00Z"),
+            end_time: Some("2021-01-01T00:00:00Z"),
+            ..Params::default()
+        };
+        let e = QuerySpec::from_params(&p, i64::MAX / 2).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "startTime: `2021-02-01T00:00:00Z` must be before endTime `2021-01-01T00:00:00Z`"
+        );
+    }
+
+    #[test]
+    fn handles_resolve_to_the_same_page_and_skip_deleted_or_reused_slots() {
+        let mut s = crate::generate::store(9, 300);
+        let spec = QuerySpec {
+            limit: 40,
+            offset: 5,
+            window: None,
+            sort: Sort::parse("-conversation.name", Direction::Asc).unwrap(),
+            ..QuerySpec::default()
+        };
+        let page = s.query_handles(&spec).unwrap();
+        let by_ref = s.query_ref(&spec).unwrap();
+        assert_eq!(page.total, by_ref.total);
+        let resolved: Vec<&str> = page
+            .rows
+            .iter()
+            .filter_map(|h| s.resolve(h))
+            .map(|c| c.id())
+            .collect();
+        let want: Vec<&str> = by_ref.items.iter().map(|c| c.id()).collect();
+        assert_eq!(resolved, want);
+        drop(by_ref);
+        // Delete a row of the page, and let a new conversation take its slot.
+        let gone = page.rows[7].id().to_owned();
+        s.delete(&gone).unwrap();
+        let mut newcomer = crate::generate::conversation(9, 10_000);
+        newcomer.id = "newcomer".to_owned();
+        s.insert(newcomer).unwrap();
+        assert!(s.get_ref("newcomer").is_some());
+        let ids: Vec<&str> = page
+            .rows
+            .iter()
+            .filter_map(|h| s.resolve(h))
+            .map(|c| c.id())
+            .collect();
+        assert_eq!(ids.len(), 39);
+        assert!(!ids.contains(&gone.as_str()) && !ids.contains(&"newcomer"));
     }
 
     #[test]

@@ -3,12 +3,27 @@
 //! Every write validates the whole request before it takes the write lock,
 //! and the store's writes are all-or-nothing, so a failed PUT or DELETE
 //! changes nothing.
+//!
+//! The store sits behind a [`tokio::sync::RwLock`] (see `data.rs` for why):
+//! handlers wait for it as parked tasks and hold it briefly. A list page of
+//! more than [`ONE_BUFFER_ROWS`] rows is streamed: its rows are chosen under
+//! one read lock and kept as [`store::RowHandle`]s (24 bytes a row), then
+//! rendered [`CHUNK_ROWS`] at a time, each chunk under its own read lock and
+//! only when the connection has taken the previous one, so a client that
+//! reads slowly holds one chunk, not the page. A write that lands between
+//! two chunks shows in the later ones: a deleted conversation is left out
+//! (the body then has fewer rows than `X-Total-Count` said), an updated one
+//! is rendered as it is now. Smaller pages are rendered into one buffer
+//! under one read lock, as one consistent snapshot.
 
-use std::sync::{PoisonError, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::HashSet;
+use std::convert::Infallible;
 
 use bytes::Bytes;
+use futures_util::Stream;
 use serde::Serialize;
 use serde_json::Value;
+use warp::Reply;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
@@ -23,22 +38,19 @@ const F: Family = Family::Symbl;
 
 /// Longest metadata value, in characters (`api.md` §2.2).
 pub(crate) const MAX_METADATA_VALUE: usize = 128;
-
-fn read(state: &AppState) -> RwLockReadGuard<'_, store::Store> {
-    state
-        .data
-        .symbl
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-}
-
-fn write(state: &AppState) -> RwLockWriteGuard<'_, store::Store> {
-    state
-        .data
-        .symbl
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-}
+/// Longest metadata key, in bytes (`api.md` §2.2); keys are never empty.
+pub(crate) const MAX_METADATA_KEY_BYTES: usize = 128;
+/// Most metadata keys a conversation holds after a PUT's merge (`api.md` §2.2).
+pub(crate) const MAX_METADATA_KEYS: usize = 100;
+/// Most keys one PUT body's `metadata` may carry, `null`s included: 100 to
+/// set and 100 to remove is every change that can leave a conversation
+/// within [`MAX_METADATA_KEYS`], so a longer body is refused without a look
+/// at the store, and its parse stops at the first key past this.
+pub(crate) const MAX_BODY_METADATA_KEYS: usize = 2 * MAX_METADATA_KEYS;
+/// List pages of at most this many rows are rendered into one buffer.
+pub(crate) const ONE_BUFFER_ROWS: usize = 256;
+/// Rows per chunk of a streamed list page (about 90 KB of demo rows).
+pub(crate) const CHUNK_ROWS: usize = 128;
 
 /// A store error as the API answers it.
 pub(crate) fn store_error(e: StoreError) -> ApiError {
@@ -62,13 +74,83 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
 
 /// `GET /v1/conversations`.
 pub(crate) async fn list(state: AppState, creds: Credentials, query: String) -> Response {
-    respond(list_inner(&state, &creds, &query))
+    respond(list_inner(&state, &creds, &query).await)
 }
 
-fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Response, ApiError> {
+/// What a `+` offset sent unencoded gets, in the message and in the
+/// snippet's `help:` line.
+const PLUS_HINT: &str = "a `+` in an offset must be sent as `%2B`";
+
+/// The answer to a filter that failed to compile. When its text has a
+/// timestamp offset's `+` turned into a space by form-decoding
+/// (`…T10:00:00 02:00`), the error body is the usual one (message, code,
+/// offset, snippet…) with the `%2B` hint the `startTime` parameter gives
+/// appended to the message and as the snippet's `help:` line. Detected by
+/// putting the `+` back: only when that filter compiles is the hint given.
+/// `Ok` holds that 400 answer; other errors are `Err` as usual.
+fn filter_error(state: &AppState, text: &str, e: StoreError) -> Result<Response, ApiError> {
+    let StoreError::Filter(f) = e else {
+        return Err(store_error(e));
+    };
+    let bytes = text.as_bytes();
+    let mut fixed = bytes.to_vec();
+    let mut found = false;
+    for (i, b) in bytes.iter().enumerate() {
+        let digit = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit);
+        if *b == b' '
+            && i > 0
+            && digit(i - 1)
+            && digit(i + 1)
+            && digit(i + 2)
+            && bytes.get(i + 3) == Some(&b':')
+            && let Some(slot) = fixed.get_mut(i)
+        {
+            *slot = b'+';
+            found = true;
+        }
+    }
+    let snippet = f.snippet();
+    let error = ApiError::new(F, ErrorKind::InvalidFilter(Box::new(f)));
+    let hinted = found
+        && String::from_utf8(fixed)
+            .is_ok_and(|t| store::filter::compile_with(&state.parser, &t).is_ok());
+    if !hinted {
+        return Err(error);
+    }
+    // The body's own bytes, with the message and the snippet replaced, so
+    // every other field (and their order) is the error's own.
+    let message = error.to_string();
+    let new_snippet = match snippet.rfind("help: ") {
+        Some(at) => format!("{}help: {PLUS_HINT}", snippet.get(..at).unwrap_or_default()),
+        None => format!("{snippet}\nhelp: {PLUS_HINT}"),
+    };
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let body = String::from_utf8_lossy(&error.body_bytes())
+        .replacen(
+            &format!("\"message\":{}", json(&message)),
+            &format!("\"message\":{}", json(&format!("{message} ({PLUS_HINT})"))),
+            1,
+        )
+        .replacen(
+            &format!("\"snippet\":{}", json(&snippet)),
+            &format!("\"snippet\":{}", json(&new_snippet)),
+            1,
+        );
+    Ok(crate::bytes_response(
+        StatusCode::BAD_REQUEST,
+        body.into_bytes(),
+    ))
+}
+
+async fn list_inner(
+    state: &AppState,
+    creds: &Credentials,
+    query: &str,
+) -> Result<Response, ApiError> {
     authorize(state, F, creds, true)?;
     let q = Params::parse(query);
     let sort = q.joined("sort");
+    // An empty value is an absent one (`api.md` §2.0), here and in `Link`.
     let params = store::Params {
         limit: q.get("limit"),
         offset: q.get("offset"),
@@ -77,24 +159,46 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
         end_time: q.get("endTime"),
         sort: sort.as_deref(),
         filter: q.get("filter"),
-    };
+    }
+    .non_empty();
     // The store checks the parameters in api.md's order and applies the
     // window rule; the filter, last, comes from the cache of compiled
     // filters (the API's parser with this server's length limit).
-    let spec = store::QuerySpec::from_params_with(&params, state.clock.now_ms(), |text| {
+    let compiled = store::QuerySpec::from_params_with(&params, state.clock.now_ms(), |text| {
         state
             .filters
             .get_or_compile(text, |t| store::filter::compile_with(&state.parser, t))
-    })
-    .map_err(store_error)?;
-    // The page is rendered from the store's rows under the read lock (no
-    // owned copies), and the lock is released before anything else is built.
-    let (body, total) = {
-        let store = read(state);
-        let page = store.query_ref(&spec).map_err(store_error)?;
-        (crate::render::list_bytes_ref(&page.items), page.total)
+    });
+    let spec = match (compiled, params.filter) {
+        (Ok(spec), _) => spec,
+        (Err(e), Some(text)) => return filter_error(state, text, e),
+        (Err(e), None) => return Err(store_error(e)),
     };
-    let mut resp = crate::bytes_response(StatusCode::OK, body);
+    // A small page is rendered from the store's rows under the read lock
+    // (no owned copies), and the lock is released before anything else is
+    // built; a large one is streamed (see the module docs).
+    let (mut resp, total) = if spec.limit <= ONE_BUFFER_ROWS {
+        let store = state.data.symbl.read().await;
+        let page = store.query_ref(&spec).map_err(store_error)?;
+        let body = crate::render::list_bytes_ref(&page.items);
+        let total = page.total;
+        drop(store);
+        (crate::bytes_response(StatusCode::OK, body), total)
+    } else {
+        let page = state
+            .data
+            .symbl
+            .read()
+            .await
+            .query_handles(&spec)
+            .map_err(store_error)?;
+        let mut resp = warp::reply::stream(stream_page(state.clone(), page.rows)).into_response();
+        resp.headers_mut().insert(
+            warp::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        (resp, page.total)
+    };
     let mut link_params: Vec<(&str, &str)> = Vec::with_capacity(5);
     for (name, value) in [
         ("order", params.order),
@@ -122,21 +226,71 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
     Ok(resp)
 }
 
+/// The body of a streamed list page: `{"conversations":[` and the first
+/// chunk, then one chunk of [`CHUNK_ROWS`] rows per poll, each rendered under
+/// its own read lock, `]}` after the last. Rows deleted since the page was
+/// chosen are left out (see the module docs).
+fn stream_page(
+    state: AppState,
+    rows: Vec<store::RowHandle>,
+) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static {
+    struct Chunks {
+        state: AppState,
+        rows: Vec<store::RowHandle>,
+        next: usize,
+        written: usize,
+    }
+    let start = Chunks {
+        state,
+        rows,
+        next: 0,
+        written: 0,
+    };
+    futures_util::stream::unfold(Some(start), |chunks| async move {
+        let mut c = chunks?;
+        let end = c.next.saturating_add(CHUNK_ROWS).min(c.rows.len());
+        let mut out = Vec::with_capacity(CHUNK_ROWS * 1024);
+        if c.next == 0 {
+            out.extend_from_slice(crate::render::LIST_OPEN);
+        }
+        {
+            let store = c.state.data.symbl.read().await;
+            let rows = c.rows.get(c.next..end).unwrap_or(&[]);
+            c.written = crate::render::write_list_rows(
+                &mut out,
+                rows.iter().filter_map(|h| store.resolve(h)),
+                c.written,
+            );
+        }
+        c.next = end;
+        let rest = if end >= c.rows.len() {
+            out.extend_from_slice(crate::render::LIST_CLOSE);
+            None
+        } else {
+            Some(c)
+        };
+        Some((Ok(Bytes::from(out)), rest))
+    })
+}
+
 /// `GET /v1/conversations/{id}`.
 pub(crate) async fn get(id: String, state: AppState, creds: Credentials) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        let mut body = Vec::with_capacity(1024);
-        {
-            let store = read(&state);
-            let conv = store
-                .get_ref(&id)
-                .ok_or_else(|| not_found_conversation(&id))?;
-            crate::render::write_conversation_ref(&mut body, conv);
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            let mut body = Vec::with_capacity(1024);
+            {
+                let store = state.data.symbl.read().await;
+                let conv = store
+                    .get_ref(&id)
+                    .ok_or_else(|| not_found_conversation(&id))?;
+                crate::render::write_conversation_ref(&mut body, conv);
+            }
+            Ok(crate::bytes_response(StatusCode::OK, body))
         }
-        Ok(crate::bytes_response(StatusCode::OK, body))
-    })())
+        .await,
+    )
 }
 
 fn not_found_conversation(id: &str) -> ApiError {
@@ -146,14 +300,28 @@ fn not_found_conversation(id: &str) -> ApiError {
     })
 }
 
-/// Reads a JSON object body strictly (duplicate keys refused).
+/// Reads a JSON object body strictly: duplicate keys refused, and no object
+/// with more than [`MAX_BODY_METADATA_KEYS`] keys (the parse stops at the
+/// first key past it). `metadata` says whether the body is a metadata PUT's,
+/// for the message.
 fn object_body(
     content_type: Option<&str>,
     body: &[u8],
+    metadata: bool,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
+    use crate::jsonmap::StrictError;
     require_json(F, content_type)?;
-    let v = crate::jsonmap::parse_strict(body)
-        .map_err(|e| ApiError::body_error(F, format!("body: invalid JSON: {e}")))?;
+    let v = crate::jsonmap::parse_strict_capped(body, MAX_BODY_METADATA_KEYS).map_err(|e| {
+        let message = match e {
+            StrictError::TooManyKeys { limit, key } if metadata => format!(
+                "metadata: a body may carry at most {limit} keys, keys set to null included \
+                 (at most {MAX_METADATA_KEYS} with a value), found more at key `{key}`"
+            ),
+            e @ StrictError::TooManyKeys { .. } => format!("body: {e}"),
+            StrictError::Json(e) => format!("body: invalid JSON: {e}"),
+        };
+        ApiError::body_error(F, message)
+    })?;
     match v {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::body_error(F, "body: expected a JSON object")),
@@ -162,8 +330,10 @@ fn object_body(
 
 /// The changes of a metadata PUT body, validated (`api.md` §2.2, A-17, A-18).
 ///
-/// Only `metadata` is accepted at the top level; its values are strings of at
-/// most 128 characters, or `null` to remove the key.
+/// Only `metadata` is accepted at the top level; its keys are 1–128 bytes,
+/// its values strings of at most 128 characters, or `null` to remove the
+/// key; at most 100 keys have a value. (The count after the merge is checked
+/// under the write lock, by [`check_key_count`].)
 pub(crate) fn metadata_changes(
     body: &serde_json::Map<String, Value>,
 ) -> Result<Vec<(String, Option<String>)>, ApiError> {
@@ -189,7 +359,22 @@ pub(crate) fn metadata_changes(
     let mut changes = Vec::with_capacity(meta.len());
     for (key, value) in meta {
         if key.is_empty() {
-            return Err(ApiError::body_error(F, "metadata: keys must not be empty"));
+            return Err(ApiError::body_error(
+                F,
+                format!(
+                    "metadata: keys must be 1 to {MAX_METADATA_KEY_BYTES} bytes, found an empty key"
+                ),
+            ));
+        }
+        if key.len() > MAX_METADATA_KEY_BYTES {
+            return Err(ApiError::body_error(
+                F,
+                format!(
+                    "metadata: key `{}` is {} bytes; keys must be 1 to {MAX_METADATA_KEY_BYTES} bytes",
+                    truncate(key),
+                    key.len()
+                ),
+            ));
         }
         match value {
             Value::Null => changes.push((key.clone(), None)),
@@ -218,7 +403,53 @@ pub(crate) fn metadata_changes(
             }
         }
     }
+    let mut set = changes.iter().filter(|(_, v)| v.is_some());
+    if let Some((key, _)) = set.nth(MAX_METADATA_KEYS) {
+        return Err(ApiError::body_error(
+            F,
+            format!(
+                "metadata: at most {MAX_METADATA_KEYS} keys per conversation, the body sets {} \
+                 (the {}st, in key order, is `{}`)",
+                MAX_METADATA_KEYS + 1 + set.count(),
+                MAX_METADATA_KEYS + 1,
+                truncate(key)
+            ),
+        ));
+    }
     Ok(changes)
+}
+
+/// 400 unless the conversation holds at most [`MAX_METADATA_KEYS`] keys after
+/// `changes` merge into `current` (its keys now): called under the write
+/// lock that the update then uses, so the check and the write see the same
+/// data (all or nothing).
+fn check_key_count<'a>(
+    current: impl Iterator<Item = &'a str>,
+    changes: &[(String, Option<String>)],
+) -> Result<(), ApiError> {
+    let mut keys: HashSet<&str> = current.collect();
+    let mut first_new = None;
+    for (key, value) in changes {
+        if value.is_some() {
+            if keys.insert(key) && first_new.is_none() {
+                first_new = Some(key.as_str());
+            }
+        } else {
+            keys.remove(key.as_str());
+        }
+    }
+    if keys.len() <= MAX_METADATA_KEYS {
+        return Ok(());
+    }
+    Err(ApiError::body_error(
+        F,
+        format!(
+            "metadata: at most {MAX_METADATA_KEYS} keys per conversation, this update would leave {} \
+             (new keys from `{}`)",
+            keys.len(),
+            truncate(first_new.unwrap_or_default())
+        ),
+    ))
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -246,54 +477,78 @@ pub(crate) async fn put_metadata(
     content_type: Option<String>,
     body: Bytes,
 ) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        let obj = object_body(content_type.as_deref(), &body)?;
-        let changes = metadata_changes(&obj)?;
-        let metadata = write(&state)
-            .update_metadata(&id, &changes)
-            .map_err(store_error)?;
-        Ok(crate::json_response(
-            StatusCode::OK,
-            &MetadataBody {
-                id: &id,
-                metadata: &metadata,
-            },
-        ))
-    })())
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            let obj = object_body(content_type.as_deref(), &body, true)?;
+            let changes = metadata_changes(&obj)?;
+            let metadata = {
+                let mut store = state.data.symbl.write().await;
+                let current = store
+                    .get_ref(&id)
+                    .ok_or_else(|| not_found_conversation(&id))?;
+                check_key_count(current.metadata().map(|(k, _)| k), &changes)?;
+                store.update_metadata(&id, &changes).map_err(store_error)?
+            };
+            Ok(crate::json_response(
+                StatusCode::OK,
+                &MetadataBody {
+                    id: &id,
+                    metadata: &metadata,
+                },
+            ))
+        }
+        .await,
+    )
 }
 
 /// `DELETE /v1/conversations/{id}`.
 pub(crate) async fn delete(id: String, state: AppState, creds: Credentials) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        write(&state).delete(&id).map_err(store_error)?;
-        Ok(crate::json_response(
-            StatusCode::OK,
-            &serde_json::json!({
-                "message": format!("conversation `{}` deleted successfully", truncate(&id))
-            }),
-        ))
-    })())
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            state
+                .data
+                .symbl
+                .write()
+                .await
+                .delete(&id)
+                .map_err(store_error)?;
+            Ok(crate::json_response(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "message": format!("conversation `{}` deleted successfully", truncate(&id))
+                }),
+            ))
+        }
+        .await,
+    )
 }
 
 /// `GET /v1/conversations/{id}/members`.
 pub(crate) async fn members(id: String, state: AppState, creds: Credentials) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        let members = read(&state)
-            .members(&id)
-            .ok_or_else(|| not_found_conversation(&id))?;
-        // Typed to the end: a `serde_json::Value` would sort the keys
-        // (`email,id,name`); `Member` writes `id,name,email`.
-        Ok(crate::json_response(
-            StatusCode::OK,
-            &std::collections::BTreeMap::from([("members", members)]),
-        ))
-    })())
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            let members = state
+                .data
+                .symbl
+                .read()
+                .await
+                .members(&id)
+                .ok_or_else(|| not_found_conversation(&id))?;
+            // Typed to the end: a `serde_json::Value` would sort the keys
+            // (`email,id,name`); `Member` writes `id,name,email`.
+            Ok(crate::json_response(
+                StatusCode::OK,
+                &std::collections::BTreeMap::from([("members", members)]),
+            ))
+        }
+        .await,
+    )
 }
 
 /// The member of a member PUT body (`api.md` §2.2, A-15). `email` absent or
@@ -354,13 +609,13 @@ pub(crate) async fn put_member(
     content_type: Option<String>,
     body: Bytes,
 ) -> Response {
-    respond((|| {
+    respond(async {
         authorize(&state, F, &creds, true)?;
         let id = decode_segment(&id);
         let member_id = decode_segment(&member_id);
-        let obj = object_body(content_type.as_deref(), &body)?;
+        let obj = object_body(content_type.as_deref(), &body, false)?;
         let (name, email) = member_update(&member_id, &obj)?;
-        let mut store = write(&state);
+        let mut store = state.data.symbl.write().await;
         let current = store
             .members(&id)
             .ok_or_else(|| not_found_conversation(&id))?
@@ -390,7 +645,7 @@ pub(crate) async fn put_member(
                 "message": format!("member `{}` of conversation `{}` updated successfully", truncate(&member_id), truncate(&id))
             }),
         ))
-    })())
+    }.await)
 }
 
 /// `GET /v1/conversations/{id}/messages`.
@@ -400,25 +655,28 @@ pub(crate) async fn messages(
     creds: Credentials,
     query: String,
 ) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        let q = Params::parse(&query);
-        let verbose = parse_bool("verbose", q.get("verbose"))?;
-        let sentiment = parse_bool("sentiment", q.get("sentiment"))?;
-        let store = read(&state);
-        let msgs = store
-            .messages(&id)
-            .ok_or_else(|| not_found_conversation(&id))?;
-        // Typed views keep Symbl's key order (a `serde_json::Value` sorts them).
-        let out: Vec<_> = msgs.iter().map(|m| m.view(verbose, sentiment)).collect();
-        let resp = crate::json_response(
-            StatusCode::OK,
-            &std::collections::BTreeMap::from([("messages", out)]),
-        );
-        drop(store);
-        Ok(resp)
-    })())
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            let q = Params::parse(&query);
+            let verbose = parse_bool("verbose", q.get("verbose"))?;
+            let sentiment = parse_bool("sentiment", q.get("sentiment"))?;
+            let store = state.data.symbl.read().await;
+            let msgs = store
+                .messages(&id)
+                .ok_or_else(|| not_found_conversation(&id))?;
+            // Typed views keep Symbl's key order (a `serde_json::Value` sorts them).
+            let out: Vec<_> = msgs.iter().map(|m| m.view(verbose, sentiment)).collect();
+            let resp = crate::json_response(
+                StatusCode::OK,
+                &std::collections::BTreeMap::from([("messages", out)]),
+            );
+            drop(store);
+            Ok(resp)
+        }
+        .await,
+    )
 }
 
 /// `verbose` / `sentiment` on the messages route: `true` or `false`, any case.
@@ -475,14 +733,109 @@ pub(crate) async fn insights(
     state: AppState,
     creds: Credentials,
 ) -> Response {
-    respond((|| {
-        authorize(&state, F, &creds, true)?;
-        let id = decode_segment(&id);
-        if !read(&state).contains(&id) {
-            return Err(not_found_conversation(&id));
+    respond(
+        async {
+            authorize(&state, F, &creds, true)?;
+            let id = decode_segment(&id);
+            if !state.data.symbl.read().await.contains(&id) {
+                return Err(not_found_conversation(&id));
+            }
+            let mut body = serde_json::Map::new();
+            body.insert(kind.key().to_owned(), Value::Array(Vec::new()));
+            Ok(crate::json_response(StatusCode::OK, &body))
         }
-        let mut body = serde_json::Map::new();
-        body.insert(kind.key().to_owned(), Value::Array(Vec::new()));
-        Ok(crate::json_response(StatusCode::OK, &body))
-    })())
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    fn state(n: usize) -> AppState {
+        AppState::new(crate::Config::default_for_tests(), crate::Data::demo(3, n))
+    }
+
+    async fn handles(s: &AppState) -> Vec<store::RowHandle> {
+        let spec = store::QuerySpec {
+            limit: usize::MAX,
+            window: None,
+            ..Default::default()
+        };
+        s.data.symbl.read().await.query_handles(&spec).unwrap().rows
+    }
+
+    #[tokio::test]
+    async fn chunks_join_to_the_one_buffer_page() {
+        let s = state(CHUNK_ROWS * 3 + 5);
+        let rows = handles(&s).await;
+        let chunks: Vec<Bytes> = stream_page(s.clone(), rows)
+            .map(|c| c.unwrap_or_default())
+            .collect()
+            .await;
+        assert_eq!(chunks.len(), 4);
+        let joined: Vec<u8> = chunks.concat();
+        let spec = store::QuerySpec {
+            limit: usize::MAX,
+            window: None,
+            ..Default::default()
+        };
+        let store = s.data.symbl.read().await;
+        let page = store.query_ref(&spec).unwrap();
+        assert_eq!(joined, crate::render::list_bytes_ref(&page.items));
+    }
+
+    /// A conversation deleted between two chunks is left out; one updated is
+    /// rendered as it is now; the body stays valid JSON.
+    #[tokio::test]
+    async fn writes_between_chunks_show_in_later_chunks() {
+        let s = state(CHUNK_ROWS * 2 + 1);
+        let rows = handles(&s).await;
+        let n = rows.len();
+        let first_of_second = rows[CHUNK_ROWS].id().to_owned();
+        let last = rows[n - 1].id().to_owned();
+        let first = rows[0].id().to_owned();
+        let mut stream = Box::pin(stream_page(s.clone(), rows));
+        let mut body = stream.next().await.unwrap().unwrap_or_default().to_vec();
+        {
+            let mut store = s.data.symbl.write().await;
+            store.delete(&first_of_second).unwrap();
+            store.delete(&first).unwrap(); // already sent: stays in the body
+            store
+                .update_metadata(&last, &[("late".into(), Some("yes".into()))])
+                .unwrap();
+        }
+        while let Some(chunk) = stream.next().await {
+            body.extend_from_slice(&chunk.unwrap_or_default());
+        }
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let ids: Vec<&str> = v["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), n - 1);
+        assert_eq!(ids[0], first);
+        assert!(!ids.contains(&first_of_second.as_str()));
+        assert_eq!(v["conversations"][n - 2]["metadata"]["late"], "yes");
+    }
+
+    #[test]
+    fn key_count_after_merge() {
+        let current: Vec<String> = (0..99).map(|i| format!("k{i}")).collect();
+        let keys = || current.iter().map(String::as_str);
+        let set = |k: &str| (k.to_owned(), Some("v".to_owned()));
+        assert!(check_key_count(keys(), &[set("new")]).is_ok());
+        assert!(check_key_count(keys(), &[set("k1"), set("new")]).is_ok());
+        let e = check_key_count(keys(), &[set("a"), set("b")]).unwrap_err();
+        assert!(
+            e.to_string().contains("leave 101 (new keys from `a`)"),
+            "{e}"
+        );
+        assert!(check_key_count(keys(), &[set("a"), ("k0".into(), None), set("b")]).is_ok());
+        // Removing an absent key frees nothing.
+        assert!(check_key_count(keys(), &[set("a"), ("zz".into(), None), set("b")]).is_err());
+    }
 }

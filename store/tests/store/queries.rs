@@ -335,7 +335,7 @@ fn params_are_validated_in_the_documented_order() {
             end_time: Some("2021-01-01T00:00:00Z"),
             ..Params::default()
         }),
-        "startTime: `startTime` `2021-02-01T00:00:00Z` must be before `endTime` `2021-01-01T00:00:00Z`"
+        "startTime: `2021-02-01T00:00:00Z` must be before endTime `2021-01-01T00:00:00Z`"
     );
     assert_eq!(
         err(Params {

@@ -9,7 +9,7 @@ use crate::common::*;
 // ---- GET / PUT / DELETE one conversation ----
 
 fn some_id(s: &AppState) -> String {
-    s.data.symbl.read().unwrap().iter().next().unwrap().id
+    s.data.symbl.try_read().unwrap().iter().next().unwrap().id
 }
 
 #[tokio::test]
@@ -21,7 +21,7 @@ async fn get_one_and_404() {
         .send(&s)
         .await;
     assert_eq!(r.status, 200);
-    let want = serde_json::to_value(s.data.symbl.read().unwrap().get(&id).unwrap()).unwrap();
+    let want = serde_json::to_value(s.data.symbl.try_read().unwrap().get(&id).unwrap()).unwrap();
     assert_eq!(r.json(), want);
     let r = get("/v1/conversations/nope").auth().send(&s).await;
     assert_eq!(r.status, 404);
@@ -40,7 +40,7 @@ async fn put_meta(s: &AppState, id: &str, body: &str) -> Resp {
 async fn put_metadata_merges() {
     let s = state();
     let id = some_id(&s);
-    let before = s.data.symbl.read().unwrap().get(&id).unwrap().metadata;
+    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap().metadata;
     let first_key = before
         .iter()
         .map(|(k, _)| k)
@@ -83,7 +83,7 @@ async fn put_metadata_merges() {
 async fn put_metadata_bad_bodies_change_nothing() {
     let s = state();
     let id = some_id(&s);
-    let before = s.data.symbl.read().unwrap().get(&id).unwrap();
+    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
     let long = "x".repeat(129);
     let cases = [
         ("not_json", "{\"metadata\":"),
@@ -111,7 +111,7 @@ async fn put_metadata_bad_bodies_change_nothing() {
         assert_eq!(r.status, 400, "{name}: {}", r.text());
         insta::assert_json_snapshot!(format!("400_symbl_put_{name}"), r.json());
         assert_eq!(
-            s.data.symbl.read().unwrap().get(&id).unwrap(),
+            s.data.symbl.try_read().unwrap().get(&id).unwrap(),
             before,
             "{name} changed data"
         );
@@ -125,20 +125,200 @@ async fn put_metadata_bad_bodies_change_nothing() {
     assert_eq!(r.status, 415);
     let r = put_meta(&s, "nope", r#"{"metadata":{"a":"1"}}"#).await;
     assert_eq!(r.status, 404);
-    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
     let r = req("PUT", &format!("/v1/conversations/{id}"))
         .json_body(r#"{"metadata":{"a":"1"}}"#)
         .send(&s)
         .await;
     assert_eq!(r.status, 401);
-    assert_eq!(s.data.symbl.read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+}
+
+/// `{"metadata":{…}}` of `pairs` in their order (`None` = `null`).
+fn meta_body(pairs: &[(String, Option<String>)]) -> String {
+    let items: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}:{}", serde_json::json!(k), serde_json::json!(v)))
+        .collect();
+    format!(r#"{{"metadata":{{{}}}}}"#, items.join(","))
+}
+
+fn message(r: &Resp) -> String {
+    r.json()["message"].as_str().unwrap_or_default().to_owned()
+}
+
+/// api.md §2.2: keys 1–128 bytes, values ≤ 128 characters, ≤ 100 keys on the
+/// conversation after the merge; each at the limit and just past it, and a
+/// refused PUT changes nothing.
+#[tokio::test]
+async fn put_metadata_limits_at_and_past_each() {
+    let s = state();
+    let id = some_id(&s);
+    let stored = |s: &AppState| s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    // Keys: 128 bytes (multi-byte characters count as bytes) pass, 129 fail.
+    let key128 = format!("{}{}", "é".repeat(63), "ab"); // 126 + 2 bytes
+    assert_eq!(key128.len(), 128);
+    let r = put_meta(&s, &id, &meta_body(&[(key128.clone(), Some("v".into()))])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let before = stored(&s);
+    let key129 = format!("{key128}x");
+    let r = put_meta(&s, &id, &meta_body(&[(key129, Some("v".into()))])).await;
+    assert_eq!(r.status, 400);
+    let m = message(&r);
+    assert!(
+        m.contains("129 bytes") && m.contains("1 to 128 bytes"),
+        "{m}"
+    );
+    assert!(
+        m.contains("éééé") && m.contains('…'),
+        "the key, truncated: {m}"
+    );
+    insta::assert_json_snapshot!("400_symbl_put_key_too_long", r.json());
+    assert_eq!(stored(&s), before);
+    // Values: 128 characters pass (see put_metadata_merges), 129 fail.
+    let r = put_meta(&s, &id, &meta_body(&[("v".into(), Some("é".repeat(129)))])).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        message(&r).contains("128 characters (found 129)"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(stored(&s), before);
+
+    // Keys on the conversation after the merge: exactly 100, then 101.
+    let have = before.metadata.iter().count();
+    let fill: Vec<(String, Option<String>)> = (0..100 - have)
+        .map(|i| (format!("fill{i:03}"), Some(format!("v{i}"))))
+        .collect();
+    let r = put_meta(&s, &id, &meta_body(&fill)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
+    let full = stored(&s);
+    let r = put_meta(
+        &s,
+        &id,
+        &meta_body(&[("one_more".into(), Some("x".into()))]),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let m = message(&r);
+    assert!(
+        m.contains("at most 100 keys") && m.contains("leave 101") && m.contains("`one_more`"),
+        "{m}"
+    );
+    insta::assert_json_snapshot!("400_symbl_put_too_many_keys_after_merge", r.json());
+    assert_eq!(stored(&s), full, "all or nothing");
+    // Replacing a key and removing one to add one stay at 100.
+    let r = put_meta(
+        &s,
+        &id,
+        &meta_body(&[
+            ("fill000".into(), Some("new".into())),
+            ("fill001".into(), None),
+            ("one_more".into(), Some("x".into())),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
+}
+
+/// What one body may carry: at most 100 keys with a value, at most 200 in
+/// all (`null`s count: 100 set + 100 removed is every change that can end
+/// within 100 keys).
+#[tokio::test]
+async fn put_metadata_body_key_counts() {
+    let s = state();
+    let id = some_id(&s);
+    let have: Vec<String> = s
+        .data
+        .symbl
+        .try_read()
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .metadata
+        .iter()
+        .map(|(k, _)| k.to_owned())
+        .collect();
+    // 200 keys: remove every current key, set 100 new ones, pad with nulls.
+    let mut pairs: Vec<(String, Option<String>)> = have.iter().map(|k| (k.clone(), None)).collect();
+    pairs.extend((0..100).map(|i| (format!("k{i}"), Some("v".to_owned()))));
+    let mut pad = 0;
+    while pairs.len() < 200 {
+        pairs.push((format!("absent{pad}"), None));
+        pad += 1;
+    }
+    let r = put_meta(&s, &id, &meta_body(&pairs)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
+    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    // 201 keys, all null: refused before the store is looked at.
+    let nulls: Vec<(String, Option<String>)> = (0..201).map(|i| (format!("n{i}"), None)).collect();
+    let r = put_meta(&s, &id, &meta_body(&nulls)).await;
+    assert_eq!(r.status, 400);
+    let m = message(&r);
+    assert!(
+        m.contains("at most 200 keys") && m.contains("`n200`"),
+        "{m}"
+    );
+    insta::assert_json_snapshot!("400_symbl_put_body_too_many_keys", r.json());
+    // 101 keys with a value.
+    let sets: Vec<(String, Option<String>)> = (0..101)
+        .map(|i| (format!("s{i}"), Some("v".into())))
+        .collect();
+    let r = put_meta(&s, &id, &meta_body(&sets)).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        message(&r).ends_with("the body sets 101 (the 101st, in key order, is `s99`)"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+}
+
+/// The issue's hostile body: 1 MiB of 3-letter keys from `[A-Za-z0-9]`
+/// (over 100 000 of them) is a 400 naming the limit; the reader stops at
+/// the 201st key (the hostile script times it; no timing asserted here).
+#[tokio::test]
+async fn put_metadata_hostile_megabyte_of_keys_is_refused() {
+    let s = state();
+    let id = some_id(&s);
+    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    let alphabet: Vec<char> = ('A'..='Z').chain('a'..='z').chain('0'..='9').collect();
+    let mut body = String::from(r#"{"metadata":{"#);
+    let mut n = 0usize;
+    'outer: for a in &alphabet {
+        for b in &alphabet {
+            for c in &alphabet {
+                if body.len() > 1024 * 1024 - 64 {
+                    break 'outer;
+                }
+                if n > 0 {
+                    body.push(',');
+                }
+                body.push_str(&format!(r#""{a}{b}{c}":"x""#));
+                n += 1;
+            }
+        }
+    }
+    body.push_str("}}");
+    assert!(
+        n > 100_000 && body.len() <= 1024 * 1024,
+        "{n} keys, {} bytes",
+        body.len()
+    );
+    let r = put_meta(&s, &id, &body).await;
+    assert_eq!(r.status, 400);
+    assert!(message(&r).contains("at most 200 keys"), "{}", r.text());
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
 }
 
 #[tokio::test]
 async fn delete_removes_conversation_and_messages() {
     let s = state();
     let id = some_id(&s);
-    let total = |s: &AppState| s.data.symbl.read().unwrap().len();
+    let total = |s: &AppState| s.data.symbl.try_read().unwrap().len();
     let n = total(&s);
     let r = req("DELETE", &format!("/v1/conversations/{id}"))
         .send(&s)
@@ -186,7 +366,7 @@ async fn delete_removes_conversation_and_messages() {
 // ---- members ----
 
 fn conversation_with_messages(s: &AppState) -> store::Conversation {
-    let store = s.data.symbl.read().unwrap();
+    let store = s.data.symbl.try_read().unwrap();
     store
         .iter()
         .find(|c| store.messages(&c.id).is_some_and(|m| !m.is_empty()) && !c.members.is_empty())
@@ -250,7 +430,7 @@ async fn member_update_errors() {
     let c = conversation_with_messages(&s);
     let m = &c.members[0];
     let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
-    let before = s.data.symbl.read().unwrap().get(&c.id).unwrap();
+    let before = s.data.symbl.try_read().unwrap().get(&c.id).unwrap();
     let cases = [
         (
             "id_mismatch",
@@ -283,7 +463,7 @@ async fn member_update_errors() {
         .send(&s)
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(s.data.symbl.read().unwrap().get(&c.id).unwrap(), before);
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&c.id).unwrap(), before);
     assert_eq!(
         get("/v1/conversations/nope/members")
             .auth()
@@ -379,4 +559,32 @@ async fn insight_lists_are_empty_for_known_conversations() {
             404
         );
     }
+}
+
+/// The member PUT reads its body with the same cap on keys per object.
+#[tokio::test]
+async fn member_put_body_with_too_many_keys_is_refused() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let m = &c.members[0];
+    let extra: Vec<String> = (0..200).map(|i| format!(r#""x{i}":1"#)).collect();
+    let body = format!(
+        r#"{{"id":{},"name":"New Name",{}}}"#,
+        serde_json::json!(m.id),
+        extra.join(",")
+    );
+    let r = req(
+        "PUT",
+        &format!("/v1/conversations/{}/members/{}", c.id, m.id),
+    )
+    .auth()
+    .json_body(&body)
+    .send(&s)
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        message(&r),
+        "body: more than 200 keys in one object (at key `x198`)"
+    );
+    assert_eq!(s.data.symbl.try_read().unwrap().get(&c.id).unwrap(), c);
 }
