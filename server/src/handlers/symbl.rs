@@ -150,7 +150,8 @@ async fn list_inner(
     authorize(state, F, creds, true)?;
     let q = Params::parse(query);
     let sort = q.joined("sort");
-    // An empty value is an absent one (`api.md` §2.0), here and in `Link`.
+    // `Params::get` already reads an empty value as an absent one (`api.md`
+    // §2.0), so `Link` does not echo it either.
     let params = store::Params {
         limit: q.get("limit"),
         offset: q.get("offset"),
@@ -159,8 +160,7 @@ async fn list_inner(
         end_time: q.get("endTime"),
         sort: sort.as_deref(),
         filter: q.get("filter"),
-    }
-    .non_empty();
+    };
     // The store checks the parameters in api.md's order and applies the
     // window rule; the filter, last, comes from the cache of compiled
     // filters (the API's parser with this server's length limit).
