@@ -221,6 +221,7 @@ mod rng;
 mod rows;
 pub mod schema;
 pub mod sort;
+mod stats;
 mod store;
 mod store_error;
 pub mod time;
@@ -236,6 +237,7 @@ pub use query::{
     ParamErrorKind, Params, QuerySpec, Window,
 };
 pub use schema::schema;
+pub use stats::Stats;
 pub use store::Store;
 pub use store_error::StoreError;
 pub use view::{ConversationRef, MemberRef, PageRef};
