@@ -18,10 +18,17 @@
 //!
 //! A write-ahead journal hooks in here: an operation recorded before it
 //! reaches one of these functions covers every change a reader can see.
-//! Interning is not such a change: the string and people tables only grow,
-//! and an entry that no row uses is invisible (as are those of deleted rows).
-//! The rebuild that ends a large bulk load (`maintain.rs`) renumbers slots
-//! but changes no conversation.
+//! Interning is not such a change: a symbol or person number names the same
+//! string or member for as long as a row uses it, and which number a new one
+//! gets is invisible. The rebuild that ends a large bulk load (`maintain.rs`)
+//! renumbers slots but changes no conversation.
+//!
+//! Strings and people are reference-counted (`intern.rs`, `people.rs`):
+//! validation takes a reference to each string and person a new row or pair
+//! uses (and gives them all back if it fails: a failed write holds nothing),
+//! and a row or pair that goes gives its references back, after the new
+//! ones are taken, so a string kept by the write is never freed meanwhile.
+//! The last reference of a string or person frees it.
 //!
 //! Each write validates first and mutates second, and updates every index it
 //! touches (through `maintain.rs`) before returning, so a reader never sees a
