@@ -30,6 +30,16 @@ use crate::error::RecordError;
 /// A hash map with foldhash (fast on short strings, seeded per process).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Gives a map's memory back once it holds under a quarter of its capacity
+/// (and more than a few thousand entries' worth): after a removal, so a map
+/// that grew for a burst of writes does not keep that size. Shrinking to
+/// twice the length makes the rehash's cost amortised O(1) per removal.
+pub(crate) fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
+    if map.capacity() > 4096 && map.len() * 4 < map.capacity() {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// An interned string's number.
 pub(crate) type Sym = u32;
 
@@ -136,6 +146,7 @@ impl Interner {
                 if let Some(s) = self.strings.get_mut(sym as usize).and_then(Option::take) {
                     self.bytes -= s.len();
                     self.map.remove(&*s);
+                    shrink_if_sparse(&mut self.map);
                 }
                 self.free.push(sym);
             }

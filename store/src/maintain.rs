@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::index::{Postings, TimeIndex};
-use crate::intern::{FastMap, Interner, NO_SYM, Sym};
+use crate::intern::{FastMap, Interner, NO_SYM, Sym, shrink_if_sparse};
 use crate::people::Person;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
@@ -84,6 +84,7 @@ impl Store {
                 remove_posting_hash(values, v, slot);
                 if values.is_empty() {
                     self.by_meta.remove(&k);
+                    shrink_if_sparse(&mut self.by_meta);
                 }
             }
         }
@@ -331,6 +332,7 @@ fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) {
         && p.remove(slot)
     {
         map.remove(&key);
+        shrink_if_sparse(map);
     }
 }
 

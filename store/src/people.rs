@@ -18,7 +18,7 @@
 use std::ops::Index;
 
 use crate::error::RecordError;
-use crate::intern::{FastMap, Interner, NO_SYM, Sym};
+use crate::intern::{FastMap, Interner, NO_SYM, Sym, shrink_if_sparse};
 use crate::json::write_member;
 
 /// A member as stored: interned id, name and e-mail ([`NO_SYM`] if none).
@@ -183,6 +183,7 @@ impl People {
                 *r = 0;
                 let p = self.list[n as usize];
                 self.map.remove(&p);
+                shrink_if_sparse(&mut self.map);
                 self.cache.forget(n, strings.get(p.id));
                 self.json.free(n);
                 release_person(strings, p);
