@@ -401,6 +401,59 @@ impl PersonCache {
 
 #[cfg(test)]
 mod tests {
+    use super::{JSON_SLACK, People, PeopleJson};
+    use crate::intern::Interner;
+
+    #[test]
+    fn freed_people_json_is_compacted_and_the_rest_kept() {
+        let mut j = PeopleJson::default();
+        let n = 4 * JSON_SLACK / 40;
+        for i in 0..n {
+            j.put(i as u32, &format!("m{i:06}"), "Some Person", Some("p@x.io"));
+        }
+        let full = j.bytes.len();
+        let want = |i: usize| {
+            let mut out = Vec::new();
+            crate::json::write_member(&mut out, &format!("m{i:06}"), "Some Person", Some("p@x.io"));
+            out
+        };
+        for i in (0..n).filter(|i| i % 10 != 0) {
+            j.free(i as u32);
+        }
+        assert!(
+            j.bytes.len() < full / 2,
+            "compacted: {} of {full} bytes",
+            j.bytes.len()
+        );
+        for i in (0..n).step_by(10) {
+            assert_eq!(j.get(i as u32), Some(&want(i)[..]));
+        }
+        // A freed number takes a new object.
+        j.put(1, "m000001", "Some Person", Some("p@x.io"));
+        assert_eq!(j.get(1), Some(&want(1)[..]));
+    }
+
+    #[test]
+    fn a_person_is_freed_with_its_last_reference_and_its_number_reused() {
+        let (mut strings, mut people) = (Interner::default(), People::default());
+        let a = people.intern(&mut strings, "m1", "Ana", None).unwrap();
+        assert_eq!(people.intern(&mut strings, "m1", "Ana", None).unwrap(), a);
+        people.release(&mut strings, a);
+        assert_eq!((people.held(), strings.held()), (1, 2));
+        people.release(&mut strings, a);
+        assert_eq!((people.held(), strings.held(), strings.bytes()), (0, 0, 0));
+        // The cache forgot the freed person: another one takes its number.
+        let b = people
+            .intern(&mut strings, "m2", "Bo", Some("b@x.io"))
+            .unwrap();
+        assert_eq!(b, a);
+        let again = people.intern(&mut strings, "m1", "Ana", None).unwrap();
+        assert_ne!(again, b);
+        assert_eq!(strings.get(people[again as usize].name), "Ana");
+        people.check(&strings).unwrap();
+        strings.check().unwrap();
+    }
+
     #[test]
     fn person_cache_checks_every_field() {
         let mut c = super::PersonCache::default();
