@@ -1,13 +1,26 @@
 //! String interning: each distinct string is stored once and named by a
-//! `u32` [`Sym`].
+//! `u32` [`Sym`], and freed when its last user goes.
 //!
 //! Conversation types, names, metadata keys and values, and member ids, names
 //! and e-mails repeat a lot (500 agents and 10 000 people across a million
 //! conversations in the bench data), so rows hold 4-byte symbols instead of
-//! strings. Symbols are never freed: a string whose last user is deleted
-//! stays in the table (bounded by the distinct strings ever inserted, and by
-//! [`Limits::strings`](crate::Limits)). Symbols are `0..count`, with `count`
-//! at most `u32::MAX`, so [`NO_SYM`] (`u32::MAX`) is never one of them.
+//! strings.
+//!
+//! Each symbol has a reference count: one per use by a row (its type, its
+//! name, each metadata key and value) and by a person (its id, name and
+//! e-mail; see `people.rs`). [`Interner::intern`] takes a reference,
+//! [`Interner::retain`] another one of a known symbol, and
+//! [`Interner::release`] gives one back; the release of the last one frees
+//! the string and puts its symbol on a free list that the next new string
+//! takes first. So the table holds the strings in use now, and
+//! [`Limits::strings`](crate::Limits) bounds the strings held at once.
+//! A count that reaches `u32::MAX` stays there: such a string (used four
+//! billion times) is never freed, and no count wraps.
+//!
+//! Symbols are `0..slots`, with `slots` at most the most strings ever held at
+//! once, at most `u32::MAX`, so [`NO_SYM`] (`u32::MAX`) is never one of them.
+//! Reads ([`Interner::get`], [`Interner::lookup`]) are what they were before
+//! counting: one vector index, one hash lookup.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +30,16 @@ use crate::error::RecordError;
 /// A hash map with foldhash (fast on short strings, seeded per process).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Gives a map's memory back once it holds under a quarter of its capacity
+/// (and more than a few thousand entries' worth): after a removal, so a map
+/// that grew for a burst of writes does not keep that size. Shrinking to
+/// twice the length makes the rehash's cost amortised O(1) per removal.
+pub(crate) fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
+    if map.capacity() > 4096 && map.len() * 4 < map.capacity() {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// An interned string's number.
 pub(crate) type Sym = u32;
 
@@ -24,12 +47,23 @@ pub(crate) type Sym = u32;
 /// (see [`Interner::intern`]).
 pub(crate) const NO_SYM: Sym = Sym::MAX;
 
+/// A reference count that no longer moves (see the module docs).
+const STUCK: u32 = u32::MAX;
+
 /// The symbol table.
 #[derive(Clone, Debug)]
 pub(crate) struct Interner {
     map: FastMap<Arc<str>, Sym>,
-    strings: Vec<Arc<str>>,
-    /// At most this many symbols (at most `u32::MAX`, so never [`NO_SYM`]).
+    /// The string of each symbol; `None` for a free one.
+    strings: Vec<Option<Arc<str>>>,
+    /// The reference count of each symbol (0 for a free one).
+    refs: Vec<u32>,
+    /// Free symbols, taken last-in first-out.
+    free: Vec<Sym>,
+    /// Bytes of the strings held.
+    bytes: usize,
+    /// At most this many strings held at once (at most `u32::MAX`, so
+    /// never [`NO_SYM`]).
     limit: u32,
 }
 
@@ -41,53 +75,158 @@ impl Default for Interner {
 }
 
 impl Interner {
-    /// An empty table that hands out at most `limit` symbols
+    /// An empty table that holds at most `limit` strings at once
     /// ([`Limits::strings`](crate::Limits)).
     pub(crate) fn with_limit(limit: u32) -> Interner {
         Interner {
             map: FastMap::default(),
             strings: Vec::new(),
+            refs: Vec::new(),
+            free: Vec::new(),
+            bytes: 0,
             limit,
         }
     }
 
-    /// The symbol of `s`, adding it if new; a new string past the limit is
-    /// an error. Symbols are `0..limit`, so never [`NO_SYM`].
+    /// The symbol of `s`, adding it if new, with one more reference taken
+    /// (the caller gives it back with [`Interner::release`]). A new string
+    /// past the limit is an error and changes nothing. Symbols are below the
+    /// limit, so never [`NO_SYM`].
     pub(crate) fn intern(&mut self, s: &str) -> Result<Sym, RecordError> {
         if let Some(&sym) = self.map.get(s) {
+            self.retain(sym);
             return Ok(sym);
         }
-        let sym = match Sym::try_from(self.strings.len()) {
-            Ok(sym) if sym < self.limit => sym,
-            _ => return Err(crate::limits::reached("distinct strings", self.limit)),
-        };
+        if self.map.len() >= self.limit as usize {
+            return Err(crate::limits::reached("distinct strings", self.limit));
+        }
         let arc: Arc<str> = Arc::from(s);
-        self.strings.push(arc.clone());
+        let sym = match self.free.pop() {
+            Some(sym) => {
+                let i = sym as usize;
+                self.strings[i] = Some(arc.clone());
+                self.refs[i] = 1;
+                sym
+            }
+            None => {
+                // Fewer than `limit` (a `u32`) strings are held and none is
+                // free, so the next slot is below `limit`.
+                let Ok(sym) = Sym::try_from(self.strings.len()) else {
+                    return Err(crate::limits::reached("distinct strings", self.limit));
+                };
+                self.strings.push(Some(arc.clone()));
+                self.refs.push(1);
+                sym
+            }
+        };
+        self.bytes += s.len();
         self.map.insert(arc, sym);
         Ok(sym)
     }
 
-    /// The symbol of `s` if it was ever interned.
+    /// Takes one more reference to a symbol in use.
+    pub(crate) fn retain(&mut self, sym: Sym) {
+        if let Some(r) = self.refs.get_mut(sym as usize)
+            && *r != 0
+            && *r != STUCK
+        {
+            *r += 1;
+        }
+    }
+
+    /// Gives back one reference; the last one frees the string and its symbol.
+    pub(crate) fn release(&mut self, sym: Sym) {
+        let Some(r) = self.refs.get_mut(sym as usize) else {
+            return;
+        };
+        match *r {
+            0 | STUCK => {}
+            1 => {
+                *r = 0;
+                if let Some(s) = self.strings.get_mut(sym as usize).and_then(Option::take) {
+                    self.bytes -= s.len();
+                    self.map.remove(&*s);
+                    shrink_if_sparse(&mut self.map);
+                }
+                self.free.push(sym);
+            }
+            _ => *r -= 1,
+        }
+    }
+
+    /// The symbol of `s` if it is held.
     pub(crate) fn lookup(&self, s: &str) -> Option<Sym> {
         self.map.get(s).copied()
     }
 
-    /// The string of a symbol produced by this table.
+    /// The string of a symbol in use ("" for any other).
     pub(crate) fn get(&self, sym: Sym) -> &str {
-        self.strings.get(sym as usize).map_or("", |s| s)
+        self.strings
+            .get(sym as usize)
+            .and_then(Option::as_deref)
+            .unwrap_or("")
     }
 
-    /// Number of symbols handed out (symbols are `0..count`).
+    /// Number of symbol slots, free ones included: symbols in use are
+    /// `0..slots`.
     pub(crate) fn count(&self) -> usize {
         self.strings.len()
+    }
+
+    /// Number of strings held.
+    pub(crate) fn held(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Bytes of the strings held (UTF-8, without the table's own overhead).
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The reference count of each symbol slot (0 = free), for the
+    /// consistency check.
+    pub(crate) fn refs(&self) -> &[u32] {
+        &self.refs
     }
 
     /// The shared string of a symbol (for map keys that outlive a borrow).
     pub(crate) fn arc(&self, sym: Sym) -> Arc<str> {
         self.strings
             .get(sym as usize)
-            .cloned()
+            .and_then(Option::clone)
             .unwrap_or_else(|| Arc::from(""))
+    }
+
+    /// Checks the table against itself: the map, the slots, the free list and
+    /// the byte count agree. The counts' agreement with their users is
+    /// [`Store::check_consistency`](crate::Store::check_consistency)'s.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let mut bytes = 0;
+        let mut free = 0;
+        for (i, (s, &r)) in self.strings.iter().zip(&self.refs).enumerate() {
+            match s {
+                Some(s) => {
+                    bytes += s.len();
+                    if r == 0 || self.map.get(&**s) != Some(&(i as Sym)) {
+                        return Err(format!("string {i} `{s}` is badly mapped or unused"));
+                    }
+                }
+                None if r == 0 => free += 1,
+                None => return Err(format!("free symbol {i} has {r} references")),
+            }
+        }
+        if free != self.free.len() || self.map.len() + free != self.strings.len() {
+            return Err(format!(
+                "{} strings, {} mapped, {free} free slots, free list of {}",
+                self.strings.len(),
+                self.map.len(),
+                self.free.len()
+            ));
+        }
+        if bytes != self.bytes {
+            return Err(format!("{bytes} bytes held, {} counted", self.bytes));
+        }
+        Ok(())
     }
 }
 
@@ -104,10 +243,11 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(i.get(b), "call");
         assert_eq!(i.lookup("chat"), None);
+        i.check().unwrap();
     }
 
     #[test]
-    fn a_table_hands_out_at_most_its_limit() {
+    fn a_table_holds_at_most_its_limit_at_once() {
         let mut i = Interner::with_limit(2);
         assert_eq!(i.intern("a").unwrap(), 0);
         assert_eq!(i.intern("b").unwrap(), 1); // at the limit
@@ -116,7 +256,37 @@ mod tests {
             err.to_string(),
             "over the store's limit of 2 distinct strings"
         );
-        assert_eq!((i.count(), i.lookup("c")), (2, None));
+        assert_eq!((i.held(), i.lookup("c")), (2, None));
         assert_eq!(i.intern("a").unwrap(), 0, "known strings still resolve");
+        // `a` has two references now: one release keeps it.
+        i.release(0);
+        assert_eq!(i.lookup("a"), Some(0));
+        assert!(i.intern("c").is_err());
+        // The last release frees it, and `c` takes its symbol.
+        i.release(0);
+        assert_eq!((i.lookup("a"), i.get(0), i.held()), (None, "", 1));
+        assert_eq!(i.intern("c").unwrap(), 0);
+        assert_eq!((i.count(), i.held(), i.bytes()), (2, 2, 2));
+        i.check().unwrap();
+    }
+
+    #[test]
+    fn released_strings_give_their_bytes_back() {
+        let mut i = Interner::default();
+        let syms: Vec<_> = (0..100)
+            .map(|n| i.intern(&format!("value-{n:03}")).unwrap())
+            .collect();
+        assert_eq!((i.held(), i.bytes()), (100, 900));
+        for &s in &syms {
+            i.release(s);
+        }
+        assert_eq!((i.held(), i.bytes(), i.count()), (0, 0, 100));
+        i.check().unwrap();
+        // The slots are reused: the table does not grow.
+        for n in 0..100 {
+            i.intern(&format!("other-{n:03}")).unwrap();
+        }
+        assert_eq!((i.held(), i.count()), (100, 100));
+        i.check().unwrap();
     }
 }

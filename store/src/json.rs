@@ -3,7 +3,7 @@
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
 //! conversation runs), for an owned conversation ([`write_owned`]) and for
 //! the pieces the store keeps: each row's JSON without its members, and each
-//! distinct person's member object (`PeopleJson`). `view/json.rs` renders a
+//! distinct person's member object (`PeopleJson` in `people.rs`). `view/json.rs` renders a
 //! row with these writers and writes a page from the kept pieces.
 //!
 //! Strings go through serde_json's escaper: a hand-written
@@ -114,35 +114,6 @@ pub(crate) fn write_member(out: &mut Vec<u8>, id: &str, name: &str, email: Optio
         write_str(out, e);
     }
     out.push(b'}');
-}
-
-/// The JSON object of every person the store holds, rendered once when the
-/// person is first stored and kept side by side in one buffer: people are
-/// deduplicated and repeat across conversations, so a page copies each
-/// member's bytes instead of writing three strings and their keys.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct PeopleJson {
-    bytes: Vec<u8>,
-    /// `ends[n]`: where person `n`'s object ends in `bytes`.
-    ends: Vec<usize>,
-}
-
-impl PeopleJson {
-    /// Renders the next person (number `self.len()`).
-    pub(crate) fn push(&mut self, id: &str, name: &str, email: Option<&str>) {
-        write_member(&mut self.bytes, id, name, email);
-        self.ends.push(self.bytes.len());
-    }
-
-    /// Person `n`'s object.
-    pub(crate) fn get(&self, n: u32) -> Option<&[u8]> {
-        let n = n as usize;
-        let start = match n.checked_sub(1) {
-            Some(prev) => *self.ends.get(prev)?,
-            None => 0,
-        };
-        self.bytes.get(start..*self.ends.get(n)?)
-    }
 }
 
 /// Appends an owned conversation's JSON (the bytes `serde_json` gives for

@@ -43,8 +43,11 @@
 //! and values, and each distinct member as one `(id, name, email)` person),
 //! the id is shared between the row and the id indexes. A million generated
 //! conversations take about 430 MB resident, indexes included. Messages
-//! ([`Message`]) are kept per conversation id. Interned strings are never
-//! freed (bounded by the distinct strings ever stored).
+//! ([`Message`]) are kept per conversation id. Interned strings and people
+//! are reference-counted and freed when their last user goes (a deleted
+//! conversation, a replaced or removed metadata value, a renamed member);
+//! their numbers are reused, so the tables hold what the rows use now.
+//! [`Store::stats`] reports what is held ([`Stats`]).
 //!
 //! # Query semantics (`api.md` §1.4, §1.5, §2.2)
 //!
@@ -104,6 +107,7 @@
 //! |---|---|
 //! | `get`, `contains` | O(1) |
 //! | `insert`, `upsert`, `delete`, metadata/member update | O(log n) searches, plus shifting the tails of the postings lists touched (an append is O(1)) and of one 1 024-entry time-index chunk |
+//! | metadata merge ([`Store::update_metadata`]) | O(keys of the row + changes): one hash lookup per key, then the above per changed pair |
 //! | bulk load ([`load::load_jsonl`], [`Store::extend`]) | O(n) parse + one O(n log n) rebuild |
 //! | query | O(candidates of the chosen path + log n), plus O(k log k) for a page of k |
 //!
@@ -137,8 +141,9 @@
 //! # Limits
 //!
 //! Rows, interned strings and people are numbered with `u32`s. [`Limits`]
-//! bounds each count (at most `u32::MAX`, the default) and a write that would
-//! pass one fails with [`RecordErrorKind::Limit`] before changing anything;
+//! bounds how many of each are held at once (at most `u32::MAX`, the
+//! default; a freed one makes room), and a write that would pass one fails
+//! with [`RecordErrorKind::Limit`] before changing anything;
 //! [`Store::with_limits`] sets smaller ones.
 //!
 //! # Results: borrowed or owned
@@ -183,11 +188,11 @@
 //! | module | holds |
 //! |---|---|
 //! | `model`, `parse` | [`Conversation`], [`Member`], [`Metadata`], [`Message`]; JSON parsing with per-field errors |
-//! | `intern`, `people`, `rows` | interned strings; each distinct member once; [`Store`]'s stored form of a conversation |
+//! | `intern`, `people`, `rows` | interned strings and people, reference-counted; [`Store`]'s stored form of a conversation |
 //! | `ids`, `index` | the id map; the time index and postings lists |
 //! | [`json`] | the JSON writer: escaping, timestamps, owned conversations, member objects |
 //! | `view`, `view/json` | [`ConversationRef`], [`PageRef`]: borrowed results; their JSON from the bytes each row keeps |
-//! | `store` | the [`Store`] struct and its reads by id |
+//! | `store`, `stats` | the [`Store`] struct and its reads by id; [`Stats`], what it holds |
 //! | `writes` | every write: validation, then five functions that change the store |
 //! | `maintain` | a row's index entries added and removed; the rebuild after a bulk load; the consistency check |
 //! | `limits` | [`Limits`] |
@@ -221,6 +226,7 @@ mod rng;
 mod rows;
 pub mod schema;
 pub mod sort;
+mod stats;
 mod store;
 mod store_error;
 pub mod time;
@@ -238,6 +244,7 @@ pub use query::{
     ParamError, ParamErrorKind, Params, QuerySpec, RowHandle, Window,
 };
 pub use schema::schema;
+pub use stats::Stats;
 pub use store::Store;
 pub use store_error::StoreError;
 pub use view::{ConversationRef, MemberRef, PageRef};

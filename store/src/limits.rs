@@ -1,7 +1,7 @@
 //! [`Limits`]: how much one [`Store`](crate::Store) may hold.
 //!
 //! A store numbers its rows (slots), its interned strings (symbols) and its
-//! people with `u32`s, and keeps a row's member count and the length of the
+//! people with `u32`s (a freed one's number is reused), and keeps a row's member count and the length of the
 //! JSON before its members in `u32`s too. Each of these counts has a limit,
 //! at most `u32::MAX`, checked when a write would pass it: the write fails
 //! with [`RecordErrorKind::Limit`](crate::RecordErrorKind::Limit) and no
@@ -30,10 +30,13 @@ use crate::error::{RecordError, RecordErrorKind};
 pub struct Limits {
     /// Conversations held at once (a deleted one's slot is reused).
     pub conversations: u32,
-    /// Distinct strings ever stored: types, names, metadata keys and values,
-    /// member ids, names and e-mails. Interned strings are never freed.
+    /// Distinct strings held at once: types, names, metadata keys and
+    /// values, member ids, names and e-mails. A string is freed when no
+    /// conversation or member uses it any more; while a write runs it holds
+    /// its new strings beside the ones it replaces (a metadata merge that
+    /// replaces a value needs room for the new value first).
     pub strings: u32,
-    /// Distinct members `(id, name, e-mail)` ever stored; never freed either.
+    /// Distinct members `(id, name, e-mail)` held at once; freed like strings.
     pub people: u32,
     /// Members of one conversation.
     pub members: u32,

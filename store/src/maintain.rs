@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::index::{Postings, TimeIndex};
-use crate::intern::{FastMap, Interner, NO_SYM, Sym};
+use crate::intern::{FastMap, Interner, NO_SYM, Sym, shrink_if_sparse};
 use crate::people::Person;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
@@ -84,6 +84,7 @@ impl Store {
                 remove_posting_hash(values, v, slot);
                 if values.is_empty() {
                     self.by_meta.remove(&k);
+                    shrink_if_sparse(&mut self.by_meta);
                 }
             }
         }
@@ -222,6 +223,67 @@ impl Store {
         if fresh.by_email != self.by_email || fresh.by_member != self.by_member {
             return Err("member postings differ".into());
         }
+        self.check_refs()
+    }
+
+    /// Checks the string and people tables and their reference counts
+    /// against a recount from the rows: each row holds one reference to its
+    /// type, name, metadata strings and members, each person one to its
+    /// strings; nothing else is held (so nothing unused is kept).
+    fn check_refs(&self) -> Result<(), String> {
+        self.strings.check()?;
+        self.people.check(&self.strings)?;
+        let mut people = vec![0u64; self.people.refs().len()];
+        let mut strings = vec![0u64; self.strings.count()];
+        let count = |counts: &mut [u64], n: u32, what: &str| match counts.get_mut(n as usize) {
+            Some(c) => {
+                *c += 1;
+                Ok(())
+            }
+            None => Err(format!("{what} {n} out of its table")),
+        };
+        for row in self.rows.iter().flatten() {
+            for &p in row.members() {
+                count(&mut people, p, "person")?;
+            }
+            for &sym in row
+                .metadata()
+                .iter()
+                .flatten()
+                .chain([&row.kind, &row.name])
+            {
+                count(&mut strings, sym, "symbol")?;
+            }
+        }
+        for (n, _) in people.iter().enumerate().filter(|&(_, &c)| c > 0) {
+            let p = self.people[n];
+            for sym in [p.id, p.name, p.email] {
+                if sym != NO_SYM {
+                    count(&mut strings, sym, "symbol")?;
+                }
+            }
+        }
+        let differs = |counted: &[u64], held: &[u32]| {
+            counted
+                .iter()
+                .zip(held)
+                .position(|(&c, &h)| c != u64::from(h) && h != u32::MAX)
+        };
+        if let Some(n) = differs(&people, self.people.refs()) {
+            return Err(format!(
+                "person {n}: {} references held, {} counted",
+                self.people.refs()[n],
+                people[n]
+            ));
+        }
+        if let Some(n) = differs(&strings, self.strings.refs()) {
+            return Err(format!(
+                "string {n} `{}`: {} references held, {} counted",
+                self.strings.get(n as Sym),
+                self.strings.refs()[n],
+                strings[n]
+            ));
+        }
         Ok(())
     }
 }
@@ -270,6 +332,7 @@ fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) {
         && p.remove(slot)
     {
         map.remove(&key);
+        shrink_if_sparse(map);
     }
 }
 

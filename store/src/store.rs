@@ -234,10 +234,18 @@ impl Store {
     pub(crate) fn metadata_of(&self, slot: u32) -> Metadata {
         self.row(slot)
             .map(|r| {
-                r.metadata()
-                    .iter()
-                    .map(|&[k, v]| (self.strings.get(k), self.strings.get(v)))
-                    .collect()
+                // A row's keys are distinct: no per-key search (O(keys)).
+                Metadata::from_unique(
+                    r.metadata()
+                        .iter()
+                        .map(|&[k, v]| {
+                            (
+                                self.strings.get(k).to_owned(),
+                                self.strings.get(v).to_owned(),
+                            )
+                        })
+                        .collect(),
+                )
             })
             .unwrap_or_default()
     }

@@ -18,10 +18,17 @@
 //!
 //! A write-ahead journal hooks in here: an operation recorded before it
 //! reaches one of these functions covers every change a reader can see.
-//! Interning is not such a change: the string and people tables only grow,
-//! and an entry that no row uses is invisible (as are those of deleted rows).
-//! The rebuild that ends a large bulk load (`maintain.rs`) renumbers slots
-//! but changes no conversation.
+//! Interning is not such a change: a symbol or person number names the same
+//! string or member for as long as a row uses it, and which number a new one
+//! gets is invisible. The rebuild that ends a large bulk load (`maintain.rs`)
+//! renumbers slots but changes no conversation.
+//!
+//! Strings and people are reference-counted (`intern.rs`, `people.rs`):
+//! validation takes a reference to each string and person a new row or pair
+//! uses (and gives them all back if it fails: a failed write holds nothing),
+//! and a row or pair that goes gives its references back, after the new
+//! ones are taken, so a string kept by the write is never freed meanwhile.
+//! The last reference of a string or person frees it.
 //!
 //! Each write validates first and mutates second, and updates every index it
 //! touches (through `maintain.rs`) before returning, so a reader never sees a
@@ -33,7 +40,7 @@ use std::sync::Arc;
 
 use crate::StoreError;
 use crate::error::{RecordError, RecordErrorKind};
-use crate::intern::Sym;
+use crate::intern::{FastMap, NO_SYM, Sym};
 use crate::limits;
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::parse::Draft;
@@ -139,7 +146,13 @@ impl Store {
 
     /// Merges metadata: each `(key, Some(value))` adds or replaces, each
     /// `(key, None)` removes; other keys stay. Returns the metadata after the
-    /// update. All or nothing: an unknown id changes nothing.
+    /// update. All or nothing: an unknown id, or a new string past
+    /// [`Limits::strings`](crate::Limits::strings), changes nothing.
+    ///
+    /// Order: a replaced key keeps its place, a new key goes after the
+    /// others, in the order of `changes`; when `changes` names a key twice
+    /// the last one wins (a key removed and added again goes to the end).
+    /// The merge costs O(keys of the row + changes), one hash lookup each.
     ///
     /// ```
     /// let mut s = store::generate::store(1, 1);
@@ -159,27 +172,52 @@ impl Store {
             .row(slot)
             .map(|r| r.metadata().to_vec())
             .unwrap_or_default();
-        let mut pairs: Vec<[Sym; 2]> = old.clone();
+        // The strings of every added pair, one reference each, so that none
+        // is freed (or its symbol reused) while the merge runs.
+        let mut taken: Vec<Sym> = Vec::with_capacity(2 * changes.len());
+        let mut added: Vec<Option<[Sym; 2]>> = Vec::with_capacity(changes.len());
         for (key, value) in changes {
             match value {
-                Some(v) => {
-                    let k = self.strings.intern(key)?;
-                    let v = self.strings.intern(v)?;
-                    match pairs.iter_mut().find(|[pk, _]| *pk == k) {
-                        Some(p) => p[1] = v,
-                        None => pairs.push([k, v]),
+                Some(v) => match self.intern_pair(key, v, &mut taken) {
+                    Ok(pair) => added.push(Some(pair)),
+                    Err(e) => {
+                        for &sym in &taken {
+                            self.strings.release(sym);
+                        }
+                        return Err(e.into());
                     }
-                }
-                // A key never interned is on no row.
-                None => {
-                    if let Some(k) = self.strings.lookup(key) {
-                        pairs.retain(|[pk, _]| *pk != k);
-                    }
-                }
+                },
+                // A key not held is on no row.
+                None => added.push(self.strings.lookup(key).map(|k| [k, NO_SYM])),
             }
         }
+        let pairs = merge_metadata(&old, added.into_iter().flatten());
+        // The new pairs take their references before the old pairs and the
+        // merge's own give theirs back, so a string kept is never freed.
+        for &[k, v] in &pairs {
+            self.strings.retain(k);
+            self.strings.retain(v);
+        }
         self.replace_metadata(slot, &old, &pairs);
+        for sym in taken.into_iter().chain(old.into_iter().flatten()) {
+            self.strings.release(sym);
+        }
         Ok(self.metadata_of(slot))
+    }
+
+    /// Interns `key` and `value`, pushing each symbol on `taken` as soon as
+    /// its reference is taken (so the caller can give them back on an error).
+    fn intern_pair(
+        &mut self,
+        key: &str,
+        value: &str,
+        taken: &mut Vec<Sym>,
+    ) -> Result<[Sym; 2], RecordError> {
+        let k = self.strings.intern(key)?;
+        taken.push(k);
+        let v = self.strings.intern(value)?;
+        taken.push(v);
+        Ok([k, v])
     }
 
     /// Replaces the name and e-mail of member `member.id` of conversation `id`
@@ -215,8 +253,13 @@ impl Store {
             &member.name,
             member.email.as_deref(),
         )?;
-        self.replace_member(slot, pos, person, &member)
-            .ok_or_else(|| StoreError::not_found("conversation", id))
+        match self.replace_member(slot, pos, person, &member) {
+            Some(()) => Ok(()),
+            None => {
+                self.people.release(&mut self.strings, person);
+                Err(StoreError::not_found("conversation", id))
+            }
+        }
     }
 
     /// Deletes a conversation with its messages, returning it.
@@ -310,20 +353,19 @@ impl Store {
             }
         };
         let mut data: Vec<u32> = Vec::with_capacity(d.members.len() + 2 * d.metadata.len());
-        for m in &d.members {
-            let p = self
-                .people
-                .intern(&mut self.strings, &m.id, &m.name, m.email.as_deref())?;
-            data.push(p);
-        }
-        for (k, v) in &d.metadata {
-            let (k, v) = (self.strings.intern(k)?, self.strings.intern(v)?);
-            data.extend([k, v]);
-        }
+        let mut head: Vec<Sym> = Vec::with_capacity(2);
+        let [kind, name] = match self.take_refs(d, &mut data, &mut head) {
+            Ok(head) => head,
+            Err(e) => {
+                let (people, syms) = data.split_at(data.len().min(d.members.len()));
+                self.release_refs(people, syms.iter().chain(&head));
+                return Err(e);
+            }
+        };
         let mut row = Row::new(
             Arc::from(d.id.as_ref()),
-            self.strings.intern(&d.kind)?,
-            self.strings.intern(&d.name)?,
+            kind,
+            name,
             d.start,
             d.end.unwrap_or(NO_END),
             data.into_boxed_slice(),
@@ -334,11 +376,66 @@ impl Store {
         row.members_at = match u32::try_from(members_at) {
             Ok(at) if at <= self.limits.head_bytes => at,
             _ => {
+                self.release_row(&row);
                 let limit = self.limits.head_bytes;
                 return Err(limits::reached("bytes of JSON before the members", limit));
             }
         };
         Ok(row)
+    }
+
+    /// Takes a reference to each person and string of a draft: its members'
+    /// person numbers, then its metadata key and value symbols, go on
+    /// `data`; its type and name symbols on `head`. Each is pushed as soon as
+    /// it is taken, so on an error the caller gives back exactly what was
+    /// taken. Returns `[type, name]`.
+    fn take_refs(
+        &mut self,
+        d: &Draft<'_>,
+        data: &mut Vec<u32>,
+        head: &mut Vec<Sym>,
+    ) -> Result<[Sym; 2], RecordError> {
+        for m in &d.members {
+            let p = self
+                .people
+                .intern(&mut self.strings, &m.id, &m.name, m.email.as_deref())?;
+            data.push(p);
+        }
+        for (k, v) in &d.metadata {
+            data.push(self.strings.intern(k)?);
+            data.push(self.strings.intern(v)?);
+        }
+        let kind = self.strings.intern(&d.kind)?;
+        head.push(kind);
+        let name = self.strings.intern(&d.name)?;
+        head.push(name);
+        Ok([kind, name])
+    }
+
+    /// Gives back one reference to each person of `people` and each symbol of `syms`.
+    fn release_refs<'a>(&mut self, people: &[u32], syms: impl IntoIterator<Item = &'a Sym>) {
+        for &p in people {
+            self.people.release(&mut self.strings, p);
+        }
+        for &sym in syms {
+            self.strings.release(sym);
+        }
+    }
+
+    /// Gives back the references a row holds: its type, name, metadata
+    /// strings and members.
+    fn release_row(&mut self, row: &Row) {
+        let syms = row
+            .metadata()
+            .iter()
+            .flatten()
+            .chain([&row.kind, &row.name]);
+        for &p in row.members() {
+            self.people.release(&mut self.strings, p);
+        }
+        for &sym in syms {
+            self.strings.release(sym);
+        }
     }
 
     // ---- the five functions that change the store --------------------------
@@ -401,6 +498,7 @@ impl Store {
             if messages == Messages::Drop {
                 self.messages.remove(&row.id);
             }
+            self.release_row(&row);
         }
         self.free.push(slot);
         conv
@@ -417,9 +515,10 @@ impl Store {
         self.refresh_json(slot);
     }
 
-    /// Makes the member at `pos` of row `slot` person `person` and applies
-    /// `member`'s name and e-mail to the messages it wrote. `None` (and no
-    /// change) if the slot is empty or has no member at `pos`.
+    /// Makes the member at `pos` of row `slot` person `person` (whose
+    /// reference the caller took; the replaced person's is given back) and
+    /// applies `member`'s name and e-mail to the messages it wrote. `None`
+    /// (and no change) if the slot is empty or has no member at `pos`.
     fn replace_member(
         &mut self,
         slot: u32,
@@ -429,7 +528,7 @@ impl Store {
     ) -> Option<()> {
         let old = self.row(slot)?.members().to_vec();
         let mut new = old.clone();
-        *new.get_mut(pos)? = person;
+        let was = std::mem::replace(new.get_mut(pos)?, person);
         self.unindex_members(slot, &old);
         self.index_members(slot, &new);
         let arc_id = match self.rows.get_mut(slot as usize) {
@@ -439,6 +538,7 @@ impl Store {
             }
             _ => return None,
         };
+        self.people.release(&mut self.strings, was);
         if let Some(msgs) = self.messages.get_mut(&arc_id) {
             for m in msgs.iter_mut().filter(|m| m.from.id == member.id) {
                 m.from.name.clone_from(&member.name);
@@ -468,6 +568,30 @@ impl Store {
             row.json = json;
         }
     }
+}
+
+/// `old` with `changes` applied in order: `[key, value]` adds or replaces
+/// (a replaced key keeps its place, a new one goes last), `[key, NO_SYM]`
+/// removes. O(`old` + `changes`): a map from each key to its place, and
+/// removed pairs left as holes until the end.
+fn merge_metadata(old: &[[Sym; 2]], changes: impl IntoIterator<Item = [Sym; 2]>) -> Vec<[Sym; 2]> {
+    let mut pairs: Vec<Option<[Sym; 2]>> = old.iter().copied().map(Some).collect();
+    let mut at: FastMap<Sym, usize> = FastMap::default();
+    at.reserve(old.len());
+    at.extend(old.iter().enumerate().map(|(i, &[k, _])| (k, i)));
+    for [k, v] in changes {
+        if v == NO_SYM {
+            if let Some(slot) = at.remove(&k).and_then(|i| pairs.get_mut(i)) {
+                *slot = None;
+            }
+        } else if let Some(slot) = at.get(&k).and_then(|&i| pairs.get_mut(i)) {
+            *slot = Some([k, v]);
+        } else {
+            at.insert(k, pairs.len());
+            pairs.push(Some([k, v]));
+        }
+    }
+    pairs.into_iter().flatten().collect()
 }
 
 /// What [`Store::remove_slot`] does with the row's messages.

@@ -339,7 +339,7 @@ proptest! {
     #[test]
     fn writes_keep_every_index_consistent(
         convs in data(),
-        ops in prop::collection::vec((0u8..5, 0usize..64, 0..META_KEYS.len(), prop::option::of(0..META_VALUES.len()), 0..6usize), 1..30),
+        ops in prop::collection::vec((0u8..5, 0usize..64, prop::collection::vec((0..META_KEYS.len(), prop::option::of(0..META_VALUES.len())), 1..5), 0..6usize), 1..30),
         extra in data(),
         filter in filter_text(),
         sort in sort(),
@@ -347,7 +347,7 @@ proptest! {
         let mut store = build(&convs, true);
         let mut model: Vec<Conversation> = convs.clone();
         let pool = people();
-        for (op, pick, key, value, person) in ops {
+        for (op, pick, changes, person) in ops {
             if model.is_empty() && op != 3 {
                 continue;
             }
@@ -360,11 +360,18 @@ proptest! {
                     model.remove(i);
                 }
                 1 => {
-                    let change = vec![(META_KEYS[key].to_string(), value.map(|v| META_VALUES[v].to_string()))];
+                    // Several changes at once, a key possibly named twice:
+                    // the merge applies them in order.
+                    let change: Vec<(String, Option<String>)> = changes
+                        .iter()
+                        .map(|&(k, v)| (META_KEYS[k].to_string(), v.map(|v| META_VALUES[v].to_string())))
+                        .collect();
                     let after = store.update_metadata(&model[i].id, &change).unwrap();
-                    match value {
-                        Some(v) => model[i].metadata.insert(META_KEYS[key], META_VALUES[v]),
-                        None => { model[i].metadata.remove(META_KEYS[key]); }
+                    for (k, v) in change {
+                        match v {
+                            Some(v) => model[i].metadata.insert(k, v),
+                            None => { model[i].metadata.remove(&k); }
+                        }
                     }
                     prop_assert_eq!(&after, &model[i].metadata);
                 }
@@ -401,6 +408,13 @@ proptest! {
             prop_assert_eq!(store.check_consistency(), Ok(()));
         }
         prop_assert_eq!(store.len(), model.len());
+        // The store holds exactly the strings and people of its rows: what a
+        // store built from the model's rows alone holds.
+        let (got, want) = (store.stats(), build(&model, true).stats());
+        prop_assert_eq!(
+            (got.conversations, got.strings, got.string_bytes, got.people),
+            (want.conversations, want.strings, want.string_bytes, want.people)
+        );
         // Each row's kept JSON is still serde's after the writes.
         for c in &model {
             let mut out = Vec::new();

@@ -1,6 +1,7 @@
 //! Integration tests of the store (one binary: see design.md §1.8).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod churn;
 mod concurrency;
 mod differential;
 mod load;
