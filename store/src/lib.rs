@@ -210,6 +210,7 @@ mod exec;
 pub mod families;
 pub mod filter;
 pub mod generate;
+mod handles;
 mod ids;
 mod index;
 mod intern;
@@ -235,13 +236,14 @@ mod writes;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
 pub use filter::compile_filter;
+pub use handles::{PageHandles, RowHandle};
 pub use limits::Limits;
 pub use model::{
     Conversation, Member, Message, MessageFrom, MessageView, Metadata, Word, is_valid_email,
 };
 pub use query::{
-    CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, PageHandles,
-    ParamError, ParamErrorKind, Params, QuerySpec, RowHandle, Window,
+    CLOCK_SKEW_MS, DEFAULT_LIMIT, DEFAULT_WINDOW_MS, MAX_LIMIT, MAX_OFFSET, Page, ParamError,
+    ParamErrorKind, Params, QuerySpec, Window,
 };
 pub use schema::schema;
 pub use stats::Stats;
