@@ -2,64 +2,19 @@
 //! read the bound address it prints, and talk to it over TCP with reqwest.
 //! Paging follows the `Link` headers and is compared with the store's answer.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
 const APP_ID: &str = "e2e-app";
 const APP_SECRET: &str = "e2e-secret";
 
-struct Server {
-    child: Child,
-    base: String,
-    banner: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
-        .args(["--addr", "127.0.0.1:0"])
-        .args(args)
-        .env("DEMO_APP_ID", APP_ID)
-        .env("DEMO_APP_SECRET", APP_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rsql-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let base = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    let mut banner = Vec::new();
-    if args.contains(&"--demo") {
-        // The banner ends with the chatbot curl.
-        for line in lines.by_ref() {
-            let line = line.expect("utf-8");
-            let done = line.contains("/v1/api/conversation-messages/");
-            banner.push(line);
-            if done {
-                break;
-            }
-        }
-    }
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        base,
-        banner,
-    }
+/// The built binary with the test's app pair (see [`crate::proc::spawn`]).
+fn start(args: &[&str]) -> crate::proc::Proc {
+    crate::proc::spawn(
+        args,
+        &[("DEMO_APP_ID", APP_ID), ("DEMO_APP_SECRET", APP_SECRET)],
+    )
 }
 
 fn client() -> reqwest::Client {

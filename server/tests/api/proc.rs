@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 pub struct Proc {
-    child: Child,
+    pub child: Child,
     pub base: String,
     pub addr: String,
     pub banner: Vec<String>,
