@@ -2,31 +2,50 @@
 //! uses it to tell 405 (known path) from 404, and `openapi.rs` checks its
 //! document against it in tests, so the three can't drift apart.
 
-/// Every route: path pattern (`{name}` = one segment) and its methods.
+/// Every route: path pattern (`{name}` = one segment) and its methods
+/// (`HEAD` wherever `GET` is: it is answered on every GET route).
 pub const ROUTES: &[(&str, &[&str])] = &[
-    ("/healthz", &["GET"]),
-    ("/openapi.json", &["GET"]),
+    ("/healthz", &["GET", "HEAD"]),
+    ("/openapi.json", &["GET", "HEAD"]),
     ("/oauth2/token:generate", &["POST"]),
-    ("/v1/conversations", &["GET"]),
+    ("/v1/conversations", &["GET", "HEAD"]),
     (
         "/v1/conversations/{conversationId}",
-        &["GET", "PUT", "DELETE"],
+        &["GET", "HEAD", "PUT", "DELETE"],
     ),
-    ("/v1/conversations/{conversationId}/members", &["GET"]),
+    (
+        "/v1/conversations/{conversationId}/members",
+        &["GET", "HEAD"],
+    ),
     (
         "/v1/conversations/{conversationId}/members/{memberId}",
         &["PUT"],
     ),
-    ("/v1/conversations/{conversationId}/messages", &["GET"]),
-    ("/v1/conversations/{conversationId}/topics", &["GET"]),
-    ("/v1/conversations/{conversationId}/questions", &["GET"]),
-    ("/v1/conversations/{conversationId}/action-items", &["GET"]),
-    ("/v1/conversations/{conversationId}/follow-ups", &["GET"]),
-    ("/get-all-conversations", &["GET"]),
-    ("/api/conversations", &["GET"]),
-    ("/api/get-conversations", &["GET"]),
-    ("/api/get-conversations.php", &["GET"]),
-    ("/v1/api/conversation-messages/{id}", &["GET"]),
+    (
+        "/v1/conversations/{conversationId}/messages",
+        &["GET", "HEAD"],
+    ),
+    (
+        "/v1/conversations/{conversationId}/topics",
+        &["GET", "HEAD"],
+    ),
+    (
+        "/v1/conversations/{conversationId}/questions",
+        &["GET", "HEAD"],
+    ),
+    (
+        "/v1/conversations/{conversationId}/action-items",
+        &["GET", "HEAD"],
+    ),
+    (
+        "/v1/conversations/{conversationId}/follow-ups",
+        &["GET", "HEAD"],
+    ),
+    ("/get-all-conversations", &["GET", "HEAD"]),
+    ("/api/conversations", &["GET", "HEAD"]),
+    ("/api/get-conversations", &["GET", "HEAD"]),
+    ("/api/get-conversations.php", &["GET", "HEAD"]),
+    ("/v1/api/conversation-messages/{id}", &["GET", "HEAD"]),
 ];
 
 /// The methods accepted on `path`, or `None` if no route has this path.
@@ -34,8 +53,8 @@ pub const ROUTES: &[(&str, &[&str])] = &[
 ///
 /// ```
 /// use server::routes_table::allowed_methods;
-/// assert_eq!(allowed_methods("/v1/conversations/42"), Some(&["GET", "PUT", "DELETE"][..]));
-/// assert_eq!(allowed_methods("/v1/conversations/"), Some(&["GET"][..]));
+/// assert_eq!(allowed_methods("/v1/conversations/42"), Some(&["GET", "HEAD", "PUT", "DELETE"][..]));
+/// assert_eq!(allowed_methods("/v1/conversations/"), Some(&["GET", "HEAD"][..]));
 /// assert_eq!(allowed_methods("/v2/nothing"), None);
 /// ```
 pub fn allowed_methods(path: &str) -> Option<&'static [&'static str]> {
