@@ -78,13 +78,13 @@ pub struct Config {
     pub chatbot_data: Option<PathBuf>,
 
     /// An app pair `ID:SECRET` accepted by `/oauth2/token:generate`;
-    /// repeatable (comma-separated in the environment). The id ends at the
-    /// first `:`; neither part may be empty.
+    /// repeat the flag for several (the environment variable holds one).
+    /// The id ends at the first `:`; the secret is the rest, any bytes
+    /// (commas and colons included: nothing splits it); neither may be empty.
     #[arg(
         long = "app",
         value_name = "ID:SECRET",
         env = "RSQL_APPS",
-        value_delimiter = ',',
         value_parser = parse_app,
         hide_env_values = true
     )]

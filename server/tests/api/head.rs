@@ -71,7 +71,10 @@ async fn head_where_no_get_exists_is_405_with_allow() {
     assert_eq!(r.header("allow"), Some("PUT"));
     // Real wrong methods stay 405; unknown paths 404.
     let r = req("POST", "/v1/conversations").auth().send(&s).await;
-    assert_eq!((r.status.as_u16(), r.header("allow")), (405, Some("GET, HEAD")));
+    assert_eq!(
+        (r.status.as_u16(), r.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
     let r = req("HEAD", "/v1/nothing").send(&s).await;
     assert_eq!(r.status, 404);
     assert!(r.body.is_empty());

@@ -73,12 +73,27 @@ async fn wrong_method_is_405_with_allow() {
         ("DELETE", "/healthz", "GET, HEAD", "symbl"),
         ("GET", "/oauth2/token:generate", "POST", "symbl"),
         ("POST", "/v1/conversations", "GET, HEAD", "symbl"),
-        ("PATCH", "/v1/conversations/42", "GET, HEAD, PUT, DELETE", "symbl"),
+        (
+            "PATCH",
+            "/v1/conversations/42",
+            "GET, HEAD, PUT, DELETE",
+            "symbl",
+        ),
         ("GET", "/v1/conversations/42/members/m1", "PUT", "symbl"),
         ("POST", "/get-all-conversations", "GET, HEAD", "mongo"),
         ("PUT", "/api/conversations", "GET, HEAD", "whatsapp"),
-        ("DELETE", "/api/get-conversations.php", "GET, HEAD", "whatsapp"),
-        ("POST", "/v1/api/conversation-messages/1", "GET, HEAD", "chatbot"),
+        (
+            "DELETE",
+            "/api/get-conversations.php",
+            "GET, HEAD",
+            "whatsapp",
+        ),
+        (
+            "POST",
+            "/v1/api/conversation-messages/1",
+            "GET, HEAD",
+            "chatbot",
+        ),
     ];
     for (method, path, allow, fam) in cases {
         let r = req(method, path).auth().send(&s).await;
