@@ -135,10 +135,13 @@ where
         let track = Arc::new(Track::new(registry.changed.clone()));
         let id = registry.insert(track.clone());
         let conn = connection(stream, track, svc.clone(), builder.clone(), opts);
-        let reg = registry.clone();
+        let leave = Leave {
+            registry: registry.clone(),
+            id,
+        };
         tasks.spawn(async move {
+            let _leave = leave;
             conn.await;
-            reg.remove(id);
         });
     }
     drop(listener);
@@ -156,6 +159,19 @@ where
             "shutdown grace over: closing the connections still open"
         );
         tasks.shutdown().await;
+    }
+}
+
+/// Removes a connection from the registry when its task ends, however it
+/// ends (finished, aborted at shutdown, or unwound by a panic).
+struct Leave {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        self.registry.remove(self.id);
     }
 }
 
@@ -185,7 +201,7 @@ async fn connection<S, B>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body + Unpin + Send + 'static,
+    B: http_body::Body + From<Vec<u8>> + Unpin + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {

@@ -1,17 +1,26 @@
 //! [`Tracked`]: the warp service as hyper calls it, with each response's
 //! body wrapped so the connection's [`Track`] learns when the response ends
-//! (the request is no longer in progress). Bodies are passed through frame
-//! by frame: nothing here buffers a whole body.
+//! (the request is no longer in progress once that end is written, see
+//! [`Track::flushed`]). Bodies are passed through frame by frame: nothing
+//! here buffers a whole body.
+//!
+//! A handler that panics is caught here: the client gets a JSON 500 in the
+//! family's envelope (with `X-Request-Id`), the panic is logged at ERROR,
+//! and the connection goes on serving.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_util::FutureExt;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
-use warp::http::{Request, Response};
+use warp::http::{HeaderValue, Request, Response, StatusCode, header};
+
+use crate::error::Family;
 
 use super::track::Track;
 
@@ -29,22 +38,60 @@ where
         + Send
         + 'static,
     S::Future: Send + 'static,
+    B: From<Vec<u8>>,
 {
     type Response = Response<Ended<B>>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let mut inner = self.inner.clone();
+        self.track.request_started();
         let guard = Done(Some(self.track.clone()));
+        // Used only if the handler panics.
+        let family = Family::of_path(req.uri().path());
+        let sent_id = req.headers().get("x-request-id").cloned();
+        let fut = self.inner.clone().call(req);
         Box::pin(async move {
-            let resp = inner.call(req).await?;
+            let resp = match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(r) => r?,
+                Err(panic) => panicked(family, sent_id.as_ref(), panic.as_ref()),
+            };
             Ok(resp.map(|body| Ended { body, guard }))
         })
     }
 }
 
-/// Marks the response done when dropped (hyper drops the body after its
+/// The answer to a request whose handler panicked: a JSON 500 in `family`'s
+/// envelope (the panic message is logged, not sent).
+fn panicked<B: From<Vec<u8>>>(
+    family: Family,
+    sent_id: Option<&HeaderValue>,
+    panic: &(dyn std::any::Any + Send),
+) -> Response<B> {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)");
+    tracing::error!(panic = what, "request handler panicked");
+    let body = super::answer::envelope(
+        family,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal server error",
+    );
+    let id = crate::request_id(sent_id.and_then(|v| v.to_str().ok()));
+    let mut resp = Response::new(B::from(body));
+    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert("x-request-id", id);
+    resp
+}
+
+/// Marks the response ended when dropped (hyper drops the body after its
 /// last frame, or when the connection goes away).
 #[derive(Debug)]
 struct Done(Option<Arc<Track>>);
@@ -52,7 +99,7 @@ struct Done(Option<Arc<Track>>);
 impl Drop for Done {
     fn drop(&mut self) {
         if let Some(t) = self.0.take() {
-            t.response_done();
+            t.response_ended();
         }
     }
 }
@@ -77,7 +124,7 @@ impl<B: Body + Unpin> Body for Ended<B> {
         if let Poll::Ready(None) = r
             && let Some(t) = this.guard.0.take()
         {
-            t.response_done();
+            t.response_ended();
         }
         r
     }

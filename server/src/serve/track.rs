@@ -2,6 +2,7 @@
 //! service, read by its supervisor (to compute the next deadline) and by the
 //! accept loop (to pick an idle connection to close at the cap).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -18,14 +19,19 @@ pub(crate) struct Track {
     /// Wakes the accept loop (a connection closed or became idle).
     pub(crate) registry_changed: Arc<Notify>,
     accepted: Instant,
+    /// Request heads the gate handed to hyper (hyper may hold some,
+    /// pipelined, before it calls the service for them).
+    passed: AtomicU64,
     state: Mutex<State>,
 }
 
 #[derive(Debug)]
 struct State {
-    /// Request heads handed to hyper.
+    /// Requests hyper passed to the service.
     started: u64,
-    /// Responses finished (their bodies ended or were dropped).
+    /// Responses whose bodies ended (or were dropped), written or not.
+    ended: u64,
+    /// Responses written out: ended, then flushed to the socket.
     finished: u64,
     /// First byte of a head not yet complete.
     head_since: Option<Instant>,
@@ -37,6 +43,9 @@ struct State {
     idle_since: Instant,
     /// A head is being answered by the gate; the connection ends after it.
     rejected: bool,
+    /// The gate lost the framing: hyper reads end of input, answers the
+    /// request in progress and closes.
+    framing_lost: bool,
     evicted: bool,
     shutting_down: bool,
 }
@@ -61,14 +70,17 @@ impl Track {
             changed: Notify::new(),
             registry_changed,
             accepted: now,
+            passed: AtomicU64::new(0),
             state: Mutex::new(State {
                 started: 0,
+                ended: 0,
                 finished: 0,
                 head_since: None,
                 body_since: None,
                 write_blocked: None,
                 idle_since: now,
                 rejected: false,
+                framing_lost: false,
                 evicted: false,
                 shutting_down: false,
             }),
@@ -89,7 +101,12 @@ impl Track {
         }
     }
 
-    /// A complete head went to hyper: a request is in progress.
+    /// The gate handed hyper a complete head.
+    pub(crate) fn head_passed(&self) {
+        self.passed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// hyper called the service: a request is in progress.
     pub(crate) fn request_started(&self) {
         let mut s = self.lock();
         s.started += 1;
@@ -112,10 +129,20 @@ impl Track {
         self.lock().body_since = None;
     }
 
-    /// A response ended (its body finished or was dropped).
-    pub(crate) fn response_done(&self) {
+    /// A response's body ended or was dropped; its last bytes may still
+    /// sit in hyper's write buffer (see [`Track::flushed`]).
+    pub(crate) fn response_ended(&self) {
+        self.lock().ended += 1;
+    }
+
+    /// hyper's write buffer is empty and flushed: every response that
+    /// ended is written. The connection is idle if no request is left.
+    pub(crate) fn flushed(&self) {
         let mut s = self.lock();
-        s.finished += 1;
+        if s.finished == s.ended {
+            return;
+        }
+        s.finished = s.ended;
         if s.finished >= s.started {
             s.idle_since = Instant::now();
             drop(s);
@@ -148,6 +175,13 @@ impl Track {
         self.changed.notify_one();
     }
 
+    /// The gate lost the framing; the connection ends after the request
+    /// in progress.
+    pub(crate) fn framing_lost(&self) {
+        self.lock().framing_lost = true;
+        self.changed.notify_one();
+    }
+
     /// Closes the connection at once (the accept loop needs its slot).
     pub(crate) fn evict(&self) {
         self.lock().evicted = true;
@@ -165,19 +199,24 @@ impl Track {
     }
 
     /// Whether hyper should be told to close once idle: at shutdown, or
-    /// after a refused head once every request before it is answered (told
-    /// earlier, hyper would drop the pipelined requests it holds).
+    /// after a refused head (or lost framing) once every head passed before
+    /// it is answered (told earlier, hyper would drop the pipelined
+    /// requests it holds).
     pub(crate) fn wants_close(&self) -> bool {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
-        s.shutting_down || (s.rejected && s.started <= s.finished)
+        s.shutting_down || ((s.rejected || s.framing_lost) && s.started.max(passed) <= s.finished)
     }
 
     /// `Some(since)` if no request is in progress (idle keep-alive, or no or
     /// part of a head received): such a connection may be closed at the cap.
     pub(crate) fn idle_since(&self) -> Option<Instant> {
         let s = self.lock();
-        let idle =
-            s.started <= s.finished && !s.rejected && !s.evicted && s.write_blocked.is_none();
+        let idle = s.started <= s.finished
+            && !s.rejected
+            && !s.framing_lost
+            && !s.evicted
+            && s.write_blocked.is_none();
         idle.then_some(s.idle_since)
     }
 
@@ -232,7 +271,10 @@ mod tests {
         t.write_blocked();
         assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Write));
         t.write_progressed();
-        t.response_done();
+        t.response_ended();
+        assert!(t.idle_since().is_none(), "not idle before the flush");
+        assert_eq!(t.deadline(&o), None);
+        t.flushed();
         let (at, why) = t.deadline(&o).unwrap();
         assert_eq!(why, Expired::Idle);
         assert!(at > Instant::now() + Duration::from_secs(59));
