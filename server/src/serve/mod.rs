@@ -212,18 +212,20 @@ async fn connection<S, B>(
     };
     let mut conn = pin!(builder.serve_connection(io, service));
     let mut closing = false;
+    let timer = tokio::time::sleep(std::time::Duration::ZERO);
+    let mut timer = pin!(timer);
+    let mut armed: Option<Instant> = None;
     loop {
         if !closing && track.wants_close() {
             conn.as_mut().graceful_shutdown();
             closing = true;
         }
-        let deadline = track.deadline(&opts);
-        let timer = async {
-            match deadline {
-                Some((at, _)) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        // Look again at the deadline or sooner (see `Track::changed`).
+        let check = Track::next_check(Instant::now(), track.deadline(&opts), &opts);
+        if armed != Some(check) {
+            timer.as_mut().reset(check.into());
+            armed = Some(check);
+        }
         tokio::select! {
             r = conn.as_mut() => {
                 if let Err(e) = r {
@@ -237,7 +239,8 @@ async fn connection<S, B>(
                     return;
                 }
             }
-            () = timer => {
+            () = timer.as_mut() => {
+                armed = None;
                 if let Some((at, why)) = track.deadline(&opts)
                     && at <= Instant::now()
                 {

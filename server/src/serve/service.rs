@@ -17,7 +17,6 @@ use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
 use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 use warp::http::{HeaderValue, Request, Response, StatusCode, header};
 
 use crate::error::Family;
@@ -32,7 +31,7 @@ pub(crate) struct Tracked<S> {
 }
 
 /// Generic over the request body so the panic handling can be tested
-/// without a socket; hyper calls it with [`Incoming`].
+/// without a socket; hyper calls it with [`hyper::body::Incoming`].
 impl<S, B, R> hyper::service::Service<Request<R>> for Tracked<S>
 where
     S: tower_service::Service<Request<R>, Response = Response<B>, Error = Infallible>

@@ -13,8 +13,12 @@ use super::ServeOptions;
 /// The shared state of one connection.
 #[derive(Debug)]
 pub(crate) struct Track {
-    /// Wakes the connection's supervisor (deadline moved earlier, eviction,
-    /// shutdown, a head to answer).
+    /// Wakes the connection's supervisor for what needs action at once
+    /// (eviction, shutdown, a refused head or lost framing, and then the
+    /// flush that lets it close). Deadlines need no wake-up: every deadline
+    /// lies at least the shorter timeout after the moment it is set, and
+    /// the supervisor looks again at least that often
+    /// ([`Track::next_check`]).
     pub(crate) changed: Notify,
     /// Wakes the accept loop (a connection closed or became idle).
     pub(crate) registry_changed: Arc<Notify>,
@@ -22,6 +26,10 @@ pub(crate) struct Track {
     /// Request heads the gate handed to hyper (hyper may hold some,
     /// pipelined, before it calls the service for them).
     passed: AtomicU64,
+    /// Responses whose bodies ended (or were dropped), written or not.
+    ended: AtomicU64,
+    /// `ended` as of the last flush that counted.
+    flushed_upto: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -29,8 +37,6 @@ pub(crate) struct Track {
 struct State {
     /// Requests hyper passed to the service.
     started: u64,
-    /// Responses whose bodies ended (or were dropped), written or not.
-    ended: u64,
     /// Responses written out: ended, then flushed to the socket.
     finished: u64,
     /// First byte of a head not yet complete.
@@ -71,9 +77,10 @@ impl Track {
             registry_changed,
             accepted: now,
             passed: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
+            flushed_upto: AtomicU64::new(0),
             state: Mutex::new(State {
                 started: 0,
-                ended: 0,
                 finished: 0,
                 head_since: None,
                 body_since: None,
@@ -96,8 +103,6 @@ impl Track {
         let mut s = self.lock();
         if s.head_since.is_none() {
             s.head_since = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
@@ -119,8 +124,6 @@ impl Track {
         let mut s = self.lock();
         if s.body_since.is_none() {
             s.body_since = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
@@ -132,21 +135,26 @@ impl Track {
     /// A response's body ended or was dropped; its last bytes may still
     /// sit in hyper's write buffer (see [`Track::flushed`]).
     pub(crate) fn response_ended(&self) {
-        self.lock().ended += 1;
+        self.ended.fetch_add(1, Ordering::Relaxed);
     }
 
     /// hyper's write buffer is empty and flushed: every response that
     /// ended is written. The connection is idle if no request is left.
     pub(crate) fn flushed(&self) {
-        let mut s = self.lock();
-        if s.finished == s.ended {
+        // hyper flushes often; only a flush after a response ended counts.
+        let ended = self.ended.load(Ordering::Relaxed);
+        if self.flushed_upto.swap(ended, Ordering::Relaxed) == ended {
             return;
         }
-        s.finished = s.ended;
+        let mut s = self.lock();
+        s.finished = ended;
         if s.finished >= s.started {
             s.idle_since = Instant::now();
+            let act = s.rejected || s.framing_lost || s.shutting_down;
             drop(s);
-            self.changed.notify_one();
+            if act {
+                self.changed.notify_one();
+            }
             self.registry_changed.notify_one();
         }
     }
@@ -156,8 +164,6 @@ impl Track {
         let mut s = self.lock();
         if s.write_blocked.is_none() {
             s.write_blocked = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
@@ -210,9 +216,12 @@ impl Track {
 
     /// `Some(since)` if no request is in progress (idle keep-alive, or no or
     /// part of a head received): such a connection may be closed at the cap.
+    /// A head the gate passed that hyper has not yet handed to the routes
+    /// (pipelined behind a response being written) counts as in progress.
     pub(crate) fn idle_since(&self) -> Option<Instant> {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
-        let idle = s.started <= s.finished
+        let idle = s.started.max(passed) <= s.finished
             && !s.rejected
             && !s.framing_lost
             && !s.evicted
@@ -220,8 +229,21 @@ impl Track {
         idle.then_some(s.idle_since)
     }
 
+    /// When the supervisor must look again at the latest, given the
+    /// deadline it found: deadlines set later are at least the shorter
+    /// timeout away from when they are set.
+    pub(crate) fn next_check(
+        now: Instant,
+        deadline: Option<(Instant, Expired)>,
+        o: &ServeOptions,
+    ) -> Instant {
+        let soonest = now + o.read_timeout.min(o.idle_timeout);
+        deadline.map_or(soonest, |(at, _)| at.min(soonest))
+    }
+
     /// The next deadline and what it is for.
     pub(crate) fn deadline(&self, o: &ServeOptions) -> Option<(Instant, Expired)> {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
         let mut best: Option<(Instant, Expired)> = None;
         let mut consider = |at: Instant, why: Expired| {
@@ -239,6 +261,10 @@ impl Track {
             if let Some(t) = s.body_since {
                 consider(t + o.read_timeout, Expired::Body);
             }
+        } else if passed > s.finished {
+            // A passed head hyper has not handed on yet: it does so as soon
+            // as the response before it is written; bounded all the same.
+            consider(s.idle_since + o.read_timeout, Expired::Head);
         } else if s.started == 0 {
             consider(self.accepted + o.read_timeout, Expired::Head);
         } else if let Some(t) = s.head_since {
@@ -262,6 +288,8 @@ mod tests {
         assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Head));
         assert!(t.idle_since().is_some());
         t.head_started();
+        t.head_passed();
+        assert!(t.idle_since().is_none(), "a passed head is in progress");
         t.request_started();
         assert_eq!(t.deadline(&o), None);
         assert!(t.idle_since().is_none());
