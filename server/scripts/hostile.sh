@@ -15,7 +15,7 @@
 #                 time, and the time until all 350 are closed
 #   cap-64        a second server with --max-connections 64 and 200 idle
 #                 connections: the slowest of HOSTILE_SECS of /healthz calls,
-#                 and the ERROR lines in its log
+#                 and the ERROR and panic lines in its log
 #   no-read       50 clients ask limit=65536 and never read: peak RSS
 #   http-layer    400/414/431 answers are JSON with X-Request-Id
 #   sigterm       SIGTERM with a half-sent request: exit time vs the grace
@@ -66,8 +66,10 @@ class Server:
                     return int(l.split()[1]) / 1024
         return 0.0
     def errors(self):
+        """ERROR lines and panics ("panicked at", from the panic hook) in the log."""
         with open(self.log.name, errors="replace") as f:
-            return sum(1 for l in f if " ERROR " in l or l.startswith("ERROR"))
+            return sum(1 for l in f
+                       if " ERROR " in l or l.startswith("ERROR") or "panicked at" in l)
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -261,7 +263,7 @@ try:
     except subprocess.TimeoutExpired:
         row("sigterm", f"exit within the grace + 1 s ({GRACE + 1:.0f} s)", f"still running after {GRACE + 10:.0f} s", False)
     hb.close(); hh.close()
-    row("errors-1", "no ERROR lines from client behaviour", f"{errors} ERROR lines in the first server's log", errors == 0)
+    row("errors-1", "no ERROR or panic lines from client behaviour", f"{errors} ERROR/panic lines in the first server's log", errors == 0)
 finally:
     srv.stop()
 
@@ -278,8 +280,8 @@ try:
     for s in idle:
         s.close()
     errors = srv2.errors()
-    row("cap-64", f"/healthz never stalls > read timeout ({READ_TIMEOUT:.0f} s); no ERROR lines",
-        f"{len(lat)} calls, slowest {max(lat) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; {errors} ERROR lines",
+    row("cap-64", f"/healthz never stalls > read timeout ({READ_TIMEOUT:.0f} s); no ERROR or panic lines",
+        f"{len(lat)} calls, slowest {max(lat) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; {errors} ERROR/panic lines",
         max(lat) <= READ_TIMEOUT and errors == 0)
 finally:
     srv2.stop()

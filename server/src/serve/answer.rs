@@ -15,6 +15,7 @@ fn code(status: StatusCode) -> &'static str {
     match status {
         StatusCode::URI_TOO_LONG => "uri_too_long",
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::INTERNAL_SERVER_ERROR => "internal_error",
         _ => "bad_request",
     }
 }

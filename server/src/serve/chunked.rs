@@ -1,24 +1,63 @@
 //! Where a chunked request body ends (RFC 9112 §7.1), so the bytes after it
 //! are read as the next request head. Only the boundaries are tracked; the
-//! bytes go to hyper unchanged, which decodes them. Input that is not valid
-//! chunked framing ends the tracking ([`Step::Invalid`]): hyper then fails
-//! the body itself and closes the connection.
+//! bytes go to hyper unchanged, which decodes them.
+//!
+//! The state machine is hyper 1.x's own (`proto/h1/decode.rs`,
+//! `ChunkedState`), byte for byte: lines end only at CRLF (a bare LF in a
+//! size line or after chunk data is an error; inside a trailer line it is
+//! part of the line), the chunk size may have any number of leading zeros
+//! (only its value may not overflow 64 bits), and the extension and trailer
+//! limits are hyper's. Wherever hyper fails the body the tracker reports
+//! [`Step::Invalid`]; the gate then shows hyper nothing after that byte
+//! (fail closed), so the two never disagree on where the next request
+//! starts.
 
-/// Where the tracker is inside a chunked body.
+/// Most chunk-extension bytes in one body (hyper's `CHUNKED_EXTENSIONS_LIMIT`).
+const EXTENSIONS_LIMIT: u64 = 16 * 1024;
+/// Most trailer-section bytes (hyper's `TRAILER_LIMIT`).
+const TRAILER_LIMIT: usize = 16 * 1024;
+/// Most trailer fields (hyper's `DEFAULT_MAX_HEADERS`).
+const TRAILER_FIELDS: usize = 100;
+
+/// Where the tracker is inside a chunked body (hyper's states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Chunked {
-    /// Reading the hex chunk size (`digits` seen so far).
-    Size { size: u64, digits: u8 },
-    /// Skipping a chunk extension or whitespace up to the line end.
-    SizeRest { size: u64 },
-    /// Inside chunk data, `left` bytes to go.
-    Data { left: u64 },
-    /// After chunk data: expecting CRLF (or LF).
-    DataEnd,
-    /// In the trailer section, at the start of a line.
-    TrailerStart,
-    /// Inside a trailer field line.
+enum State {
+    /// Expecting the first hex digit of a chunk size.
+    Start,
+    /// Inside the hex chunk size.
+    Size,
+    /// Whitespace after the size.
+    SizeLws,
+    /// Inside a chunk extension, up to CR.
+    Extension,
+    /// After the size line's CR: expecting LF.
+    SizeLf,
+    /// Inside chunk data (`size` bytes left).
+    Body,
+    /// After chunk data: expecting CR.
+    BodyCr,
+    /// Expecting the LF after chunk data.
+    BodyLf,
+    /// Inside a trailer line, up to CR.
     Trailer,
+    /// After a trailer line's CR: expecting LF.
+    TrailerLf,
+    /// At the start of a trailer line or of the final CRLF.
+    EndCr,
+    /// After the final CR: expecting LF.
+    EndLf,
+}
+
+/// The tracker of one chunked body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Chunked {
+    state: State,
+    /// The chunk size being read, then the data bytes left in the chunk.
+    size: u64,
+    extensions: u64,
+    /// Trailer bytes as hyper counts them (`None` before the first).
+    trailer_bytes: Option<usize>,
+    trailer_fields: usize,
 }
 
 /// What [`Chunked::advance`] found.
@@ -28,77 +67,182 @@ pub(crate) enum Step {
     More,
     /// The body ends after this many input bytes.
     Done(usize),
-    /// The framing is broken at this offset.
-    Invalid,
+    /// The framing is broken at this input offset (the byte hyper fails on).
+    Invalid(usize),
+}
+
+/// What one byte does.
+enum Next {
+    To(State),
+    End,
+    Bad,
 }
 
 impl Chunked {
     /// The state at the start of a body.
     pub(crate) fn new() -> Chunked {
-        Chunked::Size { size: 0, digits: 0 }
+        Chunked {
+            state: State::Start,
+            size: 0,
+            extensions: 0,
+            trailer_bytes: None,
+            trailer_fields: 0,
+        }
+    }
+
+    /// Chunk-data bytes that follow at once: the gate may hand that many
+    /// to hyper without looking at them (then [`Chunked::skip`] them).
+    pub(crate) fn data_left(&self) -> u64 {
+        if self.state == State::Body {
+            self.size
+        } else {
+            0
+        }
+    }
+
+    /// Passes `n` ≤ [`Chunked::data_left`] bytes of chunk data.
+    pub(crate) fn skip(&mut self, n: u64) {
+        self.size = self.size.saturating_sub(n);
+        if self.state == State::Body && self.size == 0 {
+            self.state = State::BodyCr;
+        }
     }
 
     /// Consumes `input`.
     pub(crate) fn advance(&mut self, input: &[u8]) -> Step {
         let mut i = 0;
         while i < input.len() {
-            let b = input[i];
-            *self = match *self {
-                Chunked::Size { size, digits } => match hex(b) {
-                    Some(d) if digits < 16 => Chunked::Size {
-                        size: size * 16 + u64::from(d),
-                        digits: digits + 1,
-                    },
-                    Some(_) => return Step::Invalid,
-                    None if digits == 0 => return Step::Invalid,
-                    None => match b {
-                        b'\n' => Self::after_size(size),
-                        b';' | b' ' | b'\t' | b'\r' => Chunked::SizeRest { size },
-                        _ => return Step::Invalid,
-                    },
-                },
-                Chunked::SizeRest { size } => match b {
-                    b'\n' => Self::after_size(size),
-                    _ => Chunked::SizeRest { size },
-                },
-                Chunked::Data { left } => {
-                    let take = usize::try_from(left)
-                        .unwrap_or(usize::MAX)
-                        .min(input.len() - i);
-                    i += take;
-                    let left = left - take as u64;
-                    *self = if left == 0 {
-                        Chunked::DataEnd
-                    } else {
-                        Chunked::Data { left }
-                    };
-                    continue;
-                }
-                Chunked::DataEnd => match b {
-                    b'\r' => Chunked::DataEnd,
-                    b'\n' => Chunked::new(),
-                    _ => return Step::Invalid,
-                },
-                Chunked::TrailerStart => match b {
-                    b'\r' => Chunked::TrailerStart,
-                    b'\n' => return Step::Done(i + 1),
-                    _ => Chunked::Trailer,
-                },
-                Chunked::Trailer => match b {
-                    b'\n' => Chunked::TrailerStart,
-                    _ => Chunked::Trailer,
-                },
-            };
+            if self.state == State::Body {
+                let take = usize::try_from(self.size)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len() - i);
+                i += take;
+                self.skip(take as u64);
+                continue;
+            }
+            match self.byte(input[i]) {
+                Next::To(s) => self.state = s,
+                Next::End => return Step::Done(i + 1),
+                Next::Bad => return Step::Invalid(i),
+            }
             i += 1;
         }
         Step::More
     }
 
-    fn after_size(size: u64) -> Chunked {
-        if size == 0 {
-            Chunked::TrailerStart
+    /// hyper's `ChunkedState::step` for one byte outside chunk data.
+    fn byte(&mut self, b: u8) -> Next {
+        use State::*;
+        match self.state {
+            Start => match hex(b) {
+                Some(d) => self.digit(d),
+                None => Next::Bad,
+            },
+            Size => match (hex(b), b) {
+                (Some(d), _) => self.digit(d),
+                (None, b'\t' | b' ') => Next::To(SizeLws),
+                (None, b';') => Next::To(Extension),
+                (None, b'\r') => Next::To(SizeLf),
+                _ => Next::Bad,
+            },
+            SizeLws => match b {
+                b'\t' | b' ' => Next::To(SizeLws),
+                b';' => Next::To(Extension),
+                b'\r' => Next::To(SizeLf),
+                _ => Next::Bad,
+            },
+            Extension => match b {
+                b'\r' => Next::To(SizeLf),
+                b'\n' => Next::Bad,
+                _ => {
+                    self.extensions += 1;
+                    if self.extensions >= EXTENSIONS_LIMIT {
+                        Next::Bad
+                    } else {
+                        Next::To(Extension)
+                    }
+                }
+            },
+            SizeLf => match b {
+                b'\n' if self.size == 0 => Next::To(EndCr),
+                b'\n' => Next::To(Body),
+                _ => Next::Bad,
+            },
+            // Handled in `advance` (never reached with a byte).
+            Body => Next::To(Body),
+            BodyCr => match b {
+                b'\r' => Next::To(BodyLf),
+                _ => Next::Bad,
+            },
+            BodyLf => match b {
+                b'\n' => {
+                    self.size = 0;
+                    Next::To(Start)
+                }
+                _ => Next::Bad,
+            },
+            Trailer => match self.trailer_byte() {
+                false => Next::Bad,
+                true if b == b'\r' => Next::To(TrailerLf),
+                true => Next::To(Trailer),
+            },
+            TrailerLf => match b {
+                b'\n' if self.trailer_fields >= TRAILER_FIELDS => Next::Bad,
+                b'\n' => {
+                    self.trailer_fields += 1;
+                    if self.trailer_byte() {
+                        Next::To(EndCr)
+                    } else {
+                        Next::Bad
+                    }
+                }
+                _ => Next::Bad,
+            },
+            EndCr => match b {
+                b'\r' if self.trailer_bytes.is_none() => Next::To(EndLf),
+                b'\r' => self.trailer_byte_to(EndLf),
+                _ if self.trailer_bytes.is_none() => {
+                    // hyper starts its trailer buffer with this byte
+                    // without checking the limit.
+                    self.trailer_bytes = Some(1);
+                    Next::To(Trailer)
+                }
+                _ => self.trailer_byte_to(Trailer),
+            },
+            EndLf => match b {
+                b'\n' if self.trailer_bytes.is_none() || self.trailer_byte() => Next::End,
+                _ => Next::Bad,
+            },
+        }
+    }
+
+    fn digit(&mut self, d: u8) -> Next {
+        match self
+            .size
+            .checked_mul(16)
+            .and_then(|s| s.checked_add(u64::from(d)))
+        {
+            Some(s) => {
+                self.size = s;
+                Next::To(State::Size)
+            }
+            None => Next::Bad,
+        }
+    }
+
+    /// Counts one trailer byte as hyper's `put_u8!` does: `false` once the
+    /// section reaches the limit.
+    fn trailer_byte(&mut self) -> bool {
+        let n = self.trailer_bytes.unwrap_or(0) + 1;
+        self.trailer_bytes = Some(n);
+        n < TRAILER_LIMIT
+    }
+
+    fn trailer_byte_to(&mut self, s: State) -> Next {
+        if self.trailer_byte() {
+            Next::To(s)
         } else {
-            Chunked::Data { left: size }
+            Next::Bad
         }
     }
 }
@@ -135,14 +279,54 @@ mod tests {
     }
 
     #[test]
-    fn broken_framing_is_invalid() {
-        assert_eq!(Chunked::new().advance(b"zz\r\n"), Step::Invalid);
-        assert_eq!(Chunked::new().advance(b"2\r\nabX"), Step::Invalid);
+    fn broken_framing_is_invalid_at_the_byte_hyper_fails_on() {
+        let at = |s: &[u8]| Chunked::new().advance(s);
+        assert_eq!(at(b"zz\r\n"), Step::Invalid(0));
+        assert_eq!(at(b"2\r\nabX"), Step::Invalid(5));
+        // A bare LF ends no line outside a trailer (hyper: CRLF only).
+        assert_eq!(at(b"2\nab\r\n"), Step::Invalid(1));
+        assert_eq!(at(b"2\r\nab\n0\r\n\r\n"), Step::Invalid(5));
+        // …but a trailer line may start with one (hyper: part of the line).
+        assert_eq!(at(b"0\r\n\n"), Step::More);
+        assert_eq!(at(b"1;a\nx"), Step::Invalid(3));
+        assert_eq!(at(b"\r\n"), Step::Invalid(0));
+        // 2^64 overflows.
+        assert_eq!(at(b"10000000000000000\r\n"), Step::Invalid(16));
+    }
+
+    #[test]
+    fn leading_zeros_count_for_nothing() {
+        let body = b"00000000000000002\r\nab\r\n0000000000000000000000\r\n\r\nGET /";
+        assert_eq!(Chunked::new().advance(body), Step::Done(body.len() - 5));
         assert_eq!(
-            Chunked::new().advance(b"11111111111111111\r\n"),
-            Step::Invalid
+            Chunked::new().advance(b"ffffffffffffffff\r\n"),
+            Step::More,
+            "u64::MAX itself fits"
         );
-        assert_eq!(Chunked::new().advance(b"\r\n"), Step::Invalid);
+    }
+
+    #[test]
+    fn a_bare_lf_in_a_trailer_does_not_end_it() {
+        // hyper reads `X: a\n\nGET /healthz HTTP/1.1` as one trailer line:
+        // the body ends only at the CRLF CRLF after it.
+        let body = b"0\r\nX: a\n\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /";
+        assert_eq!(Chunked::new().advance(body), Step::Done(body.len() - 5));
+        // A CR in a trailer line must be followed by LF.
+        assert_eq!(Chunked::new().advance(b"0\r\nX: a\rb"), Step::Invalid(8));
+    }
+
+    #[test]
+    fn trailer_limits_are_hypers() {
+        let mut c = Chunked::new();
+        assert_eq!(c.advance(b"0\r\n"), Step::More);
+        let line = b"x: y\r\n";
+        for _ in 0..TRAILER_FIELDS {
+            assert_eq!(c.advance(line), Step::More);
+        }
+        assert!(matches!(c.advance(line), Step::Invalid(5)));
+        let mut c = Chunked::new();
+        let long = format!("0\r\nx: {}\r\n\r\n", "v".repeat(TRAILER_LIMIT));
+        assert!(matches!(c.advance(long.as_bytes()), Step::Invalid(_)));
     }
 
     proptest::proptest! {
@@ -173,7 +357,7 @@ mod tests {
                         found = Some(w[0] + n);
                         break;
                     }
-                    Step::Invalid => proptest::prop_assert!(false, "invalid at {}", w[0]),
+                    Step::Invalid(at) => proptest::prop_assert!(false, "invalid at {}", w[0] + at),
                 }
             }
             proptest::prop_assert_eq!(found, Some(end));

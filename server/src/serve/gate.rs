@@ -4,7 +4,11 @@
 //! never shown to hyper, which therefore never writes its own empty-bodied
 //! 400/414/431. The gate answers it instead, in JSON, once hyper has
 //! finished the responses before it and shuts the connection down
-//! (`poll_shutdown`). Every read wait and write refusal is reported to the
+//! (`poll_shutdown`). Where the gate loses track of the framing (a chunked
+//! body hyper also fails) it fails closed: hyper reads the end of input
+//! after the broken byte, answers the request in progress and closes.
+//! Body bytes are read straight into hyper's buffer, at most as many as the
+//! framing says are body. Every read wait and write refusal is reported to the
 //! connection's [`Track`], which turns them into deadlines.
 
 use std::io;
@@ -32,8 +36,10 @@ enum Phase {
     Length(u64),
     /// Inside a chunked body.
     Chunked(Chunked),
-    /// Framing lost (broken chunked body): pass everything; hyper fails it.
-    Opaque,
+    /// Framing broken (a chunked body hyper fails too): hyper has been
+    /// given the bytes up to the broken one and now reads end of input, so
+    /// it answers the request in progress and closes (fail closed).
+    Closed,
     /// A bad head was met: hyper gets nothing more.
     Rejected,
 }
@@ -73,8 +79,8 @@ impl Gate {
                 Phase::Head { scan } => match head::inspect(&self.inbuf, scan) {
                     Inspect::Partial => return,
                     Inspect::Complete { len, framing } => {
-                        self.out.extend_from_slice(&self.inbuf.split_to(len));
-                        self.track.request_started();
+                        self.out.unsplit(self.inbuf.split_to(len));
+                        self.track.head_passed();
                         self.phase = match framing {
                             Framing::Empty => Phase::Head { scan: 0 },
                             Framing::Length(n) => Phase::Length(n),
@@ -94,7 +100,7 @@ impl Gate {
                     let take = usize::try_from(*left)
                         .unwrap_or(usize::MAX)
                         .min(self.inbuf.len());
-                    self.out.extend_from_slice(&self.inbuf.split_to(take));
+                    self.out.unsplit(self.inbuf.split_to(take));
                     *left -= take as u64;
                     if *left == 0 {
                         self.body_done();
@@ -103,19 +109,20 @@ impl Gate {
                 Phase::Chunked(c) => match c.advance(&self.inbuf) {
                     Step::More => {
                         let all = self.inbuf.split();
-                        self.out.extend_from_slice(&all);
+                        self.out.unsplit(all);
                     }
                     Step::Done(n) => {
-                        self.out.extend_from_slice(&self.inbuf.split_to(n));
+                        self.out.unsplit(self.inbuf.split_to(n));
                         self.body_done();
                     }
-                    Step::Invalid => self.phase = Phase::Opaque,
+                    Step::Invalid(at) => {
+                        // hyper gets the broken byte (and fails on it as the
+                        // gate did), then the end of input.
+                        self.out.unsplit(self.inbuf.split_to(at + 1));
+                        self.fail_closed("broken chunked framing");
+                    }
                 },
-                Phase::Opaque => {
-                    let all = self.inbuf.split();
-                    self.out.extend_from_slice(&all);
-                }
-                Phase::Rejected => {
+                Phase::Closed | Phase::Rejected => {
                     self.inbuf.clear();
                     return;
                 }
@@ -128,11 +135,42 @@ impl Gate {
         self.track.body_done();
     }
 
+    /// The gate no longer knows where requests start: hyper sees the end of
+    /// input after what it has, so it answers the request in progress (if
+    /// any) and closes.
+    fn fail_closed(&mut self, why: &str) {
+        super::log::client_error("request body framing lost, closing", &why);
+        self.inbuf.clear();
+        self.phase = Phase::Closed;
+        self.track.framing_lost();
+    }
+
     fn in_body(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::Length(_) | Phase::Chunked(_) | Phase::Opaque
-        )
+        matches!(self.phase, Phase::Length(_) | Phase::Chunked(_))
+    }
+
+    /// Body bytes that may go to hyper unlooked-at (read straight into its
+    /// buffer): the rest of a sized body or of a chunk's data.
+    fn body_bytes_left(&self) -> u64 {
+        match &self.phase {
+            Phase::Length(n) => *n,
+            Phase::Chunked(c) => c.data_left(),
+            _ => 0,
+        }
+    }
+
+    /// Counts `n` body bytes read straight into hyper's buffer.
+    fn passed_body(&mut self, n: usize) {
+        match &mut self.phase {
+            Phase::Length(left) => {
+                *left -= n as u64;
+                if *left == 0 {
+                    self.body_done();
+                }
+            }
+            Phase::Chunked(c) => c.skip(n as u64),
+            _ => {}
+        }
     }
 
     fn note_write(&self, r: &Poll<io::Result<usize>>) {
@@ -141,6 +179,13 @@ impl Gate {
             Poll::Ready(Ok(n)) if *n > 0 => self.track.write_progressed(),
             _ => {}
         }
+    }
+
+    fn read_pending(&self) -> Poll<io::Result<()>> {
+        if self.in_body() {
+            self.track.body_waiting();
+        }
+        Poll::Pending
     }
 }
 
@@ -158,31 +203,55 @@ impl AsyncRead for Gate {
                 this.out.advance(n);
                 return Poll::Ready(Ok(()));
             }
-            if matches!(this.phase, Phase::Rejected) {
+            match this.phase {
                 // hyper sees no more requests; the supervisor shuts it down
                 // once the responses before the bad head are written.
-                return Poll::Pending;
+                Phase::Rejected => return Poll::Pending,
+                Phase::Closed => return Poll::Ready(Ok(())),
+                _ => {}
             }
             if this.eof {
                 return Poll::Ready(Ok(()));
             }
-            let mut scratch = [0u8; READ_CHUNK];
-            let mut rb = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut this.io).poll_read(cx, &mut rb) {
-                Poll::Pending => {
-                    if this.in_body() {
-                        this.track.body_waiting();
+            let direct = this.body_bytes_left();
+            if direct > 0 && this.inbuf.is_empty() && buf.remaining() > 0 {
+                // Body bytes go straight into hyper's buffer, bounded by
+                // what the framing says is body.
+                let n = usize::try_from(direct)
+                    .unwrap_or(usize::MAX)
+                    .min(buf.remaining());
+                let dst = buf.initialize_unfilled_to(n);
+                let mut rb = ReadBuf::new(dst);
+                match Pin::new(&mut this.io).poll_read(cx, &mut rb) {
+                    Poll::Pending => return this.read_pending(),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Ready(Ok(())) => {
+                        let got = rb.filled().len();
+                        if got == 0 {
+                            this.eof = true;
+                            return Poll::Ready(Ok(()));
+                        }
+                        buf.advance(got);
+                        this.passed_body(got);
+                        return Poll::Ready(Ok(()));
                     }
-                    return Poll::Pending;
                 }
+            }
+            let old = this.inbuf.len();
+            this.inbuf.resize(old + READ_CHUNK, 0);
+            let mut rb = ReadBuf::new(&mut this.inbuf[old..]);
+            let r = Pin::new(&mut this.io).poll_read(cx, &mut rb);
+            let got = rb.filled().len();
+            this.inbuf.truncate(old + got);
+            match r {
+                Poll::Pending => return this.read_pending(),
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(())) if rb.filled().is_empty() => {
+                Poll::Ready(Ok(())) if got == 0 => {
                     // A partial head is dropped: hyper sees a clean end.
                     this.eof = true;
                     this.inbuf.clear();
                 }
                 Poll::Ready(Ok(())) => {
-                    this.inbuf.extend_from_slice(rb.filled());
                     this.classify();
                     if matches!(this.phase, Phase::Head { .. }) && !this.inbuf.is_empty() {
                         this.track.head_started();
@@ -220,8 +289,15 @@ impl AsyncWrite for Gate {
         self.io.is_write_vectored()
     }
 
+    /// hyper flushes once its write buffer is empty: every response that
+    /// ended before is then written, and the connection may go idle.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_flush(cx);
+        if let Poll::Ready(Ok(())) = r {
+            this.track.flushed();
+        }
+        r
     }
 
     /// Writes the answer to a bad head (if any) before closing.

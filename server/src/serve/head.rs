@@ -17,6 +17,10 @@ pub const MAX_HEAD: usize = 48 * 1024;
 /// Most header fields in one request: 100 (hyper's default).
 pub const MAX_HEADERS: usize = 100;
 
+/// Largest `Content-Length` accepted (hyper's limit, `u64::MAX - 2`; the
+/// routes' own body limits are far lower).
+pub const MAX_CONTENT_LENGTH: u64 = u64::MAX - 2;
+
 /// How the body after a head is delimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Framing {
@@ -136,12 +140,25 @@ fn check(req: &httparse::Request<'_, '_>) -> Result<Framing, String> {
     Method::from_bytes(method.as_bytes())
         .map_err(|_| format!("malformed request head: invalid method `{}`", clip(method)))?;
     let path = req.path.unwrap_or("");
-    Uri::try_from(path).map_err(|_| {
+    let uri = Uri::try_from(path).map_err(|_| {
         format!(
             "malformed request head: invalid request target `{}`",
             clip(path)
         )
     })?;
+    let origin = path.starts_with('/');
+    let absolute = uri.authority().is_some()
+        && uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+    let asterisk = path == "*" && method == "OPTIONS";
+    if !(origin || absolute || asterisk) {
+        return Err(format!(
+            "malformed request head: the request target `{}` is not a path starting with `/`, \
+             an absolute http(s) URL, or `*` (OPTIONS only)",
+            clip(path)
+        ));
+    }
     let http11 = req.version == Some(1);
     let mut te = None::<bool>;
     let mut length = None::<u64>;
@@ -149,6 +166,18 @@ fn check(req: &httparse::Request<'_, '_>) -> Result<Framing, String> {
         if h.name.eq_ignore_ascii_case("transfer-encoding") {
             if !http11 {
                 return Err("Transfer-Encoding is not allowed in an HTTP/1.0 request".to_owned());
+            }
+            // hyper reads the value only if it is visible ASCII
+            // (`HeaderValue::to_str`).
+            if !h
+                .value
+                .iter()
+                .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+            {
+                return Err(
+                    "Transfer-Encoding: the value must be visible ASCII (e.g. `chunked`)"
+                        .to_owned(),
+                );
             }
             let last = std::str::from_utf8(h.value)
                 .ok()
@@ -162,6 +191,12 @@ fn check(req: &httparse::Request<'_, '_>) -> Result<Framing, String> {
                     clip(&String::from_utf8_lossy(h.value))
                 )
             })?;
+            if n > MAX_CONTENT_LENGTH {
+                return Err(format!(
+                    "Content-Length: {n} is larger than the largest body length \
+                     ({MAX_CONTENT_LENGTH} bytes)"
+                ));
+            }
             if length.is_some_and(|prev| prev != n) {
                 return Err(
                     "Content-Length: the header is sent twice with different values".to_owned(),
@@ -373,6 +408,43 @@ mod tests {
                 .contains("HTTP/1.0")
         );
         assert_eq!(bad(b"GET / HTTP/2.0\r\n\r\n").0, 400);
+        for target in ["example.com:80", "example.com", "ftp://example.com/x", "*"] {
+            let (status, message) = bad(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes());
+            assert_eq!(status, 400, "{target}");
+            assert!(message.contains("request target"), "{message}");
+        }
+        assert!(
+            bad(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+                .1
+                .contains("`example.com:443`")
+        );
+        for ok in [
+            "GET /x HTTP/1.1\r\n\r\n",
+            "GET http://a.example/x?y=1 HTTP/1.1\r\n\r\n",
+            "GET HTTPS://a.example HTTP/1.1\r\n\r\n",
+            "OPTIONS * HTTP/1.1\r\n\r\n",
+        ] {
+            assert!(
+                matches!(look(ok.as_bytes()), Inspect::Complete { .. }),
+                "{ok}"
+            );
+        }
+        assert_eq!(
+            look(b"PUT / HTTP/1.1\r\nContent-Length: 18446744073709551613\r\n\r\n"),
+            Inspect::Complete {
+                len: 56,
+                framing: Framing::Length(MAX_CONTENT_LENGTH)
+            }
+        );
+        let (status, message) =
+            bad(b"PUT / HTTP/1.1\r\nContent-Length: 18446744073709551614\r\n\r\n");
+        assert_eq!(status, 400);
+        assert!(message.contains("larger than"), "{message}");
+        assert!(
+            bad("PUT / HTTP/1.1\r\nTransfer-Encoding: é, chunked\r\n\r\n".as_bytes())
+                .1
+                .contains("visible ASCII")
+        );
         assert_eq!(bad(b"GE\x01T / HTTP/1.1\r\n\r\n").0, 400);
         assert_eq!(bad(b"GET / HTTP/1.1\r\nbad header\r\n\r\n").0, 400);
     }

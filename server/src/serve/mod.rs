@@ -135,10 +135,13 @@ where
         let track = Arc::new(Track::new(registry.changed.clone()));
         let id = registry.insert(track.clone());
         let conn = connection(stream, track, svc.clone(), builder.clone(), opts);
-        let reg = registry.clone();
+        let leave = Leave {
+            registry: registry.clone(),
+            id,
+        };
         tasks.spawn(async move {
+            let _leave = leave;
             conn.await;
-            reg.remove(id);
         });
     }
     drop(listener);
@@ -156,6 +159,19 @@ where
             "shutdown grace over: closing the connections still open"
         );
         tasks.shutdown().await;
+    }
+}
+
+/// Removes a connection from the registry when its task ends, however it
+/// ends (finished, aborted at shutdown, or unwound by a panic).
+struct Leave {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        self.registry.remove(self.id);
     }
 }
 
@@ -185,7 +201,7 @@ async fn connection<S, B>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body + Unpin + Send + 'static,
+    B: http_body::Body + From<Vec<u8>> + Unpin + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
@@ -196,18 +212,20 @@ async fn connection<S, B>(
     };
     let mut conn = pin!(builder.serve_connection(io, service));
     let mut closing = false;
+    let timer = tokio::time::sleep(std::time::Duration::ZERO);
+    let mut timer = pin!(timer);
+    let mut armed: Option<Instant> = None;
     loop {
         if !closing && track.wants_close() {
             conn.as_mut().graceful_shutdown();
             closing = true;
         }
-        let deadline = track.deadline(&opts);
-        let timer = async {
-            match deadline {
-                Some((at, _)) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        // Look again at the deadline or sooner (see `Track::changed`).
+        let check = Track::next_check(Instant::now(), track.deadline(&opts), &opts);
+        if armed != Some(check) {
+            timer.as_mut().reset(check.into());
+            armed = Some(check);
+        }
         tokio::select! {
             r = conn.as_mut() => {
                 if let Err(e) = r {
@@ -221,7 +239,8 @@ async fn connection<S, B>(
                     return;
                 }
             }
-            () = timer => {
+            () = timer.as_mut() => {
+                armed = None;
                 if let Some((at, why)) = track.deadline(&opts)
                     && at <= Instant::now()
                 {

@@ -2,6 +2,7 @@
 //! service, read by its supervisor (to compute the next deadline) and by the
 //! accept loop (to pick an idle connection to close at the cap).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -12,20 +13,31 @@ use super::ServeOptions;
 /// The shared state of one connection.
 #[derive(Debug)]
 pub(crate) struct Track {
-    /// Wakes the connection's supervisor (deadline moved earlier, eviction,
-    /// shutdown, a head to answer).
+    /// Wakes the connection's supervisor for what needs action at once
+    /// (eviction, shutdown, a refused head or lost framing, and then the
+    /// flush that lets it close). Deadlines need no wake-up: every deadline
+    /// lies at least the shorter timeout after the moment it is set, and
+    /// the supervisor looks again at least that often
+    /// ([`Track::next_check`]).
     pub(crate) changed: Notify,
     /// Wakes the accept loop (a connection closed or became idle).
     pub(crate) registry_changed: Arc<Notify>,
     accepted: Instant,
+    /// Request heads the gate handed to hyper (hyper may hold some,
+    /// pipelined, before it calls the service for them).
+    passed: AtomicU64,
+    /// Responses whose bodies ended (or were dropped), written or not.
+    ended: AtomicU64,
+    /// `ended` as of the last flush that counted.
+    flushed_upto: AtomicU64,
     state: Mutex<State>,
 }
 
 #[derive(Debug)]
 struct State {
-    /// Request heads handed to hyper.
+    /// Requests hyper passed to the service.
     started: u64,
-    /// Responses finished (their bodies ended or were dropped).
+    /// Responses written out: ended, then flushed to the socket.
     finished: u64,
     /// First byte of a head not yet complete.
     head_since: Option<Instant>,
@@ -37,6 +49,9 @@ struct State {
     idle_since: Instant,
     /// A head is being answered by the gate; the connection ends after it.
     rejected: bool,
+    /// The gate lost the framing: hyper reads end of input, answers the
+    /// request in progress and closes.
+    framing_lost: bool,
     evicted: bool,
     shutting_down: bool,
 }
@@ -61,6 +76,9 @@ impl Track {
             changed: Notify::new(),
             registry_changed,
             accepted: now,
+            passed: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
+            flushed_upto: AtomicU64::new(0),
             state: Mutex::new(State {
                 started: 0,
                 finished: 0,
@@ -69,6 +87,7 @@ impl Track {
                 write_blocked: None,
                 idle_since: now,
                 rejected: false,
+                framing_lost: false,
                 evicted: false,
                 shutting_down: false,
             }),
@@ -84,12 +103,15 @@ impl Track {
         let mut s = self.lock();
         if s.head_since.is_none() {
             s.head_since = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
-    /// A complete head went to hyper: a request is in progress.
+    /// The gate handed hyper a complete head.
+    pub(crate) fn head_passed(&self) {
+        self.passed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// hyper called the service: a request is in progress.
     pub(crate) fn request_started(&self) {
         let mut s = self.lock();
         s.started += 1;
@@ -102,8 +124,6 @@ impl Track {
         let mut s = self.lock();
         if s.body_since.is_none() {
             s.body_since = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
@@ -112,14 +132,29 @@ impl Track {
         self.lock().body_since = None;
     }
 
-    /// A response ended (its body finished or was dropped).
-    pub(crate) fn response_done(&self) {
+    /// A response's body ended or was dropped; its last bytes may still
+    /// sit in hyper's write buffer (see [`Track::flushed`]).
+    pub(crate) fn response_ended(&self) {
+        self.ended.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// hyper's write buffer is empty and flushed: every response that
+    /// ended is written. The connection is idle if no request is left.
+    pub(crate) fn flushed(&self) {
+        // hyper flushes often; only a flush after a response ended counts.
+        let ended = self.ended.load(Ordering::Relaxed);
+        if self.flushed_upto.swap(ended, Ordering::Relaxed) == ended {
+            return;
+        }
         let mut s = self.lock();
-        s.finished += 1;
+        s.finished = ended;
         if s.finished >= s.started {
             s.idle_since = Instant::now();
+            let act = s.rejected || s.framing_lost || s.shutting_down;
             drop(s);
-            self.changed.notify_one();
+            if act {
+                self.changed.notify_one();
+            }
             self.registry_changed.notify_one();
         }
     }
@@ -129,8 +164,6 @@ impl Track {
         let mut s = self.lock();
         if s.write_blocked.is_none() {
             s.write_blocked = Some(Instant::now());
-            drop(s);
-            self.changed.notify_one();
         }
     }
 
@@ -145,6 +178,13 @@ impl Track {
         s.rejected = true;
         s.head_since = None;
         drop(s);
+        self.changed.notify_one();
+    }
+
+    /// The gate lost the framing; the connection ends after the request
+    /// in progress.
+    pub(crate) fn framing_lost(&self) {
+        self.lock().framing_lost = true;
         self.changed.notify_one();
     }
 
@@ -165,24 +205,45 @@ impl Track {
     }
 
     /// Whether hyper should be told to close once idle: at shutdown, or
-    /// after a refused head once every request before it is answered (told
-    /// earlier, hyper would drop the pipelined requests it holds).
+    /// after a refused head (or lost framing) once every head passed before
+    /// it is answered (told earlier, hyper would drop the pipelined
+    /// requests it holds).
     pub(crate) fn wants_close(&self) -> bool {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
-        s.shutting_down || (s.rejected && s.started <= s.finished)
+        s.shutting_down || ((s.rejected || s.framing_lost) && s.started.max(passed) <= s.finished)
     }
 
     /// `Some(since)` if no request is in progress (idle keep-alive, or no or
     /// part of a head received): such a connection may be closed at the cap.
+    /// A head the gate passed that hyper has not yet handed to the routes
+    /// (pipelined behind a response being written) counts as in progress.
     pub(crate) fn idle_since(&self) -> Option<Instant> {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
-        let idle =
-            s.started <= s.finished && !s.rejected && !s.evicted && s.write_blocked.is_none();
+        let idle = s.started.max(passed) <= s.finished
+            && !s.rejected
+            && !s.framing_lost
+            && !s.evicted
+            && s.write_blocked.is_none();
         idle.then_some(s.idle_since)
+    }
+
+    /// When the supervisor must look again at the latest, given the
+    /// deadline it found: deadlines set later are at least the shorter
+    /// timeout away from when they are set.
+    pub(crate) fn next_check(
+        now: Instant,
+        deadline: Option<(Instant, Expired)>,
+        o: &ServeOptions,
+    ) -> Instant {
+        let soonest = now + o.read_timeout.min(o.idle_timeout);
+        deadline.map_or(soonest, |(at, _)| at.min(soonest))
     }
 
     /// The next deadline and what it is for.
     pub(crate) fn deadline(&self, o: &ServeOptions) -> Option<(Instant, Expired)> {
+        let passed = self.passed.load(Ordering::Relaxed);
         let s = self.lock();
         let mut best: Option<(Instant, Expired)> = None;
         let mut consider = |at: Instant, why: Expired| {
@@ -200,6 +261,10 @@ impl Track {
             if let Some(t) = s.body_since {
                 consider(t + o.read_timeout, Expired::Body);
             }
+        } else if passed > s.finished {
+            // A passed head hyper has not handed on yet: it does so as soon
+            // as the response before it is written; bounded all the same.
+            consider(s.idle_since + o.read_timeout, Expired::Head);
         } else if s.started == 0 {
             consider(self.accepted + o.read_timeout, Expired::Head);
         } else if let Some(t) = s.head_since {
@@ -223,6 +288,8 @@ mod tests {
         assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Head));
         assert!(t.idle_since().is_some());
         t.head_started();
+        t.head_passed();
+        assert!(t.idle_since().is_none(), "a passed head is in progress");
         t.request_started();
         assert_eq!(t.deadline(&o), None);
         assert!(t.idle_since().is_none());
@@ -232,7 +299,10 @@ mod tests {
         t.write_blocked();
         assert_eq!(t.deadline(&o).map(|d| d.1), Some(Expired::Write));
         t.write_progressed();
-        t.response_done();
+        t.response_ended();
+        assert!(t.idle_since().is_none(), "not idle before the flush");
+        assert_eq!(t.deadline(&o), None);
+        t.flushed();
         let (at, why) = t.deadline(&o).unwrap();
         assert_eq!(why, Expired::Idle);
         assert!(at > Instant::now() + Duration::from_secs(59));

@@ -501,3 +501,185 @@ async fn shutdown_closes_idle_and_half_sent_and_ends_within_the_grace() {
     // No longer listening.
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+// ---- regressions (review of the connection layer) ----
+
+#[tokio::test]
+async fn authority_form_targets_get_json_400s_and_free_their_slot() {
+    // At a cap of 2, three such requests in a row must not lock clients
+    // out (each once killed its task and leaked its registry entry).
+    let srv = Server::start(opts(60_000, 60_000, 2)).await;
+    for raw in [
+        &b"GET example.com:80 HTTP/1.1\r\nHost: example.com\r\nX-Request-Id: auth-1\r\n\r\n"[..],
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        b"GET example.com HTTP/1.1\r\n\r\n",
+        b"OPTIONS example.com:80 HTTP/1.1\r\n\r\n",
+    ] {
+        let mut s = srv.connect().await;
+        let a = ask(&mut s, raw).await.expect("answered");
+        assert_eq!(a.status, 400, "{:?}", String::from_utf8_lossy(raw));
+        let message = a.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("request target"), "{message}");
+        assert!(a.header("x-request-id").is_some());
+        assert!(closed(&mut s).await);
+    }
+    // The other target forms are served.
+    for raw in [
+        &b"GET http://t/healthz HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+    ] {
+        let a = ask(&mut srv.connect().await, raw).await.expect("answered");
+        assert_eq!(a.status, 200, "{:?}", String::from_utf8_lossy(raw));
+    }
+    let a = ask(
+        &mut srv.connect().await,
+        b"OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n",
+    )
+    .await
+    .expect("answered");
+    assert!(a.header("x-request-id").is_some(), "{a:?}");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn content_length_and_transfer_encoding_past_hypers_limits_get_json_400s() {
+    let srv = Server::start(ServeOptions::default()).await;
+    for (raw, what) in [
+        (
+            "PUT /v1/conversations HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n",
+            "larger than",
+        ),
+        (
+            "PUT /v1/conversations HTTP/1.1\r\nContent-Length: 18446744073709551614\r\n\r\n",
+            "larger than",
+        ),
+        (
+            "PUT /v1/conversations HTTP/1.1\r\nTransfer-Encoding: é, chunked\r\n\r\n",
+            "visible ASCII",
+        ),
+    ] {
+        let a = ask(&mut srv.connect().await, raw.as_bytes())
+            .await
+            .expect("answered");
+        assert_eq!(a.status, 400, "{raw}");
+        let message = a.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(what), "{message}");
+    }
+    srv.stop().await;
+}
+
+/// A chunked POST with `body` (the framing bytes after the head).
+fn chunked_post(body: &str) -> String {
+    format!(
+        "POST /oauth2/token:generate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{body}"
+    )
+}
+
+#[tokio::test]
+async fn a_bare_lf_in_a_trailer_neither_smuggles_a_request_nor_loses_the_deadlines() {
+    let srv = Server::start(opts(300, 60_000, 64)).await;
+    let mut s = srv.connect().await;
+    // hyper ends trailer lines only at CRLF: the `GET /healthz` below is
+    // part of a trailer line, not a request.
+    let mut raw = chunked_post("0\r\nX: a\n\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw.push_str("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: second\r\n\r\n");
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let first = read_answer(&mut s, &mut buf).await.expect("first answer");
+    assert_ne!(first.status, 200, "the POST is answered first");
+    // Either the one request after the body is answered, or (had hyper
+    // refused the trailer) the connection closes; never a smuggled answer.
+    if let Some(second) = read_answer(&mut s, &mut buf).await {
+        assert_eq!(
+            (second.status, second.header("x-request-id")),
+            (200, Some("second"))
+        );
+        // The gate still tracks the connection: half a head is cut by the
+        // read timeout (the idle timeout is 60 s, beyond `BOUND`).
+        s.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    }
+    assert!(closed(&mut s).await, "connection not closed");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn broken_chunked_framing_answers_the_request_then_closes() {
+    let srv = Server::start(opts(60_000, 60_000, 64)).await;
+    // A bare LF after a chunk size: hyper fails the body; nothing after it
+    // reaches hyper (no answer to the pipelined healthz).
+    let mut s = srv.connect().await;
+    let mut raw = chunked_post("2\nab\r\n0\r\n\r\n");
+    raw.push_str("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut statuses = Vec::new();
+    while let Some(a) = read_answer(&mut s, &mut buf).await {
+        statuses.push(a.status);
+    }
+    assert!(!statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.len() <= 1, "{statuses:?}");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn chunk_sizes_with_leading_zeros_keep_the_connection_tracked() {
+    let srv = Server::start(opts(300, 60_000, 64)).await;
+    // 17 digits, value 2: hyper accepts it, so must the gate; the head
+    // after the body is then still checked (a JSON 400, not hyper's empty one).
+    let mut s = srv.connect().await;
+    let mut raw = chunked_post("00000000000000002\r\n{}\r\n0000000000000000000\r\n\r\n");
+    raw.push_str("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw.push_str("GET /api/x HTTP/1.1\r\nno colon\r\n\r\n");
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut got = Vec::new();
+    while let Some(a) = read_answer(&mut s, &mut buf).await {
+        got.push(a);
+    }
+    let statuses: Vec<u16> = got.iter().map(|a| a.status).collect();
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+    assert_eq!(&statuses[1..], [200, 400]);
+    assert_eq!(got[2].json()["success"], false);
+    // A body that stops inside such a chunk is cut by the read timeout
+    // (the idle timeout is 60 s, beyond `BOUND`).
+    let mut slow = srv.connect().await;
+    slow.write_all(chunked_post("00000000000000000028\r\n{\"type\":").as_bytes())
+        .await
+        .unwrap();
+    assert!(closed(&mut slow).await, "slow chunked body kept");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_still_writing_its_last_response_is_not_idle() {
+    // Cap 1, write timeout far beyond `BOUND`: the second client can only
+    // get in by evicting the first once it is idle; were it idle while its
+    // responses still sat in the write buffer, its reader would be cut short.
+    let srv = Server::start(opts(60_000, 60_000, 1)).await;
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut a = sock.connect(srv.addr).await.unwrap();
+    let req = format!(
+        "GET /v1/conversations?limit=100&startTime=2000-01-01T00:00:00Z HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    );
+    let n = 120;
+    a.write_all(req.repeat(n).as_bytes()).await.unwrap();
+    // Ask for the slot while the first client's answers are still queued.
+    let addr = srv.addr;
+    let second = tokio::spawn(async move {
+        let mut b = TcpStream::connect(addr).await.unwrap();
+        ask(&mut b, HEALTHZ).await.map(|x| x.status)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut buf = Vec::new();
+    for i in 0..n {
+        let got = read_answer(&mut a, &mut buf).await;
+        assert_eq!(got.map(|x| x.status), Some(200), "answer {i} cut short");
+    }
+    let status = tokio::time::timeout(BOUND, second)
+        .await
+        .expect("second client never served")
+        .unwrap();
+    assert_eq!(status, Some(200));
+    srv.stop().await;
+}
