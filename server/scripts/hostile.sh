@@ -7,7 +7,7 @@
 #   bash server/scripts/hostile.sh
 #   HOSTILE_SECS=10 HOSTILE_SIZE=100000 bash server/scripts/hostile.sh
 #
-# Rows (read timeout 2 s, shutdown grace 2 s for the run):
+# Rows (read and write timeouts 2 s, shutdown grace 2 s for the run):
 #   put-1mib      one 1 MiB PUT with 100 000 keys → 400, time
 #   healthz-p99   /healthz p50/p99 while 4 clients PUT maximal valid bodies
 #                 (100 keys × 128-char values) in a loop for HOSTILE_SECS
@@ -51,6 +51,7 @@ class Server:
         self.proc = subprocess.Popen(
             [BIN, "--demo", "--demo-size", str(SIZE), "--addr", "127.0.0.1:0",
              "--static-token", TOKEN, "--read-timeout", f"{int(READ_TIMEOUT * 1000)}ms",
+             "--write-timeout", f"{int(READ_TIMEOUT * 1000)}ms",
              "--shutdown-grace", f"{int(GRACE * 1000)}ms", *extra],
             stdout=subprocess.PIPE, stderr=self.log, env=env, text=True)
         line = self.proc.stdout.readline()

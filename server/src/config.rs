@@ -143,10 +143,14 @@ pub struct Config {
     pub rate_period: u64,
 
     /// Read timeout (`10`, `10s`, `250ms`, `2m`): a connection that sends no
-    /// request head, or a head or body too slowly, or takes no response bytes
-    /// for this long is closed.
+    /// request head, or a head or body too slowly, for this long is closed.
     #[arg(long, env = "RSQL_READ_TIMEOUT", default_value = "10s", value_parser = crate::serve::parse_duration)]
     pub read_timeout: std::time::Duration,
+
+    /// Write timeout: a connection whose client takes no response bytes for
+    /// this long (between two writes that made progress) is closed.
+    #[arg(long, env = "RSQL_WRITE_TIMEOUT", default_value = "60s", value_parser = crate::serve::parse_duration)]
+    pub write_timeout: std::time::Duration,
 
     /// Idle keep-alive timeout: a connection with no request in progress closes after this.
     #[arg(long, env = "RSQL_IDLE_TIMEOUT", default_value = "60s", value_parser = crate::serve::parse_duration)]

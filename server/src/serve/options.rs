@@ -18,10 +18,14 @@ use crate::Config;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServeOptions {
     /// A new connection must deliver its first request head within this
-    /// time; any later head within this time of its first byte; a request
-    /// body within this time of the handler's first wait for it; and a
-    /// client must take response bytes at least once per this time.
+    /// time; any later head within this time of its first byte; and a
+    /// request body within this time of the handler's first wait for it.
     pub read_timeout: Duration,
+    /// A client must take response bytes at least once per this time (the
+    /// time between two writes that made progress, like nginx's
+    /// `send_timeout`): a reader slower than the socket buffers drain is
+    /// still served, one that takes nothing is closed.
+    pub write_timeout: Duration,
     /// A keep-alive connection with no request in progress closes after this.
     pub idle_timeout: Duration,
     /// Open connections at most; at the cap an idle one is closed to make
@@ -35,6 +39,7 @@ impl Default for ServeOptions {
     fn default() -> ServeOptions {
         ServeOptions {
             read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(10),
@@ -43,8 +48,8 @@ impl Default for ServeOptions {
 }
 
 impl ServeOptions {
-    /// The options a [`Config`] asks for (`--read-timeout`, `--idle-timeout`,
-    /// `--max-connections`, `--shutdown-grace`).
+    /// The options a [`Config`] asks for (`--read-timeout`, `--write-timeout`,
+    /// `--idle-timeout`, `--max-connections`, `--shutdown-grace`).
     ///
     /// ```
     /// use clap::Parser;
@@ -56,6 +61,7 @@ impl ServeOptions {
     pub fn from_config(cfg: &Config) -> ServeOptions {
         ServeOptions {
             read_timeout: cfg.read_timeout,
+            write_timeout: cfg.write_timeout,
             idle_timeout: cfg.idle_timeout,
             max_connections: cfg.max_connections,
             shutdown_grace: cfg.shutdown_grace,

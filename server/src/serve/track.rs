@@ -237,7 +237,7 @@ impl Track {
         deadline: Option<(Instant, Expired)>,
         o: &ServeOptions,
     ) -> Instant {
-        let soonest = now + o.read_timeout.min(o.idle_timeout);
+        let soonest = now + o.read_timeout.min(o.idle_timeout).min(o.write_timeout);
         deadline.map_or(soonest, |(at, _)| at.min(soonest))
     }
 
@@ -252,7 +252,7 @@ impl Track {
             }
         };
         if let Some(t) = s.write_blocked {
-            consider(t + o.read_timeout, Expired::Write);
+            consider(t + o.write_timeout, Expired::Write);
         }
         if s.rejected {
             return best;

@@ -54,9 +54,11 @@ impl Server {
     }
 }
 
+/// Read and write timeouts `read_ms`, idle timeout `idle_ms`, cap `max`.
 fn opts(read_ms: u64, idle_ms: u64, max: usize) -> ServeOptions {
     ServeOptions {
         read_timeout: Duration::from_millis(read_ms),
+        write_timeout: Duration::from_millis(read_ms),
         idle_timeout: Duration::from_millis(idle_ms),
         max_connections: max,
         shutdown_grace: Duration::from_millis(500),
@@ -396,6 +398,55 @@ async fn a_client_that_reads_nothing_is_closed_by_the_write_timeout() {
     for _ in 0..20 {
         assert_eq!(read_answer(&mut r, &mut buf).await.unwrap().status, 200);
     }
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_reader_is_served_past_the_read_timeout() {
+    // Read timeout 300 ms, write timeout 60 s: a client that takes up to
+    // 16 KB every 10 ms (≈ 1.6 MB/s) of 5 MB of pages keeps the server's
+    // send buffer (megabytes on loopback) full for seconds; the server may
+    // wait longer than the read timeout for room in it, yet every response
+    // arrives whole. (With the write timeout at 300 ms the connection is cut.)
+    let mut o = opts(300, 60_000, 64);
+    o.write_timeout = Duration::from_secs(60);
+    let srv = Server::start(o).await;
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(16 * 1024).unwrap();
+    let mut s = sock.connect(srv.addr).await.unwrap();
+    let req = format!(
+        "GET /v1/conversations?limit=100&startTime=2000-01-01T00:00:00Z HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    );
+    let one = ask(&mut srv.connect().await, req.as_bytes()).await.unwrap();
+    let n = 100;
+    // The last request asks the server to close after it: read to the end.
+    let last = req.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+    s.write_all(format!("{}{last}", req.repeat(n - 1)).as_bytes())
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let started = std::time::Instant::now();
+    let done = tokio::time::timeout(BOUND, async {
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(k) => raw.extend_from_slice(&chunk[..k]),
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(done.is_ok(), "bound reached");
+    let bodies = raw
+        .windows(one.body.len())
+        .filter(|w| *w == one.body.as_slice())
+        .count();
+    assert_eq!(bodies, n, "every page arrived whole");
+    assert!(
+        started.elapsed() > Duration::from_millis(300),
+        "the read took longer than the read timeout (else the test shows nothing)"
+    );
     srv.stop().await;
 }
 
