@@ -181,33 +181,23 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
 
 /// Family M: `/get-all-conversations`.
 fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
-    let limit = state.config.body_limit;
     warp::path!("get-all-conversations")
         .and(get_or_head())
         .and(with_state(state.clone()))
         .and(credentials())
         .and(raw_query())
         .and(content_type())
-        .and(warp::header::optional::<u64>("content-length"))
-        .and(warp::body::stream())
+        .and(body(state.config.body_limit, Family::Mongo))
         .and_then(
-            move |state, creds, query, ctype: Option<String>, len: Option<u64>, stream| async move {
-                // Every body is read under the same limit, announced by
-                // `Content-Length` or chunked; a non-empty one must be JSON
-                // (a missing `Content-Type` is read as JSON), else 415.
-                if len.is_some_and(|l| l > limit as u64) {
-                    return Err(warp::reject::custom(ApiError::new(
-                        Family::Mongo,
-                        ErrorKind::PayloadTooLarge { limit },
-                    )));
-                }
-                let body = read_limited(stream, limit, Family::Mongo).await?;
+            |state, creds, query, ctype: Option<String>, body: Bytes| async move {
+                // Every body is read under the same limit (`body`); a
+                // non-empty one must be JSON (a missing `Content-Type` is
+                // read as JSON), else 415.
                 let body = if body.is_empty() {
                     None
                 } else {
-                    if let Err(e) = handlers::require_json(Family::Mongo, ctype.as_deref()) {
-                        return Err(warp::reject::custom(e));
-                    }
+                    handlers::require_json(Family::Mongo, ctype.as_deref())
+                        .map_err(warp::reject::custom)?;
                     Some(body)
                 };
                 Ok::<_, Rejection>(handlers::mongo::get_all(state, creds, query, body).await)
