@@ -236,13 +236,7 @@ impl ChatbotStore {
         path: impl AsRef<Path>,
         opts: &LoadOptions,
     ) -> Result<LoadReport, LoadError> {
-        let path = path.as_ref();
-        let text = jsonfile::read(path)?;
-        let mut report = LoadReport::default();
-        jsonfile::load_items(&text, Some(path), opts, &mut report, |v| {
-            self.add_conversation_json(&v)
-        })?;
-        Ok(report)
+        jsonfile::load_file(path.as_ref(), opts, |v| self.add_conversation_json(&v))
     }
 
     /// Adds one `{id, messages}` object, all or nothing.

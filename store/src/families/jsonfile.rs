@@ -46,6 +46,19 @@ pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
     std::fs::read_to_string(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))
 }
 
+/// Reads the file at `path` and feeds every item to `add` (see
+/// [`load_items`]): the whole load of a one-file family.
+pub(crate) fn load_file(
+    path: &Path,
+    opts: &LoadOptions,
+    add: impl FnMut(serde_json::Value) -> Result<(), RecordError>,
+) -> Result<LoadReport, LoadError> {
+    let text = read(path)?;
+    let mut report = LoadReport::default();
+    load_items(&text, Some(path), opts, &mut report, add)?;
+    Ok(report)
+}
+
 /// Feeds every item of `text` to `add`, applying the skip-or-fail policy.
 pub(crate) fn load_items(
     text: &str,

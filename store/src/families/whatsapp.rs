@@ -490,13 +490,9 @@ impl WhatsAppStore {
         path: impl AsRef<Path>,
         opts: &LoadOptions,
     ) -> Result<LoadReport, LoadError> {
-        let path = path.as_ref();
-        let text = jsonfile::read(path)?;
-        let mut report = LoadReport::default();
-        jsonfile::load_items(&text, Some(path), opts, &mut report, |v| {
+        jsonfile::load_file(path.as_ref(), opts, |v| {
             self.insert(WaConversation::from_json(&v)?)
-        })?;
-        Ok(report)
+        })
     }
 
     /// Deterministic demo data: ids `1..=n`, statuses cycling through all three,
