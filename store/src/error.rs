@@ -171,8 +171,14 @@ impl RecordError {
     }
 }
 
-/// The JSON type name of a value, for messages.
-pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+/// The JSON type name of a value as the store's (and the server's) error
+/// messages write it.
+///
+/// ```
+/// assert_eq!(store::json_type(&serde_json::json!([1])), "an array");
+/// assert_eq!(store::json_type(&serde_json::Value::Null), "null");
+/// ```
+pub fn json_type(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

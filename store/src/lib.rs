@@ -234,7 +234,7 @@ pub mod time;
 mod view;
 mod writes;
 
-pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind};
+pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind, json_type};
 pub use filter::compile_filter;
 pub use handles::{PageHandles, RowHandle};
 pub use limits::Limits;

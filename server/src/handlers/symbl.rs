@@ -32,7 +32,7 @@ use crate::auth::Credentials;
 use crate::error::{ApiError, ErrorKind, Family, truncate};
 use crate::query::{Params, decode_segment};
 use crate::state::AppState;
-use store::{Member, StoreError};
+use store::{Member, StoreError, json_type};
 
 const F: Family = Family::Symbl;
 
@@ -450,17 +450,6 @@ fn check_key_count<'a>(
             truncate(first_new.unwrap_or_default())
         ),
     ))
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[derive(Serialize)]
