@@ -11,6 +11,7 @@ pub(crate) mod whatsapp;
 
 use crate::auth::Credentials;
 use crate::error::{ApiError, ErrorKind, Family};
+use crate::query::Params;
 use crate::state::AppState;
 
 /// Whether a `Content-Type` value is JSON (`application/json`, any
@@ -40,6 +41,32 @@ pub(crate) fn require_json(family: Family, content_type: Option<&str>) -> Result
             ErrorKind::UnsupportedMediaType {
                 found: ct.to_owned(),
             },
+        )),
+    }
+}
+
+/// The integer query parameter `name` in `min..=max` (plain digits only), or
+/// `None` when it is absent; anything else is a 400 in `family`'s envelope
+/// naming the parameter and the range.
+pub(crate) fn optional_uint(
+    family: Family,
+    params: &Params<'_>,
+    name: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ApiError> {
+    let Some(raw) = params.get(name) else {
+        return Ok(None);
+    };
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+        _ => Err(ApiError::param(
+            family,
+            name,
+            format!(
+                "{name}: expected an integer between {min} and {max}, found `{}`",
+                crate::error::truncate(raw)
+            ),
         )),
     }
 }

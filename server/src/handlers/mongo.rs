@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, respond};
+use super::{authorize, optional_uint, respond};
 use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
@@ -111,8 +111,8 @@ fn get_all_inner(
         )
     })?;
     let user_id = src.get(&["user_id"])?.map(|(_, u)| u);
-    let limit = optional_uint(&params, "limit", 1, 10_000)?;
-    let skip = optional_uint(&params, "skip", 0, u64::from(u32::MAX))?;
+    let limit = optional_uint(F, &params, "limit", 1, 10_000)?;
+    let skip = optional_uint(F, &params, "skip", 0, u64::from(u32::MAX))?;
     let lambda = match params.get("envelope") {
         None => false,
         Some("lambda") => true,
@@ -156,26 +156,4 @@ fn get_all_inner(
     resp.headers_mut()
         .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
     Ok(resp)
-}
-
-fn optional_uint(
-    params: &Params<'_>,
-    name: &'static str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>, ApiError> {
-    let Some(raw) = params.get(name) else {
-        return Ok(None);
-    };
-    match raw.parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
-        _ => Err(ApiError::param(
-            F,
-            name,
-            format!(
-                "{name}: expected an integer between {min} and {max}, found `{}`",
-                crate::error::truncate(raw)
-            ),
-        )),
-    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, respond};
+use super::{authorize, optional_uint, respond};
 use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
@@ -54,48 +54,14 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
             )
         })?),
     };
-    let limit = match params.get("limit") {
-        None => state.config.whatsapp_limit,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) && raw.bytes().all(|b| b.is_ascii_digit()) => n,
-            _ => {
-                return Err(ApiError::param(
-                    F,
-                    "limit",
-                    format!(
-                        "limit: expected an integer between 1 and 1000, found `{}`",
-                        crate::error::truncate(raw)
-                    ),
-                ));
-            }
-        },
-    };
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(raw) => match raw.parse::<u32>() {
-            Ok(n) if n <= MAX_OFFSET && raw.bytes().all(|b| b.is_ascii_digit()) => n,
-            _ => {
-                return Err(ApiError::param(
-                    F,
-                    "offset",
-                    format!(
-                        "offset: expected an integer between 0 and {MAX_OFFSET}, found `{}`",
-                        crate::error::truncate(raw)
-                    ),
-                ));
-            }
-        },
-    };
+    let limit = optional_uint(F, &params, "limit", 1, 1000)?
+        .map_or(state.config.whatsapp_limit, |n| n as usize);
+    let offset = optional_uint(F, &params, "offset", 0, u64::from(MAX_OFFSET))?.unwrap_or(0);
     let page = state.data.whatsapp.page(status, offset as usize, limit);
     let link_params: Vec<(&str, &str)> =
         status.map(|s| ("status", s.as_str())).into_iter().collect();
-    let link = crate::link::offset_links(
-        PATH,
-        &link_params,
-        limit as u64,
-        u64::from(offset),
-        page.total as u64,
-    );
+    let link =
+        crate::link::offset_links(PATH, &link_params, limit as u64, offset, page.total as u64);
     let mut resp = crate::json_response(
         StatusCode::OK,
         &Body {
