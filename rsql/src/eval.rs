@@ -107,7 +107,6 @@ mod select;
 
 use crate::filter::{Conjunct, Filter, Head, HeadTest, Lit, Node, Pred, Test};
 use crate::schema::FieldRef;
-use crate::schema::literal::decimal_value;
 
 /// One value of a field, borrowed from a record.
 ///
@@ -326,7 +325,7 @@ fn eval_node<R: Record>(node: &Node, r: &R) -> bool {
 }
 
 #[inline(always)]
-fn eval_pred<R: Record>(p: &Pred, r: &R) -> bool {
+pub(crate) fn eval_pred<R: Record>(p: &Pred, r: &R) -> bool {
     let field = p.field_ref();
     let hit = match &p.test {
         Test::StrEq(lit) => {
@@ -356,6 +355,10 @@ fn eval_pred<R: Record>(p: &Pred, r: &R) -> bool {
         Test::I64Range(lo, hi) => any_value!(r, field, p.multi, |v| range_hit(v, *lo, *hi)),
         t => any_value!(r, field, p.multi, |v| test_other(t, v)),
     };
+    if p.strict && !hit {
+        // A negation that needs a value: some value, none of them passing.
+        return any_value!(r, field, p.multi, |v| !matches!(v, FieldValue::Missing));
+    }
     hit != p.negated
 }
 
@@ -413,9 +416,9 @@ fn test_other(t: &Test, v: FieldValue<'_>) -> bool {
 /// by bytes.
 #[inline]
 fn compare(s: &str, lit: &Lit) -> std::cmp::Ordering {
-    if let (Some(n), Some(x)) = (lit.num, decimal_value(s)) {
-        // Decimal strings never parse to NaN; `-0` equals `0` as in SQL.
-        return x.partial_cmp(&n).unwrap_or(std::cmp::Ordering::Equal);
+    if let Some(ord) = lit.num.as_ref().and_then(|n| n.cmp_text(s)) {
+        // Exact decimal order (`schema::decimal`): no rounding, no range.
+        return ord;
     }
     s.as_bytes().cmp(lit.text.as_bytes())
 }

@@ -126,6 +126,9 @@ pub(crate) struct Pred {
     pub(crate) key: Option<Box<str>>,
     pub(crate) multi: bool,
     pub(crate) negated: bool,
+    /// A negation that needs a value ([`Missing::MatchesNothing`](crate::Missing)):
+    /// `negated && strict` means "some value, and none passes `test`".
+    pub(crate) strict: bool,
     pub(crate) test: Test,
 }
 
@@ -238,7 +241,7 @@ impl CmpOp {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Lit {
     pub(crate) text: Box<str>,
-    pub(crate) num: Option<f64>,
+    pub(crate) num: Option<crate::schema::decimal::Decimal>,
 }
 
 /// A float interval with open or closed ends (`±inf` for unbounded).

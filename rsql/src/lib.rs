@@ -862,7 +862,9 @@ pub use policy::Policy;
 pub use print::Sexpr;
 #[cfg(feature = "schema-file")]
 pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
-pub use schema::{Field, FieldId, FieldRef, FieldType, Op, Schema, SchemaBuilder, SchemaError};
+pub use schema::{
+    Field, FieldId, FieldRef, FieldType, Missing, Op, Schema, SchemaBuilder, SchemaError,
+};
 
 /// Parses `input` with the default [`Limits`] and the permissive default
 /// [`Policy`] (standard operators, no service rules).

@@ -67,6 +67,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod decimal;
 mod field;
 #[cfg(feature = "schema-file")]
 pub mod file;
@@ -77,7 +78,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-pub use field::{Field, FieldType, Op};
+pub use field::{Field, FieldType, Missing, Op};
 #[cfg(feature = "mongo")]
 pub(crate) use mapping::MongoPath;
 pub(crate) use mapping::SqlMapping;

@@ -23,7 +23,7 @@
 
 use std::sync::OnceLock;
 
-use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Record, Schema};
+use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Missing, Record, Schema};
 
 use crate::intern::NO_SYM;
 use crate::model::Conversation;
@@ -107,6 +107,9 @@ fn build_schema() -> Schema {
         .field(
             Field::new("conversation.endTime", FieldType::Timestamp)
                 .sortable()
+                // api.md §2.2: a running conversation matches no comparison
+                // on its end time, negations included.
+                .when_missing(Missing::MatchesNothing)
                 .sql_column("c.end_ms")
                 .mongo_path("endTime"),
         )

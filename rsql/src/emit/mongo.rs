@@ -89,6 +89,25 @@ fn pred(f: &Filter, p: &Pred) -> Value {
     };
     let time = field.field_type() == &FieldType::Timestamp;
     let loc = location(field, p);
+    if p.strict {
+        // `Missing::MatchesNothing`: the value must be there as well.
+        let negation = pred(
+            f,
+            &Pred {
+                strict: false,
+                ..p.clone()
+            },
+        );
+        let present = match &loc {
+            Loc::Path(path) => obj(path.clone(), present()),
+            Loc::Elem(array, Some(elem)) => obj(
+                array.clone(),
+                json!({ "$elemMatch": obj(elem.clone(), present()) }),
+            ),
+            Loc::Elem(array, None) => obj(array.clone(), json!({ "$elemMatch": { "$ne": null } })),
+        };
+        return json!({ "$and": [present, negation] });
+    }
     match cond(&p.test, time) {
         Some(c) => match loc {
             Loc::Path(path) => obj(path, if p.negated { json!({ "$not": c }) } else { c }),
@@ -225,7 +244,8 @@ fn query_op(op: CmpOp) -> &'static str {
 fn expr_test(t: &Test, var: &str) -> Value {
     let cmp = |op: CmpOp, lit: &Lit| -> Value {
         let o = query_op(op);
-        match lit.num {
+        // Interim: the exact-decimal regular expressions replace `$toDouble`.
+        match lit.num.as_ref().and_then(|_| lit.text.parse::<f64>().ok()) {
             Some(n) => json!({ "$cond": [
                 { "$regexMatch": { "input": var, "regex": r"\A-?[0-9]+(\.[0-9]+)?\z" } },
                 { o: [{ "$toDouble": var }, n] },

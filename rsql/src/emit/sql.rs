@@ -6,7 +6,9 @@
 //! [`Filter::matches`] accepts (SQL `NULL` = missing):
 //!
 //! * negations are `(e IS NULL OR NOT (…))`, so `!=`, `=out=`, `=notlike=`
-//!   and `=nb=` hold for missing values;
+//!   and `=nb=` hold for missing values; on a field declared
+//!   [`Missing::MatchesNothing`](crate::Missing) they are
+//!   `(e IS NOT NULL AND NOT (…))`;
 //! * multi-valued fields become `EXISTS (SELECT 1 FROM … WHERE <join> AND …)`,
 //!   and their negations `NOT EXISTS (…)` (no member matches);
 //! * wildcards: PostgreSQL gets `e LIKE $n ESCAPE '\'` with `%`, `_` and `\`
@@ -146,8 +148,19 @@ pub enum SqlParam {
     Float(f64),
     /// A boolean.
     Bool(bool),
-    /// An instant as epoch milliseconds.
+    /// An instant as epoch milliseconds, for a `BIGINT` column of epoch
+    /// milliseconds (the default storage of a timestamp field): bind it as
+    /// an integer.
     Time(i64),
+    /// An instant (epoch milliseconds) for a `timestamptz` column: bind it
+    /// as a timestamp with time zone.
+    TimestampTz(i64),
+    /// An instant (epoch milliseconds, UTC) for a `timestamp` column
+    /// without time zone: bind it as that UTC wall-clock time.
+    Timestamp(i64),
+    /// An exact decimal number written as text (`-12.50`), for a `numeric`
+    /// column; the emitted SQL casts the text placeholder itself.
+    Numeric(String),
 }
 
 impl fmt::Display for SqlParam {
@@ -158,7 +171,10 @@ impl fmt::Display for SqlParam {
             SqlParam::Int(i) => write!(f, "{i}"),
             SqlParam::Float(x) => write!(f, "{x:?}"),
             SqlParam::Bool(b) => write!(f, "{b}"),
-            SqlParam::Time(ms) => write!(f, "{}", crate::schema::literal::format_timestamp(*ms)),
+            SqlParam::Time(ms) | SqlParam::TimestampTz(ms) | SqlParam::Timestamp(ms) => {
+                write!(f, "{}", crate::schema::literal::format_timestamp(*ms))
+            }
+            SqlParam::Numeric(text) => f.write_str(text),
         }
     }
 }
@@ -345,6 +361,14 @@ impl<'f> Writer<'f> {
             (true, Test::Present) => {
                 self.expr(expr);
                 self.s(" IS NULL");
+            }
+            (true, t) if p.strict => {
+                // `Missing::MatchesNothing`: a value, and it fails `t`.
+                self.s("(");
+                self.expr(expr);
+                self.s(" IS NOT NULL AND NOT (");
+                self.positive(field, expr, t);
+                self.s("))");
             }
             (true, t) => {
                 self.s("(");
@@ -563,7 +587,8 @@ impl<'f> Writer<'f> {
     }
 
     fn str_cmp(&mut self, e: Expr<'_>, op: CmpOp, lit: &Lit) {
-        let Some(num) = lit.num else {
+        // Interim: the exact-decimal SQL replaces this float comparison.
+        let Some(num) = lit.num.as_ref().and_then(|_| lit.text.parse::<f64>().ok()) else {
             self.text_cmp(e, op, lit);
             return;
         };

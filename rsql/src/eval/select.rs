@@ -143,6 +143,10 @@ fn retain_node<R: Record>(node: &Node, records: &[R], positions: &mut Vec<usize>
 /// Runs `k` with a test closure specialised for `p`'s operator.
 fn dispatch<R: Record, K: Kernel<R>>(p: &Pred, k: K) {
     let field = p.field_ref();
+    if p.strict {
+        // Rare (negations on `Missing::MatchesNothing` fields): the generic path.
+        return k.run(|r: &R| crate::eval::eval_pred(p, r));
+    }
     let (multi, negated) = (p.multi, p.negated);
     // One loop per operator and per field kind, so that neither is
     // decided again for every record.

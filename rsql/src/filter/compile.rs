@@ -14,8 +14,9 @@ use crate::filter::{
 };
 use crate::parser::Parser;
 use crate::pattern::{Pattern, split_wildcards};
-use crate::schema::literal::{decimal_value, is_valid_key, parse_timestamp};
-use crate::schema::{Field, FieldRef, FieldType, Op, Resolved, Schema};
+use crate::schema::decimal::Decimal;
+use crate::schema::literal::{is_valid_key, parse_timestamp};
+use crate::schema::{Field, FieldRef, FieldType, Missing, Op, Resolved, Schema};
 use crate::suggest::nearest;
 
 impl Schema {
@@ -199,7 +200,7 @@ impl Ctx<'_, '_> {
         Ok(Lit {
             text: Box::from(v.as_str()),
             num: if self.field.has_numeric_strings() {
-                decimal_value(v.as_str())
+                Decimal::parse(v.as_str())
             } else {
                 None
             },
@@ -311,6 +312,10 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
         key: fref.key.map(Box::from),
         multi: field.is_multi_valued(),
         negated,
+        strict: negated
+            && op != Op::IsNull
+            && op != Op::NotNull
+            && field.missing() == Missing::MatchesNothing,
         test,
     })
 }

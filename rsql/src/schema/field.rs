@@ -255,6 +255,30 @@ impl OpSet {
     }
 }
 
+/// What a negation (`!=`, `=out=`, `=notlike=`, `=nb=`) says about a record
+/// that has no value for the field ([`Field::when_missing`]).
+///
+/// Positive comparisons (`==`, `=in=`, `<`, …) never match a missing value;
+/// `=isnull=true` / `=notnull=false` always do.
+///
+/// ```
+/// use rsql::{Field, FieldType, Missing};
+/// let meta = Field::dynamic("metadata", FieldType::String); // `metadata.x!=1` holds without `x`
+/// assert_eq!(meta.missing(), Missing::MatchesNegations);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Missing {
+    /// A negation is true for a record without a value: `metadata.k!=x`
+    /// holds when `k` is absent, and for a multi-valued field `!=` means
+    /// "no value matches", so an empty list matches (the default).
+    #[default]
+    MatchesNegations,
+    /// Missing is unknown, as SQL's `NULL`: no comparison on it holds,
+    /// negations included (`endTime!=X` skips running conversations).
+    MatchesNothing,
+}
+
 /// One field of a [`Schema`](super::Schema): its selector name, type, kind and mappings.
 ///
 /// Built with [`Field::new`] or [`Field::dynamic`] and by-value setters; read
@@ -277,6 +301,7 @@ pub struct Field {
     sortable: bool,
     wildcards: bool,
     numeric_strings: bool,
+    missing: Missing,
     pub(super) ops: Option<OpSet>,
     pub(crate) sql: Option<SqlMapping>,
     pub(crate) mongo: Option<MongoPath>,
@@ -298,6 +323,7 @@ impl Field {
             sortable: false,
             wildcards: true,
             numeric_strings: false,
+            missing: Missing::MatchesNegations,
             ops: None,
             sql: None,
             mongo: None,
@@ -365,6 +391,23 @@ impl Field {
     /// ```
     pub fn numeric_strings(mut self) -> Field {
         self.numeric_strings = true;
+        self
+    }
+
+    /// What a negation (`!=`, `=out=`, `=notlike=`, `=nb=`) says about a
+    /// record that has no value for this field (default
+    /// [`Missing::MatchesNegations`]). `=isnull=` sees a missing value either way.
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, Missing};
+    /// // A conversation that is still running has no end time, and
+    /// // `endTime!=X` should not select it.
+    /// let f = Field::new("conversation.endTime", FieldType::Timestamp)
+    ///     .when_missing(Missing::MatchesNothing);
+    /// assert_eq!(f.missing(), Missing::MatchesNothing);
+    /// ```
+    pub fn when_missing(mut self, missing: Missing) -> Field {
+        self.missing = missing;
         self
     }
 
@@ -526,6 +569,16 @@ impl Field {
     /// ```
     pub fn has_numeric_strings(&self) -> bool {
         self.numeric_strings
+    }
+
+    /// What a negation says about a record without a value ([`Field::when_missing`]).
+    ///
+    /// ```
+    /// let f = rsql::Field::new("x", rsql::FieldType::String);
+    /// assert_eq!(f.missing(), rsql::Missing::MatchesNegations);
+    /// ```
+    pub fn missing(&self) -> Missing {
+        self.missing
     }
 
     /// Whether `*` is a wildcard on this field.

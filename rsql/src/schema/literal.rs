@@ -56,30 +56,6 @@ pub(crate) fn format_timestamp(ms: i64) -> String {
     }
 }
 
-/// Whether `s` is a decimal number in the sense of
-/// [`Field::numeric_strings`](crate::Field::numeric_strings):
-/// `-?[0-9]+(\.[0-9]+)?`. The SQL and Mongo emitters test the same grammar.
-#[inline]
-pub(crate) fn is_decimal(s: &str) -> bool {
-    let b = s.as_bytes();
-    let b = b.strip_prefix(b"-").unwrap_or(b);
-    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if int_len == 0 {
-        return false;
-    }
-    match &b[int_len..] {
-        [] => true,
-        [b'.', frac @ ..] => !frac.is_empty() && all_digits(frac),
-        _ => false,
-    }
-}
-
-/// The numeric value of a decimal string (see [`is_decimal`]).
-#[inline]
-pub(crate) fn decimal_value(s: &str) -> Option<f64> {
-    if is_decimal(s) { s.parse().ok() } else { None }
-}
-
 /// Whether a dynamic key is acceptable: non-empty, letters (any script),
 /// digits, `_` and `-` only. No emitter then needs to quote it inside a JSON
 /// path or a MongoDB document path.
@@ -121,19 +97,6 @@ mod tests {
             format_timestamp(1_614_556_800_000),
             "2021-03-01T00:00:00.000Z"
         );
-    }
-
-    #[test]
-    fn decimals() {
-        for yes in ["0", "12", "-3", "0.75", "-0.5", "007.10"] {
-            assert!(is_decimal(yes), "{yes}");
-        }
-        for no in [
-            "", "-", ".5", "5.", "1e3", "+1", "1.2.3", "1-2", " 1", "inf", "NaN", "١",
-        ] {
-            assert!(!is_decimal(no), "{no}");
-        }
-        assert_eq!(decimal_value("-0.5"), Some(-0.5));
     }
 
     #[test]

@@ -249,6 +249,11 @@ enum ParamJson<'a> {
     Float(f64),
     Bool(bool),
     Time(i64),
+    /// RFC 3339 UTC with milliseconds.
+    Timestamptz(String),
+    /// RFC 3339 UTC with milliseconds (bind as the UTC wall-clock time).
+    Timestamp(String),
+    Numeric(&'a str),
 }
 
 impl<'a> SqlJson<'a> {
@@ -263,6 +268,9 @@ impl<'a> SqlJson<'a> {
                     SqlParam::Float(x) => ParamJson::Float(*x),
                     SqlParam::Bool(b) => ParamJson::Bool(*b),
                     SqlParam::Time(ms) => ParamJson::Time(*ms),
+                    SqlParam::TimestampTz(_) => ParamJson::Timestamptz(p.to_string()),
+                    SqlParam::Timestamp(_) => ParamJson::Timestamp(p.to_string()),
+                    SqlParam::Numeric(text) => ParamJson::Numeric(text),
                     other => {
                         return Err(Failure::Internal(format!(
                             "a SQL parameter of a type this tool does not know: {other:?}"

@@ -2,9 +2,10 @@
 
 use super::error::{SchemaFileError, SchemaFileErrorKind};
 use super::spec::{
-    FieldSpec, FileSpec, Kind, LimitsSpec, Located, MongoSpec, OpName, OpsName, SqlSpec, TypeName,
+    FieldSpec, FileSpec, Kind, LimitsSpec, Located, MissingName, MongoSpec, OpName, OpsName,
+    SqlSpec, TypeName,
 };
-use crate::{Field, FieldType, Limits, Operators, Parser, Policy, Schema, SchemaError};
+use crate::{Field, FieldType, Limits, Missing, Operators, Parser, Policy, Schema, SchemaError};
 
 pub(super) fn build(located: Located) -> Result<(Schema, Parser), SchemaFileError> {
     let Located {
@@ -86,6 +87,9 @@ fn field(f: &FieldSpec, i: usize, ops: OpsName) -> Result<Field, SchemaFileError
             ));
         }
         field = field.numeric_strings();
+    }
+    if f.missing == MissingName::MatchesNothing {
+        field = field.when_missing(Missing::MatchesNothing);
     }
     if let Some(list) = &f.operators {
         if ops == OpsName::Standard

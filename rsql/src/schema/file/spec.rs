@@ -43,6 +43,8 @@ pub(super) struct FieldSpec {
     pub(super) wildcards: Option<bool>,
     #[serde(default)]
     pub(super) numeric_strings: bool,
+    #[serde(default)]
+    pub(super) missing: MissingName,
     pub(super) operators: Option<Vec<OpName>>,
     pub(super) sql: Option<SqlSpec>,
     pub(super) mongo: Option<MongoSpec>,
@@ -57,6 +59,15 @@ pub(super) enum TypeName {
     Float,
     Bool,
     Enum,
+}
+
+/// `missing = "matches_negations"` (default) or `"matches_nothing"`.
+#[derive(Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum MissingName {
+    #[default]
+    MatchesNegations,
+    MatchesNothing,
 }
 
 #[derive(Clone, Copy, Default, Deserialize, PartialEq, Eq)]
