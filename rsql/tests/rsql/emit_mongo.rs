@@ -1,6 +1,11 @@
 //! Golden shapes for `Filter::to_mongo` (feature `mongo`).
 #![cfg(feature = "mongo")]
 
+// The literal-position property of the same output (kept beside the goldens
+// so `main.rs`, which other work edits, needs no new line).
+#[path = "mongo_literals.rs"]
+mod mongo_literals;
+
 use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
 use serde_json::{Value, json};
 
@@ -120,38 +125,87 @@ fn ranges_and_dates() {
     );
 }
 
+/// The decimal grammar as the emitter writes it.
+const GRAMMAR: &str = r"\A-?[0-9]+(?:\.[0-9]+)?\z";
+
 #[test]
-fn numeric_strings_use_expr() {
+fn numeric_strings_compare_exactly_without_expr() {
+    // Decimals greater than 0.75 by pattern, other strings by bytes.
+    let gt = r"\A(?:0*[1-9][0-9]*(?:\.[0-9]+)?|0+\.(?:[8-9][0-9]*|7(?:[6-9][0-9]*|5[0-9]*[1-9][0-9]*)))\z";
     golden(
         "metadata.score=gt=0.75",
-        json!({"$expr": {"$and": [
-            {"$eq": [{"$type": "$metadata.score"}, "string"]},
-            {"$cond": [
-                {"$regexMatch": {"input": "$metadata.score", "regex": r"\A-?[0-9]+(\.[0-9]+)?\z"}},
-                {"$gt": [{"$toDouble": "$metadata.score"}, 0.75]},
-                {"$gt": ["$metadata.score", "0.75"]}
-            ]}
-        ]}}),
+        json!({"$or": [
+            {"metadata.score": {"$regex": gt}},
+            {"metadata.score": {"$not": {"$regex": GRAMMAR}, "$gt": "0.75"}}
+        ]}),
     );
+    // The negation: no value passes, missing values included.
+    golden(
+        "metadata.score=le=0.75",
+        json!({"$or": [
+            {"metadata.score": {"$regex": r"\A(?:-[0-9]+(?:\.[0-9]+)?|(?:0+\.(?:[0-6][0-9]*|7(?:|[0-4][0-9]*|50*))|))\z"}},
+            {"metadata.score": {"$not": {"$regex": GRAMMAR}, "$lte": "0.75"}}
+        ]}),
+    );
+    // A range with one decimal bound: the text bound is a byte comparison on
+    // both sides; the negation is a `$nor`.
     golden(
         "metadata.score=nb=(1,x)",
-        json!({"$expr": {"$not": [{"$and": [
-            {"$eq": [{"$type": "$metadata.score"}, "string"]},
-            {"$and": [
-                {"$cond": [
-                    {"$regexMatch": {"input": "$metadata.score", "regex": r"\A-?[0-9]+(\.[0-9]+)?\z"}},
-                    {"$gte": [{"$toDouble": "$metadata.score"}, 1.0]},
-                    {"$gte": ["$metadata.score", "1"]}
-                ]},
-                {"$lte": ["$metadata.score", "x"]}
-            ]}
-        ]}]}}),
+        json!({"$nor": [
+            {"metadata.score": {"$regex": r"\A(?:0*[1-9][0-9]{1,}(?:\.[0-9]+)?|0*[2-9](?:\.[0-9]+)?|0*1(?:\.[0-9]+)?)\z", "$lte": "x"}},
+            {"metadata.score": {"$not": {"$regex": GRAMMAR}, "$gte": "1", "$lte": "x"}}
+        ]}),
     );
-    // A text literal needs no $expr.
+    // Two decimal bounds: `>= lo` as `$regex`, `<= hi` as `$not` of `> hi`.
+    let bt = mongo("metadata.score=bt=(-1,2.5)");
+    assert_eq!(
+        bt["$or"][0]["metadata.score"].as_object().map(|o| o.len()),
+        Some(2),
+        "{bt}"
+    );
+    assert!(
+        bt["$or"][0]["metadata.score"]["$not"]["$regex"].is_string(),
+        "{bt}"
+    );
+    assert_eq!(
+        bt["$or"][1],
+        json!({"metadata.score": {"$not": {"$regex": GRAMMAR}, "$gte": "-1", "$lte": "2.5"}})
+    );
+    // A text literal needs no pattern.
     golden(
         "metadata.region=lt=eu",
         json!({"metadata.region": {"$lt": "eu"}}),
     );
+}
+
+/// Issue 14, items 3 and 4: user text never becomes a field path, and a
+/// literal beyond the double range is neither `null` nor infinite.
+#[test]
+fn regressions_expr_field_paths_and_huge_numbers() {
+    let doc = mongo("metadata.score=bt=($metadata.durationSec,5)").to_string();
+    assert!(!doc.contains("$expr"), "{doc}");
+    assert!(doc.contains(r#"{"$gte":"$metadata.durationSec""#), "{doc}");
+    let doc = mongo("metadata.score=bt=($,5)").to_string();
+    assert!(!doc.contains("$expr"), "{doc}");
+    let nines = "9".repeat(400);
+    let doc = mongo(&format!("metadata.score=gt={nines}"));
+    let text = doc.to_string();
+    assert!(
+        !text.contains("null") && !text.contains("Infinity") && !text.contains("e+"),
+        "{text}"
+    );
+    // Exactly: a value with 401 digits is greater, 5 and the literal itself are not.
+    let re = doc["$or"][0]["metadata.score"]["$regex"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let re = regex::RegexBuilder::new(&re)
+        .nest_limit(1_000)
+        .build()
+        .unwrap();
+    assert!(re.is_match(&format!("1{}", "0".repeat(400))));
+    assert!(!re.is_match("5"));
+    assert!(!re.is_match(&nines));
 }
 
 #[test]
