@@ -689,6 +689,8 @@
 //!   for a comparison (canonical operator, `args` always a list of unescaped
 //!   strings) and `{"and": […]}` / `{"or": […]}` for groups.
 //! * **`mongo`**: `Filter::to_mongo` (adds `serde_json`).
+//! * **`bson`**: `Filter::to_bson`, the Mongo query as a `bson::Document` with
+//!   BSON dates and Int64 (turns on `mongo`, adds `bson`).
 //! * **`schema-file`**: [`SchemaFile`], [`Schema::from_toml_str`] and
 //!   [`Schema::from_json_str`]: a schema and its parser's policy and limits
 //!   described in a TOML or JSON file (see [Schema files](#schema-files);

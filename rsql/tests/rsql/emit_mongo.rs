@@ -143,7 +143,7 @@ fn numeric_strings_compare_exactly_without_expr() {
     golden(
         "metadata.score=le=0.75",
         json!({"$or": [
-            {"metadata.score": {"$regex": r"\A(?:-[0-9]+(?:\.[0-9]+)?|(?:0+\.(?:[0-6][0-9]*|7(?:|[0-4][0-9]*|50*))|))\z"}},
+            {"metadata.score": {"$regex": r"\A(?:-[0-9]+(?:\.[0-9]+)?|0+(?:|\.(?:[0-6][0-9]*|7(?:(?:|[0-4][0-9]*)|50*))))\z"}},
             {"metadata.score": {"$not": {"$regex": GRAMMAR}, "$lte": "0.75"}}
         ]}),
     );
@@ -249,4 +249,54 @@ fn other_types_and_default_paths() {
         m("members.id!=7"),
         json!({"members": {"$not": {"$elemMatch": {"id": {"$eq": "7"}}}}})
     );
+}
+
+/// `to_bson`: the same document with BSON dates and Int64, no extended JSON.
+#[cfg(feature = "bson")]
+#[test]
+fn bson_has_real_dates_and_int64() {
+    use bson::{Bson, doc};
+    let schema = Schema::builder()
+        .field(Field::new("t", FieldType::Timestamp).mongo_path("startTime"))
+        .field(Field::new("n", FieldType::Integer))
+        .field(Field::new("x", FieldType::Float))
+        .field(Field::dynamic("meta", FieldType::String).numeric_strings())
+        .build()
+        .unwrap();
+    let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
+    let f = schema
+        .compile_str(
+            &parser,
+            "t=bt=(1960-01-01,2021-03-01);n=in=(1,2);x=lt=2.5;meta.score!=7",
+        )
+        .unwrap();
+    let d = f.to_bson();
+    let and = d.get_array("$and").unwrap();
+    assert_eq!(
+        and[0],
+        Bson::Document(doc! {"startTime": {
+            "$gte": bson::DateTime::from_millis(-315_619_200_000),
+            "$lte": bson::DateTime::from_millis(1_614_556_800_000),
+        }})
+    );
+    assert_eq!(and[1], Bson::Document(doc! {"n": {"$in": [1_i64, 2_i64]}}));
+    assert_eq!(and[2], Bson::Document(doc! {"x": {"$lt": 2.5}}));
+    assert_eq!(
+        and[3],
+        Bson::Document(doc! {"meta.score": {"$not": {"$eq": "7"}}})
+    );
+    // No extended-JSON wrappers anywhere.
+    let text = d.to_string();
+    assert!(
+        !text.contains("$date") && !text.contains("$numberLong"),
+        "{text}"
+    );
+    // Decimal ordering: the same two conditions as `to_mongo`.
+    let g = schema.compile_str(&parser, "meta.score=gt=0.75").unwrap();
+    let json = g.to_mongo();
+    let b = g.to_bson();
+    let or = b.get_array("$or").unwrap();
+    assert_eq!(or.len(), 2);
+    let re = json["$or"][0]["meta.score"]["$regex"].as_str().unwrap();
+    assert_eq!(or[0], Bson::Document(doc! {"meta.score": {"$regex": re}}));
 }

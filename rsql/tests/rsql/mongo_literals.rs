@@ -299,11 +299,13 @@ fn regex(p: &str, values: &[String]) -> Result<(), String> {
         .and_then(|b| b.strip_suffix(r"\z"))
         .ok_or_else(|| format!("pattern not anchored: {p:?}"))?;
     if let Some(decoded) = wildcard(body) {
+        // The literal characters, in order, are the value's: with every `*`
+        // (all literal) or without them (all wildcards).
+        let literal: String = decoded.chars().filter(|&c| c != WILDCARD).collect();
+        let literal = literal.to_ascii_lowercase();
         let hit = values.iter().any(|v| {
-            let (a, b) = (v.to_ascii_lowercase(), decoded.to_ascii_lowercase());
-            a == b
-                || (decoded.contains('*') && b.trim_matches('*') == a.trim_matches('*'))
-                || b.trim_matches('*') == a
+            let v = v.to_ascii_lowercase();
+            literal == v || literal == v.replace('*', "")
         });
         if hit {
             return Ok(());
@@ -320,7 +322,10 @@ fn regex(p: &str, values: &[String]) -> Result<(), String> {
     ))
 }
 
-/// Decodes an escaped wildcard pattern (`.*` → `*`, `\c` → `c`,
+/// What [`wildcard`] decodes `.*` to (a private-use character).
+const WILDCARD: char = '\u{E000}';
+
+/// Decodes an escaped wildcard pattern (`.*` → [`WILDCARD`], `\c` → `c`,
 /// `\x{hh}` → the character, `[aA]` → `a`); `None` on anything else, such
 /// as an unescaped metacharacter.
 fn wildcard(body: &str) -> Option<String> {
@@ -330,7 +335,7 @@ fn wildcard(body: &str) -> Option<String> {
         match c {
             '.' if it.peek() == Some(&'*') => {
                 it.next();
-                out.push('*');
+                out.push(WILDCARD);
             }
             '\\' => match it.next()? {
                 'x' => {
