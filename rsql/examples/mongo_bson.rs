@@ -3,7 +3,7 @@
 //! (no argument: a filter over every kind of field). No server is needed;
 //! pass the document to the driver's `find`.
 
-use rsql::{Field, FieldType, Schema};
+use rsql::{Field, FieldType, Operators, Parser, Policy, Schema};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let schema = Schema::builder()
@@ -27,7 +27,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          members.email!=bob@x.io;metadata.score=gt=0.75"
             .to_owned()
     });
-    let filter = schema.compile(&rsql::parse(&text)?)?;
+    // The extended operators (`=bt=`, `=like=`, …) as well as the standard ones.
+    let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
+    let filter = schema
+        .compile_str(&parser, &text)
+        .map_err(|e| format!("{e:#}"))?;
     let doc = filter.to_bson();
     #[allow(clippy::print_stdout)] // printing the document is what the example is for
     {
