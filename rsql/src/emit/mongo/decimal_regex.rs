@@ -396,6 +396,34 @@ mod tests {
         );
     }
 
+    /// MongoDB rejects patterns over 16 KiB: literals of up to 600
+    /// significant digits (integer, fraction or both) stay within it.
+    #[test]
+    fn patterns_fit_mongodbs_limit_up_to_600_digits() {
+        let digits = |n: usize| -> String {
+            (0..n)
+                .map(|i| char::from(b'1' + ((i * 7 + i / 3) % 9) as u8))
+                .collect()
+        };
+        let constants = [
+            digits(600),
+            format!("0.{}", digits(600)),
+            format!("{}.{}", digits(300), digits(300)),
+            format!("-{}", digits(600)),
+        ];
+        for c in &constants {
+            for op in OPS {
+                let p = decimal_regex(op, d(c)).unwrap_or_default();
+                assert!(
+                    p.len() < 16_384,
+                    "{op:?} on {} digits: {} bytes",
+                    c.len(),
+                    p.len()
+                );
+            }
+        }
+    }
+
     /// A constant and values that often share a prefix with it (so the
     /// first-difference and equal-up-to-zeros cases are exercised), with
     /// leading and trailing zeros, signs, and integer or fraction parts of
