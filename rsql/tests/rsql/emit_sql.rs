@@ -57,14 +57,9 @@ fn bench_queries() {
     );
     golden(
         "metadata.agentId=in=(agent-0007,agent-0042,agent-0311)",
-        "(c.metadata->>$1) IN ($2, $3, $4)",
-        "json_extract(c.metadata, ?) IN (?, ?, ?)",
-        &[
-            t("agentId"),
-            t("agent-0007"),
-            t("agent-0042"),
-            t("agent-0311"),
-        ],
+        "(c.metadata->>'agentId') IN ($1, $2, $3)",
+        r#"json_extract(c.metadata, '$."agentId"') IN (?, ?, ?)"#,
+        &[t("agent-0007"), t("agent-0042"), t("agent-0311")],
     );
     golden(
         "members.email==charles.miller1@initech.net",
@@ -186,31 +181,55 @@ fn extended_operators() {
 
 #[test]
 fn numeric_strings() {
+    // Exact decimal comparison: sign from the first character, magnitude as
+    // the row (length(int), int, frac); the literal's normal form is bound.
     golden(
         "metadata.score=gt=0.75",
-        r#"CASE WHEN (c.metadata->>$1) ~ '^-?[0-9]+(\.[0-9]+)?$' THEN CAST((c.metadata->>$2) AS double precision) > $3 ELSE (c.metadata->>$4) COLLATE "C" > $5 END"#,
-        "CASE WHEN ((json_extract(c.metadata, ?) GLOB '[0-9]*' OR json_extract(c.metadata, ?) GLOB '-[0-9]*') \
-         AND json_extract(c.metadata, ?) GLOB '*[0-9]' AND NOT substr(json_extract(c.metadata, ?), 2) GLOB '*[^0-9.]*' \
-         AND NOT json_extract(c.metadata, ?) GLOB '*.*.*') THEN CAST(json_extract(c.metadata, ?) AS REAL) > ? \
-         ELSE json_extract(c.metadata, ?) > ? END",
-        &[
-            t("score"),
-            t("score"),
-            SqlParam::Float(0.75),
-            t("score"),
-            t("0.75"),
-        ],
+        r#"CASE WHEN (c.metadata->>'score') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN (substr((c.metadata->>'score'), 1, 1) <> '-' AND (length(ltrim(split_part(ltrim((c.metadata->>'score'), '-'), '.', 1), '0')), ltrim(split_part(ltrim((c.metadata->>'score'), '-'), '.', 1), '0') COLLATE "C", rtrim(split_part((c.metadata->>'score'), '.', 2), '0') COLLATE "C") > ($1, $2, $3)) ELSE (c.metadata->>'score') COLLATE "C" > $4 END"#,
+        "CASE WHEN ((json_extract(c.metadata, '$.\"score\"') GLOB '[0-9]*' OR json_extract(c.metadata, '$.\"score\"') GLOB '-[0-9]*') \
+         AND json_extract(c.metadata, '$.\"score\"') GLOB '*[0-9]' AND NOT substr(json_extract(c.metadata, '$.\"score\"'), 2) GLOB '*[^0-9.]*' \
+         AND NOT json_extract(c.metadata, '$.\"score\"') GLOB '*.*.*') \
+         THEN (substr(json_extract(c.metadata, '$.\"score\"'), 1, 1) <> '-' AND \
+         (length(ltrim(substr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-'), 1, instr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-') || '.', '.') - 1), '0')), \
+         ltrim(substr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-'), 1, instr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-') || '.', '.') - 1), '0'), \
+         rtrim(substr(json_extract(c.metadata, '$.\"score\"'), instr(json_extract(c.metadata, '$.\"score\"') || '.', '.') + 1), '0')) > (?, ?, ?)) \
+         ELSE json_extract(c.metadata, '$.\"score\"') > ? END",
+        &[SqlParam::Int(0), t(""), t("75"), t("0.75")],
     );
+    // The literal's sign picks the shape; `-007.10` binds its normal form.
+    let w = sql("metadata.score=le=-007.10", &SqlOptions::postgres());
+    assert!(
+        w.sql
+            .contains(r#"THEN (substr((c.metadata->>'score'), 1, 1) = '-' AND (length("#),
+        "{}",
+        w.sql
+    );
+    assert!(w.sql.contains(") >= ($1, $2, $3))"), "{}", w.sql);
+    assert_eq!(w.params, [SqlParam::Int(1), t("7"), t("1"), t("-007.10")]);
+    // Zero needs no digits: the sign alone decides.
+    let w = sql("metadata.score=ge=-0.0", &SqlOptions::postgres());
+    assert!(
+        w.sql.contains(
+            r#"THEN (substr((c.metadata->>'score'), 1, 1) <> '-' OR ltrim((c.metadata->>'score'), '-.0') = '')"#
+        ),
+        "{}",
+        w.sql
+    );
+    assert_eq!(w.params, [t("-0.0")]);
+    // No float anywhere.
+    for f in ["metadata.score=gt=0.75", "metadata.score=bt=(1,2)"] {
+        for o in [SqlOptions::postgres(), SqlOptions::sqlite()] {
+            let w = sql(f, &o);
+            assert!(!w.sql.contains("CAST"), "{}", w.sql);
+            assert!(!w.params.iter().any(|p| matches!(p, SqlParam::Float(_))));
+        }
+    }
     // A literal that is not a number compares as text.
     golden(
         "metadata.region=ge=eu",
-        r#"(c.metadata->>$1) COLLATE "C" >= $2"#,
-        "json_extract(c.metadata, ?) >= ?",
-        &[t("region"), t("eu")],
-    );
-    assert_eq!(
-        sql("metadata.region=ge=eu", &SqlOptions::sqlite()).params,
-        [t("$.\"region\""), t("eu")]
+        r#"(c.metadata->>'region') COLLATE "C" >= $1"#,
+        r#"json_extract(c.metadata, '$."region"') >= ?"#,
+        &[t("eu")],
     );
 }
 
@@ -320,7 +339,7 @@ fn selector() -> impl Strategy<Value = &'static str> {
         "conversation.type",
         "members.email",
         "members.name",
-        "metadata.Qzkey",
+        "metadata.key",
     ])
 }
 
@@ -340,8 +359,8 @@ fn operator() -> impl Strategy<Value = &'static str> {
 }
 
 proptest! {
-    /// User text (values and dynamic keys, with quotes, SQL comment and
-    /// escape characters) reaches the parameters, never the SQL string.
+    /// Values (with quotes, SQL comment and escape characters) reach the
+    /// parameters, never the SQL string.
     #[test]
     fn sql_never_contains_user_text(
         sel in selector(),
@@ -357,6 +376,26 @@ proptest! {
             let w = f.to_sql(&options).unwrap();
             prop_assert!(!w.sql.contains(MARK), "{} → {}", filter, w.sql);
             prop_assert!(!w.sql.contains("--"));
+        }
+    }
+
+    /// A dynamic key is inlined only after validation (letters, digits, `_`
+    /// and `-`), and only inside a string literal: `->>'key'` on PostgreSQL,
+    /// `'$."key"'` on SQLite. Every other key is a compile error.
+    #[test]
+    fn keys_are_validated_and_quoted(key in "[A-Za-z0-9_'\";%\\\\é-]{1,8}") {
+        let schema = store::schema();
+        let ok = key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        let filter = format!("metadata.{key}==x");
+        match rsql::parse(&filter).map_err(rsql::Error::from).and_then(|a| Ok(schema.compile(&a)?)) {
+            Ok(f) => {
+                prop_assert!(ok, "{} compiled", filter);
+                let pg = f.to_sql(&SqlOptions::postgres()).unwrap();
+                prop_assert_eq!(pg.sql, format!("(c.metadata->>'{key}') = $1"));
+                let lite = f.to_sql(&SqlOptions::sqlite()).unwrap();
+                prop_assert_eq!(lite.sql, format!("json_extract(c.metadata, '$.\"{key}\"') = ?"));
+            }
+            Err(_) => prop_assert!(!ok, "{} rejected", filter),
         }
     }
 }
