@@ -53,7 +53,7 @@
 //! | [`SqlType::Text`], [`SqlType::Boolean`] | as no `sql_type` | | [`SqlParam::Text`], [`SqlParam::Bool`] |
 //! | [`SqlType::Integer`] | `e >= CAST($1 AS bigint) …` | `e IN (CAST($1 AS bigint), …)` | [`SqlParam::Int`] |
 //! | [`SqlType::Float`] | `e > CAST($1 AS double precision) …` | likewise | [`SqlParam::Float`] |
-//! | [`SqlType::Numeric`] | `e > CAST($1 AS numeric) …` | likewise | [`SqlParam::Numeric`]: an integer's digits, a float's shortest round-trip decimal (`0.1`) |
+//! | [`SqlType::Numeric`] | `e > CAST(CAST($1 AS text) AS numeric) …` | likewise | [`SqlParam::Numeric`]: an integer's digits, a float's shortest round-trip decimal (`0.1`) |
 //! | [`SqlType::Json`] | `CASE WHEN <JSON type and form> THEN <typed comparison> ELSE false END` | likewise | as the converted value's type |
 //!
 //! A `timestamptz`/`timestamp` value may hold microseconds: it is compared
@@ -506,12 +506,16 @@ impl<'f> Writer<'f> {
     }
 
     /// A parameter, cast to `cast` on PostgreSQL (`CAST($n AS bigint)`).
+    /// A [`SqlParam::Numeric`] is text cast to `numeric`
+    /// (`CAST(CAST($n AS text) AS numeric)`), so it is bound as text and
+    /// stays exact.
     fn arg(&mut self, a: Arg) {
         match a.cast.filter(|_| self.pg()) {
             Some(ty) => {
-                self.s("CAST(");
+                let text = matches!(a.param, SqlParam::Numeric(_));
+                self.s(if text { "CAST(CAST(" } else { "CAST(" });
                 self.param(a.param);
-                self.s(" AS ");
+                self.s(if text { " AS text) AS " } else { " AS " });
                 self.s(ty);
                 self.s(")");
             }
