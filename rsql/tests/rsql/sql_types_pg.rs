@@ -111,7 +111,7 @@ impl Gen {
 
     /// `None` one time in `n`.
     fn opt<T: Clone>(&mut self, n: u64, pool: &[T]) -> Option<T> {
-        if self.next() % n == 0 {
+        if self.next().is_multiple_of(n) {
             None
         } else {
             Some(self.pick(pool))
@@ -221,7 +221,8 @@ fn rows() -> Vec<Row> {
                     entries.push(format!("\"{key}\": {v}"));
                 }
             }
-            let doc = (g.next() % 8 != 0).then(|| format!("{{\"a\": {{{}}}}}", entries.join(", ")));
+            let doc = (!g.next().is_multiple_of(8))
+                .then(|| format!("{{\"a\": {{{}}}}}", entries.join(", ")));
             let meta = g
                 .opt(8, &scores)
                 .map(|s| serde_json::json!({ "score": s, "other": "x" }).to_string());
