@@ -614,8 +614,13 @@
 //! in order. Column expressions come only from the schema
 //! ([`Field::sql_column`], [`Field::sql_exists`] for multi-valued fields in a
 //! child table, [`Field::sql_json`] / [`Field::sql_template`] for dynamic
-//! maps); every literal, every wildcard pattern and every dynamic key goes
-//! into `params`, so the SQL text never contains user input.
+//! maps, [`Field::sql_json_path`] inside a JSON document); every literal and
+//! every wildcard pattern goes into `params`. Values only ever reach `params`;
+//! a dynamic key is inlined as a SQL string literal (`c.metadata->>'agentId'`)
+//! only after it was validated at compile time (letters, digits, `_`, `-`),
+//! so an expression index serves it. [`Field::sql_type`] says how a column
+//! stores values ([`SqlType`]: epoch-ms, `timestamptz`, `numeric`, `jsonb`, …)
+//! and parameters are emitted in that type.
 //!
 //! * Placeholders: [`SqlOptions::postgres`] numbers them `$1, $2, …` (start
 //!   elsewhere with [`SqlOptions::with_first_placeholder`]);

@@ -73,6 +73,17 @@
 //! double range; an RFC 3339 string `YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)`),
 //! and a value of another JSON type is present but satisfies no comparison.
 //!
+//! # Index use
+//!
+//! A comparison on a plain column leaves the column bare (casts go on the
+//! parameters), so a btree index on it serves `=`, `IN`, ranges and the
+//! half-open timestamp bounds. `(c.metadata->>'agentId')` is served by the
+//! expression index `((metadata->>'agentId'))`. String *ordering* carries
+//! `COLLATE "C"`, which an index serves only when it has that collation
+//! (`CREATE INDEX … (name COLLATE "C")`, or a database created with
+//! `LC_COLLATE 'C'`). `numeric_strings` ordering and typed JSON comparisons
+//! are `CASE` expressions that no index serves.
+//!
 //! SQLite translates no `sql_type`, `EpochMs`, `Text`, `Integer`, `Float`,
 //! `Boolean` and string values in JSON; the others are an
 //! [`EmitError::UnsupportedSqlType`].
