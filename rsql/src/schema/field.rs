@@ -647,9 +647,9 @@ impl Field {
     ///
     /// ```
     /// let f = rsql::Field::new("x", rsql::FieldType::Integer).sql_column("x");
-    /// assert_eq!(f.sql_type_of(), None);
+    /// assert_eq!(f.declared_sql_type(), None);
     /// ```
-    pub fn sql_type_of(&self) -> Option<SqlType> {
+    pub fn declared_sql_type(&self) -> Option<SqlType> {
         self.sql_type
     }
 

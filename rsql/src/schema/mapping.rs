@@ -31,7 +31,7 @@ use std::fmt;
 /// let f = Field::new("start", FieldType::Timestamp)
 ///     .sql_column("c.started_at")
 ///     .sql_type(SqlType::TimestampTz);
-/// assert_eq!(f.sql_type_of(), Some(SqlType::TimestampTz));
+/// assert_eq!(f.declared_sql_type(), Some(SqlType::TimestampTz));
 /// assert_eq!(SqlType::TimestampTz.name(), "timestamptz");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -434,6 +434,7 @@ fn sqlite_schema() -> Schema {
         .field(col("big", FieldType::Integer))
         .field(col("d", FieldType::Float))
         .field(col("flag", FieldType::Bool))
+        .field(Field::new("js", FieldType::String).sql_json_path("t.doc", ["a", "s"]))
         .field(
             Field::dynamic("meta", FieldType::String)
                 .numeric_strings()
@@ -698,14 +699,16 @@ fn untyped_mapping_agrees_with_matches_on_sqlite() {
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute_batch(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, ms INTEGER, name TEXT, small INTEGER,
-            big INTEGER, d REAL, flag INTEGER, meta TEXT);
+            big INTEGER, d REAL, flag INTEGER, meta TEXT, doc TEXT);
          CREATE TABLE tags (row_id INTEGER, ms INTEGER);",
     )
     .unwrap();
     for r in &rows {
         db.execute(
-            "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rusqlite::params![r.id, r.ms, r.name, r.small, r.big, r.d, r.flag, r.meta],
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rusqlite::params![
+                r.id, r.ms, r.name, r.small, r.big, r.d, r.flag, r.meta, r.doc
+            ],
         )
         .unwrap();
         for us in &r.tags {
