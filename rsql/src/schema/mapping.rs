@@ -24,7 +24,7 @@ use std::fmt;
 /// | `Float` | float | `real`, `double precision` | `REAL` |
 /// | `Numeric` | integer, float | `numeric` | – |
 /// | `Boolean` | bool | `boolean` | `INTEGER` 0/1 |
-/// | `Json` | all | a `jsonb` value ([`Field::sql_json_path`](crate::Field::sql_json_path)) | – |
+/// | `Json` | all | a `jsonb` value ([`Field::sql_json_path`](crate::Field::sql_json_path)) | JSON text (not timestamps) |
 ///
 /// ```
 /// use rsql::{Field, FieldType, SqlType};

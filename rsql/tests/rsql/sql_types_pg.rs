@@ -424,7 +424,8 @@ fn pg_schema() -> Schema {
         .unwrap()
 }
 
-/// The untyped mapping (no `sql_type`: epoch-ms timestamps) on SQLite.
+/// The untyped mapping (no `sql_type`: epoch-ms timestamps) on SQLite, and
+/// typed values in JSON text.
 fn sqlite_schema() -> Schema {
     let col = |name: &str, ty: FieldType| Field::new(name, ty).sql_column(format!("t.{name}"));
     Schema::builder()
@@ -435,6 +436,14 @@ fn sqlite_schema() -> Schema {
         .field(col("d", FieldType::Float))
         .field(col("flag", FieldType::Bool))
         .field(Field::new("js", FieldType::String).sql_json_path("t.doc", ["a", "s"]))
+        .field(Field::new("jn", FieldType::Integer).sql_json_path("t.doc", ["a", "n"]))
+        .field(Field::new("jx", FieldType::Float).sql_json_path("t.doc", ["a", "x"]))
+        .field(Field::new("jb", FieldType::Bool).sql_json_path("t.doc", ["a", "b"]))
+        .field(
+            Field::new("jb2", FieldType::Bool)
+                .sql_column("(t.doc -> '$.a.b')")
+                .sql_type(SqlType::Json),
+        )
         .field(
             Field::dynamic("meta", FieldType::String)
                 .numeric_strings()
@@ -694,7 +703,7 @@ fn typed_columns_agree_with_matches_on_postgres() {
 }
 
 #[test]
-fn untyped_mapping_agrees_with_matches_on_sqlite() {
+fn untyped_and_json_mapping_agrees_with_matches_on_sqlite() {
     let rows = rows();
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute_batch(
@@ -766,7 +775,12 @@ fn untyped_mapping_agrees_with_matches_on_sqlite() {
 #[test]
 fn postgres_only_storage_is_an_error_on_sqlite() {
     let schema = pg_schema();
-    for f in ["tz==2021-06-10", "num=gt=1", "jn==5", "tags=lt=2021-06-10"] {
+    for f in [
+        "tz==2021-06-10",
+        "num=gt=1",
+        "jt==2021-06-10",
+        "tags=lt=2021-06-10",
+    ] {
         let err = schema
             .compile_str(&parser(), f)
             .unwrap()

@@ -44,7 +44,7 @@ pub enum EmitError {
         sql_type: SqlType,
     },
     /// The dialect has no translation for the field's [`SqlType`] (SQLite
-    /// has no `timestamptz`, `timestamp`, `numeric` or `jsonb`).
+    /// has no `timestamptz`, `timestamp` or `numeric`, nor timestamps in JSON).
     ///
     /// ```
     /// use rsql::{EmitError, Field, FieldType, SqlOptions, SqlType};

@@ -1,5 +1,5 @@
-//! Typed values inside `jsonb` (PostgreSQL): a bool, integer, float or
-//! timestamp field stored in a JSON document.
+//! Typed values inside `jsonb` (PostgreSQL) or JSON text (SQLite): a bool,
+//! integer, float or timestamp field stored in a JSON document.
 //!
 //! Each comparison is `CASE WHEN <the JSON value has the field's type>
 //! THEN <the comparison on the converted value> ELSE false END`, with the
@@ -16,6 +16,13 @@
 //! type is present (`=isnull=false` holds) but satisfies no comparison, as
 //! in [`Filter::matches`](crate::Filter::matches) for a record value of
 //! another type; so a negation (`!=`) holds for it.
+//!
+//! SQLite: `json_extract` already returns an SQL value of the JSON value's
+//! type, and nothing fails, so one guard suffices: a boolean is
+//! `json_type(…) IN ('true', 'false')` (compared as 1/0), an integer is
+//! `json_type(…) = 'integer'` whose value is an SQL integer (within `i64`),
+//! a float is `json_type(…) IN ('integer', 'real')`. Timestamps in JSON are
+//! PostgreSQL-only ([`EmitError::UnsupportedSqlType`](crate::EmitError) on SQLite).
 
 use super::storage::{JsonKind, Storage};
 use super::{Expr, Writer};
@@ -53,6 +60,10 @@ impl Writer<'_> {
     }
 
     pub(super) fn json_positive(&mut self, kind: JsonKind, e: Expr<'_>, t: &Test) {
+        if !self.pg() {
+            self.json_positive_sqlite(kind, e, t);
+            return;
+        }
         let text = self.captured(|w| w.expr(e));
         let json = self.captured(|w| w.jsonb(e));
         let numeric = format!("CAST({text} AS numeric)");
@@ -117,6 +128,46 @@ impl Writer<'_> {
         if guard.is_some() {
             self.s(" ELSE false END");
         }
+        self.s(" ELSE false END");
+    }
+
+    /// SQLite: `json_type` of the value (`NULL` when absent).
+    fn json_type_sqlite(&mut self, e: Expr<'_>) {
+        match e {
+            Expr::Json(col, keys) => {
+                self.s("json_type(");
+                self.s(col);
+                self.s(", ");
+                self.s(&super::sqlite_path(keys));
+                self.s(")");
+            }
+            Expr::JsonValue(c) => {
+                self.s("json_type(");
+                self.s(c);
+                self.s(")");
+            }
+            Expr::Column(_) | Expr::Template(..) => {
+                self.s("json_type(");
+                self.expr(e);
+                self.s(")");
+            }
+        }
+    }
+
+    fn json_positive_sqlite(&mut self, kind: JsonKind, e: Expr<'_>, t: &Test) {
+        self.s("CASE WHEN ");
+        self.json_type_sqlite(e);
+        match kind {
+            JsonKind::Bool => self.s(" IN ('true', 'false')"),
+            JsonKind::Int => {
+                self.s(" = 'integer' AND typeof(");
+                self.expr(e);
+                self.s(") = 'integer'");
+            }
+            JsonKind::Float | JsonKind::Time => self.s(" IN ('integer', 'real')"),
+        }
+        self.s(" THEN ");
+        self.positive(Storage::Plain { epoch_ms: false }, e, t);
         self.s(" ELSE false END");
     }
 }

@@ -85,8 +85,9 @@
 //! are `CASE` expressions that no index serves.
 //!
 //! SQLite translates no `sql_type`, `EpochMs`, `Text`, `Integer`, `Float`,
-//! `Boolean` and string values in JSON; the others are an
-//! [`EmitError::UnsupportedSqlType`].
+//! `Boolean`, and `Json` for string, bool, integer and float fields (typed
+//! with `json_type`); `TimestampTz`, `Timestamp`, `Numeric` and timestamps
+//! in JSON are an [`EmitError::UnsupportedSqlType`].
 //!
 //! ```
 //! use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam, SqlType};

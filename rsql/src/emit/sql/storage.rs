@@ -102,7 +102,8 @@ impl Storage {
             SqlType::TimestampTz if pg => Storage::Instant { tz: true },
             SqlType::Timestamp if pg => Storage::Instant { tz: false },
             SqlType::Json if stringish(ty) => plain,
-            SqlType::Json if pg => Storage::Json(match ty {
+            // SQLite has no regular expressions to check a timestamp's text.
+            SqlType::Json if pg || ty != &FieldType::Timestamp => Storage::Json(match ty {
                 FieldType::Bool => JsonKind::Bool,
                 FieldType::Integer => JsonKind::Int,
                 FieldType::Float => JsonKind::Float,
