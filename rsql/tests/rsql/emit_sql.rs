@@ -533,6 +533,18 @@ fn typed_columns() {
         assert_eq!(w.sql, sql, "{f}");
         assert_eq!(w.params, params, "{f}");
     }
+    // SQLite: json_extract already returns the JSON value's SQL type.
+    let lite = schema
+        .compile_str(&parser(), "jn=ge=5")
+        .unwrap()
+        .to_sql(&SqlOptions::sqlite())
+        .unwrap();
+    assert_eq!(
+        lite.sql,
+        "CASE WHEN json_type(c.doc, '$.\"a\".\"n\"') = 'integer' \
+         AND typeof(json_extract(c.doc, '$.\"a\".\"n\"')) = 'integer' \
+         THEN json_extract(c.doc, '$.\"a\".\"n\"') >= ? ELSE false END"
+    );
     // A JSON timestamp: typed string, a real date, then the instant.
     let w = pg("jt==2021-06-10T09:30:00Z");
     assert!(
