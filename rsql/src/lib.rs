@@ -839,12 +839,15 @@ pub mod eval;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "json")]
+mod json_record;
 mod limits;
 mod operators;
 mod parser;
 mod pattern;
 mod policy;
 mod print;
+mod record_schema;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
@@ -855,11 +858,18 @@ pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};
 pub use filter::{Conjunct, Filter};
+#[cfg(feature = "json")]
+pub use json_record::JsonRecord;
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+pub use record_schema::RecordSchema;
+#[doc(hidden)]
+pub use record_schema::private as __private;
+#[cfg(feature = "derive")]
+pub use rsql_derive::Record;
 #[cfg(feature = "schema-file")]
 pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
 pub use schema::{
