@@ -51,18 +51,16 @@ pub(crate) struct FieldAttrs {
     pub(crate) multi: Option<Span>,
     pub(crate) map: Option<Span>,
     pub(crate) nested: Option<Span>,
-    pub(crate) sortable: bool,
+    pub(crate) sortable: Option<Span>,
     pub(crate) numeric_strings: Option<Span>,
     pub(crate) no_wildcards: Option<Span>,
-    pub(crate) missing: Option<Missing>,
+    pub(crate) missing: Option<(Missing, Span)>,
     pub(crate) sql: Option<LitStr>,
     pub(crate) sql_from: Option<LitStr>,
     pub(crate) sql_join: Option<LitStr>,
     pub(crate) sql_template: Option<LitStr>,
     pub(crate) mongo: Option<LitStr>,
     pub(crate) aliases: Vec<LitStr>,
-    /// The first `#[rsql]` attribute, for errors about combinations.
-    pub(crate) span: Option<Span>,
 }
 
 /// The attributes of the struct itself.
@@ -91,7 +89,6 @@ fn set_flag(slot: &mut Option<Span>, span: Span, what: &str) -> syn::Result<()> 
 pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
     let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("rsql")) {
-        out.span.get_or_insert(attr.span());
         attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
             let ident = meta
@@ -150,13 +147,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 "multi" => set_flag(&mut out.multi, span, "multi"),
                 "map" => set_flag(&mut out.map, span, "map"),
                 "nested" => set_flag(&mut out.nested, span, "nested"),
-                "sortable" => {
-                    if out.sortable {
-                        return Err(syn::Error::new(span, "duplicate `sortable` attribute"));
-                    }
-                    out.sortable = true;
-                    Ok(())
-                }
+                "sortable" => set_flag(&mut out.sortable, span, "sortable"),
                 "numeric_strings" => set_flag(&mut out.numeric_strings, span, "numeric_strings"),
                 "no_wildcards" => set_flag(&mut out.no_wildcards, span, "no_wildcards"),
                 "missing" => {
@@ -175,7 +166,7 @@ pub(crate) fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                             ));
                         }
                     };
-                    set_once(&mut out.missing, m, span, "missing")
+                    set_once(&mut out.missing, (m, span), span, "missing")
                 }
                 "sql" => {
                     let lit = string(&meta)?;

@@ -131,7 +131,7 @@ fn plan<'a>(
             || attrs.multi.is_some()
             || attrs.map.is_some()
             || attrs.nested.is_some()
-            || attrs.sortable
+            || attrs.sortable.is_some()
             || attrs.numeric_strings.is_some()
             || attrs.no_wildcards.is_some()
             || attrs.missing.is_some()
@@ -159,10 +159,9 @@ fn plan<'a>(
         },
         LitStr::value,
     );
-    let ty_span = ty.span();
     let unsupported = |why: &str| -> syn::Error {
-        syn::Error::new(
-            ty_span,
+        syn::Error::new_spanned(
+            ty,
             format!(
                 "unsupported type for an rsql field {why}; supported: String, &str, Box<str>, \
                  Arc<str>, Rc<str>, Cow<str>, i8..i64, u8..u32, f32, f64, bool, \
@@ -284,7 +283,10 @@ fn plan<'a>(
             wrong(attrs.multi, "multi", "a Vec<T>, &[T] or Box<[T]> field")?;
             wrong(attrs.map, "map", "a HashMap or BTreeMap field")?;
             if let Some(why) = types::refused_integer(ty) {
-                return Err(syn::Error::new(ty_span, format!("this integer type {why}")));
+                return Err(syn::Error::new_spanned(
+                    ty,
+                    format!("this integer type {why}"),
+                ));
             }
             if forced.is_some() {
                 Access::One(pick(None)?)
@@ -338,17 +340,16 @@ fn check_combinations(a: &FieldAttrs, access: &Access<'_>) -> syn::Result<()> {
             return err(span, "`no_wildcards` needs a text field");
         }
     }
-    let first = a.span.unwrap_or_else(Span::call_site);
     if nested {
-        if a.sortable {
+        if let Some(span) = a.sortable {
             return err(
-                first,
+                span,
                 "`sortable` needs a single-valued scalar field, not a record",
             );
         }
-        if a.missing.is_some() {
+        if let Some((_, span)) = a.missing {
             return err(
-                first,
+                span,
                 "`missing` applies to the fields of the nested record, not to the record",
             );
         }
@@ -364,28 +365,30 @@ fn check_combinations(a: &FieldAttrs, access: &Access<'_>) -> syn::Result<()> {
     }
     match access {
         Access::Many(_) | Access::NestedMany(_) => {
-            if a.sortable {
-                return err(first, "`sortable` needs a single-valued field, not a list");
+            if let Some(span) = a.sortable {
+                return err(span, "`sortable` needs a single-valued field, not a list");
             }
             match (&a.sql_from, &a.sql_join) {
-                (Some(_), None) => return err(first, "`sql_from` needs `sql_join` as well"),
-                (None, Some(_)) => return err(first, "`sql_join` needs `sql_from` as well"),
+                (Some(from), None) => {
+                    return err(from.span(), "`sql_from` needs `sql_join` as well");
+                }
+                (None, Some(join)) => {
+                    return err(join.span(), "`sql_join` needs `sql_from` as well");
+                }
                 _ => {}
             }
-            if matches!(access, Access::Many(_)) && a.sql_from.is_some() && a.sql.is_none() {
+            if let (Access::Many(_), Some(from), None) = (access, &a.sql_from, &a.sql) {
                 return err(
-                    first,
+                    from.span(),
                     "`sql_from` / `sql_join` need `sql`, the column in that table",
                 );
             }
-            if matches!(access, Access::Many(_)) && a.sql_from.is_none() {
-                if let Some(sql) = &a.sql {
-                    return err(
-                        sql.span(),
-                        "a list field is stored in a child table: give `sql_from` and `sql_join` \
-                         with `sql` (the column)",
-                    );
-                }
+            if let (Access::Many(_), None, Some(sql)) = (access, &a.sql_from, &a.sql) {
+                return err(
+                    sql.span(),
+                    "a list field is stored in a child table: give `sql_from` and `sql_join` \
+                     with `sql` (the column)",
+                );
             }
         }
         _ => {
@@ -399,8 +402,8 @@ fn check_combinations(a: &FieldAttrs, access: &Access<'_>) -> syn::Result<()> {
     }
     match access {
         Access::Map(_) => {
-            if a.sortable {
-                return err(first, "`sortable` needs a single-valued field, not a map");
+            if let Some(span) = a.sortable {
+                return err(span, "`sortable` needs a single-valued field, not a map");
             }
             if let (Some(sql), Some(_)) = (&a.sql, &a.sql_template) {
                 return err(
@@ -439,7 +442,27 @@ fn convert(krate: &TokenStream, s: Scalar, ty: &Type) -> TokenStream {
         Scalar::Bool => quote!(AsBool),
         Scalar::Time => quote!(AsTime),
     };
-    quote_spanned!(ty.span()=> #krate::__private::#tr::field_value)
+    let span = ty.span();
+    let krate = respan(krate.clone(), span);
+    quote_spanned!(span=> #krate::__private::#tr::field_value)
+}
+
+/// `tokens` with every span set to `span`, so that an error about them
+/// points there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(g) = &tree {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tree = proc_macro2::TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn opt_str(s: Option<&LitStr>) -> TokenStream {
@@ -504,7 +527,7 @@ fn record_impl(input: &DeriveInput, krate: &TokenStream, plans: &[Plan<'_>]) -> 
         };
         let range = |t: &Type| {
             let o = off.tokens();
-            quote!(__i if __i >= #o && __i < #o + <#t as #krate::RecordSchema>::FIELD_COUNT)
+            quote!(__i if (#o..#o + <#t as #krate::RecordSchema>::FIELD_COUNT).contains(&__i))
         };
         let sub = {
             let o = off.tokens();
@@ -648,10 +671,10 @@ fn schema_impl(input: &DeriveInput, krate: &TokenStream, plans: &[Plan<'_>]) -> 
                     Access::Map(_) => quote!(Dynamic),
                     _ => quote!(Plain),
                 };
-                let sortable = a.sortable;
+                let sortable = a.sortable.is_some();
                 let numeric = a.numeric_strings.is_some();
                 let wildcards = a.no_wildcards.is_none();
-                let missing = match a.missing {
+                let missing = match a.missing.map(|(m, _)| m) {
                     Some(Missing::Nothing) => {
                         quote!(::core::option::Option::Some(#krate::Missing::MatchesNothing))
                     }

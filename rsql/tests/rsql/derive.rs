@@ -108,10 +108,8 @@ pub(crate) fn conversations() -> Vec<store::Conversation> {
             if i % 5 == 0 {
                 c.end_time = None;
             }
-            if i % 3 == 0 {
-                if let Some(m) = c.members.first_mut() {
-                    m.email = None;
-                }
+            if let (0, Some(m)) = (i % 3, c.members.first_mut()) {
+                m.email = None;
             }
             if i % 11 == 0 {
                 c.members.clear();

@@ -12,6 +12,8 @@ struct Row {
     e: String,
     #[rsql(sql_template = "no key")]
     f: std::collections::HashMap<String, String>,
+    #[rsql(sortable)]
+    g: Vec<String>,
 }
 
 fn main() {}
