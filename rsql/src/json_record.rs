@@ -41,7 +41,7 @@ use crate::schema::{Field, FieldRef, FieldType, MongoPath, Schema};
 ///   not `"5"`.
 ///
 /// ```
-/// use rsql::{Field, FieldType, JsonRecord, Schema};
+/// use rsql::{Field, FieldType, FieldValue, JsonRecord, Operators, Parser, Policy, Record, Schema};
 /// use serde_json::json;
 ///
 /// let schema = Schema::builder()
@@ -59,8 +59,9 @@ use crate::schema::{Field, FieldRef, FieldType, MongoPath, Schema};
 ///     "metadata": {"score": "10", "count": 3},
 /// });
 /// let record = JsonRecord::new(&schema, &doc);
+/// let parser = Parser::new().with_policy(Policy::new().with_operators(Operators::extended()));
 /// let holds = |f: &str| -> Result<bool, rsql::Error> {
-///     Ok(schema.compile(&rsql::parse(f)?)?.matches(&record))
+///     Ok(schema.compile_str(&parser, f)?.matches(&record))
 /// };
 /// assert!(holds("conversation.startTime=ge=2021-03-12T15:00:02.500Z")?);
 /// assert!(holds("conversation.endTime=isnull=true")?);      // null is missing
@@ -68,8 +69,8 @@ use crate::schema::{Field, FieldRef, FieldType, MongoPath, Schema};
 /// assert!(holds("metadata.score=gt=9")?);                    // numeric strings
 /// assert!(!holds("metadata.count==3")?);                     // a number is not text…
 /// assert!(holds("metadata.count=isnull=false")?);            // …but it is there
-/// assert!(schema.json_record(&doc).get(schema.resolve("metadata.score").unwrap())
-///     == rsql::FieldValue::Str("10"));
+/// let score = schema.resolve("metadata.score").expect("a dynamic field");
+/// assert_eq!(schema.json_record(&doc).get(score), FieldValue::Str("10"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug)]

@@ -695,6 +695,15 @@
 //!   adds `serde`, `serde_json`, `toml` and `serde_path_to_error`).
 //! * **`cli`**: the `rsql` binary (see [Command line](#command-line); turns
 //!   on `serde`, `mongo` and `schema-file`, and adds `clap`).
+//! * **`derive`**: `#[derive(rsql::Record)]` (crate `rsql-derive`) writes
+//!   the [`Record`] impl of a struct and its [`Schema`] ([`RecordSchema`]),
+//!   numbering the fields itself: `#[rsql(name = "conversation.startTime",
+//!   timestamp, sortable, sql = "c.start_ms", mongo = "startTime")]` and so
+//!   on per field, `Vec`s as multi-valued fields, maps as dynamic ones,
+//!   nested records and lists of records (`members.email`); no hand-numbered
+//!   [`FieldId`] left to drift from the schema.
+//! * **`json`**: `JsonRecord`, a `serde_json::Value` read as a [`Record`]
+//!   through the schema's MongoDB paths (turns on `mongo`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {

@@ -47,7 +47,7 @@
 //! assert!(holds("conversation.type==call")?);
 //! assert!(holds("conversation.members.id==m1;members.email==b@y.io")?); // any member
 //! assert!(!holds("members.email!=b@y.io")?);                            // no member may match
-//! assert!(holds("members.email=isnull=false")?);
+//! assert!(holds("members.email=out=(a@x.io)")?);                    // none is a@x.io
 //! assert!(schema.compile(&rsql::parse("conversation.type==meetin")?).is_err()); // an enum
 //! # }
 //! # Ok::<(), rsql::Error>(())
@@ -68,7 +68,7 @@ use crate::schema::{Schema, SchemaError};
 /// struct Row {
 ///     #[rsql(sortable, sql = "r.n")]
 ///     n: i32,
-///     #[rsql(name = "row.label")]
+///     #[rsql(name = "row.label", sql = "r.label")]
 ///     label: Option<String>,
 /// }
 ///
@@ -76,9 +76,11 @@ use crate::schema::{Schema, SchemaError};
 /// let schema = Row::schema(); // built once, then cached
 /// assert!(std::ptr::eq(schema, Row::schema()));
 /// assert_eq!(schema.field_id("row.label").map(|id| id.index()), Some(1));
-/// let filter = schema.compile(&rsql::parse("n=gt=2;row.label=isnull=true")?)?;
+/// let filter = schema.compile(&rsql::parse("n=gt=2;row.label!=x")?)?;
 /// assert!(filter.matches(&Row { n: 3, label: None }));
-/// assert_eq!(filter.to_sql(&rsql::SqlOptions::sqlite())?.params.len(), 1);
+/// assert!(!filter.matches(&Row { n: 3, label: Some("x".into()) }));
+/// let sql = filter.to_sql(&rsql::SqlOptions::sqlite())?;
+/// assert_eq!(sql.sql, "r.n >= ? AND (r.label IS NULL OR NOT (r.label = ?))"); // n >= 3: ranges are inclusive
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
