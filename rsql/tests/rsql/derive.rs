@@ -613,3 +613,24 @@ fn generated_filters_mostly_compile() {
         "only {compiled} of 400 generated filters compile"
     );
 }
+
+mod renamed {
+    use rsql as engine;
+
+    /// `#[rsql(crate = "…")]`: the generated code names `rsql` by that path.
+    #[derive(engine::Record)]
+    #[rsql(crate = "engine")]
+    struct Row {
+        n: i64,
+    }
+
+    #[test]
+    fn the_crate_path_can_be_renamed() {
+        use engine::RecordSchema;
+        let f = Row::schema()
+            .compile(&engine::parse("n==4").unwrap())
+            .unwrap();
+        assert!(f.matches(&Row { n: 4 }));
+        assert!(!f.matches(&Row { n: 5 }));
+    }
+}
