@@ -700,6 +700,15 @@
 //!   adds `serde`, `serde_json`, `toml` and `serde_path_to_error`).
 //! * **`cli`**: the `rsql` binary (see [Command line](#command-line); turns
 //!   on `serde`, `mongo` and `schema-file`, and adds `clap`).
+//! * **`derive`**: `#[derive(rsql::Record)]` (crate `rsql-derive`) writes
+//!   the [`Record`] impl of a struct and its [`Schema`] ([`RecordSchema`]),
+//!   numbering the fields itself: `#[rsql(name = "conversation.startTime",
+//!   timestamp, sortable, sql = "c.start_ms", mongo = "startTime")]` and so
+//!   on per field, `Vec`s as multi-valued fields, maps as dynamic ones,
+//!   nested records and lists of records (`members.email`); no hand-numbered
+//!   [`FieldId`] left to drift from the schema.
+//! * **`json`**: `JsonRecord`, a `serde_json::Value` read as a [`Record`]
+//!   through the schema's MongoDB paths (turns on `mongo`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -844,12 +853,15 @@ pub mod eval;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "json")]
+mod json_record;
 mod limits;
 mod operators;
 mod parser;
 mod pattern;
 mod policy;
 mod print;
+mod record_schema;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
@@ -860,11 +872,18 @@ pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};
 pub use filter::{Conjunct, Filter};
+#[cfg(feature = "json")]
+pub use json_record::JsonRecord;
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+pub use record_schema::RecordSchema;
+#[doc(hidden)]
+pub use record_schema::private as __private;
+#[cfg(feature = "derive")]
+pub use rsql_derive::Record;
 #[cfg(feature = "schema-file")]
 pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
 pub use schema::{
