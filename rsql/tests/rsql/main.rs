@@ -19,3 +19,4 @@ mod policy;
 mod precedence;
 mod roundtrip;
 mod schema_file;
+mod semantics;
