@@ -508,3 +508,92 @@ fn stars_in_lists_and_escaped_stars() {
     let f = compile(r"name=in=(a\*,b)");
     assert_eq!(f.to_string(), r#"name=in=("a\*",b)"#);
 }
+
+mod exact_instants {
+    //! A property: for literals with any sub-millisecond part, before and
+    //! after 1970, written with any offset, every operator selects exactly
+    //! the records an arithmetic on nanoseconds selects (and SQLite and
+    //! printing agree, via `check`).
+
+    use chrono::{DateTime, FixedOffset, SecondsFormat};
+    use proptest::prelude::*;
+
+    use super::{Row, check};
+
+    /// Milliseconds around the epoch and around 2021-06-13.
+    fn base_ms() -> impl Strategy<Value = i64> {
+        prop_oneof![-3_i64..3, (super::LAST - 2)..(super::LAST + 3)]
+    }
+
+    /// A literal as nanoseconds since the epoch.
+    fn literal_ns() -> impl Strategy<Value = i128> {
+        let sub = prop_oneof![
+            Just(0_i128),
+            Just(1),
+            Just(100_000),
+            Just(500_000),
+            Just(999_999)
+        ];
+        (base_ms(), sub).prop_map(|(ms, sub)| i128::from(ms) * 1_000_000 + sub)
+    }
+
+    /// RFC 3339 text for `ns` with nine fractional digits, in UTC or at +01:30.
+    fn text(ns: i128, offset: bool) -> String {
+        let secs = i64::try_from(ns.div_euclid(1_000_000_000)).unwrap();
+        let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).unwrap();
+        let utc = DateTime::from_timestamp(secs, nanos).unwrap();
+        if offset {
+            let east = FixedOffset::east_opt(5_400).unwrap();
+            utc.with_timezone(&east)
+                .to_rfc3339_opts(SecondsFormat::Nanos, true)
+        } else {
+            utc.to_rfc3339_opts(SecondsFormat::Nanos, true)
+        }
+    }
+
+    /// Whether a record's time (in nanoseconds; `None`: missing) satisfies the comparison.
+    type Holds = Box<dyn Fn(Option<i128>) -> bool>;
+
+    fn rows() -> Vec<Row> {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut rows: Vec<Row> = (-3..3)
+            .chain((super::LAST - 2)..(super::LAST + 3))
+            .map(|ms| super::row(leak(format!("r{ms}")), Some(ms)))
+            .collect();
+        rows.push(super::row("none", None));
+        rows
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_operator_compares_the_exact_instant(
+            a in literal_ns(),
+            b in literal_ns(),
+            offset in any::<bool>(),
+            op in 0_usize..10,
+        ) {
+            let rows = rows();
+            let (ta, tb) = (text(a, offset), text(b, !offset));
+            let (filter, holds): (String, Holds) = match op {
+                0 => (format!("t=={ta}"), Box::new(move |v| v == Some(a))),
+                1 => (format!("t!={ta}"), Box::new(move |v| v != Some(a))),
+                2 => (format!("t=ge={ta}"), Box::new(move |v| v.is_some_and(|v| v >= a))),
+                3 => (format!("t=gt={ta}"), Box::new(move |v| v.is_some_and(|v| v > a))),
+                4 => (format!("t=le={ta}"), Box::new(move |v| v.is_some_and(|v| v <= a))),
+                5 => (format!("t=lt={ta}"), Box::new(move |v| v.is_some_and(|v| v < a))),
+                6 => (format!("t=in=({ta},{tb})"), Box::new(move |v| v == Some(a) || v == Some(b))),
+                7 => (format!("t=out=({ta},{tb})"), Box::new(move |v| v != Some(a) && v != Some(b))),
+                8 => (format!("t=bt=({ta},{tb})"), Box::new(move |v| v.is_some_and(|v| a <= v && v <= b))),
+                _ => (format!("t=nb=({ta},{tb})"), Box::new(move |v| !v.is_some_and(|v| a <= v && v <= b))),
+            };
+            let expected: Vec<&str> = rows
+                .iter()
+                .filter(|r| holds(r.t.map(|ms| i128::from(ms) * 1_000_000)))
+                .map(|r| r.id)
+                .collect();
+            check(&rows, &filter, &expected);
+        }
+    }
+}
