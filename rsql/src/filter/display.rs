@@ -115,8 +115,9 @@ fn write_pred(f: &mut fmt::Formatter<'_>, schema: &Schema, p: &Pred, in_or: bool
             if neg && lo == hi {
                 write!(f, "{sel}!={}", i64_text(*lo))
             } else if neg {
-                // Never empty: the compiler turns a negated empty range into
-                // what it means (`simplify` in compile.rs).
+                // Empty only from an `=nb=` of an empty range, printed back
+                // as written (the compiler turns `!=` / `=out=` of nothing
+                // into what it means: `simplify` in compile.rs).
                 write_between(f, &sel, true, &i64_text(*lo), &i64_text(*hi))
             } else if lo == hi {
                 write!(f, "{sel}=={}", i64_text(*lo))
