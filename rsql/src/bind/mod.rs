@@ -113,10 +113,10 @@ fn kind_name(param: &SqlParam) -> &'static str {
 
 /// The earliest instant PostgreSQL's `timestamp` and `timestamptz` hold,
 /// 4714-11-24 00:00:00 BC, in epoch milliseconds (`MIN_TIMESTAMP` in its
-/// source, microseconds since 2000-01-01, moved to 1970). The latest,
+/// source, microseconds since 2000-01-01, moved to 1970-01-01). The latest,
 /// 294276 AD, is beyond what chrono represents, so chrono's limit applies.
 #[cfg(any(feature = "postgres", feature = "sqlx-postgres"))]
-const PG_MIN_TIMESTAMP_MS: i64 = -211_813_488_000_000_000 / 1000 - 946_684_800_000;
+const PG_MIN_TIMESTAMP_MS: i64 = -211_813_488_000_000_000 / 1000 + 946_684_800_000;
 
 /// The instant `ms` as a UTC date-time for a PostgreSQL placeholder of
 /// `sql_type`, or [`BindError::OutOfRange`] when PostgreSQL or chrono
