@@ -57,6 +57,8 @@ impl TempDb {
 }
 
 impl Drop for TempDb {
+    // A panic in drop would abort a failing test: say it on stderr instead.
+    #[allow(clippy::print_stderr)]
     fn drop(&mut self) {
         let dropped =
             postgres::Client::connect(&server_url(), postgres::NoTls).and_then(|mut c| {
@@ -66,7 +68,6 @@ impl Drop for TempDb {
                 ))
             });
         if let Err(e) = dropped {
-            // Not a panic in drop (it would abort a failing test): say it.
             eprintln!("could not drop test database {}: {e}", self.name);
         }
     }

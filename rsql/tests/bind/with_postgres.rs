@@ -11,9 +11,12 @@ use crate::temp_db::TempDb;
 /// first column as text.
 fn round_trip(client: &mut postgres::Client, select: &str, ty: Type, param: &SqlParam) -> String {
     let stmt = client
-        .prepare_typed(&format!("SELECT ({select})::text"), &[ty.clone()])
+        .prepare_typed(
+            &format!("SELECT ({select})::text"),
+            std::slice::from_ref(&ty),
+        )
         .unwrap();
-    assert_eq!(stmt.params(), [ty.clone()], "{select}");
+    assert_eq!(stmt.params(), std::slice::from_ref(&ty), "{select}");
     let row = client
         .query_one(&stmt, &[param])
         .unwrap_or_else(|e| panic!("{param:?} as {ty}: {e}"));
@@ -23,7 +26,7 @@ fn round_trip(client: &mut postgres::Client, select: &str, ty: Type, param: &Sql
 /// The `BindError` binding `param` as `ty` fails with.
 fn bind_error(client: &mut postgres::Client, ty: Type, param: &SqlParam) -> (BindError, String) {
     let stmt = client
-        .prepare_typed("SELECT $1::text", &[ty.clone()])
+        .prepare_typed("SELECT $1::text", std::slice::from_ref(&ty))
         .unwrap();
     let err = client.query_one(&stmt, &[param]).unwrap_err();
     let source = std::error::Error::source(&err)
@@ -274,7 +277,7 @@ fn placeholders_take_their_column_type() {
         let stmt = c
             .prepare(&format!("SELECT count(*) FROM t WHERE {cond}"))
             .unwrap();
-        assert_eq!(stmt.params(), [ty.clone()], "{cond}");
+        assert_eq!(stmt.params(), std::slice::from_ref(ty), "{cond}");
         let n: i64 = c.query_one(&stmt, &[param]).unwrap().get(0);
         assert_eq!(n, 1, "{cond} with {param:?}");
     }
