@@ -25,7 +25,7 @@ impl ToSql for SqlParam {
     /// rsql::SqlParam::Int(7).to_sql_checked(&Type::INT4, &mut buf)?;
     /// assert_eq!(&buf[..], &7i32.to_be_bytes());
     ///
-    /// let err = rsql::SqlParam::Int(1 << 40).to_sql_checked(&Type::INT4, &mut buf).unwrap_err();
+    /// let err = rsql::SqlParam::Int(1 << 40).to_sql_checked(&Type::INT4, &mut buf).err().expect("too big");
     /// assert_eq!(
     ///     err.downcast_ref::<rsql::BindError>(),
     ///     Some(&rsql::BindError::OutOfRange { param: rsql::SqlParam::Int(1 << 40), sql_type: "int4".into() })

@@ -76,22 +76,23 @@ impl SqlWhere {
     ///
     /// ```
     /// # #[cfg(feature = "sqlx-sqlite")]
-    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// use sqlx::Connection;
     /// let schema = rsql::Schema::builder()
     ///     .field(rsql::Field::new("name", rsql::FieldType::String).sql_column("name"))
     ///     .build()?;
     /// let w = schema.compile(&rsql::parse("name=in=(al,bob)")?)?.to_sql(&rsql::SqlOptions::sqlite())?;
     ///
-    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+    /// let mut db = sqlx::SqliteConnection::connect("sqlite::memory:").await?;
     /// sqlx::raw_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);
     ///                INSERT INTO people VALUES (1, 'bob'), (2, 'bea'), (3, 'al');")
-    ///     .execute(&pool)
+    ///     .execute(&mut db)
     ///     .await?;
     /// // The SQL text holds no user input (every value is a parameter).
     /// let sql = format!("SELECT id FROM people WHERE {} ORDER BY id", w.sql);
     /// let ids: Vec<i64> = w
     ///     .bind_sqlx(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
-    ///     .fetch_all(&pool)
+    ///     .fetch_all(&mut db)
     ///     .await?;
     /// assert_eq!(ids, [1, 3]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
