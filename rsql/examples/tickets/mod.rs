@@ -34,114 +34,27 @@ type Row = (
 );
 
 /// The tickets, each failing [`FILTER`] for one reason except 1 and 5.
-const ROWS: [Row; 9] = [
-    (
-        1,
-        "Login fails",
-        "open",
-        3,
-        1_767_603_600_000,
-        4.5,
-        true,
-        Some(r#"{"team":"core"}"#),
-        &["urgent", "auth"],
-    ),
+#[rustfmt::skip]
+const ROWS: [Row; 10] = [
+    (1, "Login fails", "open", 3, 1_767_603_600_000, 4.5, true, Some(r#"{"team":"core"}"#), &["urgent", "auth"]),
     // the ops team's
-    (
-        2,
-        "Slow login page",
-        "pending",
-        2,
-        1_767_781_800_000,
-        2.0,
-        true,
-        Some(r#"{"team":"ops"}"#),
-        &["urgent"],
-    ),
+    (2, "Slow login page", "pending", 2, 1_767_781_800_000, 2.0, true, Some(r#"{"team":"ops"}"#), &["urgent"]),
     // priority 1
-    (
-        3,
-        "Typo on login",
-        "open",
-        1,
-        1_767_946_500_000,
-        0.5,
-        true,
-        Some("{}"),
-        &["urgent"],
-    ),
+    (3, "Typo on login", "open", 1, 1_767_946_500_000, 0.5, true, Some("{}"), &["urgent"]),
     // closed
-    (
-        4,
-        "Login timeout",
-        "closed",
-        3,
-        1_768_053_600_000,
-        8.0,
-        true,
-        Some(r#"{"team":"core"}"#),
-        &["urgent"],
-    ),
+    (4, "Login timeout", "closed", 3, 1_768_053_600_000, 8.0, true, Some(r#"{"team":"core"}"#), &["urgent"]),
     // no attributes at all: `attrs.team!=ops` holds for a missing team
-    (
-        5,
-        "Login via SSO",
-        "open",
-        2,
-        1_768_218_300_000,
-        6.0,
-        true,
-        None,
-        &["urgent"],
-    ),
+    (5, "Login via SSO", "open", 2, 1_768_218_300_000, 6.0, true, None, &["urgent"]),
     // not about login
-    (
-        6,
-        "Export to CSV",
-        "open",
-        3,
-        1_768_494_000_000,
-        3.0,
-        true,
-        Some(r#"{"team":"core"}"#),
-        &["urgent"],
-    ),
+    (6, "Export to CSV", "open", 3, 1_768_494_000_000, 3.0, true, Some(r#"{"team":"core"}"#), &["urgent"]),
     // opened last year
-    (
-        7,
-        "Login audit",
-        "open",
-        3,
-        1_766_221_200_000,
-        1.0,
-        true,
-        Some(r#"{"team":"core"}"#),
-        &["urgent"],
-    ),
+    (7, "Login audit", "open", 3, 1_766_221_200_000, 1.0, true, Some(r#"{"team":"core"}"#), &["urgent"]),
     // estimated at 12 hours
-    (
-        8,
-        "Login rate limit",
-        "open",
-        3,
-        1_768_914_000_000,
-        12.0,
-        true,
-        Some(r#"{"team":"core"}"#),
-        &["urgent"],
-    ),
-    // not billable, and not tagged urgent
-    (
-        9,
-        "Login copy",
-        "open",
-        2,
-        1_768_980_600_000,
-        1.0,
-        false,
-        Some(r#"{"team":"core"}"#),
-        &["docs"],
-    ),
+    (8, "Login rate limit", "open", 3, 1_768_914_000_000, 12.0, true, Some(r#"{"team":"core"}"#), &["urgent"]),
+    // not billable
+    (9, "Login copy", "open", 2, 1_768_980_600_000, 1.0, false, Some(r#"{"team":"core"}"#), &["urgent"]),
+    // not tagged urgent
+    (10, "Login button", "pending", 2, 1_768_980_700_000, 1.0, true, Some(r#"{"team":"web"}"#), &["docs"]),
 ];
 
 /// The SQL database the statements are written for.
