@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `postgres` | [`postgres`](https://docs.rs/postgres) and [`tokio-postgres`](https://docs.rs/tokio-postgres) (through `postgres-types`) | `client.query(&sql, &w.postgres_params())` |
 //! | `rusqlite` | [`rusqlite`](https://docs.rs/rusqlite) 0.41 | `stmt.query(w.rusqlite_params())` |
-//! | `sqlx-postgres`, `sqlx-sqlite` (both: `sqlx`) | [`sqlx`](https://docs.rs/sqlx) 0.9 | `w.bind_sqlx(sqlx::query(sql)).fetch_all(&pool)` |
+//! | `sqlx-postgres`, `sqlx-sqlite` (both: `sqlx`) | [`sqlx`](https://docs.rs/sqlx) 0.9 | `w.bind_sqlx(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&pool)` |
 //!
 //! What each [`SqlParam`] binds as:
 //!
