@@ -102,14 +102,14 @@
 //! assert!(filter.matches(&march));
 //! assert!(!filter.matches(&february));
 //!
-//! // 4. SQL: column expressions come from the schema, user text only from `params`.
+//! // 4. SQL: column expressions come from the schema, values only from `params`
+//! // (a validated key such as `region` is inlined, so an expression index serves it).
 //! let sql = filter.to_sql(&SqlOptions::postgres()).expect("every field has a SQL mapping");
-//! assert_eq!(sql.sql, "c.start_ms >= $1 AND (c.metadata->>$2) IN ($3, $4)");
+//! assert_eq!(sql.sql, "c.start_ms >= $1 AND (c.metadata->>'region') IN ($2, $3)");
 //! assert_eq!(
 //!     sql.params,
 //!     [
 //!         SqlParam::Time(1_614_556_800_000),
-//!         SqlParam::Text("region".into()),
 //!         SqlParam::Text("emea".into()),
 //!         SqlParam::Text("apac".into()),
 //!     ]
@@ -614,8 +614,13 @@
 //! in order. Column expressions come only from the schema
 //! ([`Field::sql_column`], [`Field::sql_exists`] for multi-valued fields in a
 //! child table, [`Field::sql_json`] / [`Field::sql_template`] for dynamic
-//! maps); every literal, every wildcard pattern and every dynamic key goes
-//! into `params`, so the SQL text never contains user input.
+//! maps, [`Field::sql_json_path`] inside a JSON document); every literal and
+//! every wildcard pattern goes into `params`. Values only ever reach `params`;
+//! a dynamic key is inlined as a SQL string literal (`c.metadata->>'agentId'`)
+//! only after it was validated at compile time (letters, digits, `_`, `-`),
+//! so an expression index serves it. [`Field::sql_type`] says how a column
+//! stores values ([`SqlType`]: epoch-ms, `timestamptz`, `numeric`, `jsonb`, …)
+//! and parameters are emitted in that type.
 //!
 //! * Placeholders: [`SqlOptions::postgres`] numbers them `$1, $2, …` (start
 //!   elsewhere with [`SqlOptions::with_first_placeholder`]);
@@ -706,6 +711,15 @@
 //!   `runtime-tokio` and `chrono`, no TLS, no macros).
 //! * **`cli`**: the `rsql` binary (see [Command line](#command-line); turns
 //!   on `serde`, `mongo` and `schema-file`, and adds `clap`).
+//! * **`derive`**: `#[derive(rsql::Record)]` (crate `rsql-derive`) writes
+//!   the [`Record`] impl of a struct and its [`Schema`] ([`RecordSchema`]),
+//!   numbering the fields itself: `#[rsql(name = "conversation.startTime",
+//!   timestamp, sortable, sql = "c.start_ms", mongo = "startTime")]` and so
+//!   on per field, `Vec`s as multi-valued fields, maps as dynamic ones,
+//!   nested records and lists of records (`members.email`); no hand-numbered
+//!   [`FieldId`] left to drift from the schema.
+//! * **`json`**: `JsonRecord`, a `serde_json::Value` read as a [`Record`]
+//!   through the schema's MongoDB paths (turns on `mongo`).
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -857,12 +871,15 @@ pub mod eval;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "json")]
+mod json_record;
 mod limits;
 mod operators;
 mod parser;
 mod pattern;
 mod policy;
 mod print;
+mod record_schema;
 pub mod schema;
 #[cfg(feature = "serde")]
 mod serde_impl;
@@ -880,15 +897,22 @@ pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};
 pub use filter::{Conjunct, Filter};
+#[cfg(feature = "json")]
+pub use json_record::JsonRecord;
 pub use limits::Limits;
 pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+pub use record_schema::RecordSchema;
+#[doc(hidden)]
+pub use record_schema::private as __private;
+#[cfg(feature = "derive")]
+pub use rsql_derive::Record;
 #[cfg(feature = "schema-file")]
 pub use schema::file::{SchemaFile, SchemaFileError, SchemaFileErrorKind, SchemaFormat};
 pub use schema::{
-    Field, FieldId, FieldRef, FieldType, Missing, Op, Schema, SchemaBuilder, SchemaError,
+    Field, FieldId, FieldRef, FieldType, Missing, Op, Schema, SchemaBuilder, SchemaError, SqlType,
 };
 
 /// Parses `input` with the default [`Limits`] and the permissive default

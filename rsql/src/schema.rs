@@ -82,6 +82,7 @@ pub use field::{Field, FieldType, Missing, Op};
 #[cfg(feature = "mongo")]
 pub(crate) use mapping::MongoPath;
 pub(crate) use mapping::SqlMapping;
+pub use mapping::SqlType;
 
 /// The index of a field in its [`Schema`], in declaration order: the first
 /// [`SchemaBuilder::field`] call declares `FieldId::new(0)`, and so on.

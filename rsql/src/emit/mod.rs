@@ -6,9 +6,10 @@
 //! (see [`crate::eval`]): missing values, any-member / no-member for
 //! multi-valued fields, exact case-sensitive wildcards, ASCII-only case
 //! folding and numeric comparison of decimal strings. Column expressions and
-//! document paths come from the [`Schema`](crate::Schema); user text only
-//! ever reaches SQL as a bound parameter, and MongoDB as a JSON string value
-//! or an escaped, anchored regular expression.
+//! document paths come from the [`Schema`](crate::Schema); values only ever
+//! reach SQL as bound parameters (validated dynamic keys may be inlined as
+//! string literals, see [`Filter::to_sql`](crate::Filter::to_sql)), and
+//! MongoDB as a JSON string value or an escaped, anchored regular expression.
 //!
 //! The SQL emitter's agreement with `matches` is checked by a differential
 //! test against a real SQLite database (`tests/rsql/differential_sqlite.rs`).
@@ -33,13 +34,12 @@
 //!     pg.sql,
 //!     "c.type = $1 \
 //!      AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.email = $2) \
-//!      AND (c.metadata->>$3) IN ($4, $5)"
+//!      AND (c.metadata->>'agentId') IN ($3, $4)"
 //! );
-//! assert_eq!(pg.params[2], SqlParam::Text("agentId".into()));
+//! assert_eq!(pg.params[2], SqlParam::Text("a1".into()));
 //!
 //! let lite = filter.to_sql(&SqlOptions::sqlite())?;
-//! assert!(lite.sql.ends_with("json_extract(c.metadata, ?) IN (?, ?)"));
-//! assert_eq!(lite.params[2], SqlParam::Text("$.\"agentId\"".into()));
+//! assert!(lite.sql.ends_with(r#"json_extract(c.metadata, '$."agentId"') IN (?, ?)"#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::mapping::{MongoPath, SqlMapping};
+use super::mapping::{MongoPath, SqlMapping, SqlType};
 use crate::ast::Operator;
 
 /// The type of a field's values; decides how literals are parsed and compared.
@@ -304,6 +304,7 @@ pub struct Field {
     missing: Missing,
     pub(super) ops: Option<OpSet>,
     pub(crate) sql: Option<SqlMapping>,
+    pub(crate) sql_type: Option<SqlType>,
     pub(crate) mongo: Option<MongoPath>,
 }
 
@@ -326,6 +327,7 @@ impl Field {
             missing: Missing::MatchesNegations,
             ops: None,
             sql: None,
+            sql_type: None,
             mongo: None,
         }
     }
@@ -461,9 +463,14 @@ impl Field {
         self
     }
 
-    /// The SQL of a dynamic field stored as a JSON object in `column`:
-    /// `json_extract(<column>, ?)` with the path `$."<key>"` as a parameter
-    /// (SQLite), or `<column>->>$n` with the key as a parameter (PostgreSQL).
+    /// The SQL of a dynamic field stored as a JSON object in `column`. A
+    /// string map reads the value's text: `<column>->>'<key>'` (PostgreSQL)
+    /// or `json_extract(<column>, '$."<key>"')` (SQLite). The key is written
+    /// into the SQL as a string literal, which is safe because keys are
+    /// validated when a filter is compiled (letters, digits, `_` and `-`
+    /// only), and it lets an expression index such as
+    /// `((metadata->>'agentId'))` serve the query. A map of another type
+    /// reads each value as [`SqlType::Json`] (PostgreSQL only).
     ///
     /// ```
     /// let f = rsql::Field::dynamic("metadata", rsql::FieldType::String).sql_json("c.metadata");
@@ -474,8 +481,63 @@ impl Field {
         self
     }
 
-    /// The SQL of a dynamic field as a template in which `{key}` stands for a
-    /// placeholder bound to the key text, e.g. `meta_value(c.id, {key})`.
+    /// The SQL of a plain field stored inside a JSON document: `column` holds
+    /// the document and `path` the keys leading to the value
+    /// (`doc->'a'->'b'` on PostgreSQL). The value is read as the field's type
+    /// ([`SqlType::Json`]): a number, boolean or timestamp (an RFC 3339
+    /// string) is compared as one, and a value of another JSON type
+    /// satisfies no comparison. String fields read `doc->'a'->>'b'`, which
+    /// an expression index on that text serves.
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, SqlOptions};
+    /// let schema = rsql::Schema::builder()
+    ///     .field(Field::new("region", FieldType::String).sql_json_path("c.doc", ["geo", "region"]))
+    ///     .build()?;
+    /// let w = schema.compile(&rsql::parse("region==eu")?)?.to_sql(&SqlOptions::postgres())?;
+    /// assert_eq!(w.sql, "(c.doc->'geo'->>'region') = $1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sql_json_path<S: Into<String>>(
+        mut self,
+        column: impl Into<String>,
+        path: impl IntoIterator<Item = S>,
+    ) -> Field {
+        self.sql = Some(SqlMapping::JsonPath {
+            column: column.into(),
+            path: path.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// How the mapped column stores values (see [`SqlType`] for the kinds
+    /// and which field types take them): parameters are emitted in that
+    /// type. Without it a timestamp is an epoch-ms integer and other values
+    /// are bound as the field's type. A combination the emitter cannot
+    /// translate is an [`EmitError`](crate::EmitError) when SQL is emitted.
+    ///
+    /// ```
+    /// use rsql::{Field, FieldType, SqlOptions, SqlParam, SqlType};
+    /// let schema = rsql::Schema::builder()
+    ///     .field(Field::new("start", FieldType::Timestamp)
+    ///         .sql_column("c.started_at")
+    ///         .sql_type(SqlType::TimestampTz))
+    ///     .build()?;
+    /// let w = schema.compile(&rsql::parse("start==2021-06-10T09:30:00Z")?)?
+    ///     .to_sql(&SqlOptions::postgres())?;
+    /// // the instant truncated to the millisecond: a half-open range
+    /// assert_eq!(w.sql, "(c.started_at >= $1 AND c.started_at < $2)");
+    /// assert_eq!(w.params, [SqlParam::TimestampTz(1_623_317_400_000), SqlParam::TimestampTz(1_623_317_400_001)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sql_type(mut self, ty: SqlType) -> Field {
+        self.sql_type = Some(ty);
+        self
+    }
+
+    /// The SQL of a dynamic field as a template in which `{key}` stands for
+    /// the key as a SQL string literal (`'agentId'`; keys are validated when
+    /// a filter is compiled, see [`Field::sql_json`]), e.g. `meta_value(c.id, {key})`.
     ///
     /// ```
     /// let f = rsql::Field::dynamic("tags", rsql::FieldType::String)
@@ -579,6 +641,16 @@ impl Field {
     /// ```
     pub fn missing(&self) -> Missing {
         self.missing
+    }
+
+    /// The storage kind set with [`Field::sql_type`] (`None`: the default).
+    ///
+    /// ```
+    /// let f = rsql::Field::new("x", rsql::FieldType::Integer).sql_column("x");
+    /// assert_eq!(f.declared_sql_type(), None);
+    /// ```
+    pub fn declared_sql_type(&self) -> Option<SqlType> {
+        self.sql_type
     }
 
     /// Whether `*` is a wildcard on this field.

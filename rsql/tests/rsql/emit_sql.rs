@@ -57,14 +57,9 @@ fn bench_queries() {
     );
     golden(
         "metadata.agentId=in=(agent-0007,agent-0042,agent-0311)",
-        "(c.metadata->>$1) IN ($2, $3, $4)",
-        "json_extract(c.metadata, ?) IN (?, ?, ?)",
-        &[
-            t("agentId"),
-            t("agent-0007"),
-            t("agent-0042"),
-            t("agent-0311"),
-        ],
+        "(c.metadata->>'agentId') IN ($1, $2, $3)",
+        r#"json_extract(c.metadata, '$."agentId"') IN (?, ?, ?)"#,
+        &[t("agent-0007"), t("agent-0042"), t("agent-0311")],
     );
     golden(
         "members.email==charles.miller1@initech.net",
@@ -186,31 +181,55 @@ fn extended_operators() {
 
 #[test]
 fn numeric_strings() {
+    // Exact decimal comparison: sign from the first character, magnitude as
+    // the row (length(int), int, frac); the literal's normal form is bound.
     golden(
         "metadata.score=gt=0.75",
-        r#"CASE WHEN (c.metadata->>$1) ~ '^-?[0-9]+(\.[0-9]+)?$' THEN CAST((c.metadata->>$2) AS double precision) > $3 ELSE (c.metadata->>$4) COLLATE "C" > $5 END"#,
-        "CASE WHEN ((json_extract(c.metadata, ?) GLOB '[0-9]*' OR json_extract(c.metadata, ?) GLOB '-[0-9]*') \
-         AND json_extract(c.metadata, ?) GLOB '*[0-9]' AND NOT substr(json_extract(c.metadata, ?), 2) GLOB '*[^0-9.]*' \
-         AND NOT json_extract(c.metadata, ?) GLOB '*.*.*') THEN CAST(json_extract(c.metadata, ?) AS REAL) > ? \
-         ELSE json_extract(c.metadata, ?) > ? END",
-        &[
-            t("score"),
-            t("score"),
-            SqlParam::Float(0.75),
-            t("score"),
-            t("0.75"),
-        ],
+        r#"CASE WHEN (c.metadata->>'score') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN (substr((c.metadata->>'score'), 1, 1) <> '-' AND (length(ltrim(split_part(ltrim((c.metadata->>'score'), '-'), '.', 1), '0')), ltrim(split_part(ltrim((c.metadata->>'score'), '-'), '.', 1), '0') COLLATE "C", rtrim(split_part((c.metadata->>'score'), '.', 2), '0') COLLATE "C") > ($1, $2, $3)) ELSE (c.metadata->>'score') COLLATE "C" > $4 END"#,
+        "CASE WHEN ((json_extract(c.metadata, '$.\"score\"') GLOB '[0-9]*' OR json_extract(c.metadata, '$.\"score\"') GLOB '-[0-9]*') \
+         AND json_extract(c.metadata, '$.\"score\"') GLOB '*[0-9]' AND NOT substr(json_extract(c.metadata, '$.\"score\"'), 2) GLOB '*[^0-9.]*' \
+         AND NOT json_extract(c.metadata, '$.\"score\"') GLOB '*.*.*') \
+         THEN (substr(json_extract(c.metadata, '$.\"score\"'), 1, 1) <> '-' AND \
+         (length(ltrim(substr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-'), 1, instr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-') || '.', '.') - 1), '0')), \
+         ltrim(substr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-'), 1, instr(ltrim(json_extract(c.metadata, '$.\"score\"'), '-') || '.', '.') - 1), '0'), \
+         rtrim(substr(json_extract(c.metadata, '$.\"score\"'), instr(json_extract(c.metadata, '$.\"score\"') || '.', '.') + 1), '0')) > (?, ?, ?)) \
+         ELSE json_extract(c.metadata, '$.\"score\"') > ? END",
+        &[SqlParam::Int(0), t(""), t("75"), t("0.75")],
     );
+    // The literal's sign picks the shape; `-007.10` binds its normal form.
+    let w = sql("metadata.score=le=-007.10", &SqlOptions::postgres());
+    assert!(
+        w.sql
+            .contains(r#"THEN (substr((c.metadata->>'score'), 1, 1) = '-' AND (length("#),
+        "{}",
+        w.sql
+    );
+    assert!(w.sql.contains(") >= ($1, $2, $3))"), "{}", w.sql);
+    assert_eq!(w.params, [SqlParam::Int(1), t("7"), t("1"), t("-007.10")]);
+    // Zero needs no digits: the sign alone decides.
+    let w = sql("metadata.score=ge=-0.0", &SqlOptions::postgres());
+    assert!(
+        w.sql.contains(
+            r#"THEN (substr((c.metadata->>'score'), 1, 1) <> '-' OR ltrim((c.metadata->>'score'), '-.0') = '')"#
+        ),
+        "{}",
+        w.sql
+    );
+    assert_eq!(w.params, [t("-0.0")]);
+    // No float anywhere.
+    for f in ["metadata.score=gt=0.75", "metadata.score=bt=(1,2)"] {
+        for o in [SqlOptions::postgres(), SqlOptions::sqlite()] {
+            let w = sql(f, &o);
+            assert!(!w.sql.contains("CAST"), "{}", w.sql);
+            assert!(!w.params.iter().any(|p| matches!(p, SqlParam::Float(_))));
+        }
+    }
     // A literal that is not a number compares as text.
     golden(
         "metadata.region=ge=eu",
-        r#"(c.metadata->>$1) COLLATE "C" >= $2"#,
-        "json_extract(c.metadata, ?) >= ?",
-        &[t("region"), t("eu")],
-    );
-    assert_eq!(
-        sql("metadata.region=ge=eu", &SqlOptions::sqlite()).params,
-        [t("$.\"region\""), t("eu")]
+        r#"(c.metadata->>'region') COLLATE "C" >= $1"#,
+        r#"json_extract(c.metadata, '$."region"') >= ?"#,
+        &[t("eu")],
     );
 }
 
@@ -320,7 +339,7 @@ fn selector() -> impl Strategy<Value = &'static str> {
         "conversation.type",
         "members.email",
         "members.name",
-        "metadata.Qzkey",
+        "metadata.key",
     ])
 }
 
@@ -340,8 +359,8 @@ fn operator() -> impl Strategy<Value = &'static str> {
 }
 
 proptest! {
-    /// User text (values and dynamic keys, with quotes, SQL comment and
-    /// escape characters) reaches the parameters, never the SQL string.
+    /// Values (with quotes, SQL comment and escape characters) reach the
+    /// parameters, never the SQL string.
     #[test]
     fn sql_never_contains_user_text(
         sel in selector(),
@@ -359,4 +378,275 @@ proptest! {
             prop_assert!(!w.sql.contains("--"));
         }
     }
+
+    /// A dynamic key is inlined only after validation (letters, digits, `_`
+    /// and `-`), and only inside a string literal: `->>'key'` on PostgreSQL,
+    /// `'$."key"'` on SQLite. Every other key is a compile error.
+    #[test]
+    fn keys_are_validated_and_quoted(key in "[A-Za-z0-9_'\";%\\\\é-]{1,8}") {
+        let schema = store::schema();
+        let ok = key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        let filter = format!("metadata.{key}==x");
+        match rsql::parse(&filter).map_err(rsql::Error::from).and_then(|a| Ok(schema.compile(&a)?)) {
+            Ok(f) => {
+                prop_assert!(ok, "{} compiled", filter);
+                let pg = f.to_sql(&SqlOptions::postgres()).unwrap();
+                prop_assert_eq!(pg.sql, format!("(c.metadata->>'{key}') = $1"));
+                let lite = f.to_sql(&SqlOptions::sqlite()).unwrap();
+                prop_assert_eq!(lite.sql, format!("json_extract(c.metadata, '$.\"{key}\"') = ?"));
+            }
+            Err(_) => prop_assert!(!ok, "{} rejected", filter),
+        }
+    }
+}
+
+/// One golden per storage kind ([`SqlType`]), PostgreSQL.
+#[test]
+fn typed_columns() {
+    use rsql::SqlType;
+    let schema = Schema::builder()
+        .field(
+            Field::new("tz", FieldType::Timestamp)
+                .sql_column("c.tz")
+                .sql_type(SqlType::TimestampTz),
+        )
+        .field(
+            Field::new("ts", FieldType::Timestamp)
+                .sql_column("c.ts")
+                .sql_type(SqlType::Timestamp),
+        )
+        .field(
+            Field::new("ms", FieldType::Timestamp)
+                .sql_column("c.ms")
+                .sql_type(SqlType::EpochMs),
+        )
+        .field(
+            Field::new("n", FieldType::Integer)
+                .sql_column("c.n")
+                .sql_type(SqlType::Integer),
+        )
+        .field(
+            Field::new("x", FieldType::Float)
+                .sql_column("c.x")
+                .sql_type(SqlType::Float),
+        )
+        .field(
+            Field::new("amount", FieldType::Float)
+                .sql_column("c.amount")
+                .sql_type(SqlType::Numeric),
+        )
+        .field(
+            Field::new("ok", FieldType::Bool)
+                .sql_column("c.ok")
+                .sql_type(SqlType::Boolean),
+        )
+        .field(
+            Field::new("name", FieldType::String)
+                .sql_column("c.name")
+                .sql_type(SqlType::Text),
+        )
+        .field(Field::new("jn", FieldType::Integer).sql_json_path("c.doc", ["a", "n"]))
+        .field(Field::new("jt", FieldType::Timestamp).sql_json_path("c.doc", ["t"]))
+        .field(Field::dynamic("counts", FieldType::Integer).sql_json("c.counts"))
+        .field(
+            Field::new("seen", FieldType::Timestamp)
+                .multi_valued()
+                .sql_exists("views v", "v.cid = c.id", "v.at")
+                .sql_type(SqlType::TimestampTz),
+        )
+        .build()
+        .unwrap();
+    let pg = |f: &str| {
+        schema
+            .compile_str(&parser(), f)
+            .unwrap()
+            .to_sql(&SqlOptions::postgres())
+            .unwrap()
+    };
+    let ms = 1_623_317_400_000_i64;
+    for (f, sql, params) in [
+        (
+            "tz==2021-06-10T09:30:00Z",
+            "(c.tz >= $1 AND c.tz < $2)",
+            vec![SqlParam::TimestampTz(ms), SqlParam::TimestampTz(ms + 1)],
+        ),
+        (
+            "tz=le=2021-06-10T09:30:00Z",
+            "c.tz < $1",
+            vec![SqlParam::TimestampTz(ms + 1)],
+        ),
+        (
+            "tz!=2021-06-10T09:30:00Z",
+            "(c.tz IS NULL OR NOT ((c.tz >= $1 AND c.tz < $2)))",
+            vec![SqlParam::TimestampTz(ms), SqlParam::TimestampTz(ms + 1)],
+        ),
+        (
+            "ts=in=(2021-06-10T09:30:00Z,2021-06-10T09:30:00.002Z)",
+            "((c.ts >= $1 AND c.ts < $2) OR (c.ts >= $3 AND c.ts < $4))",
+            vec![
+                SqlParam::Timestamp(ms),
+                SqlParam::Timestamp(ms + 1),
+                SqlParam::Timestamp(ms + 2),
+                SqlParam::Timestamp(ms + 3),
+            ],
+        ),
+        (
+            "ms=gt=2021-06-10T09:30:00Z",
+            "c.ms >= $1",
+            vec![SqlParam::Time(ms + 1)],
+        ),
+        (
+            "n=bt=(1,40000)",
+            "(c.n >= CAST($1 AS bigint) AND c.n <= CAST($2 AS bigint))",
+            vec![SqlParam::Int(1), SqlParam::Int(40_000)],
+        ),
+        (
+            "x=gt=0.5",
+            "c.x > CAST($1 AS double precision)",
+            vec![SqlParam::Float(0.5)],
+        ),
+        (
+            "amount=in=(0.1,2)",
+            "c.amount IN (CAST(CAST($1 AS text) AS numeric), CAST(CAST($2 AS text) AS numeric))",
+            vec![
+                SqlParam::Numeric("0.1".into()),
+                SqlParam::Numeric("2".into()),
+            ],
+        ),
+        ("ok==true", "c.ok = $1", vec![SqlParam::Bool(true)]),
+        ("name==a", "c.name = $1", vec![t("a")]),
+        (
+            "jn=ge=5",
+            "CASE WHEN jsonb_typeof((c.doc->'a'->'n')) = 'number' AND (c.doc->'a'->>'n') ~ '^-?[0-9]+$' \
+             THEN CASE WHEN CAST((c.doc->'a'->>'n') AS numeric) BETWEEN -9223372036854775808 AND 9223372036854775807 \
+             THEN CAST((c.doc->'a'->>'n') AS bigint) >= $1 ELSE false END ELSE false END",
+            vec![SqlParam::Int(5)],
+        ),
+        ("counts.x=isnull=true", "(c.counts->>'x') IS NULL", vec![]),
+        (
+            "seen=ge=2021-06-10T09:30:00Z",
+            "EXISTS (SELECT 1 FROM views v WHERE v.cid = c.id AND v.at >= $1)",
+            vec![SqlParam::TimestampTz(ms)],
+        ),
+    ] {
+        let w = pg(f);
+        assert_eq!(w.sql, sql, "{f}");
+        assert_eq!(w.params, params, "{f}");
+    }
+    // SQLite: json_extract already returns the JSON value's SQL type.
+    let lite = schema
+        .compile_str(&parser(), "jn=ge=5")
+        .unwrap()
+        .to_sql(&SqlOptions::sqlite())
+        .unwrap();
+    assert_eq!(
+        lite.sql,
+        "CASE WHEN json_type(c.doc, '$.\"a\".\"n\"') = 'integer' \
+         AND typeof(json_extract(c.doc, '$.\"a\".\"n\"')) = 'integer' \
+         THEN json_extract(c.doc, '$.\"a\".\"n\"') >= ? ELSE false END"
+    );
+    // A JSON timestamp: typed string, a real date, then the instant.
+    let w = pg("jt==2021-06-10T09:30:00Z");
+    assert!(
+        w.sql
+            .starts_with("CASE WHEN jsonb_typeof((c.doc->'t')) = 'string' AND (c.doc->>'t') ~ '^"),
+        "{}",
+        w.sql
+    );
+    assert!(
+        w.sql.ends_with(
+            "THEN (CAST((c.doc->>'t') AS timestamptz) >= $1 AND CAST((c.doc->>'t') AS timestamptz) < $2) \
+             ELSE false END ELSE false END"
+        ),
+        "{}",
+        w.sql
+    );
+}
+
+#[test]
+fn typed_column_errors() {
+    use rsql::SqlType;
+    let schema = Schema::builder()
+        .field(
+            Field::new("n", FieldType::Integer)
+                .sql_column("n")
+                .sql_type(SqlType::Text),
+        )
+        .field(
+            Field::new("j", FieldType::Integer)
+                .sql_json_path("doc", ["a"])
+                .sql_type(SqlType::Integer),
+        )
+        .field(
+            Field::new("t", FieldType::Timestamp)
+                .sql_column("t")
+                .sql_type(SqlType::Timestamp),
+        )
+        .field(Field::new("p", FieldType::String).sql_json_path("doc", ["a", ""]))
+        .build()
+        .unwrap();
+    let err = |f: &str, o: &SqlOptions| {
+        schema
+            .compile_str(&parser(), f)
+            .unwrap()
+            .to_sql(o)
+            .unwrap_err()
+    };
+    assert_eq!(
+        err("n==1", &SqlOptions::postgres()).to_string(),
+        "field `n`: an integer field cannot be stored as text"
+    );
+    assert!(matches!(
+        err("j==1", &SqlOptions::postgres()),
+        EmitError::SqlTypeMismatch { .. }
+    ));
+    assert_eq!(
+        err("t==2021-01-01", &SqlOptions::sqlite()),
+        EmitError::UnsupportedSqlType {
+            field: "t".into(),
+            sql_type: SqlType::Timestamp,
+            dialect: rsql::SqlDialect::Sqlite,
+        }
+    );
+    assert_eq!(
+        err("p==x", &SqlOptions::sqlite()),
+        EmitError::InvalidJsonPath {
+            field: "p".into(),
+            key: String::new(),
+        }
+    );
+}
+
+#[cfg(feature = "schema-file")]
+#[test]
+fn schema_files_declare_storage() {
+    let schema = Schema::from_toml_str(
+        r#"
+        [[fields]]
+        name = "start"
+        type = "timestamp"
+        sql = { column = "c.started_at", type = "timestamptz" }
+
+        [[fields]]
+        name = "region"
+        type = "string"
+        sql = { json_path = { column = "c.doc", path = ["geo", "region"] } }
+        "#,
+    )
+    .unwrap();
+    let w = schema
+        .compile(&rsql::parse("start=lt=2021-06-10;region==eu").unwrap())
+        .unwrap()
+        .to_sql(&SqlOptions::postgres())
+        .unwrap();
+    assert_eq!(
+        w.sql,
+        "c.started_at < $1 AND (c.doc->'geo'->>'region') = $2"
+    );
+    assert_eq!(w.params[0], SqlParam::TimestampTz(1_623_283_200_000));
+    let err = Schema::from_toml_str(
+        "[[fields]]\nname = \"a\"\ntype = \"bool\"\nsql = { column = \"a\", type = \"bit\" }\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`boolean`"), "{err}");
 }

@@ -7,15 +7,20 @@ mod cli;
 mod cli_schema;
 mod compile;
 mod corpus;
+#[cfg(feature = "derive")]
+mod derive;
 mod differential_sqlite;
 mod emit_mongo;
 mod emit_sql;
 mod errors;
 mod eval;
 mod fuzz_corpus;
+#[cfg(all(feature = "json", feature = "derive"))]
+mod json_record;
 mod limits;
 mod parse;
 mod policy;
 mod precedence;
 mod roundtrip;
 mod schema_file;
+mod sql_types_pg;

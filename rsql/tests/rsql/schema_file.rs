@@ -259,12 +259,11 @@ fn every_field_key_reaches_the_builder() {
     let w = sql("tag.color==red;score=gt=0.5;ok==true");
     assert_eq!(
         w.sql,
-        "tag_value(c.id, $1) = $2 AND c.score > $3 AND c.ok = $4"
+        "tag_value(c.id, 'color') = $1 AND c.score > $2 AND c.ok = $3"
     );
     assert_eq!(
         w.params,
         [
-            SqlParam::Text("color".into()),
             SqlParam::Text("red".into()),
             SqlParam::Float(0.5),
             SqlParam::Bool(true)

@@ -107,9 +107,13 @@ fn field(f: &FieldSpec, i: usize, ops: OpsName) -> Result<Field, SchemaFileError
         }
         field = field.operators(list.iter().map(|OpName(op)| *op));
     }
-    if let Some(sql) = &f.sql {
+    if let Some(decl) = &f.sql {
+        let sql = &decl.spec;
         let (kind, needs) = match f.kind {
-            Kind::Plain => ("plain", "`sql = { column = \"…\" }`"),
+            Kind::Plain => (
+                "plain",
+                "`sql = { column = \"…\" }` or `sql = { json_path = { column = \"…\", path = […] } }`",
+            ),
             Kind::MultiValued => (
                 "multi-valued",
                 "`sql = { exists = { from = \"…\", join = \"…\", column = \"…\" } }`",
@@ -121,6 +125,7 @@ fn field(f: &FieldSpec, i: usize, ops: OpsName) -> Result<Field, SchemaFileError
         };
         field = match (f.kind, sql) {
             (Kind::Plain, SqlSpec::Column(c)) => field.sql_column(c),
+            (Kind::Plain, SqlSpec::JsonPath(p)) => field.sql_json_path(&p.column, &p.path),
             (Kind::MultiValued, SqlSpec::Exists(e)) => {
                 field.sql_exists(&e.from, &e.join, &e.column)
             }
@@ -139,6 +144,9 @@ fn field(f: &FieldSpec, i: usize, ops: OpsName) -> Result<Field, SchemaFileError
                 ));
             }
         };
+    }
+    if let Some(ty) = f.sql.as_ref().and_then(|d| d.ty) {
+        field = field.sql_type(ty);
     }
     if let Some(mongo) = &f.mongo {
         field = match mongo {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::error::{SchemaFileError, SchemaFileErrorKind};
-use crate::Op;
+use crate::{Op, SqlType};
 
 /// The whole file. `F` is a field declaration, wrapped in `toml::Spanned`
 /// for TOML so that errors found after parsing still have a position.
@@ -46,7 +46,7 @@ pub(super) struct FieldSpec {
     #[serde(default)]
     pub(super) missing: MissingName,
     pub(super) operators: Option<Vec<OpName>>,
-    pub(super) sql: Option<SqlSpec>,
+    pub(super) sql: Option<SqlDecl>,
     pub(super) mongo: Option<MongoSpec>,
 }
 
@@ -94,47 +94,94 @@ impl<'de> Deserialize<'de> for OpName {
     }
 }
 
-/// Where a field lives in SQL: a table with exactly one of its keys.
+/// Where a field lives in SQL: a table with exactly one of the location
+/// keys, and optionally `type` (how values are stored, a [`SqlType`] name).
 #[derive(Deserialize)]
 #[serde(try_from = "SqlTable")]
+pub(super) struct SqlDecl {
+    pub(super) spec: SqlSpec,
+    pub(super) ty: Option<SqlType>,
+}
+
+/// The location part of [`SqlDecl`].
 pub(super) enum SqlSpec {
     Column(String),
     Json(String),
     Template(String),
     Exists(ExistsSpec),
+    JsonPath(JsonPathSpec),
 }
 
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a table with one key: `column`, `json`, `template` or `exists`"
+    expecting = "a table with one key of `column`, `json`, `template`, `exists`, `json_path` \
+                 and an optional `type`"
 )]
 struct SqlTable {
     column: Option<String>,
     json: Option<String>,
     template: Option<String>,
     exists: Option<ExistsSpec>,
+    json_path: Option<JsonPathSpec>,
+    #[serde(rename = "type")]
+    ty: Option<SqlTypeName>,
 }
 
-impl TryFrom<SqlTable> for SqlSpec {
+/// `json_path = { column = "c.doc", path = ["a", "b"] }`.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table with `column` and `path` (a list of keys)"
+)]
+pub(super) struct JsonPathSpec {
+    pub(super) column: String,
+    pub(super) path: Vec<String>,
+}
+
+/// A [`SqlType`] by its name.
+struct SqlTypeName(SqlType);
+
+impl<'de> Deserialize<'de> for SqlTypeName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SqlTypeName, D::Error> {
+        let name = String::deserialize(d)?;
+        SqlType::from_name(&name).map(SqlTypeName).ok_or_else(|| {
+            de::Error::invalid_value(
+                de::Unexpected::Str(&name),
+                &"a SQL storage type: `epoch_ms`, `timestamptz`, `timestamp`, `text`, \
+                  `integer`, `float`, `numeric`, `boolean` or `json`",
+            )
+        })
+    }
+}
+
+impl TryFrom<SqlTable> for SqlDecl {
     type Error = String;
-    fn try_from(t: SqlTable) -> Result<SqlSpec, String> {
+    fn try_from(t: SqlTable) -> Result<SqlDecl, String> {
         let given = [
             t.column.is_some().then_some("column"),
             t.json.is_some().then_some("json"),
             t.template.is_some().then_some("template"),
             t.exists.is_some().then_some("exists"),
+            t.json_path.is_some().then_some("json_path"),
         ];
-        match (t.column, t.json, t.template, t.exists) {
-            (Some(c), None, None, None) => Ok(SqlSpec::Column(c)),
-            (None, Some(c), None, None) => Ok(SqlSpec::Json(c)),
-            (None, None, Some(t), None) => Ok(SqlSpec::Template(t)),
-            (None, None, None, Some(e)) => Ok(SqlSpec::Exists(e)),
-            _ => Err(exactly_one(
-                &["column", "json", "template", "exists"],
-                &given,
-            )),
-        }
+        let spec = match (t.column, t.json, t.template, t.exists, t.json_path) {
+            (Some(c), None, None, None, None) => SqlSpec::Column(c),
+            (None, Some(c), None, None, None) => SqlSpec::Json(c),
+            (None, None, Some(t), None, None) => SqlSpec::Template(t),
+            (None, None, None, Some(e), None) => SqlSpec::Exists(e),
+            (None, None, None, None, Some(p)) => SqlSpec::JsonPath(p),
+            _ => {
+                return Err(exactly_one(
+                    &["column", "json", "template", "exists", "json_path"],
+                    &given,
+                ));
+            }
+        };
+        Ok(SqlDecl {
+            spec,
+            ty: t.ty.map(|SqlTypeName(ty)| ty),
+        })
     }
 }
 
@@ -165,6 +212,7 @@ impl SqlSpec {
             SqlSpec::Json(_) => "json",
             SqlSpec::Template(_) => "template",
             SqlSpec::Exists(_) => "exists",
+            SqlSpec::JsonPath(_) => "json_path",
         }
     }
 }

@@ -1,0 +1,491 @@
+//! [`RecordSchema`]: a [`Record`] type that declares its own [`Schema`], as
+//! `#[derive(rsql::Record)]` (feature `derive`) writes it.
+//!
+//! The derive numbers the fields itself, in declaration order, so no code
+//! matches on hand-numbered [`FieldId`](crate::FieldId)s, and the schema
+//! and the `Record` impl cannot drift apart. A record nested with
+//! `#[rsql(nested)]` or `#[rsql(multi)]` takes the next
+//! [`FIELD_COUNT`](RecordSchema::FIELD_COUNT) ids, and its fields appear under
+//! the parent field's name: `members: Vec<Member>` with `Member { id, email }`
+//! gives `members.id` and `members.email`, both multi-valued (a filter
+//! holds for a conversation when **any** member matches, and a negation when
+//! **no** member does; a member without an email adds no value).
+//!
+//! The items of the hidden `__private` module are what the generated code
+//! calls; they are not an API.
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use rsql::{Record, RecordSchema};
+//!
+//! #[derive(Record)]
+//! struct Member {
+//!     id: String,
+//!     email: Option<String>,
+//! }
+//!
+//! #[derive(Record)]
+//! struct Conversation<'a> {
+//!     #[rsql(name = "conversation.type", values("meeting", "call", "chat"))]
+//!     kind: &'a str,
+//!     #[rsql(multi, mongo = "members", alias = "conversation.members")]
+//!     members: Vec<Member>,
+//! }
+//!
+//! assert_eq!(<Conversation<'_> as RecordSchema>::FIELD_COUNT, 3);
+//! let schema = Conversation::schema();
+//! let c = Conversation {
+//!     kind: "call",
+//!     members: vec![
+//!         Member { id: "m1".into(), email: None },
+//!         Member { id: "m2".into(), email: Some("b@y.io".into()) },
+//!     ],
+//! };
+//! let holds = |f: &str| -> Result<bool, rsql::Error> {
+//!     Ok(schema.compile(&rsql::parse(f)?)?.matches(&c))
+//! };
+//! assert!(holds("conversation.type==call")?);
+//! assert!(holds("conversation.members.id==m1;members.email==b@y.io")?); // any member
+//! assert!(!holds("members.email!=b@y.io")?);                            // no member may match
+//! assert!(holds("members.email=out=(a@x.io)")?);                    // none is a@x.io
+//! assert!(schema.compile(&rsql::parse("conversation.type==meetin")?).is_err()); // an enum
+//! # }
+//! # Ok::<(), rsql::Error>(())
+//! ```
+
+use crate::eval::Record;
+use crate::schema::{Schema, SchemaError};
+
+/// A [`Record`] type that knows its [`Schema`]: `#[derive(rsql::Record)]`
+/// (feature `derive`) implements both traits, so the field ids the record
+/// answers for are the ids of the schema it builds.
+///
+/// ```
+/// # #[cfg(feature = "derive")] {
+/// use rsql::{Record, RecordSchema};
+///
+/// #[derive(Record)]
+/// struct Row {
+///     #[rsql(sortable, sql = "r.n")]
+///     n: i32,
+///     #[rsql(name = "row.label", sql = "r.label")]
+///     label: Option<String>,
+/// }
+///
+/// assert_eq!(Row::FIELD_COUNT, 2);
+/// let schema = Row::schema(); // built once, then cached
+/// assert!(std::ptr::eq(schema, Row::schema()));
+/// assert_eq!(schema.field_id("row.label").map(|id| id.index()), Some(1));
+/// let filter = schema.compile(&rsql::parse("n=gt=2;row.label!=x")?)?;
+/// assert!(filter.matches(&Row { n: 3, label: None }));
+/// assert!(!filter.matches(&Row { n: 3, label: Some("x".into()) }));
+/// let sql = filter.to_sql(&rsql::SqlOptions::sqlite())?;
+/// assert_eq!(sql.sql, "r.n >= ? AND (r.label IS NULL OR NOT (r.label = ?))"); // n >= 3: ranges are inclusive
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait RecordSchema: Record {
+    /// How many schema fields the type declares (its ids are `0..FIELD_COUNT`).
+    const FIELD_COUNT: usize;
+
+    /// The schema, built on the first call and cached for the life of the
+    /// program.
+    ///
+    /// # Panics
+    ///
+    /// When the declarations conflict in a way the derive cannot see while
+    /// compiling (a nested record's field whose full name, or alias, is
+    /// also another field's, or a map inside a `multi` record):
+    /// [`try_schema`](RecordSchema::try_schema) returns that error instead.
+    fn schema() -> &'static Schema;
+
+    /// Builds the schema again (not cached), reporting conflicting
+    /// declarations as a [`SchemaError`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "derive")] {
+    /// use rsql::RecordSchema;
+    /// #[derive(rsql::Record)]
+    /// struct Inner { x: i64 }
+    /// #[derive(rsql::Record)]
+    /// struct Outer {
+    ///     #[rsql(name = "a.x")]
+    ///     x: i64,
+    ///     #[rsql(nested, name = "a")]
+    ///     a: Inner, // `a.x` again
+    /// }
+    /// assert_eq!(Outer::try_schema().unwrap_err(), rsql::SchemaError::DuplicateName("a.x".into()));
+    /// # }
+    /// ```
+    fn try_schema() -> Result<Schema, SchemaError>
+    where
+        Self: Sized,
+    {
+        let mut declarations = private::Declarations::default();
+        Self::declare(&mut declarations);
+        declarations.build()
+    }
+
+    /// Adds the type's fields to `declarations` (generated by the derive).
+    #[doc(hidden)]
+    fn declare(declarations: &mut private::Declarations);
+}
+
+/// What `#[derive(rsql::Record)]` generates calls to; not an API.
+pub mod private {
+    use std::borrow::Cow;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use super::RecordSchema;
+    use crate::eval::FieldValue;
+    use crate::schema::{Field, FieldId, FieldRef, FieldType, Missing, Schema, SchemaError};
+
+    /// The kind of a scalar field.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum DeclKind {
+        /// One value or none.
+        Plain,
+        /// A list of values.
+        Multi,
+        /// A string-keyed map.
+        Dynamic,
+    }
+
+    /// One scalar field, as the attributes describe it.
+    #[derive(Debug)]
+    pub struct Decl {
+        /// The selector, relative to the enclosing nested record.
+        pub name: &'static str,
+        /// The value type.
+        pub ty: FieldType,
+        /// Plain, multi or dynamic.
+        pub kind: DeclKind,
+        /// `sortable`.
+        pub sortable: bool,
+        /// `numeric_strings`.
+        pub numeric_strings: bool,
+        /// `false` with `no_wildcards`.
+        pub wildcards: bool,
+        /// `missing = "…"`.
+        pub missing: Option<Missing>,
+        /// `sql = "…"`.
+        pub sql: Option<&'static str>,
+        /// `sql_from = "…"`.
+        pub sql_from: Option<&'static str>,
+        /// `sql_join = "…"`.
+        pub sql_join: Option<&'static str>,
+        /// `sql_template = "…"`.
+        pub sql_template: Option<&'static str>,
+        /// `mongo = "…"`.
+        pub mongo: Option<&'static str>,
+        /// `alias = "…"`, relative like `name`.
+        pub aliases: &'static [&'static str],
+    }
+
+    /// A nested record (`nested`) or list of records (`multi`).
+    #[derive(Debug)]
+    pub struct NestDecl {
+        /// The prefix of the record's fields.
+        pub name: &'static str,
+        /// A list of records: every field becomes multi-valued.
+        pub multi: bool,
+        /// The child table of a list.
+        pub sql_from: Option<&'static str>,
+        /// Its join condition.
+        pub sql_join: Option<&'static str>,
+        /// The document path (the array, for a list).
+        pub mongo: Option<&'static str>,
+        /// Prefix aliases.
+        pub aliases: &'static [&'static str],
+    }
+
+    /// Where the fields being declared are: their name prefix, their
+    /// MongoDB path prefix, and the list they are inside, if any.
+    #[derive(Clone, Debug, Default)]
+    struct Scope {
+        name: String,
+        mongo: Option<String>,
+        elem: Option<Elem>,
+    }
+
+    #[derive(Clone, Debug)]
+    struct Elem {
+        array: String,
+        sql: Option<(String, String)>,
+    }
+
+    fn join(prefix: Option<&str>, rest: &str) -> String {
+        match prefix {
+            Some(p) => format!("{p}.{rest}"),
+            None => rest.to_owned(),
+        }
+    }
+
+    /// The fields and aliases declared so far.
+    #[derive(Debug, Default)]
+    pub struct Declarations {
+        fields: Vec<Field>,
+        aliases: Vec<(String, String)>,
+        scope: Scope,
+    }
+
+    impl Declarations {
+        /// Declares a scalar, list or map field.
+        pub fn field(&mut self, d: Decl) {
+            let scope = &self.scope;
+            let name = format!("{}{}", scope.name, d.name);
+            let mut f = match d.kind {
+                DeclKind::Dynamic => Field::dynamic(name.clone(), d.ty),
+                DeclKind::Plain | DeclKind::Multi => Field::new(name.clone(), d.ty),
+            };
+            if d.kind == DeclKind::Multi || scope.elem.is_some() {
+                f = f.multi_valued();
+            }
+            if d.sortable {
+                f = f.sortable();
+            }
+            if d.numeric_strings {
+                f = f.numeric_strings();
+            }
+            if !d.wildcards {
+                f = f.wildcards(false);
+            }
+            if let Some(m) = d.missing {
+                f = f.when_missing(m);
+            }
+            let own_table = d.sql_from.zip(d.sql_join);
+            let table = own_table.or_else(|| {
+                scope
+                    .elem
+                    .as_ref()
+                    .and_then(|e| e.sql.as_ref())
+                    .map(|(from, join)| (from.as_str(), join.as_str()))
+            });
+            match (d.kind, table, d.sql) {
+                (DeclKind::Dynamic, _, _) if d.sql_template.is_some() => {
+                    f = f.sql_template(d.sql_template.unwrap_or_default());
+                }
+                (DeclKind::Dynamic, _, Some(column)) => f = f.sql_json(column),
+                (_, Some((from, join)), Some(column)) => f = f.sql_exists(from, join, column),
+                (DeclKind::Plain, None, Some(column)) if scope.elem.is_none() => {
+                    f = f.sql_column(column);
+                }
+                _ => {}
+            }
+            let own = d.mongo.unwrap_or(d.name);
+            match (&scope.elem, &scope.mongo) {
+                (Some(elem), within) => {
+                    f = f.mongo_elem(elem.array.clone(), join(within.as_deref(), own));
+                }
+                (None, Some(prefix)) => f = f.mongo_path(join(Some(prefix), own)),
+                (None, None) => {
+                    if let Some(path) = d.mongo {
+                        f = f.mongo_path(path);
+                    }
+                }
+            }
+            for alias in d.aliases {
+                self.aliases
+                    .push((format!("{}{alias}", scope.name), name.clone()));
+            }
+            self.fields.push(f);
+        }
+
+        /// Declares the fields of record `T` under `n.name`.
+        pub fn nested<T: RecordSchema>(&mut self, n: NestDecl) {
+            let saved = self.scope.clone();
+            let name = format!("{}{}", saved.name, n.name);
+            for alias in n.aliases {
+                self.aliases
+                    .push((format!("{}{alias}", saved.name), name.clone()));
+            }
+            let own = n.mongo.unwrap_or(n.name);
+            let table = n
+                .sql_from
+                .zip(n.sql_join)
+                .map(|(from, join)| (from.to_owned(), join.to_owned()));
+            self.scope = match (&saved.elem, n.multi) {
+                // A list at the top or inside plain records: a new array.
+                (None, true) => Scope {
+                    name: format!("{name}."),
+                    mongo: None,
+                    elem: Some(Elem {
+                        array: join(saved.mongo.as_deref(), own),
+                        sql: table,
+                    }),
+                },
+                // Inside a list: a path within its elements (MongoDB walks
+                // arrays on the way), in the list's child table unless
+                // this list names its own.
+                (Some(elem), _) => Scope {
+                    name: format!("{name}."),
+                    mongo: Some(join(saved.mongo.as_deref(), own)),
+                    elem: Some(Elem {
+                        array: elem.array.clone(),
+                        sql: table.or_else(|| elem.sql.clone()),
+                    }),
+                },
+                (None, false) => Scope {
+                    name: format!("{name}."),
+                    mongo: Some(join(saved.mongo.as_deref(), own)),
+                    elem: None,
+                },
+            };
+            T::declare(self);
+            self.scope = saved;
+        }
+
+        /// Builds the schema from the declarations.
+        pub(super) fn build(self) -> Result<Schema, SchemaError> {
+            let mut builder = Schema::builder();
+            for f in self.fields {
+                builder = builder.field(f);
+            }
+            for (from, to) in self.aliases {
+                builder = builder.alias(from, to);
+            }
+            builder.build()
+        }
+    }
+
+    /// The cached schema of `T`, or a panic naming the type and the conflict
+    /// (see [`RecordSchema::schema`]).
+    pub fn build_or_panic<T: RecordSchema>(type_name: &str) -> Schema {
+        match T::try_schema() {
+            Ok(schema) => schema,
+            Err(e) => {
+                panic!("#[derive(rsql::Record)] on `{type_name}` declares an invalid schema: {e}")
+            }
+        }
+    }
+
+    /// `field` as seen by a nested record whose ids start at `offset`.
+    #[inline]
+    pub fn sub_field(field: FieldRef<'_>, offset: usize) -> FieldRef<'_> {
+        let index = field.id.index().saturating_sub(offset);
+        FieldRef {
+            id: FieldId::new(u32::try_from(index).unwrap_or(u32::MAX)),
+            key: field.key,
+        }
+    }
+
+    /// `each` on a field of an absent optional record: no value for a
+    /// multi-valued field, one missing value otherwise (as `get` says).
+    pub fn absent<T: RecordSchema>(
+        field: FieldRef<'_>,
+        f: &mut dyn FnMut(FieldValue<'_>) -> bool,
+    ) -> bool {
+        match T::schema().field(field.id) {
+            Some(decl) if decl.is_multi_valued() => false,
+            _ => f(FieldValue::Missing),
+        }
+    }
+
+    /// A text value.
+    pub trait AsStr {
+        /// `FieldValue::Str`.
+        fn field_value(&self) -> FieldValue<'_>;
+    }
+
+    /// An integer value.
+    pub trait AsInt {
+        /// `FieldValue::Int`.
+        fn field_value(&self) -> FieldValue<'_>;
+    }
+
+    /// A float value.
+    pub trait AsFloat {
+        /// `FieldValue::Float`.
+        fn field_value(&self) -> FieldValue<'_>;
+    }
+
+    /// A bool value.
+    pub trait AsBool {
+        /// `FieldValue::Bool`.
+        fn field_value(&self) -> FieldValue<'_>;
+    }
+
+    /// An instant: epoch milliseconds or a `chrono::DateTime`.
+    pub trait AsTime {
+        /// `FieldValue::Time`.
+        fn field_value(&self) -> FieldValue<'_>;
+    }
+
+    impl AsStr for str {
+        #[inline]
+        fn field_value(&self) -> FieldValue<'_> {
+            FieldValue::Str(self)
+        }
+    }
+
+    macro_rules! via_str {
+        ($($t:ty),*) => {$(
+            impl AsStr for $t {
+                #[inline]
+                fn field_value(&self) -> FieldValue<'_> {
+                    FieldValue::Str(self)
+                }
+            }
+        )*};
+    }
+    via_str!(String, Box<str>, Arc<str>, Rc<str>, Cow<'_, str>);
+
+    macro_rules! ints {
+        ($($t:ty),*) => {$(
+            impl AsInt for $t {
+                #[inline]
+                fn field_value(&self) -> FieldValue<'_> {
+                    FieldValue::Int(i64::from(*self))
+                }
+            }
+            impl AsTime for $t {
+                #[inline]
+                fn field_value(&self) -> FieldValue<'_> {
+                    FieldValue::Time(i64::from(*self))
+                }
+            }
+        )*};
+    }
+    ints!(i8, i16, i32, i64, u8, u16, u32);
+
+    impl AsFloat for f64 {
+        #[inline]
+        fn field_value(&self) -> FieldValue<'_> {
+            FieldValue::Float(*self)
+        }
+    }
+
+    impl AsFloat for f32 {
+        #[inline]
+        fn field_value(&self) -> FieldValue<'_> {
+            FieldValue::Float(f64::from(*self))
+        }
+    }
+
+    impl AsBool for bool {
+        #[inline]
+        fn field_value(&self) -> FieldValue<'_> {
+            FieldValue::Bool(*self)
+        }
+    }
+
+    impl<Tz: chrono::TimeZone> AsTime for chrono::DateTime<Tz> {
+        #[inline]
+        fn field_value(&self) -> FieldValue<'_> {
+            FieldValue::Time(self.timestamp_millis())
+        }
+    }
+
+    macro_rules! through_refs {
+        ($($tr:ident),*) => {$(
+            impl<T: $tr + ?Sized> $tr for &T {
+                #[inline]
+                fn field_value(&self) -> FieldValue<'_> {
+                    (**self).field_value()
+                }
+            }
+        )*};
+    }
+    through_refs!(AsStr, AsInt, AsFloat, AsBool, AsTime);
+}

@@ -1,0 +1,7 @@
+#[derive(rsql::Record)]
+struct Row {
+    #[rsql(timestamp)]
+    start: String,
+}
+
+fn main() {}

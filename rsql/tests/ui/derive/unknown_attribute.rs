@@ -1,0 +1,7 @@
+#[derive(rsql::Record)]
+struct Row {
+    #[rsql(sortabel)]
+    name: String,
+}
+
+fn main() {}
