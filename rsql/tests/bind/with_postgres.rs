@@ -3,7 +3,7 @@
 //! inference from columns, and a compiled filter end to end.
 
 use postgres::types::{ToSql, Type};
-use rsql::{BindError, Field, FieldType, Schema, SqlOptions, SqlParam};
+use rsql::{BindError, Field, FieldType, Schema, SqlOptions, SqlParam, SqlType};
 
 use crate::temp_db::TempDb;
 
@@ -408,4 +408,59 @@ fn tokio_postgres_takes_the_same_params() {
         drop(client);
         conn.await.unwrap().unwrap();
     });
+}
+
+#[test]
+fn typed_columns_bind_in_one_call() {
+    let db = TempDb::create("pg_typed");
+    let mut c = db.client();
+    c.batch_execute(
+        "CREATE TABLE ev (id int PRIMARY KEY, tz timestamptz, ts timestamp, amount numeric);
+         INSERT INTO ev VALUES
+           (1, '2021-06-10T10:00:00.000Z', '2021-06-10 10:00:00.000', 12.50),
+           (2, '2021-06-10T10:00:00.001Z', '2021-06-10 10:00:00.001', 12.4),
+           (3, NULL, NULL, NULL);",
+    )
+    .unwrap();
+    let schema = Schema::builder()
+        .field(
+            Field::new("tz", FieldType::Timestamp)
+                .sql_column("e.tz")
+                .sql_type(SqlType::TimestampTz),
+        )
+        .field(
+            Field::new("ts", FieldType::Timestamp)
+                .sql_column("e.ts")
+                .sql_type(SqlType::Timestamp),
+        )
+        .field(
+            Field::new("amount", FieldType::Float)
+                .sql_column("e.amount")
+                .sql_type(SqlType::Numeric),
+        )
+        .build()
+        .unwrap();
+    let cases: &[(&str, &[i32])] = &[
+        ("tz=gt=2021-06-10T10:00:00Z", &[2]),
+        ("tz==2021-06-10T10:00:00Z", &[1]),
+        ("ts=le=2021-06-10T10:00:00Z", &[1]),
+        ("ts!=2021-06-10T10:00:00Z", &[2, 3]),
+        ("amount=ge=12.45", &[1]),
+        ("amount==12.5", &[1]),
+    ];
+    for (text, want) in cases {
+        let w = schema
+            .compile(&rsql::parse(text).unwrap())
+            .unwrap()
+            .to_sql(&SqlOptions::postgres())
+            .unwrap();
+        let sql = format!("SELECT e.id FROM ev e WHERE {} ORDER BY e.id", w.sql);
+        let ids: Vec<i32> = c
+            .query(&sql, &w.postgres_params())
+            .unwrap_or_else(|e| panic!("{text}: {sql} {:?}: {e}", w.params))
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(ids, *want, "{text}: {sql} {:?}", w.params);
+    }
 }

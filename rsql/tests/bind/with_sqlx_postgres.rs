@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam};
+use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam, SqlType};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
@@ -160,6 +160,63 @@ fn a_compiled_filter_runs_in_one_call() {
                 .to_sql(&SqlOptions::postgres())
                 .unwrap();
             let sql = format!("SELECT i.id FROM items i WHERE {} ORDER BY i.id", w.sql);
+            let ids: Vec<i32> = w
+                .bind_sqlx(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
+                .fetch_all(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(ids, *want, "{text}");
+        }
+        c.close().await.unwrap();
+    });
+}
+
+#[test]
+fn typed_columns_bind_in_one_call() {
+    let db = TempDb::create("sqlx_typed");
+    runtime().block_on(async {
+        let mut c = connect(&db).await;
+        sqlx::raw_sql(
+            "CREATE TABLE ev (id int PRIMARY KEY, tz timestamptz, ts timestamp, amount numeric);
+             INSERT INTO ev VALUES
+               (1, '2021-06-10T10:00:00.000Z', '2021-06-10 10:00:00.000', 12.50),
+               (2, '2021-06-10T10:00:00.001Z', '2021-06-10 10:00:00.001', 12.4),
+               (3, NULL, NULL, NULL);",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        let schema = Schema::builder()
+            .field(
+                Field::new("tz", FieldType::Timestamp)
+                    .sql_column("e.tz")
+                    .sql_type(SqlType::TimestampTz),
+            )
+            .field(
+                Field::new("ts", FieldType::Timestamp)
+                    .sql_column("e.ts")
+                    .sql_type(SqlType::Timestamp),
+            )
+            .field(
+                Field::new("amount", FieldType::Float)
+                    .sql_column("e.amount")
+                    .sql_type(SqlType::Numeric),
+            )
+            .build()
+            .unwrap();
+        let cases: &[(&str, &[i32])] = &[
+            ("tz=gt=2021-06-10T10:00:00Z", &[2]),
+            ("ts=le=2021-06-10T10:00:00Z", &[1]),
+            ("ts!=2021-06-10T10:00:00Z", &[2, 3]),
+            ("amount=ge=12.45", &[1]),
+        ];
+        for (text, want) in cases {
+            let w = schema
+                .compile(&rsql::parse(text).unwrap())
+                .unwrap()
+                .to_sql(&SqlOptions::postgres())
+                .unwrap();
+            let sql = format!("SELECT e.id FROM ev e WHERE {} ORDER BY e.id", w.sql);
             let ids: Vec<i32> = w
                 .bind_sqlx(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
                 .fetch_all(&mut c)
