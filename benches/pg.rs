@@ -121,17 +121,22 @@ fn cases() -> Vec<Case> {
         .iter()
         .filter(|c| c.filter.is_some())
         .map(|c| Case {
-            key: match c.key {
-                "q1" => "q1 count",
-                "q2" => "q2 count",
-                "q3" => "q3 count",
-                _ => "q4 count",
-            },
             count: true,
             ..c.clone()
         })
         .collect::<Vec<_>>();
     pages.into_iter().chain(counts).collect()
+}
+
+impl Case {
+    /// `q3`, or `q3 count` for the count query.
+    fn name(&self) -> String {
+        if self.count {
+            format!("{} count", self.key)
+        } else {
+            self.key.to_owned()
+        }
+    }
 }
 
 fn page_cases() -> Vec<Case> {
@@ -220,7 +225,7 @@ fn sort_column(selector: &str) -> Option<(&'static str, bool)> {
 /// `Query::to_sql` lands, this function becomes a call to it.
 fn emitted_statement(case: &Case) -> Result<(String, Vec<SqlParam>), BenchError> {
     let emit_err = |message: String| BenchError::Emit {
-        query: case.key.to_owned(),
+        query: case.name(),
         message,
     };
     let mut sql = select(case);
@@ -404,7 +409,7 @@ struct Explained {
 
 /// One query's outcome in one phase.
 struct Outcome {
-    key: &'static str,
+    key: String,
     /// `20 rows` or `count 6012`.
     rows: String,
     emitted_ms: f64,
@@ -433,13 +438,15 @@ fn run_case(
     runs: usize,
     log: &mut String,
 ) -> Result<Outcome, BenchError> {
-    let emitted = Variant::new(client, case.key, "emitted", emitted_statement(case)?)?;
-    let hand = Variant::new(client, case.key, "hand", hand_statement(case))?;
-    let a = emitted.run(client, case.key)?;
-    let b = hand.run(client, case.key)?;
+    let key = case.name();
+    let key = key.as_str();
+    let emitted = Variant::new(client, key, "emitted", emitted_statement(case)?)?;
+    let hand = Variant::new(client, key, "hand", hand_statement(case))?;
+    let a = emitted.run(client, key)?;
+    let b = hand.run(client, key)?;
     if a != b {
         return Err(BenchError::Mismatch {
-            query: case.key.to_owned(),
+            query: case.name(),
             emitted: a,
             hand: b,
         });
@@ -449,8 +456,8 @@ fn run_case(
         _ => format!("{} rows", a.len()),
     };
     for _ in 0..WARM_UP {
-        black_box(emitted.run(client, case.key)?);
-        black_box(hand.run(client, case.key)?);
+        black_box(emitted.run(client, key)?);
+        black_box(hand.run(client, key)?);
     }
     let (mut te, mut th) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for round in 0..runs {
@@ -461,7 +468,7 @@ fn run_case(
         };
         for v in order {
             let t = Instant::now();
-            black_box(v.run(client, case.key)?);
+            black_box(v.run(client, key)?);
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if v.label == "emitted" {
                 te.push(ms);
@@ -471,19 +478,19 @@ fn run_case(
         }
     }
     let emitted_plans = emitted.plan_counts(client)?;
-    let ee = emitted.explain(client, case.key)?;
-    let he = hand.explain(client, case.key)?;
+    let ee = emitted.explain(client, key)?;
+    let he = hand.explain(client, key)?;
     for (v, e) in [(&emitted, &ee), (&hand, &he)] {
         let _ = writeln!(
             log,
             "---- {} {}\n{}\nparams: {:?}",
-            case.key, v.label, v.sql, v.params
+            key, v.label, v.sql, v.params
         );
         let _ = writeln!(log, "-- plan the timed runs used:\n{}", e.cached.join("\n"));
         let _ = writeln!(log, "-- generic plan:\n{}\n", e.generic.join("\n"));
     }
     let outcome = Outcome {
-        key: case.key,
+        key: case.name(),
         rows,
         emitted_ms: median(te),
         hand_ms: median(th),
@@ -494,7 +501,7 @@ fn run_case(
     };
     println!(
         "{:<8} {:<12} emitted {:>9.3} ms  hand {:>9.3} ms  ratio {:>6.2}×  {}",
-        case.key,
+        key,
         outcome.rows,
         outcome.emitted_ms,
         outcome.hand_ms,
@@ -713,8 +720,7 @@ fn run() -> Result<(), BenchError> {
         let mut log = String::new();
         let mut outcomes = Vec::new();
         for case in cases() {
-            if !args.only.is_empty() && !args.only.iter().any(|q| case.key.starts_with(q.as_str()))
-            {
+            if !args.only.is_empty() && !args.only.iter().any(|q| q == case.key) {
                 continue;
             }
             outcomes.push(run_case(&mut client, &case, args.runs, &mut log)?);
