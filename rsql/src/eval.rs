@@ -9,7 +9,7 @@
 //!
 //! | operator | string | timestamp / integer / float | bool / enum | missing value | multi-valued field |
 //! |---|---|---|---|---|---|
-//! | `==` | equal; with `*`: wildcard match (prefix, suffix, contains, several) | equal (timestamps: same instant, ms precision) | equal | false | **any** value matches |
+//! | `==` | equal; with `*`: wildcard match (prefix, suffix, contains, several) | equal (timestamps: the same instant, exactly; a literal finer than the stored millisecond equals none) | equal | false | **any** value matches |
 //! | `!=` | not equal / no wildcard match | not equal | not equal | **true** | **no** value matches |
 //! | `=lt=` `=le=` `=gt=` `=ge=` | by bytes (= code points); numerically when the field has [`numeric_strings`](crate::Field::numeric_strings) and both sides are decimal numbers | numeric / chronological | not allowed | false | any value |
 //! | `=in=` | equal to one of the values | equal to one | equal to one | false | any value |

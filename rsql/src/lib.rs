@@ -170,11 +170,12 @@
 //! * **Quoting**: `'…'` or `"…"`. Inside, a backslash makes the next
 //!   character literal and is dropped (`\"` → `"`, `\\` → `\`, `\n` → `n`);
 //!   there is no `\uXXXX` and no `\t`, and a doubled quote is not an escape.
-//!   Outside quotes a backslash is an ordinary character (`C:\dir`). The
+//!   Outside quotes a backslash is an ordinary character (`C:\dir`), except
+//!   in `\*`, a literal star. The
 //!   empty string is written `''` or `""`; an empty operand is an error.
 //! * **Wildcards**: `*` in a value is a wildcard (meaningful for `==`, `!=`
 //!   and the `like` family on string fields, see [Semantics](#semantics)). A
-//!   literal star is written `\*` inside quotes: `name=="2\*3"`.
+//!   literal star is written `\*`, quoted or not: `name==2\*3`, `name=="2\*3"`.
 //! * **Values are strings**: `42`, `true`, `2024-01-15` stay text in the
 //!   [`Ast`]; the [`Schema`] gives them a type.
 //! * Empty input, a trailing separator (`a==1;`), an empty list (`a=in=()`)
@@ -387,7 +388,7 @@
 //! | `syntax` | `empty`, `expected_comparison`, `expected_selector`, `quoted_selector`, `expected_operator`, `invalid_operator`, `unknown_operator`, `expected_value`, `reserved_char`, `unclosed_quote`, `empty_list`, `unclosed_list`, `expected_list_separator`, `unclosed_group`, `unmatched_paren`, `expected_separator`, `arity` |
 //! | `limit` | `too_long`, `too_deep`, `too_many_comparisons`, `too_many_args`, `value_too_long` |
 //! | `policy` | `or_forbidden`, `too_many_fields`, `selector_not_allowed` |
-//! | schema ([`CompileErrorKind::code`]) | `unknown_field`, `missing_key`, `invalid_key`, `unknown_operator`, `operator_not_allowed`, `wrong_arity`, `type_mismatch`, `bad_timestamp`, `bad_enum_value`, `wildcard_not_allowed`, `empty_group` |
+//! | schema ([`CompileErrorKind::code`]) | `unknown_field`, `missing_key`, `invalid_key`, `unknown_operator`, `operator_not_allowed`, `wrong_arity`, `type_mismatch`, `bad_timestamp`, `bad_enum_value`, `wildcard_not_allowed`, `nul_in_value`, `empty_group` |
 //!
 //! Each [`ParseErrorKind`] and [`CompileErrorKind`] variant's documentation
 //! shows a filter that triggers it. Both kind enums are `#[non_exhaustive]`.
@@ -464,7 +465,7 @@
 //! | [`FieldType`] | literal | record value ([`FieldValue`]) |
 //! |---|---|---|
 //! | `String` | any text; `*` is a wildcard in `==`, `!=`, `=ic=` and the `like` family | `Str` |
-//! | `Timestamp` | RFC 3339 with any offset, or `YYYY-MM-DD` (midnight UTC); millisecond precision | `Time` (epoch ms) |
+//! | `Timestamp` | RFC 3339 with any offset and any number of fractional digits, or `YYYY-MM-DD` (midnight UTC); compared exactly | `Time` (epoch ms) |
 //! | `Integer` | an `i64` | `Int` |
 //! | `Float` | a finite `f64` | `Float` (or `Int`) |
 //! | `Bool` | `true` / `false` | `Bool` |
@@ -543,7 +544,14 @@
 //! | `=isnull=false`, `=notnull=true` | is present | false | some value |
 //!
 //! * **Comparison by type**: strings by bytes (= code point order);
-//!   timestamps by instant at millisecond precision; integers and floats
+//!   timestamps by instant, exactly: records hold whole milliseconds, and a
+//!   literal finer than that is compared as written, not truncated. So
+//!   `t==2021-01-01T00:00:00.0005Z` matches nothing (no stored instant is
+//!   that one), `t!=` of it matches every record, `t=ge=` of it starts at
+//!   `…00.001Z` and `t=le=` of it ends at `…00.000Z`; `=in=`/`=out=` ignore
+//!   such values; before 1970 too (`1969-12-31T23:59:59.9995Z` lies between
+//!   `-1` and `0` ms). The compiled filter holds the rounded milliseconds, as
+//!   [`Filter::time_bounds`] and `Display` show; integers and floats
 //!   numerically; bool and enum fields take only equality, lists and null
 //!   tests. A record value of another type than the field's never satisfies a
 //!   positive test.
@@ -556,8 +564,11 @@
 //! * **Wildcards**: in `==`/`!=` (and `=ic=`, `=like=` …) on string fields,
 //!   each `*` matches any run of characters, possibly empty: `Sales*`
 //!   (prefix), `*sync` (suffix), `*sync*` (contains), `a*b*c`. A literal star
-//!   is `\*` inside quotes (`name=="2\*3"`); `=in=`, ordering and `=bt=` values
+//!   is `\*` (`name==2\*3`, `name=="2\*3"`); `=in=`, ordering and `=bt=` values
 //!   may not contain a wildcard star (a compile error, not a silent literal).
+//! * **U+0000 (NUL)** in a value is a compile error (`nul_in_value`): SQLite's
+//!   `GLOB` stops at it and PostgreSQL refuses text holding it, so no backend
+//!   could compare it as written.
 //! * **Case folding** (`=ic=`, `=ilike=`) covers ASCII letters only, as
 //!   SQLite's `LIKE` and `lower()` do, so the emitters can match it exactly.
 //!

@@ -98,10 +98,13 @@ impl Display for Value<'_> {
     /// assert_eq!(Value::new(r#"say "hi""#).to_string(), r#"'say "hi"'"#);
     /// assert_eq!(Value::new(r"C:\dir").to_string(), r"C:\dir");
     /// assert_eq!(Value::new(r"a b\c").to_string(), r#""a b\\c""#);
+    /// assert_eq!(Value::new(r"a\*").to_string(), r#""a\\*""#);
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text: &str = &self.text;
-        if self.literal_stars.is_empty() && is_bare_word(text) {
+        // Bare `\*` reads back as a literal star, so a backslash before a
+        // wildcard star needs quotes (where it is written `\\*`).
+        if self.literal_stars.is_empty() && is_bare_word(text) && !text.contains("\\*") {
             return f.write_str(text);
         }
         let doubles = text.bytes().filter(|&b| b == b'"').count();

@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn escaping_matches_serde() {
         let mut c = store::generate::conversation(3, 0);
-        c.name = "quote \" backslash \\ tab \t nul \u{0} é 😀 </script>".to_owned();
+        c.name = "quote \" backslash \\ tab \t soh \u{1} é 😀 </script>".to_owned();
         c.id = "\u{1f}".to_owned();
         c.end_time = None;
         c.metadata.insert("k\"ey", "v\nal");

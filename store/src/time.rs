@@ -40,11 +40,16 @@ impl fmt::Display for TimestampError {
 impl std::error::Error for TimestampError {}
 
 /// Parses an RFC 3339 timestamp (any offset, any number of fractional digits)
-/// into epoch milliseconds. Digits beyond milliseconds are truncated.
+/// into epoch milliseconds: the millisecond at or before the instant (digits
+/// beyond milliseconds are dropped towards the past, also before 1970, where
+/// that is not truncation towards zero). This is how a stored time is read;
+/// filter literals are compared exactly by rsql instead.
 ///
 /// ```
 /// use store::time::{parse_rfc3339_ms, TimestampError};
 /// assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01.500Z"), Ok(1500));
+/// assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01.5009Z"), Ok(1500));
+/// assert_eq!(parse_rfc3339_ms("1969-12-31T23:59:59.9995Z"), Ok(-1));
 /// assert_eq!(parse_rfc3339_ms("1970-01-01T01:00:00+01:00"), Ok(0));
 /// assert_eq!(parse_rfc3339_ms("2021-01-25T14:03:18"), Err(TimestampError::MissingOffset));
 /// ```

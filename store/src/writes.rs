@@ -34,7 +34,10 @@
 //! touches (through `maintain.rs`) before returning, so a reader never sees a
 //! row that an index disagrees with. Validation includes the store's
 //! [`Limits`](crate::Limits): a write past one fails before any of the five
-//! functions runs.
+//! functions runs. No stored string holds U+0000 (NUL): SQLite's `GLOB`
+//! stops at it and PostgreSQL refuses text with it, so a filter could not
+//! treat such a value alike on every backend (rsql refuses it in filter
+//! values for the same reason). Every write refuses it, naming the field.
 
 use std::sync::Arc;
 
@@ -168,6 +171,9 @@ impl Store {
         changes: &[(String, Option<String>)],
     ) -> Result<Metadata, StoreError> {
         let slot = self.slot_of(id)?;
+        for (key, value) in changes {
+            no_nul_in_pair(key, value.as_deref())?;
+        }
         let old = self
             .row(slot)
             .map(|r| r.metadata().to_vec())
@@ -236,6 +242,7 @@ impl Store {
     /// ```
     pub fn update_member(&mut self, id: &str, member: Member) -> Result<(), StoreError> {
         let slot = self.slot_of(id)?;
+        no_nul_in_member(None, &member.id, &member.name, member.email.as_deref())?;
         let Some(row) = self.row(slot) else {
             return Err(StoreError::not_found("conversation", id));
         };
@@ -339,6 +346,7 @@ impl Store {
     /// [`Limits::head_bytes`](crate::Limits::head_bytes) or a table's limit it
     /// is an error.
     fn prepare_row(&mut self, d: &Draft<'_>) -> Result<Row, RecordError> {
+        no_nul_in_draft(d)?;
         let n_members = match u32::try_from(d.members.len()) {
             Ok(n) if n <= self.limits.members => n,
             _ => {
@@ -574,6 +582,67 @@ impl Store {
 /// (a replaced key keeps its place, a new one goes last), `[key, NO_SYM]`
 /// removes. O(`old` + `changes`): a map from each key to its place, and
 /// removed pairs left as holes until the end.
+/// `RecordError` naming `field` when `value` holds U+0000 (shown as `\0`).
+fn no_nul(field: impl FnOnce() -> String, value: &str) -> Result<(), RecordError> {
+    if !value.contains('\0') {
+        return Ok(());
+    }
+    Err(RecordError::invalid(
+        field(),
+        "text without U+0000 (NUL)",
+        &shown(value),
+    ))
+}
+
+/// `s` with each U+0000 written `\0`, for messages.
+fn shown(s: &str) -> String {
+    s.replace('\0', "\\0")
+}
+
+/// No U+0000 in a metadata key or value (the field named is `metadata.<key>`).
+fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
+    no_nul(|| "metadata".to_owned(), key)?;
+    match value {
+        Some(v) => no_nul(|| format!("metadata.{key}"), v),
+        None => Ok(()),
+    }
+}
+
+/// No U+0000 in a member's id, name or e-mail: member `i` of a
+/// conversation (`members[i].name`), or the one member of an update
+/// (`member.name`).
+fn no_nul_in_member(
+    i: Option<usize>,
+    id: &str,
+    name: &str,
+    email: Option<&str>,
+) -> Result<(), RecordError> {
+    let field = |part: &str| match i {
+        Some(i) => format!("members[{i}].{part}"),
+        None => format!("member.{part}"),
+    };
+    no_nul(|| field("id"), id)?;
+    no_nul(|| field("name"), name)?;
+    match email {
+        Some(e) => no_nul(|| field("email"), e),
+        None => Ok(()),
+    }
+}
+
+/// No U+0000 in any string of a conversation.
+fn no_nul_in_draft(d: &Draft<'_>) -> Result<(), RecordError> {
+    no_nul(|| "id".to_owned(), &d.id)?;
+    no_nul(|| "type".to_owned(), &d.kind)?;
+    no_nul(|| "name".to_owned(), &d.name)?;
+    for (i, m) in d.members.iter().enumerate() {
+        no_nul_in_member(Some(i), &m.id, &m.name, m.email.as_deref())?;
+    }
+    for (k, v) in &d.metadata {
+        no_nul_in_pair(k, Some(v))?;
+    }
+    Ok(())
+}
+
 fn merge_metadata(old: &[[Sym; 2]], changes: impl IntoIterator<Item = [Sym; 2]>) -> Vec<[Sym; 2]> {
     let mut pairs: Vec<Option<[Sym; 2]>> = old.iter().copied().map(Some).collect();
     let mut at: FastMap<Sym, usize> = FastMap::default();

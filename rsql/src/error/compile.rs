@@ -188,6 +188,15 @@ pub enum CompileErrorKind {
         /// The operator.
         op: String,
     },
+    /// A value holds U+0000 (NUL), which SQLite's `GLOB` stops at and
+    /// PostgreSQL refuses in text, so no backend could compare it as
+    /// written: `conversation.name=="a\0b"` (with a real NUL byte).
+    NulInValue {
+        /// The selector as written.
+        field: String,
+        /// The value.
+        found: String,
+    },
     /// An empty OR group: only possible in a hand-built `Ast::Or(vec![])`,
     /// which would match nothing by accident.
     EmptyGroup,
@@ -211,6 +220,7 @@ impl CompileErrorKind {
             CompileErrorKind::BadTimestamp { .. } => "bad_timestamp",
             CompileErrorKind::BadEnumValue { .. } => "bad_enum_value",
             CompileErrorKind::WildcardNotAllowed { .. } => "wildcard_not_allowed",
+            CompileErrorKind::NulInValue { .. } => "nul_in_value",
             CompileErrorKind::EmptyGroup => "empty_group",
         }
     }
@@ -264,8 +274,12 @@ impl CompileErrorKind {
                 Some(format!("use one of {}", list(allowed, 16)))
             }
             CompileErrorKind::WildcardNotAllowed { .. } => {
-                Some(r#"write a literal star as `\*` inside quotes, e.g. `"a\*b"`"#.to_owned())
+                Some(r#"write a literal star as `\*`, e.g. `a\*b` or `"a\*b"`"#.to_owned())
             }
+            CompileErrorKind::NulInValue { .. } => Some(
+                "remove the U+0000 character: SQL databases cannot compare text that holds it"
+                    .to_owned(),
+            ),
             _ => None,
         }
     }
@@ -358,8 +372,19 @@ impl fmt::Display for CompileErrorKind {
                     f,
                     "wildcard `*` not allowed in `{op}` on `{}`",
                     truncate(field)
-                )
+                )?;
+                if op == "=in=" || op == "=out=" {
+                    // api.md §2.2: a list holds values, never patterns.
+                    f.write_str(" (wildcards only in `==`/`!=`)")?;
+                }
+                Ok(())
             }
+            CompileErrorKind::NulInValue { field, found } => write!(
+                f,
+                "U+0000 (NUL) cannot appear in a value: `{}` for `{}`",
+                truncate(&found.replace('\0', "\\0")),
+                truncate(field)
+            ),
             CompileErrorKind::EmptyGroup => f.write_str("empty OR group"),
         }
     }

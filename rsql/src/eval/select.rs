@@ -69,6 +69,9 @@ impl Filter {
     /// let mut positions = vec![5, 1, 3, 99];
     /// f.retain(&rows, &mut positions);
     /// assert_eq!(positions, [5, 3]);
+    /// let mut positions = vec![5, 99, 1];
+    /// rsql::Filter::match_all(&schema).retain(&rows, &mut positions);
+    /// assert_eq!(positions, [5, 1]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn retain<R: Record>(&self, records: &[R], positions: &mut Vec<usize>) {
@@ -126,7 +129,8 @@ fn scan<R: Record>(node: &Node, records: &[R], out: &mut Vec<usize>) {
 
 fn retain_node<R: Record>(node: &Node, records: &[R], positions: &mut Vec<usize>) {
     match node {
-        Node::True => {}
+        // Every record matches; positions past the slice still go.
+        Node::True => positions.retain(|&i| i < records.len()),
         Node::Pred(p) => dispatch(p, Retain { records, positions }),
         Node::And(children) => {
             for n in children {

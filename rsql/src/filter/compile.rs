@@ -15,7 +15,7 @@ use crate::filter::{
 use crate::parser::Parser;
 use crate::pattern::{Pattern, split_wildcards};
 use crate::schema::decimal::Decimal;
-use crate::schema::literal::{is_valid_key, parse_timestamp};
+use crate::schema::literal::{Millis, is_valid_key, parse_timestamp};
 use crate::schema::{Field, FieldRef, FieldType, Missing, Op, Resolved, Schema};
 use crate::suggest::nearest;
 
@@ -30,7 +30,8 @@ impl Schema {
     ///
     /// A [`CompileError`] for unknown fields, operators the field does not
     /// allow, a wrong number of values, literals of the wrong type, bad
-    /// timestamps, enum values not in the list, and misplaced wildcards.
+    /// timestamps, enum values not in the list, misplaced wildcards, and a
+    /// value holding U+0000 (NUL), which no SQL database compares as text.
     ///
     /// ```
     /// use rsql::{CompileErrorKind, Field, FieldType, Schema};
@@ -97,7 +98,7 @@ fn node(schema: &Schema, ast: &Ast<'_>) -> Result<Node, CompileError> {
                 .collect::<Result<_, _>>()?;
             Ok(normalise_or(nodes))
         }
-        Ast::Cmp(cmp) => comparison(schema, cmp).map(Node::Pred),
+        Ast::Cmp(cmp) => comparison(schema, cmp),
     }
 }
 
@@ -141,7 +142,7 @@ impl Ctx<'_, '_> {
         )
     }
 
-    fn timestamp(&self, v: &Value<'_>) -> Result<i64, CompileError> {
+    fn timestamp(&self, v: &Value<'_>) -> Result<Millis, CompileError> {
         self.no_wildcard(v)?;
         parse_timestamp(v.as_str()).map_err(|reason| {
             self.err(
@@ -233,7 +234,7 @@ impl Ctx<'_, '_> {
     }
 }
 
-fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileError> {
+fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Node, CompileError> {
     let sel = cmp.selector.as_str();
     let fref: FieldRef<'_> = match schema.resolve_full(sel) {
         Resolved::Field(r) => r,
@@ -305,9 +306,18 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
     }
     let values = cmp.args.as_slice();
     check_arity(cmp, op, values)?;
+    if let Some(v) = values.iter().find(|v| v.as_str().contains('\0')) {
+        return Err(CompileError::new(
+            CompileErrorKind::NulInValue {
+                field: sel.to_owned(),
+                found: v.as_str().to_owned(),
+            },
+            v.span,
+        ));
+    }
     let ctx = Ctx { cmp, field, op };
     let (test, negated) = test(&ctx, values)?;
-    Ok(Pred {
+    let pred = Pred {
         field: fref.id,
         key: fref.key.map(Box::from),
         multi: field.is_multi_valued(),
@@ -317,7 +327,35 @@ fn comparison(schema: &Schema, cmp: &Comparison<'_>) -> Result<Pred, CompileErro
             && op != Op::NotNull
             && field.missing() == Missing::MatchesNothing,
         test,
+    };
+    Ok(match op {
+        Op::Ne | Op::Out => simplify(pred),
+        _ => Node::Pred(pred),
     })
+}
+
+/// A `!=` / `=out=` predicate as a node. With only literals finer than a
+/// millisecond (`t!=L`, `t=out=(L)`) its range is empty and the negation
+/// holds for every value, so it becomes what it means: a match-all, or "has
+/// a value" when the field's missing value matches nothing: no emitter or
+/// planner sees an always-true negation, and `Display` prints the filter
+/// without the `=nb=` of an empty range.
+fn simplify(p: Pred) -> Node {
+    match p.test {
+        Test::I64Range(lo, hi) if p.negated && lo > hi => {
+            if p.strict {
+                Node::Pred(Pred {
+                    negated: false,
+                    strict: false,
+                    test: Test::Present,
+                    ..p
+                })
+            } else {
+                Node::True
+            }
+        }
+        _ => Node::Pred(p),
+    }
 }
 
 fn check_arity(cmp: &Comparison<'_>, op: Op, values: &[Value<'_>]) -> Result<(), CompileError> {
@@ -370,7 +408,7 @@ fn test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<(Test, bool), Compile
             ),
         },
         FieldType::Timestamp => i64_test(ctx, values, |v| ctx.timestamp(v))?,
-        FieldType::Integer => i64_test(ctx, values, |v| ctx.integer(v))?,
+        FieldType::Integer => i64_test(ctx, values, |v| ctx.integer(v).map(Millis::whole))?,
         FieldType::Float => float_test(ctx, values)?,
         FieldType::Bool => {
             let (mut t, mut f) = (false, false);
@@ -417,31 +455,43 @@ fn string_test(ctx: &Ctx<'_, '_>, values: &[Value<'_>]) -> Result<Test, CompileE
     })
 }
 
+/// The test of an integer or timestamp comparison. Timestamp literals may be
+/// finer than the stored milliseconds: each bound is rounded towards the
+/// inside of what the literal means, so the test stays in whole
+/// milliseconds and is exact. `>= L` is `>= ceil(L)`, `> L` is
+/// `>= floor(L) + 1`, `<= L` is `<= floor(L)`, `< L` is `<= ceil(L) - 1`,
+/// `== L` is the range `ceil(L)..=floor(L)` (empty unless `L` is a whole
+/// millisecond), `=bt=(a,b)` is `ceil(a)..=floor(b)`, and `=in=` keeps the
+/// values that are whole milliseconds. Negations negate these.
 fn i64_test(
     ctx: &Ctx<'_, '_>,
     values: &[Value<'_>],
-    parse: impl Fn(&Value<'_>) -> Result<i64, CompileError>,
+    parse: impl Fn(&Value<'_>) -> Result<Millis, CompileError>,
 ) -> Result<Test, CompileError> {
     let x = parse(&values[0])?;
     Ok(match ctx.op {
-        Op::Eq | Op::Ne => Test::I64Range(x, x),
-        Op::Lt => match x.checked_sub(1) {
+        Op::Eq | Op::Ne => Test::I64Range(x.ceil, x.floor),
+        Op::Lt => match x.ceil.checked_sub(1) {
             Some(hi) => Test::I64Range(i64::MIN, hi),
             None => Test::I64Range(1, 0),
         },
-        Op::Le => Test::I64Range(i64::MIN, x),
-        Op::Gt => match x.checked_add(1) {
+        Op::Le => Test::I64Range(i64::MIN, x.floor),
+        Op::Gt => match x.floor.checked_add(1) {
             Some(lo) => Test::I64Range(lo, i64::MAX),
             None => Test::I64Range(1, 0),
         },
-        Op::Ge => Test::I64Range(x, i64::MAX),
-        Op::Between | Op::NotBetween => Test::I64Range(x, parse(&values[1])?),
+        Op::Ge => Test::I64Range(x.ceil, i64::MAX),
+        Op::Between | Op::NotBetween => Test::I64Range(x.ceil, parse(&values[1])?.floor),
         _ => {
-            let mut set = values.iter().map(&parse).collect::<Result<Vec<i64>, _>>()?;
+            let parsed = values.iter().map(&parse).collect::<Result<Vec<_>, _>>()?;
+            // A value finer than a millisecond equals no stored instant.
+            let mut set: Vec<i64> = parsed.iter().filter_map(|m| m.exact()).collect();
             set.sort_unstable();
             set.dedup();
             match set[..] {
-                [x] => Test::I64Range(x, x),
+                // None left: the first value's empty range, as `==` gives it.
+                [] => Test::I64Range(x.ceil, x.floor),
+                [one] => Test::I64Range(one, one),
                 _ => Test::I64In(set.into_boxed_slice()),
             }
         }

@@ -4,7 +4,7 @@
 use std::fmt::{self, Write};
 
 use super::{CmpOp, Lit, Node, Pred, Test};
-use crate::schema::literal::format_timestamp;
+use crate::schema::literal::timestamp_literal;
 use crate::schema::{FieldType, Schema};
 
 /// Where a node is printed: parentheses depend on the parent.
@@ -60,9 +60,31 @@ fn write_pred(f: &mut fmt::Formatter<'_>, schema: &Schema, p: &Pred, in_or: bool
         Some(k) => format!("{name}.{k}"),
         None => name.to_owned(),
     };
-    let i64_text = |v: i64| match ty {
-        Some(FieldType::Timestamp) => format_timestamp(v),
-        _ => v.to_string(),
+    let time = ty == Some(&FieldType::Timestamp);
+    // A value the compiler produced from a whole literal, printed back as one.
+    let i64_text = |v: i64| {
+        if time {
+            timestamp_literal(v).unwrap_or_else(|| v.to_string())
+        } else {
+            v.to_string()
+        }
+    };
+    // A range bound: `=ge=`/`=le=` of it, or `=gt=`/`=lt=` of its neighbour
+    // when only that can be written (a bound one millisecond outside what
+    // an RFC 3339 literal reaches, from `<`/`>` of the extreme literal).
+    let bound = |v: i64, upper: bool| -> String {
+        let (op, strict, next) = if upper {
+            (CmpOp::Le, CmpOp::Lt, v.checked_add(1))
+        } else {
+            (CmpOp::Ge, CmpOp::Gt, v.checked_sub(1))
+        };
+        if time
+            && timestamp_literal(v).is_none()
+            && let Some(text) = next.and_then(timestamp_literal)
+        {
+            return format!("{sel}{}{text}", strict.symbol());
+        }
+        format!("{sel}{}{}", op.symbol(), i64_text(v))
     };
     let neg = p.negated;
     match &p.test {
@@ -90,16 +112,23 @@ fn write_pred(f: &mut fmt::Formatter<'_>, schema: &Schema, p: &Pred, in_or: bool
         Test::StrCmp(op, lit) => write!(f, "{sel}{}{}", op.symbol(), Quoted(&lit.text)),
         Test::StrRange(lo, hi) => write_between(f, &sel, neg, &quoted(lo), &quoted(hi)),
         Test::I64Range(lo, hi) => {
-            if neg {
+            if neg && lo == hi {
+                write!(f, "{sel}!={}", i64_text(*lo))
+            } else if neg {
+                // Empty only from an `=nb=` of an empty range, printed back
+                // as written (the compiler turns `!=` / `=out=` of nothing
+                // into what it means: `simplify` in compile.rs).
                 write_between(f, &sel, true, &i64_text(*lo), &i64_text(*hi))
             } else if lo == hi {
                 write!(f, "{sel}=={}", i64_text(*lo))
-            } else if lo > hi {
-                write!(f, "{sel}=bt=({},{})", i64_text(*lo), i64_text(*hi))
             } else {
+                // An empty range (`lo > hi`: `t==L` with `L` finer than a
+                // millisecond, or disjoint bounds) prints as both bounds,
+                // which compile back to the same range with the standard
+                // operators.
                 let parts: Vec<String> = [
-                    (*lo != i64::MIN).then(|| format!("{sel}=ge={}", i64_text(*lo))),
-                    (*hi != i64::MAX).then(|| format!("{sel}=le={}", i64_text(*hi))),
+                    (*lo != i64::MIN).then(|| bound(*lo, false)),
+                    (*hi != i64::MAX).then(|| bound(*hi, true)),
                 ]
                 .into_iter()
                 .flatten()
@@ -189,10 +218,15 @@ fn write_list(f: &mut fmt::Formatter<'_>, sel: &str, neg: bool, items: &[String]
 }
 
 fn write_pattern(f: &mut fmt::Formatter<'_>, segments: &[Box<str>]) -> fmt::Result {
+    // A bare `\` before a wildcard star would read back as `\*`, a literal star.
+    let backslash_star = segments
+        .split_last()
+        .is_some_and(|(_, init)| init.iter().any(|s| s.ends_with('\\')));
     let needs_quotes = segments
         .iter()
         .any(|s| (!s.is_empty() && needs_quotes(s)) || s.contains('*'))
-        || (segments.len() == 1 && segments[0].is_empty());
+        || (segments.len() == 1 && segments[0].is_empty())
+        || backslash_star;
     if needs_quotes {
         f.write_char('"')?;
     }

@@ -383,7 +383,8 @@ impl<'a, 'p> Grammar<'a, 'p> {
             },
             Some(&b) if is_word_byte(b) => {
                 let n = word_len(i);
-                (n, Cow::Borrowed(&i[..n]), Vec::new(), None)
+                let (text, literal_stars) = lexical::bare_value(&i[..n]);
+                (n, text, literal_stars, None)
             }
             Some(&b @ (b'=' | b'!' | b'~' | b'<' | b'>')) => {
                 return fail(i, 1, ParseErrorKind::ReservedChar { ch: char::from(b) });

@@ -164,6 +164,42 @@ pub(super) fn operator(i: &str) -> OpToken {
     }
 }
 
+/// A bare value: its text, with each `\*` read as a literal star (the
+/// backslash dropped, the star's offset recorded; api.md §2.2: `\*` is a
+/// literal star anywhere). Any other backslash is an ordinary character
+/// (`C:\dir`). Without `\*` the text is borrowed.
+pub(super) fn bare_value(word: &str) -> (Cow<'_, str>, Vec<usize>) {
+    let b = word.as_bytes();
+    // The first `\*`, found with one `memchr` for the (rare) backslash.
+    let escaped_star = |from: usize| {
+        let mut at = from;
+        while let Some(k) = memchr::memchr(b'\\', &b[at..]) {
+            if b.get(at + k + 1) == Some(&b'*') {
+                return Some(at + k);
+            }
+            at += k + 1;
+        }
+        None
+    };
+    let Some(first) = escaped_star(0) else {
+        return (Cow::Borrowed(word), Vec::new());
+    };
+    let mut out = String::with_capacity(word.len());
+    let mut stars = Vec::new();
+    let mut j = 0;
+    let mut next = Some(first);
+    while let Some(k) = next {
+        // `\*` is two ASCII bytes, so slicing around it stays on char boundaries.
+        out.push_str(&word[j..k]);
+        stars.push(out.len());
+        out.push('*');
+        j = k + 2;
+        next = escaped_star(j);
+    }
+    out.push_str(&word[j..]);
+    (Cow::Owned(out), stars)
+}
+
 /// A quoted value after unescaping.
 pub(super) struct Quoted<'a> {
     pub(super) text: Cow<'a, str>,
@@ -254,6 +290,16 @@ mod tests {
         assert_eq!(len("=l1ke=x"), Err(6));
         assert_eq!(len("=foo bar"), Err(4));
         assert_eq!(len("!x"), Err(1));
+    }
+
+    #[test]
+    fn bare_values() {
+        let (text, stars) = bare_value(r"C:\dir");
+        assert!(matches!(text, Cow::Borrowed(r"C:\dir")) && stars.is_empty());
+        let (text, stars) = bare_value(r"a\*b*\*");
+        assert_eq!((&*text, stars), ("a*b**", vec![1, 4]));
+        let (text, stars) = bare_value(r"\\*");
+        assert_eq!((&*text, stars), (r"\*", vec![1]));
     }
 
     #[test]

@@ -23,4 +23,5 @@ mod policy;
 mod precedence;
 mod roundtrip;
 mod schema_file;
+mod semantics;
 mod sql_types_pg;

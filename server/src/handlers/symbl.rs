@@ -332,7 +332,8 @@ fn object_body(
 ///
 /// Only `metadata` is accepted at the top level; its keys are 1–128 bytes,
 /// its values strings of at most 128 characters, or `null` to remove the
-/// key; at most 100 keys have a value. (The count after the merge is checked
+/// key; at most 100 keys have a value. Neither may hold U+0000 (NUL), which
+/// no filter could compare alike on every database (issue 14). (The count after the merge is checked
 /// under the write lock, by [`check_key_count`].)
 pub(crate) fn metadata_changes(
     body: &serde_json::Map<String, Value>,
@@ -376,8 +377,27 @@ pub(crate) fn metadata_changes(
                 ),
             ));
         }
+        if key.contains('\0') {
+            return Err(ApiError::body_error(
+                F,
+                format!(
+                    "metadata: key `{}` contains U+0000 (NUL), which cannot be stored",
+                    truncate(&shown_nul(key))
+                ),
+            ));
+        }
         match value {
             Value::Null => changes.push((key.clone(), None)),
+            Value::String(s) if s.contains('\0') => {
+                return Err(ApiError::body_error(
+                    F,
+                    format!(
+                        "metadata.{}: U+0000 (NUL) cannot appear in a value, found `{}`",
+                        truncate(key),
+                        truncate(&shown_nul(s))
+                    ),
+                ));
+            }
             Value::String(s) if s.chars().count() <= MAX_METADATA_VALUE => {
                 changes.push((key.clone(), Some(s.clone())));
             }
@@ -417,6 +437,25 @@ pub(crate) fn metadata_changes(
         ));
     }
     Ok(changes)
+}
+
+/// `s` with each U+0000 written `\0`, for messages.
+fn shown_nul(s: &str) -> String {
+    s.replace('\0', "\\0")
+}
+
+/// 400 naming `name` when a member field holds U+0000 (NUL).
+fn no_nul_member_field(name: &str, value: &str) -> Result<(), ApiError> {
+    if !value.contains('\0') {
+        return Ok(());
+    }
+    Err(ApiError::body_error(
+        F,
+        format!(
+            "body: `{name}` cannot contain U+0000 (NUL), found `{}`",
+            truncate(&shown_nul(value))
+        ),
+    ))
 }
 
 /// 400 unless the conversation holds at most [`MAX_METADATA_KEYS`] keys after
@@ -560,6 +599,7 @@ fn member_update(
         }
     };
     let id = field("id")?.ok_or_else(|| ApiError::body_error(F, "body: missing `id`"))?;
+    no_nul_member_field("id", id)?;
     if id != path_member {
         return Err(ApiError::body_error(
             F,
@@ -571,6 +611,7 @@ fn member_update(
         ));
     }
     let name = field("name")?.unwrap_or("");
+    no_nul_member_field("name", name)?;
     if name.trim().is_empty() {
         return Err(ApiError::body_error(
             F,
@@ -578,6 +619,9 @@ fn member_update(
         ));
     }
     let email = field("email")?;
+    if let Some(e) = email {
+        no_nul_member_field("email", e)?;
+    }
     if let Some(e) = email
         && !store::is_valid_email(e)
     {

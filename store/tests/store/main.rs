@@ -6,6 +6,7 @@ mod concurrency;
 mod differential;
 mod load;
 mod queries;
+mod semantics;
 mod writes;
 
 /// A naive reference: window, filter, full sort by the API's rules, paging.

@@ -5,6 +5,7 @@
 
 mod concurrency;
 mod list;
+mod semantics;
 mod writes;
 
 use crate::common::*;
