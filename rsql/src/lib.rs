@@ -648,6 +648,8 @@
 //! * A field without a SQL mapping is an [`EmitError`] (a schema bug, not bad
 //!   input).
 //!
+//! Your own tables, end to end with one-call binding: `docs/databases.md` in the repository.
+//!
 //! **MongoDB** (`Filter::to_mongo`, feature `mongo`) returns a
 //! `serde_json::Value` query document: `$and` / `$or`, `$eq`, `$in`, `$gt` …
 //! conditions, timestamps as extended JSON `{"$date": "…"}`, negations
@@ -711,6 +713,15 @@
 //!   [`Schema::from_json_str`]: a schema and its parser's policy and limits
 //!   described in a TOML or JSON file (see [Schema files](#schema-files);
 //!   adds `serde`, `serde_json`, `toml` and `serde_path_to_error`).
+//! * **`postgres`**: `postgres_types::ToSql` for [`SqlParam`] and
+//!   `SqlWhere::postgres_params`, for the `postgres` and `tokio-postgres`
+//!   drivers (adds `postgres-types` and `bytes`; see the `bind` module).
+//! * **`rusqlite`**: `rusqlite::ToSql` for [`SqlParam`] and
+//!   `SqlWhere::rusqlite_params` (adds `rusqlite` 0.41, without choosing how
+//!   SQLite is linked).
+//! * **`sqlx-postgres`**, **`sqlx-sqlite`** (both: **`sqlx`**): sqlx 0.9's
+//!   `Encode` for [`SqlParam`] and `SqlWhere::bind_sqlx` (adds `sqlx` with
+//!   `runtime-tokio` and `chrono`, no TLS, no macros).
 //! * **`cli`**: the `rsql` binary (see [Command line](#command-line); turns
 //!   on `serde`, `mongo` and `schema-file`, and adds `clap`).
 //! * **`derive`**: `#[derive(rsql::Record)]` (crate `rsql-derive`) writes
@@ -860,6 +871,13 @@
 #![deny(missing_docs)]
 
 mod ast;
+#[cfg(any(
+    feature = "postgres",
+    feature = "rusqlite",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite"
+))]
+pub mod bind;
 pub mod emit;
 mod error;
 pub mod eval;
@@ -881,6 +899,13 @@ mod serde_impl;
 mod suggest;
 
 pub use ast::{Args, Ast, Comparison, Operator, Quote, Selector, Span, Value};
+#[cfg(any(
+    feature = "postgres",
+    feature = "rusqlite",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite"
+))]
+pub use bind::BindError;
 pub use emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam, SqlWhere};
 pub use error::{CompileError, CompileErrorKind, Error, Expected, ParseError, ParseErrorKind};
 pub use eval::{FieldValue, Record};

@@ -548,7 +548,7 @@ fn every_field_type_filters() {
     assert_eq!(
         sql.sql,
         "EXISTS (SELECT 1 FROM scores s WHERE s.row_id = r.id AND s.score = ?) AND \
-         (SELECT v FROM counts WHERE k = ?) = ?"
+         (SELECT v FROM counts WHERE k = 'n') = ?"
     );
 }
 
