@@ -14,6 +14,7 @@ mod errors;
 mod eval;
 mod fuzz_corpus;
 mod limits;
+mod live;
 mod parse;
 mod policy;
 mod precedence;
