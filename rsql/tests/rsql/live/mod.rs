@@ -18,10 +18,13 @@
 //! to provide it; only `RSQL_SKIP_MONGO=1` skips (the Mongo tests), and CI
 //! never sets it.
 //!
-//! The reference is `Filter::matches` over `store::Conversation`. A fixed-case
-//! test runs every case, prints `backend: passed/total` and then fails listing
-//! each disagreement with the filter, the emitted query and its parameters, and
-//! the ids only one side selects.
+//! The reference is `Filter::matches` over `store::Conversation`, and for the
+//! fixed cases [`spec`] covers (one comparison on a timestamp or on metadata
+//! ordering) `api.md` itself: a case also fails when `matches` disagrees with
+//! it, since then every backend would agree on the wrong answer. A fixed-case
+//! test runs every case, prints `backend: passed/total fixed cases pass` and
+//! then fails listing each failure with the filter, the emitted query and its
+//! parameters, and the ids only one side selects.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -33,6 +36,7 @@ pub(crate) mod filters;
 #[cfg(feature = "mongo")]
 mod mongo;
 mod pg;
+mod spec;
 mod sqlite;
 
 /// The parser of the live tests: the whole grammar (OR, any number of
@@ -61,6 +65,38 @@ pub(crate) fn expected_ids(filter: &Filter) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// The ids a fixed case must select, sorted: `api.md`'s verdict where
+/// [`spec`] covers the case and the row (else `Filter::matches`'s), and a
+/// report when `matches` itself disagrees with `api.md`.
+fn reference(text: &str, filter: &Filter) -> (Vec<String>, Option<String>) {
+    let rows = data::rows();
+    let Some(verdicts) = spec::verdicts(text, rows) else {
+        return (expected_ids(filter), None);
+    };
+    let mut truth = Vec::new();
+    let mut wrong = Vec::new();
+    for (c, verdict) in rows.iter().zip(verdicts) {
+        let matched = filter.matches(c);
+        if verdict.unwrap_or(matched) {
+            truth.push(c.id.clone());
+        }
+        if verdict.is_some_and(|v| v != matched) {
+            wrong.push(format!("{}{}", if matched { "+" } else { "-" }, c.id));
+        }
+    }
+    truth.sort();
+    let report = (!wrong.is_empty()).then(|| {
+        let shown: Vec<&str> = wrong.iter().take(12).map(String::as_str).collect();
+        format!(
+            "filter:   {filter}\n    Filter::matches disagrees with api.md on {} rows \
+             (+ selected wrongly, - missed): {}",
+            wrong.len(),
+            shown.join(" ")
+        )
+    });
+    (truth, report)
 }
 
 /// What a backend did with one filter.
@@ -151,7 +187,9 @@ fn report(label: &str, filter: &Filter, expected: &[String], run: Run) -> Option
 
 /// Runs the fixed cases on one backend: `run` gets every compiled filter (in
 /// one batch, for backends with a start-up cost) and returns one [`Run`] per
-/// filter. Prints `backend: passed/total`; panics listing every failure.
+/// filter. A case passes when the backend selects the [`reference`] ids and
+/// `matches` agrees with `api.md`. Prints `backend: passed/total`; panics
+/// listing every failure.
 #[allow(
     clippy::print_stderr,
     reason = "the tally is printed when the test passes too"
@@ -180,19 +218,22 @@ pub(crate) fn check_fixed(backend: &str, run: impl FnOnce(&[&Filter]) -> Vec<Run
     let runs = run(&refs);
     assert_eq!(runs.len(), refs.len(), "{backend}: one run per filter");
     for ((i, filter), r) in compiled.iter().zip(runs) {
-        let expected = expected_ids(filter);
-        if let Some(d) = disagreement(&format!("{:?}", cases[*i].text), filter, &expected, r) {
-            failures.push(d);
+        let label = format!("{:?}", cases[*i].text);
+        let (truth, wrong) = reference(&cases[*i].text, filter);
+        let mut failure = wrong.map(|w| abbreviate(&format!("{label}\n    {w}")));
+        if let Some(d) = disagreement(&label, filter, &truth, r) {
+            failure = Some(match failure {
+                Some(f) => format!("{f}\n{d}"),
+                None => d,
+            });
         }
+        failures.extend(failure);
     }
     let passed = cases.len() - failures.len();
-    eprintln!(
-        "{backend}: {passed}/{} fixed cases agree with Filter::matches",
-        cases.len()
-    );
+    eprintln!("{backend}: {passed}/{} fixed cases pass", cases.len());
     assert!(
         failures.is_empty(),
-        "{backend}: {passed}/{} fixed cases agree with Filter::matches; {} do not:\n\n{}",
+        "{backend}: {passed}/{} fixed cases pass; {} do not:\n\n{}",
         cases.len(),
         failures.len(),
         failures.join("\n\n")
