@@ -63,13 +63,13 @@ fn evaluate(queries: &[Value]) -> Vec<Result<Vec<String>, String>> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {python:?}: {e}\n{}", setup_hint()));
-    // The script reads all of its input before it writes anything.
-    child
+    // The script reads all of its input before it writes anything. When it
+    // stops early (mongomock missing) the write fails: its stderr says why.
+    let written = child
         .stdin
         .take()
         .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .unwrap_or_else(|e| panic!("writing to {SCRIPT}: {e}"));
+        .write_all(input.as_bytes());
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -78,6 +78,9 @@ fn evaluate(queries: &[Value]) -> Vec<Result<Vec<String>, String>> {
         String::from_utf8_lossy(&out.stderr),
         setup_hint()
     );
+    if let Err(e) = written {
+        panic!("writing to {SCRIPT}: {e}");
+    }
     let stdout = String::from_utf8(out.stdout).expect("the evaluator writes UTF-8");
     let answers: Vec<Value> = stdout
         .lines()
