@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::DateTime;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls};
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use rsql::{Filter, SqlOptions, SqlParam};
@@ -140,21 +140,41 @@ fn load(client: &mut Client) {
     client.batch_execute("ANALYZE").unwrap();
 }
 
-/// One parameter as the PostgreSQL driver takes it, for the conversation
-/// schema's columns (the server infers each placeholder's type).
-fn bind(p: &SqlParam) -> Result<Box<dyn ToSql + Sync>, String> {
+/// One parameter as the PostgreSQL driver takes it, in the type the server
+/// inferred for its placeholder (`length(…) > $1` is an `int4`, a `bigint`
+/// column makes `int8`); integers are range-checked, never truncated.
+fn bind(p: &SqlParam, ty: &Type) -> Result<Box<dyn ToSql + Sync>, String> {
     let instant = |ms: i64| {
         DateTime::from_timestamp_millis(ms)
             .ok_or_else(|| format!("{ms} ms is outside chrono's range"))
     };
-    Ok(match p {
-        SqlParam::Text(s) | SqlParam::Numeric(s) => Box::new(s.clone()),
-        SqlParam::Int(i) | SqlParam::Time(i) => Box::new(*i),
-        SqlParam::Float(x) => Box::new(*x),
-        SqlParam::Bool(b) => Box::new(*b),
-        SqlParam::TimestampTz(ms) => Box::new(instant(*ms)?),
-        SqlParam::Timestamp(ms) => Box::new(instant(*ms)?.naive_utc()),
-        other => return Err(format!("no PostgreSQL binding for {other:?}")),
+    let narrow =
+        |e: std::num::TryFromIntError| format!("{p:?} does not fit a {ty} placeholder: {e}");
+    Ok(match (p, ty) {
+        (SqlParam::Text(s) | SqlParam::Numeric(s), _)
+            if [
+                Type::TEXT,
+                Type::VARCHAR,
+                Type::BPCHAR,
+                Type::NAME,
+                Type::UNKNOWN,
+            ]
+            .contains(ty) =>
+        {
+            Box::new(s.clone())
+        }
+        (SqlParam::Int(i) | SqlParam::Time(i), &Type::INT8) => Box::new(*i),
+        (SqlParam::Int(i) | SqlParam::Time(i), &Type::INT4) => {
+            Box::new(i32::try_from(*i).map_err(narrow)?)
+        }
+        (SqlParam::Int(i) | SqlParam::Time(i), &Type::INT2) => {
+            Box::new(i16::try_from(*i).map_err(narrow)?)
+        }
+        (SqlParam::Float(x), &Type::FLOAT8) => Box::new(*x),
+        (SqlParam::Bool(b), &Type::BOOL) => Box::new(*b),
+        (SqlParam::TimestampTz(ms), &Type::TIMESTAMPTZ) => Box::new(instant(*ms)?),
+        (SqlParam::Timestamp(ms), &Type::TIMESTAMP) => Box::new(instant(*ms)?.naive_utc()),
+        (other, ty) => return Err(format!("no binding of {other:?} to a {ty} placeholder")),
     })
 }
 
@@ -181,9 +201,15 @@ fn run(client: &mut Client, filter: &Filter) -> Run {
     let shown: Vec<String> = w.params.iter().map(ToString::to_string).collect();
     let query = format!("{sql}\n    params:   [{}]", shown.join(", "));
     let ids = (|| {
-        let values = w.params.iter().map(bind).collect::<Result<Vec<_>, _>>()?;
+        let stmt = client.prepare(&sql).map_err(|e| pg_error(&e))?;
+        let values = w
+            .params
+            .iter()
+            .zip(stmt.params())
+            .map(|(p, ty)| bind(p, ty))
+            .collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
-        let rows = client.query(&sql, &refs).map_err(|e| pg_error(&e))?;
+        let rows = client.query(&stmt, &refs).map_err(|e| pg_error(&e))?;
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     })();
     Run { query, ids }
