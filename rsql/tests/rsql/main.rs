@@ -18,6 +18,7 @@ mod fuzz_corpus;
 #[cfg(all(feature = "json", feature = "derive"))]
 mod json_record;
 mod limits;
+mod live;
 mod parse;
 mod policy;
 mod precedence;
