@@ -17,5 +17,6 @@ mod limits;
 mod parse;
 mod policy;
 mod precedence;
+mod query;
 mod roundtrip;
 mod schema_file;
