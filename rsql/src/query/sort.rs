@@ -23,6 +23,14 @@ use crate::schema::{Field, FieldId, FieldRef, Resolved, Schema};
 
 /// The most keys [`SortRules::parse`] accepts unless
 /// [`SortRules::with_max_keys`] says otherwise.
+///
+/// ```
+/// # let schema = rsql::Schema::builder().field(rsql::Field::new("id", rsql::FieldType::String).sortable()).build()?;
+/// let rules = rsql::SortRules::new(&schema, "id")?;
+/// assert!(rules.parse(&vec!["id"; rsql::DEFAULT_MAX_SORT_KEYS].join(","), Default::default()).is_ok());
+/// assert!(rules.parse(&vec!["id"; rsql::DEFAULT_MAX_SORT_KEYS + 1].join(","), Default::default()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_SORT_KEYS: usize = 5;
 
 /// Ascending or descending.
@@ -174,6 +182,16 @@ pub struct SortError {
 }
 
 /// The kinds of [`SortError`].
+///
+/// ```
+/// use rsql::{Field, FieldType, Schema, SortErrorKind, SortRules};
+/// let schema = Schema::builder().field(Field::new("id", FieldType::String).sortable()).build()?;
+/// let rules = SortRules::new(&schema, "id")?;
+/// let kind = |s: &str| rules.parse(s, Default::default()).unwrap_err().kind().clone();
+/// assert_eq!(kind("id,"), SortErrorKind::Empty);
+/// assert_eq!(kind("ids"), SortErrorKind::UnknownField { name: "ids".into() });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SortErrorKind {
