@@ -8,7 +8,7 @@
 //!   [`Sort`] over the schema's sortable fields, with a final tie-break
 //!   field so that the order is total and paging stable.
 //! * A missing value sorts after every value ascending and before them
-//!   descending; strings sort by bytes (see [`sort`](self::sort) for the
+//!   descending; strings sort by bytes (see [`sort`] for the
 //!   whole order). The SQL says so explicitly: `NULLS LAST` / `NULLS FIRST`
 //!   on every key (SQLite would otherwise put NULLs first ascending), and
 //!   `COLLATE "C"` on PostgreSQL text keys.
