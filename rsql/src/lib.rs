@@ -479,7 +479,7 @@
 //! * **Aliases** ([`SchemaBuilder::alias`]) rename a field or a whole path
 //!   prefix: `alias("metadata", "conversation.metadata")`.
 //! * Per field: [`Field::operators`] narrows the operators (by default, all
-//!   that the type supports), [`Field::sortable`] marks sort keys for a store,
+//!   that the type supports), [`Field::sortable`] marks sort keys ([`SortRules`]),
 //!   [`Field::numeric_strings`] makes string ordering numeric when both sides
 //!   are decimal numbers, [`Field::wildcards`] turns `*` off.
 //!
