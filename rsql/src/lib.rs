@@ -480,7 +480,7 @@
 //! * **Aliases** ([`SchemaBuilder::alias`]) rename a field or a whole path
 //!   prefix: `alias("metadata", "conversation.metadata")`.
 //! * Per field: [`Field::operators`] narrows the operators (by default, all
-//!   that the type supports), [`Field::sortable`] marks sort keys for a store,
+//!   that the type supports), [`Field::sortable`] marks sort keys ([`SortRules`]),
 //!   [`Field::numeric_strings`] makes string ordering numeric when both sides
 //!   are decimal numbers, [`Field::wildcards`] turns `*` off.
 //!
@@ -697,6 +697,17 @@
 //! # Ok::<(), rsql::Error>(())
 //! ```
 //!
+//! # Whole queries
+//!
+//! [`SortRules`] parse the API syntax of a sort (`-a,+b,c`, at most N keys,
+//! a tie-break field appended) into a [`Sort`] over the schema's sortable
+//! fields; [`Query`] puts a filter, a sort, `limit` and `offset` together,
+//! and runs in memory over a slice ([`Query::apply`]) or becomes the tail of
+//! a SQL statement ([`Query::to_sql`]: `WHERE … ORDER BY … LIMIT … OFFSET …`),
+//! with the same rows in the same order: a missing value sorts last
+//! ascending and first descending, strings by bytes. [`Query::after`] pages
+//! by keyset from a [`Cursor`] instead of an offset. See [`query`].
+//!
 //! # Crate features
 //!
 //! No feature is on by default; without features the only dependencies are
@@ -892,6 +903,7 @@ mod parser;
 mod pattern;
 mod policy;
 mod print;
+pub mod query;
 mod record_schema;
 pub mod schema;
 #[cfg(feature = "serde")]
@@ -917,6 +929,10 @@ pub use operators::{Arity, OperatorError, Operators};
 pub use parser::Parser;
 pub use policy::Policy;
 pub use print::Sexpr;
+pub use query::{
+    Cursor, CursorError, CursorValue, DEFAULT_MAX_SORT_KEYS, Direction, Query, Sort, SortError,
+    SortErrorKind, SortKey, SortRules, SortRulesError, SqlTail,
+};
 pub use record_schema::RecordSchema;
 #[doc(hidden)]
 pub use record_schema::private as __private;

@@ -384,7 +384,7 @@ impl QuerySpec {
         let offset = int_param("offset", p.offset, 0, MAX_OFFSET)?;
         let order = match p.order {
             None => Direction::Asc,
-            Some(text) => Direction::parse_order(text).ok_or_else(|| ParamError {
+            Some(text) => Direction::parse(text).ok_or_else(|| ParamError {
                 param: "order",
                 kind: ParamErrorKind::Order {
                     value: text.to_string(),

@@ -9,6 +9,12 @@
 //! ascending order and before them in descending order (PostgreSQL's
 //! `NULLS LAST` / `NULLS FIRST` defaults). Strings compare by bytes.
 //!
+//! The definition is rsql's: [`rules()`] parse and print every sort
+//! ([`rsql::SortRules`] over [`schema()`](crate::schema())), and its errors
+//! are [`rsql::SortError`]. The store keeps only the mapping of the keys to
+//! its row fields ([`SortField`]) and a comparator over its rows, which
+//! hold interned strings, with the same order as [`rsql::Sort::compare`].
+//!
 //! ```
 //! use store::sort::{Direction, Sort, SortField};
 //! let s = Sort::parse("-conversation.name, conversation.startTime", Direction::Desc)?;
@@ -21,14 +27,45 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::OnceLock;
+
+pub use rsql::{Direction, SortError, SortErrorKind};
+use rsql::{FieldId, SortRules};
 
 use crate::rows::{NO_END, Row};
+use crate::schema as ids;
 use crate::store::Store;
 
 /// At most this many fields in one `sort`.
 pub const MAX_SORT_FIELDS: usize = 5;
 
-/// A field that can be sorted on.
+/// The API's sort rules: [`schema()`](crate::schema()), the
+/// `conversation.id` tie-break, at most [`MAX_SORT_FIELDS`] fields. Every
+/// [`Sort`] is parsed and displayed by them.
+///
+/// ```
+/// let rules = store::sort::rules();
+/// assert_eq!(rules.max_keys(), store::sort::MAX_SORT_FIELDS);
+/// assert_eq!(rules.tie_break(), store::schema::ID);
+/// ```
+pub fn rules() -> &'static SortRules {
+    static RULES: OnceLock<SortRules> = OnceLock::new();
+    RULES.get_or_init(build_rules)
+}
+
+#[allow(
+    clippy::expect_used,
+    reason = "the schema declares conversation.id sortable: a failure is a programming error, not input"
+)]
+fn build_rules() -> SortRules {
+    SortRules::new(crate::schema(), "conversation.id")
+        // `every_sort_field_is_a_sort_key_of_the_schema` below builds it on every test run.
+        .expect("conversation.id is a sortable plain field of the conversation schema")
+        .with_max_keys(MAX_SORT_FIELDS)
+}
+
+/// A field that can be sorted on: the sortable fields of
+/// [`schema()`](crate::schema()), as the store's rows hold them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SortField {
     /// `conversation.id`
@@ -44,7 +81,7 @@ pub enum SortField {
 }
 
 impl SortField {
-    /// Every sortable field, in the order error messages list them.
+    /// Every sortable field, in the schema's order.
     pub const ALL: [SortField; 5] = [
         SortField::Id,
         SortField::Name,
@@ -68,43 +105,30 @@ impl SortField {
         }
     }
 
-    fn from_name(s: &str) -> Option<SortField> {
-        SortField::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-}
-
-/// Ascending or descending.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// `asc` (Symbl's default `order`).
-    #[default]
-    Asc,
-    /// `desc`.
-    Desc,
-}
-
-impl Direction {
-    /// Parses `order`: exactly `asc` or `desc`.
+    /// The field's id in [`schema()`](crate::schema()).
     ///
     /// ```
-    /// use store::sort::Direction;
-    /// assert_eq!(Direction::parse_order("desc"), Some(Direction::Desc));
-    /// assert_eq!(Direction::parse_order("DESC"), None);
+    /// assert_eq!(store::sort::SortField::Name.field_id(), store::schema::NAME);
     /// ```
-    pub fn parse_order(s: &str) -> Option<Direction> {
-        match s {
-            "asc" => Some(Direction::Asc),
-            "desc" => Some(Direction::Desc),
-            _ => None,
+    pub fn field_id(self) -> FieldId {
+        match self {
+            SortField::Id => ids::ID,
+            SortField::Name => ids::NAME,
+            SortField::Type => ids::TYPE,
+            SortField::StartTime => ids::START_TIME,
+            SortField::EndTime => ids::END_TIME,
         }
     }
 
-    /// `ord` in this direction.
-    fn apply(self, ord: Ordering) -> Ordering {
-        match self {
-            Direction::Asc => ord,
-            Direction::Desc => ord.reverse(),
-        }
+    /// The sort field of a schema field id, if the rows can sort on it.
+    ///
+    /// ```
+    /// use store::sort::SortField;
+    /// assert_eq!(SortField::from_field_id(store::schema::END_TIME), Some(SortField::EndTime));
+    /// assert_eq!(SortField::from_field_id(store::schema::METADATA), None);
+    /// ```
+    pub fn from_field_id(id: FieldId) -> Option<SortField> {
+        SortField::ALL.into_iter().find(|f| f.field_id() == id)
     }
 }
 
@@ -117,10 +141,13 @@ pub struct SortKey {
     pub direction: Direction,
 }
 
-/// A parsed `sort`: the user's keys, then the implicit `conversation.id` ascending.
+/// A parsed `sort`: the user's keys, then the implicit `conversation.id`
+/// ascending. The order is [`rsql::Sort`]'s ([`Sort::as_rsql`]); the keys
+/// are also kept as row fields, for the store's comparator.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Sort {
     keys: Vec<SortKey>,
+    order: rsql::Sort,
 }
 
 impl Default for Sort {
@@ -128,112 +155,6 @@ impl Default for Sort {
     fn default() -> Sort {
         Sort::by(SortField::StartTime, Direction::Asc)
     }
-}
-
-/// Why a `sort` was rejected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SortError {
-    kind: SortErrorKind,
-    /// 0-based index of the offending item.
-    item: usize,
-}
-
-/// The kinds of [`SortError`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SortErrorKind {
-    /// An empty item: `sort=conversation.name,,conversation.id` or `sort=`.
-    Empty,
-    /// Not a field at all: `sort=conversation.startTme`.
-    UnknownField {
-        /// The text as given.
-        name: String,
-    },
-    /// A filterable field that cannot be sorted on: `sort=conversation.metadata.agentId`.
-    NotSortable {
-        /// The text as given.
-        name: String,
-    },
-    /// More than [`MAX_SORT_FIELDS`] items.
-    TooMany {
-        /// How many were given.
-        count: usize,
-    },
-}
-
-impl SortError {
-    /// What went wrong.
-    ///
-    /// ```
-    /// use store::sort::{Direction, Sort, SortErrorKind};
-    /// let e = Sort::parse("a,b,c,d,e,f", Direction::Asc).unwrap_err();
-    /// assert_eq!(e.kind(), &SortErrorKind::TooMany { count: 6 });
-    /// ```
-    pub fn kind(&self) -> &SortErrorKind {
-        &self.kind
-    }
-
-    /// 0-based index of the offending item in the list.
-    ///
-    /// ```
-    /// let e = store::sort::Sort::parse("conversation.name,bogus", Default::default()).unwrap_err();
-    /// assert_eq!(e.item(), 1);
-    /// ```
-    pub fn item(&self) -> usize {
-        self.item
-    }
-}
-
-fn sortable_list() -> String {
-    SortField::ALL
-        .iter()
-        .map(|f| format!("`{}`", f.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl fmt::Display for SortError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            SortErrorKind::Empty => write!(
-                f,
-                "sort: item {} is empty; expected one of {}",
-                self.item + 1,
-                sortable_list()
-            ),
-            SortErrorKind::UnknownField { name } => {
-                write!(
-                    f,
-                    "sort: unknown field `{}`; expected one of {}",
-                    crate::error::echo(name),
-                    sortable_list()
-                )
-            }
-            SortErrorKind::NotSortable { name } => write!(
-                f,
-                "sort: field `{}` cannot be sorted on; expected one of {}",
-                crate::error::echo(name),
-                sortable_list()
-            ),
-            SortErrorKind::TooMany { count } => {
-                write!(
-                    f,
-                    "sort: at most {MAX_SORT_FIELDS} fields are allowed, found {count}"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for SortError {}
-
-/// Whether `name` is a filterable but unsortable selector (for a better message).
-fn is_filter_only(name: &str) -> bool {
-    let name = name.strip_prefix("conversation.").unwrap_or(name);
-    name.starts_with("metadata.")
-        || name.starts_with("members.")
-        || name == "members"
-        || name == "metadata"
 }
 
 impl Sort {
@@ -255,19 +176,22 @@ impl Sort {
     /// let s = Sort::from_keys(vec![SortKey { field: SortField::Id, direction: Direction::Desc }]);
     /// assert_eq!(s.to_string(), "-conversation.id");
     /// ```
-    pub fn from_keys(mut keys: Vec<SortKey>) -> Sort {
-        if let Some(i) = keys.iter().position(|k| k.field == SortField::Id) {
-            keys.truncate(i + 1);
-        } else {
-            keys.push(SortKey {
-                field: SortField::Id,
-                direction: Direction::Asc,
-            });
-        }
-        Sort { keys }
+    #[allow(
+        clippy::expect_used,
+        reason = "every SortField is a sortable plain field of the schema (checked by a test)"
+    )]
+    pub fn from_keys(keys: Vec<SortKey>) -> Sort {
+        let order = rules()
+            .sort(
+                keys.iter()
+                    .map(|k| rsql::SortKey::new(k.field.field_id(), k.direction)),
+            )
+            .expect("every SortField is a sortable plain field of the conversation schema");
+        Sort::from_order(order)
     }
 
-    /// Parses `sort` with `order` as the direction of unprefixed fields.
+    /// Parses `sort` with `order` as the direction of unprefixed fields
+    /// ([`rsql::SortRules::parse`] with [`rules()`]).
     ///
     /// ```
     /// use store::sort::{Direction, Sort};
@@ -276,45 +200,42 @@ impl Sort {
     ///     `conversation.id`, `conversation.name`, `conversation.type`, `conversation.startTime`, `conversation.endTime`");
     /// ```
     pub fn parse(sort: &str, order: Direction) -> Result<Sort, SortError> {
-        let items: Vec<&str> = sort.split(',').collect();
-        if items.len() > MAX_SORT_FIELDS {
-            return Err(SortError {
-                kind: SortErrorKind::TooMany { count: items.len() },
-                item: MAX_SORT_FIELDS,
-            });
+        let parsed = rules().parse(sort, order)?;
+        // Every sortable field of the schema is a row field: the check
+        // only guards a schema that gained a sortable field the rows lack.
+        if let Some((i, k)) = parsed
+            .keys()
+            .iter()
+            .enumerate()
+            .find(|(_, k)| SortField::from_field_id(k.field).is_none())
+        {
+            let name = crate::schema()
+                .field(k.field)
+                .map_or_else(|| format!("#{}", k.field.index()), |f| f.name().to_owned());
+            return Err(SortError::new(
+                rules(),
+                SortErrorKind::NotSortable { name },
+                i,
+            ));
         }
-        let mut keys = Vec::with_capacity(items.len() + 1);
-        for (i, item) in items.iter().enumerate() {
-            let (direction, name) = if let Some(rest) = item.strip_prefix('-') {
-                (Direction::Desc, rest)
-            } else if let Some(rest) = item.strip_prefix('+') {
-                (Direction::Asc, rest)
-            } else if item.starts_with(' ') {
-                (Direction::Asc, item.trim_start_matches(' '))
-            } else {
-                (order, *item)
-            };
-            if name.is_empty() {
-                return Err(SortError {
-                    kind: SortErrorKind::Empty,
-                    item: i,
-                });
-            }
-            let Some(field) = SortField::from_name(name) else {
-                let kind = if is_filter_only(name) {
-                    SortErrorKind::NotSortable {
-                        name: name.to_string(),
-                    }
-                } else {
-                    SortErrorKind::UnknownField {
-                        name: name.to_string(),
-                    }
-                };
-                return Err(SortError { kind, item: i });
-            };
-            keys.push(SortKey { field, direction });
-        }
-        Ok(Sort::from_keys(keys))
+        Ok(Sort::from_order(parsed))
+    }
+
+    /// The row-field keys of a sort of [`rules()`]; callers have checked
+    /// that every key maps (`from_keys` starts from row fields, `parse`
+    /// checks), so nothing is dropped.
+    fn from_order(order: rsql::Sort) -> Sort {
+        let keys = order
+            .keys()
+            .iter()
+            .filter_map(|k| {
+                SortField::from_field_id(k.field).map(|field| SortKey {
+                    field,
+                    direction: k.direction,
+                })
+            })
+            .collect();
+        Sort { keys, order }
     }
 
     /// The keys, the implicit `conversation.id` tie-break included.
@@ -324,6 +245,21 @@ impl Sort {
     /// ```
     pub fn keys(&self) -> &[SortKey] {
         &self.keys
+    }
+
+    /// The same order as an [`rsql::Sort`] over [`schema()`](crate::schema()):
+    /// for [`rsql::Query`] and its SQL.
+    ///
+    /// ```
+    /// let s = store::sort::Sort::parse("-conversation.endTime", Default::default())?;
+    /// assert_eq!(
+    ///     s.as_rsql().to_sql(&rsql::SqlOptions::sqlite())?,
+    ///     "c.end_ms DESC NULLS FIRST, c.id ASC NULLS LAST"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_rsql(&self) -> &rsql::Sort {
+        &self.order
     }
 
     /// Compares two stored rows.
@@ -374,20 +310,9 @@ pub(crate) fn compare_field(
 }
 
 impl fmt::Display for Sort {
-    /// Canonical form: every key with an explicit sign.
+    /// Canonical form: every key with an explicit sign ([`rsql::Sort`]'s).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, k) in self.keys.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            let sign = if k.direction == Direction::Desc {
-                '-'
-            } else {
-                '+'
-            };
-            write!(f, "{sign}{}", k.field.as_str())?;
-        }
-        Ok(())
+        fmt::Display::fmt(&self.order, f)
     }
 }
 
@@ -446,6 +371,182 @@ mod tests {
             e("conversation.name ")
                 .to_string()
                 .contains("unknown field `conversation.name `")
+        );
+    }
+
+    #[test]
+    fn every_sort_field_is_a_sort_key_of_the_schema() {
+        let sortable: Vec<FieldId> = rules().sortable_fields().map(|(id, _)| id).collect();
+        let fields: Vec<FieldId> = SortField::ALL.iter().map(|f| f.field_id()).collect();
+        assert_eq!(sortable, fields);
+        for f in SortField::ALL {
+            assert_eq!(
+                crate::schema().field(f.field_id()).map(|x| x.name()),
+                Some(f.as_str())
+            );
+            for d in [Direction::Asc, Direction::Desc] {
+                let s = Sort::by(f, d);
+                assert_eq!(
+                    s.keys()[0],
+                    SortKey {
+                        field: f,
+                        direction: d
+                    }
+                );
+                assert_eq!(Sort::parse(&s.to_string(), Direction::Asc), Ok(s));
+            }
+        }
+    }
+
+    /// The store's comparator over interned rows gives rsql's order over
+    /// the same conversations ([`rsql::Query::apply`] with [`Sort::as_rsql`]).
+    #[test]
+    fn store_order_is_rsqls_order() {
+        let mut st = Store::new();
+        let mut convs: Vec<crate::model::Conversation> = (0..400)
+            .map(|i| crate::generate::conversation(5, i))
+            .collect();
+        // Ties on every field, and running conversations.
+        for (i, c) in convs.iter_mut().enumerate() {
+            if i % 7 == 0 {
+                c.end_time = None;
+            }
+            if i % 5 == 0 {
+                c.name = "Zoë".to_owned();
+            }
+            if i % 11 == 0 {
+                c.start_time = 1_600_000_000_000;
+            }
+        }
+        for c in &convs {
+            st.insert(c.clone()).unwrap();
+        }
+        let mut sorts = Vec::new();
+        for a in SortField::ALL {
+            for b in SortField::ALL {
+                for (da, db) in [
+                    (Direction::Asc, Direction::Desc),
+                    (Direction::Desc, Direction::Asc),
+                ] {
+                    sorts.push(Sort::from_keys(vec![
+                        SortKey {
+                            field: a,
+                            direction: da,
+                        },
+                        SortKey {
+                            field: b,
+                            direction: db,
+                        },
+                    ]));
+                }
+            }
+        }
+        for sort in sorts {
+            for (offset, limit) in [(0, 400), (13, 25), (390, 20)] {
+                let spec = crate::QuerySpec {
+                    sort: sort.clone(),
+                    offset,
+                    limit,
+                    ..crate::QuerySpec::default()
+                };
+                let got: Vec<String> = st
+                    .query(&spec)
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect();
+                let q = rsql::Query::new(sort.as_rsql().clone())
+                    .with_offset(offset)
+                    .with_limit(limit);
+                let want: Vec<String> = q.apply(&convs).iter().map(|c| c.id.clone()).collect();
+                assert_eq!(got, want, "{sort} {offset} {limit}");
+            }
+        }
+    }
+
+    /// The messages the server answers with (400), byte for byte as before
+    /// the definition moved to rsql.
+    #[test]
+    fn messages_are_unchanged() {
+        let list = "expected one of `conversation.id`, `conversation.name`, `conversation.type`, \
+                    `conversation.startTime`, `conversation.endTime`";
+        let msg = |s: &str| Sort::parse(s, Direction::Asc).unwrap_err().to_string();
+        for (input, head) in [
+            ("", "sort: item 1 is empty; ".to_owned()),
+            ("conversation.name,,x", "sort: item 2 is empty; ".to_owned()),
+            ("+", "sort: item 1 is empty; ".to_owned()),
+            (
+                "conversation.startTme",
+                "sort: unknown field `conversation.startTme`; ".to_owned(),
+            ),
+            (
+                "conversation",
+                "sort: unknown field `conversation`; ".to_owned(),
+            ),
+            (
+                "conversation.id.x",
+                "sort: unknown field `conversation.id.x`; ".to_owned(),
+            ),
+            (
+                "conversation.metadataX",
+                "sort: unknown field `conversation.metadataX`; ".to_owned(),
+            ),
+            (
+                "Members.id",
+                "sort: unknown field `Members.id`; ".to_owned(),
+            ),
+            (".members", "sort: unknown field `.members`; ".to_owned()),
+            (
+                "metadata",
+                "sort: field `metadata` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "metadata.",
+                "sort: field `metadata.` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "metadata.a.b",
+                "sort: field `metadata.a.b` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "conversation.metadata",
+                "sort: field `conversation.metadata` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "members",
+                "sort: field `members` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "members.",
+                "sort: field `members.` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "members.phone",
+                "sort: field `members.phone` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "members.id.x",
+                "sort: field `members.id.x` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "conversation.members",
+                "sort: field `conversation.members` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                "-conversation.members.email",
+                "sort: field `conversation.members.email` cannot be sorted on; ".to_owned(),
+            ),
+            (
+                &"x".repeat(50),
+                format!("sort: unknown field `{}…`; ", "x".repeat(40)),
+            ),
+        ] {
+            assert_eq!(msg(input), format!("{head}{list}"), "{input:?}");
+        }
+        assert_eq!(
+            msg("a,b,c,d,e,f"),
+            "sort: at most 5 fields are allowed, found 6"
         );
     }
 }

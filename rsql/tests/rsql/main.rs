@@ -22,6 +22,7 @@ mod live;
 mod parse;
 mod policy;
 mod precedence;
+mod query;
 mod roundtrip;
 mod schema_file;
 mod semantics;
