@@ -21,7 +21,7 @@ use super::Query;
 use super::cursor::{Cursor, CursorValue};
 use super::sort::{Direction, Sort, SortKey};
 use crate::emit::sql::{EmitError, SqlDialect, SqlOptions, SqlParam};
-use crate::schema::{Field, FieldType, SqlMapping};
+use crate::schema::{Field, FieldType, SqlMapping, SqlType};
 
 /// The tail of a `SELECT` statement, `WHERE … ORDER BY … LIMIT … OFFSET …`
 /// (each clause only when needed, `ORDER BY` always), and its parameters in
@@ -46,15 +46,15 @@ pub struct SqlTail {
 
 /// The column expression of a plain field (`Field::sql_column`).
 fn column(field: &Field) -> Option<&str> {
-    match &field.sql {
-        Some(SqlMapping::Column(c)) => Some(c),
-        _ => None,
-    }
+    field.sql.as_ref().and_then(SqlMapping::column_expr)
 }
 
-/// Whether the key's values are text (compared by bytes: `COLLATE "C"`).
+/// Whether the key's values are text that PostgreSQL must be told to
+/// compare by bytes (`COLLATE "C"`): not for a
+/// [`SqlType::ByteText`] column, which already does.
 fn is_text(field: &Field) -> bool {
     matches!(field.field_type(), FieldType::String | FieldType::Enum(_))
+        && field.declared_sql_type() != Some(SqlType::ByteText)
 }
 
 struct Writer<'o> {
@@ -83,6 +83,8 @@ impl Writer<'_> {
 struct Col<'s> {
     expr: &'s str,
     text: bool,
+    /// The column's declared storage (how a cursor's instant is bound).
+    sql_type: Option<SqlType>,
     direction: Direction,
 }
 
@@ -103,6 +105,7 @@ impl Sort {
                 Ok(Col {
                     expr,
                     text: is_text(f),
+                    sql_type: f.declared_sql_type(),
                     direction,
                 })
             })
@@ -249,14 +252,18 @@ impl Query {
 }
 
 /// The cursor value as a parameter of its column's type.
-fn param_of(value: &CursorValue) -> Option<SqlParam> {
+fn param_of(value: &CursorValue, sql_type: Option<SqlType>) -> Option<SqlParam> {
     Some(match value {
         CursorValue::Missing => return None,
         CursorValue::Str(s) => SqlParam::Text(s.clone()),
         CursorValue::Int(i) => SqlParam::Int(*i),
         CursorValue::Float(x) => SqlParam::Float(*x),
         CursorValue::Bool(b) => SqlParam::Bool(*b),
-        CursorValue::Time(t) => SqlParam::Time(*t),
+        CursorValue::Time(t) => match sql_type {
+            Some(SqlType::TimestampTz) => SqlParam::TimestampTz(*t),
+            Some(SqlType::Timestamp) => SqlParam::Timestamp(*t),
+            _ => SqlParam::Time(*t),
+        },
     })
 }
 
@@ -265,7 +272,7 @@ fn keyset_condition(w: &mut Writer<'_>, cols: &[Col<'_>], cursor: &Cursor) {
     let pairs: Vec<(&Col<'_>, Option<SqlParam>)> = cols
         .iter()
         .zip(cursor.values())
-        .map(|(c, v)| (c, param_of(v)))
+        .map(|(c, v)| (c, param_of(v, c.sql_type)))
         .collect();
     // Terms whose last key can come after the cursor's value.
     let live: Vec<usize> = (0..pairs.len())

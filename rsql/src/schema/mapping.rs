@@ -20,6 +20,7 @@ use std::fmt;
 /// | `TimestampTz` | timestamp | `timestamptz` (any precision) | – |
 /// | `Timestamp` | timestamp | `timestamp` holding UTC | – |
 /// | `Text` | string, enum | `text`, `varchar` | `TEXT` |
+/// | `ByteText` | string, enum | `text COLLATE "C"` (or any text in a database whose collation is `C`) | `TEXT` |
 /// | `Integer` | integer | `smallint`, `integer`, `bigint` | `INTEGER` |
 /// | `Float` | float | `real`, `double precision` | `REAL` |
 /// | `Numeric` | integer, float | `numeric` | – |
@@ -47,6 +48,12 @@ pub enum SqlType {
     Timestamp,
     /// Text.
     Text,
+    /// Text in a column that already orders by bytes: declared
+    /// `COLLATE "C"`, or in a database created with a `C` collation.
+    /// PostgreSQL orderings (`<`, `=bt=`, `ORDER BY`, keyset pages) then
+    /// leave out the `COLLATE "C"` that [`SqlType::Text`] needs to compare
+    /// by bytes, so a plain btree index on the column serves them.
+    ByteText,
     /// An integer of any width; parameters are cast to `bigint`, so a
     /// literal wider than the column never makes the query fail.
     Integer,
@@ -64,7 +71,7 @@ pub enum SqlType {
 
 impl SqlType {
     /// A short lowercase name (`epoch_ms`, `timestamptz`, `timestamp`,
-    /// `text`, `integer`, `float`, `numeric`, `boolean`, `json`), as schema
+    /// `text`, `text_c`, `integer`, `float`, `numeric`, `boolean`, `json`), as schema
     /// files spell it.
     ///
     /// ```
@@ -76,6 +83,7 @@ impl SqlType {
             SqlType::TimestampTz => "timestamptz",
             SqlType::Timestamp => "timestamp",
             SqlType::Text => "text",
+            SqlType::ByteText => "text_c",
             SqlType::Integer => "integer",
             SqlType::Float => "float",
             SqlType::Numeric => "numeric",
@@ -95,11 +103,12 @@ impl SqlType {
     }
 
     /// Every storage kind.
-    pub const ALL: [SqlType; 9] = [
+    pub const ALL: [SqlType; 10] = [
         SqlType::EpochMs,
         SqlType::TimestampTz,
         SqlType::Timestamp,
         SqlType::Text,
+        SqlType::ByteText,
         SqlType::Integer,
         SqlType::Float,
         SqlType::Numeric,
@@ -136,7 +145,6 @@ pub(crate) enum SqlMapping {
 impl SqlMapping {
     /// The column expression of a plain field mapped with `Field::sql_column`
     /// (`None` for the other mappings).
-    #[allow(dead_code)] // read by the ORDER BY emitter
     pub(crate) fn column_expr(&self) -> Option<&str> {
         match self {
             SqlMapping::Column(c) => Some(c),

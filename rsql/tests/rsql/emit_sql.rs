@@ -650,3 +650,49 @@ fn schema_files_declare_storage() {
     .unwrap_err();
     assert!(err.to_string().contains("`boolean`"), "{err}");
 }
+
+/// A `SqlType::ByteText` column already orders by bytes: PostgreSQL orderings
+/// and `ORDER BY` leave out `COLLATE "C"` (so a plain btree index serves
+/// them); a `SqlType::Text` column keeps it; equality never has it.
+#[test]
+fn byte_text_columns_order_without_collate() {
+    use rsql::{Query, SortRules, SqlType};
+    let schema = Schema::builder()
+        .field(
+            Field::new("id", FieldType::String)
+                .sortable()
+                .sql_column("c.id")
+                .sql_type(SqlType::ByteText),
+        )
+        .field(
+            Field::new("name", FieldType::String)
+                .sortable()
+                .sql_column("c.name")
+                .sql_type(SqlType::ByteText),
+        )
+        .field(
+            Field::new("title", FieldType::String)
+                .sortable()
+                .sql_column("c.title")
+                .sql_type(SqlType::Text),
+        )
+        .build()
+        .unwrap();
+    let pg = SqlOptions::postgres();
+    let w = schema
+        .compile_str(&parser(), "name=gt=m;title=lt=m;name==x")
+        .unwrap()
+        .to_sql(&pg)
+        .unwrap();
+    assert_eq!(
+        w.sql,
+        "c.name > $1 AND c.title COLLATE \"C\" < $2 AND c.name = $3"
+    );
+    let rules = SortRules::new(&schema, "id").unwrap();
+    let sort = rules.parse("-name,title", rsql::Direction::Asc).unwrap();
+    let tail = Query::new(sort).to_sql(&pg).unwrap();
+    assert_eq!(
+        tail.sql,
+        "ORDER BY c.name DESC NULLS FIRST, c.title COLLATE \"C\" ASC NULLS LAST, c.id ASC NULLS LAST"
+    );
+}

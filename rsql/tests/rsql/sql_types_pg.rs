@@ -328,7 +328,7 @@ impl Record for View<'_> {
             "ms" | "end" => r.ms.map(FieldValue::Time),
             "tz" | "endz" => r.tz.map(ms_of),
             "ts" => r.ts.map(ms_of),
-            "name" => r.name.as_deref().map(FieldValue::Str),
+            "name" | "namec" => r.name.as_deref().map(FieldValue::Str),
             "small" => r.small.map(|x| FieldValue::Int(i64::from(x))),
             "big" => r.big.map(FieldValue::Int),
             "r" => r.r.map(|x| FieldValue::Float(f64::from(x))),
@@ -381,6 +381,8 @@ fn pg_schema() -> Schema {
         .field(col("tz", FieldType::Timestamp, SqlType::TimestampTz))
         .field(col("ts", FieldType::Timestamp, SqlType::Timestamp))
         .field(col("name", FieldType::String, SqlType::Text))
+        // the same text in a `COLLATE "C"` column: orderings without `COLLATE "C"`
+        .field(col("namec", FieldType::String, SqlType::ByteText))
         .field(col("small", FieldType::Integer, SqlType::Integer))
         .field(col("big", FieldType::Integer, SqlType::Integer))
         .field(col("r", FieldType::Float, SqlType::Float))
@@ -611,7 +613,8 @@ fn setup_pg(client: &mut Client, rows: &[Row]) {
         .batch_execute(
             "CREATE TABLE t (id int PRIMARY KEY, ms bigint, tz timestamptz, ts timestamp, name text,
                 small smallint, big bigint, r real, d double precision, num numeric, inum numeric,
-                flag boolean, doc jsonb, meta jsonb);
+                flag boolean, doc jsonb, meta jsonb,
+                namec text COLLATE \"C\" GENERATED ALWAYS AS (name) STORED);
              CREATE TABLE tags (row_id int, tz timestamptz);",
         )
         .unwrap();

@@ -79,12 +79,13 @@ impl Writer<'_> {
                 self.in_list(e, items);
             }
             Test::Pattern(p) => self.pattern(e, p),
-            Test::StrCmp(op, lit) => self.str_cmp(e, *op, lit),
+            Test::StrCmp(op, lit) => self.str_cmp(e, *op, lit, st != Storage::ByteText),
             Test::StrRange(lo, hi) => {
+                let collate = st != Storage::ByteText;
                 self.s("(");
-                self.str_cmp(e, CmpOp::Ge, lo);
+                self.str_cmp(e, CmpOp::Ge, lo, collate);
                 self.s(" AND ");
-                self.str_cmp(e, CmpOp::Le, hi);
+                self.str_cmp(e, CmpOp::Le, hi, collate);
                 self.s(")");
             }
             Test::I64Range(lo, hi) => {

@@ -34,9 +34,11 @@ fn reversed(op: CmpOp) -> CmpOp {
 }
 
 impl Writer<'_> {
-    pub(super) fn str_cmp(&mut self, e: Expr<'_>, op: CmpOp, lit: &Lit) {
+    /// `collate`: add `COLLATE "C"` to the text comparison on PostgreSQL
+    /// (not needed for a [`SqlType::ByteText`](crate::SqlType::ByteText) column).
+    pub(super) fn str_cmp(&mut self, e: Expr<'_>, op: CmpOp, lit: &Lit, collate: bool) {
         let Some(num) = lit.num.as_ref() else {
-            self.text_cmp(e, op, lit);
+            self.text_cmp(e, op, lit, collate);
             return;
         };
         self.s("CASE WHEN ");
@@ -44,13 +46,13 @@ impl Writer<'_> {
         self.s(" THEN ");
         self.exact(e, op, num.as_ref());
         self.s(" ELSE ");
-        self.text_cmp(e, op, lit);
+        self.text_cmp(e, op, lit, collate);
         self.s(" END");
     }
 
-    fn text_cmp(&mut self, e: Expr<'_>, op: CmpOp, lit: &Lit) {
+    fn text_cmp(&mut self, e: Expr<'_>, op: CmpOp, lit: &Lit, collate: bool) {
         self.expr(e);
-        if self.pg() {
+        if self.pg() && collate {
             self.s(" COLLATE \"C\"");
         }
         self.s(" ");

@@ -20,6 +20,9 @@ pub(super) enum Storage {
     Instant { tz: bool },
     /// A `jsonb` value read as a bool, integer, float or timestamp.
     Json(JsonKind),
+    /// Text in a byte-ordered column ([`SqlType::ByteText`]): orderings
+    /// without `COLLATE "C"`.
+    ByteText,
 }
 
 /// What a typed JSON value must hold.
@@ -40,7 +43,7 @@ fn compatible(ty: &FieldType, sql: SqlType) -> bool {
     match sql {
         SqlType::Json => true,
         SqlType::EpochMs | SqlType::TimestampTz | SqlType::Timestamp => ty == &FieldType::Timestamp,
-        SqlType::Text => stringish(ty),
+        SqlType::Text | SqlType::ByteText => stringish(ty),
         SqlType::Integer => ty == &FieldType::Integer,
         SqlType::Float => ty == &FieldType::Float,
         SqlType::Numeric => matches!(ty, FieldType::Integer | FieldType::Float),
@@ -95,6 +98,8 @@ impl Storage {
         }
         Ok(match sql_type {
             SqlType::EpochMs | SqlType::Text | SqlType::Boolean => plain,
+            SqlType::ByteText if pg => Storage::ByteText,
+            SqlType::ByteText => plain,
             SqlType::Integer if pg => Storage::Integer,
             SqlType::Float if pg => Storage::Float,
             SqlType::Integer | SqlType::Float => plain,
