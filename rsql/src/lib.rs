@@ -964,3 +964,17 @@ pub fn parse(input: &str) -> Result<Ast<'_>, ParseError> {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The manual's "Running filters on your database" page (`docs/databases.md`), compiled and run as doctests.
+#[cfg(all(
+    doctest,
+    feature = "postgres",
+    feature = "rusqlite",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "derive",
+    feature = "json",
+    feature = "schema-file"
+))]
+#[doc = include_str!("../../docs/databases.md")]
+pub struct DatabasesManualDoctests;
