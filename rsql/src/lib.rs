@@ -653,10 +653,16 @@
 //! **MongoDB** (`Filter::to_mongo`, feature `mongo`) returns a
 //! `serde_json::Value` query document: `$and` / `$or`, `$eq`, `$in`, `$gt` …
 //! conditions, timestamps as extended JSON `{"$date": "…"}`, negations
-//! (`!=`, `=out=`, …) as `$not` (which also matches documents without the
-//! field, as the semantics require), wildcards as
-//! an anchored, regex-escaped `$regex` (`\A…\z`), `$elemMatch` for
-//! multi-valued fields and `$exists` for null tests.
+//! (`!=`, `=out=`, …) as `$not`, or `$nor` around a test of several
+//! conditions (both also match documents without the field, as the
+//! semantics require; a [`Missing::MatchesNothing`] field adds a presence
+//! test), wildcards as an anchored, regex-escaped `$regex` (`\A…\z`),
+//! `$elemMatch` for multi-valued fields and `$exists` for null tests.
+//! Numeric ordering of decimal strings is exact and stays in the query
+//! language: a `$regex` built from the literal's digits matches the decimals
+//! above (or below) it, so no user text ever reaches an `$expr`.
+//! `Filter::to_bson` (feature `bson`) gives the same query as a
+//! `bson::Document` with real dates and 64-bit integers.
 //!
 //! ```
 //! use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam};

@@ -3,10 +3,12 @@
 //! evaluator of aggregation expressions for `$expr`; the script lists them at
 //! its top) over [`data::mongo_document`]s of the same rows.
 //!
-//! The Python is `RSQL_MONGO_PYTHON` (default `python3`); it needs the
-//! packages of `tests/mongo/requirements.txt` (`.ci/run` makes a venv under
-//! the target dir and exports its interpreter). Without them the tests fail
-//! saying so; `RSQL_SKIP_MONGO=1` skips them instead (CI never sets it).
+//! The Python is `RSQL_MONGO_PYTHON` when it is set; otherwise the test
+//! makes a venv under the target dir (`target/tmp/mongo-venv`, once, again
+//! when `tests/mongo/requirements.txt` changes) with `python3 -m venv` and
+//! pip (PyPI), so `cargo test` needs nothing set up by hand. Without
+//! python3 or PyPI the tests fail saying so; `RSQL_SKIP_MONGO=1` skips them
+//! instead (CI never sets it).
 //! The evaluator answers every query in one process, so the batch of fixed
 //! cases and a batch of random filters cost one start-up each.
 
@@ -34,15 +36,67 @@ fn skipped(test: &str) -> bool {
 }
 
 fn python() -> String {
-    std::env::var("RSQL_MONGO_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+    if let Ok(python) = std::env::var("RSQL_MONGO_PYTHON") {
+        return python;
+    }
+    static VENV: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    match VENV.get_or_init(venv) {
+        Ok(python) => python.clone(),
+        Err(e) => panic!("{e}\n{}", setup_hint()),
+    }
+}
+
+/// The interpreter of `target/tmp/mongo-venv`, made (or remade, when the
+/// pinned requirements changed) with `python3 -m venv` and pip.
+fn venv() -> Result<String, String> {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mongo-venv");
+    let stamp = dir.join("requirements.txt");
+    let python = dir.join("bin").join("python");
+    let wanted = std::fs::read_to_string(REQUIREMENTS).map_err(|e| format!("{REQUIREMENTS}: {e}"))?;
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python.display().to_string());
+    }
+    let run = |program: &std::path::Path, args: &[&std::ffi::OsStr]| -> Result<(), String> {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} {:?} failed ({}):\n{}",
+                program.display(),
+                args,
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    run(
+        std::path::Path::new("python3"),
+        &["-m".as_ref(), "venv".as_ref(), dir.as_os_str()],
+    )?;
+    run(
+        &dir.join("bin").join("pip"),
+        &[
+            "install".as_ref(),
+            "--quiet".as_ref(),
+            "--disable-pip-version-check".as_ref(),
+            "-r".as_ref(),
+            REQUIREMENTS.as_ref(),
+        ],
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(python.display().to_string())
 }
 
 fn setup_hint() -> String {
     format!(
-        "The Mongo differential tests run {SCRIPT} with mongomock. Set it up with\n    \
-         python3 -m venv target/mongo-venv && target/mongo-venv/bin/pip install -r {REQUIREMENTS}\n    \
-         export RSQL_MONGO_PYTHON=$PWD/target/mongo-venv/bin/python\n\
-         (.ci/run does this), or set RSQL_SKIP_MONGO=1 to skip them."
+        "The Mongo differential tests run {SCRIPT} with mongomock ({REQUIREMENTS}): \
+         they need python3 with venv and PyPI (the test makes target/tmp/mongo-venv), or \
+         RSQL_MONGO_PYTHON=<a python that has those packages>; RSQL_SKIP_MONGO=1 skips them."
     )
 }
 
