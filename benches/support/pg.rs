@@ -29,7 +29,7 @@ pub(crate) enum BenchError {
     },
     /// A bench query could not be emitted by rsql.
     Emit { query: String, message: String },
-    /// A parameter kind this bench cannot bind.
+    /// A parameter kind this bench cannot write as an `EXPLAIN` literal.
     Param { query: String, param: String },
     /// The emitted and the hand-written statement returned different rows.
     Mismatch {
@@ -56,7 +56,7 @@ impl fmt::Display for BenchError {
             BenchError::Param { query, param } => {
                 write!(
                     f,
-                    "{query}: parameter {param} has a kind this bench does not bind"
+                    "{query}: parameter {param} has a kind this bench does not write as a literal"
                 )
             }
             BenchError::Mismatch {
