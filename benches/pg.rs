@@ -9,16 +9,31 @@
 //! * Tables as `store::schema()`'s SQL mappings expect them:
 //!   `conversations c(id, type, name, start_ms, end_ms, metadata jsonb)`,
 //!   `members m(conversation_id, id, name, email)`.
-//! * Indexes, in two phases: first the ones a user would create for q1–q5
-//!   ([`USER_INDEXES`]), then, added to those, indexes written to match the
-//!   emitted form ([`EMITTED_FORM_INDEXES`]). `VACUUM ANALYZE` after each.
-//! * Emitted: `store::compile_filter` (the API's parser and schema) +
-//!   `Filter::to_sql(&SqlOptions::postgres())`, and the API's order as
-//!   `ORDER BY … LIMIT … OFFSET` ([`emitted_statement`], the one function
-//!   to swap for rsql's whole-query `to_sql`); parameters bound by a local
-//!   conversion of `SqlParam`. Hand-written: the same question as an expert
-//!   writes it (literal JSON key, `IN (subquery)` for members, no collation
-//!   clauses on a database whose collation already sorts by code point).
+//! * Two phases, the two ways a user gets byte-ordered text (`api.md`'s
+//!   order) served by an index:
+//!   1. the store schema as is (text columns typed `Text`, so the emitter
+//!      writes `COLLATE "C"` in string orderings and `ORDER BY`), the
+//!      indexes a user would create for q1–q5 ([`USER_INDEXES`]) and the one
+//!      rsql's docs tell them to create for a `COLLATE "C"` ordering
+//!      ([`DOCS_INDEXES`]);
+//!   2. `conversations.id`, `conversations.name` and
+//!      `members.conversation_id` altered to `text COLLATE "C"`
+//!      ([`BYTE_COLUMNS`]), the documented index dropped (the plain ones
+//!      now have that collation), and a schema whose `conversation.id` /
+//!      `conversation.name` are declared [`SqlType::ByteText`]
+//!      ([`byte_text_schema`]), so the emitter leaves `COLLATE "C"` out.
+//!
+//!   `VACUUM ANALYZE` before each phase.
+//! * Emitted: the API's request as rsql's whole query,
+//!   `Query::new(sort).with_filter(filter).with_limit(..).with_offset(..)
+//!   .to_sql(&SqlOptions::postgres())` ([`emitted_statement`]); phase 1
+//!   takes the sort from `store::sort::Sort::as_rsql` and the filter from
+//!   `store::compile_filter`. The count query is `Filter::to_sql`'s `WHERE`.
+//!   Parameters are bound by rsql's `postgres` feature (`ToSql for
+//!   SqlParam`). Hand-written: the same question as an expert writes it
+//!   (literal JSON key, `IN (subquery)` for members, literal `LIMIT` and
+//!   `OFFSET`, no collation clauses on a database whose collation already
+//!   sorts by code point).
 //! * Each query is a prepared statement; both variants must return the same
 //!   rows in the same order (checked before timing). 5 warm-up runs each,
 //!   then `--runs` (default 21) rounds alternating which variant goes first;
@@ -44,12 +59,12 @@ use std::time::Instant;
 
 use postgres::Client;
 use postgres::types::ToSql;
-use rsql::{SqlOptions, SqlParam};
+use rsql::{Field, FieldType, Missing, Query, Schema, SortRules, SqlOptions, SqlParam, SqlType};
 
 #[path = "support/pg.rs"]
 mod pg_support;
 
-use pg_support::{BenchError, Bound, TempDb, pg};
+use pg_support::{BenchError, TempDb, pg};
 
 const SEED: u64 = 42;
 const MAR_1: i64 = 1_614_556_800_000; // 2021-03-01T00:00:00.000Z
@@ -68,31 +83,21 @@ const USER_INDEXES: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS m_conversation ON members (conversation_id)",
 ];
 
-/// Indexes written to match what rsql emits, added in the second phase:
-/// the byte-order collation the emitted `ORDER BY` names.
-const EMITTED_FORM_INDEXES: &[&str] = &[
+/// The index rsql's docs (`emit::sql`, "Index use") tell a user to create
+/// for a string ordering the emitter writes with `COLLATE "C"` (q5's
+/// `ORDER BY c.name COLLATE "C" DESC, c.id COLLATE "C"`); phase 1 only.
+const DOCS_INDEXES: &[&str] = &[
     r#"CREATE INDEX IF NOT EXISTS c_name_id_c ON conversations (name COLLATE "C" DESC, id COLLATE "C")"#,
-    r#"CREATE INDEX IF NOT EXISTS c_start_id_c ON conversations (start_ms, id COLLATE "C")"#,
-    r#"CREATE INDEX IF NOT EXISTS c_type_start_id_c ON conversations (type, start_ms, id COLLATE "C")"#,
 ];
 
-/// One key of the API's sort (`api.md` §1.4): a selector and a direction.
-#[derive(Clone, Copy)]
-struct SortKey {
-    selector: &'static str,
-    desc: bool,
-}
-
-/// The API's default order: `conversation.startTime` ascending.
-const BY_START: &[SortKey] = &[SortKey {
-    selector: "conversation.startTime",
-    desc: false,
-}];
-/// `sort=-conversation.name`.
-const BY_NAME_DESC: &[SortKey] = &[SortKey {
-    selector: "conversation.name",
-    desc: true,
-}];
+/// Phase 2's columns: the text columns that are compared or ordered by
+/// bytes, declared `text COLLATE "C"` (`members.conversation_id` too, so
+/// the `m.conversation_id = c.id` join compares one collation).
+const BYTE_COLUMNS: &[(&str, &str)] = &[
+    ("conversations", "id"),
+    ("conversations", "name"),
+    ("members", "conversation_id"),
+];
 
 /// One bench query: the API request, and the hand-written statement.
 #[derive(Clone)]
@@ -102,9 +107,10 @@ struct Case {
     /// instead of the page's.
     count: bool,
     filter: Option<&'static str>,
-    sort: &'static [SortKey],
-    limit: u32,
-    offset: u32,
+    /// The API's `sort` parameter.
+    sort: &'static str,
+    limit: usize,
+    offset: usize,
     hand_where: Option<&'static str>,
     hand_order: &'static str,
     hand_params: fn() -> Vec<SqlParam>,
@@ -147,7 +153,7 @@ fn page_cases() -> Vec<Case> {
             filter: Some(
                 "conversation.startTime=ge=2021-03-01T00:00:00.000Z;conversation.startTime=lt=2021-03-08T00:00:00.000Z;conversation.type==meeting",
             ),
-            sort: BY_START,
+            sort: "conversation.startTime",
             limit: 20,
             offset: 0,
             hand_where: Some("c.type = $1 AND c.start_ms >= $2 AND c.start_ms < $3"),
@@ -158,7 +164,7 @@ fn page_cases() -> Vec<Case> {
             count: false,
             key: "q2",
             filter: Some("conversation.name==*Brainstorm*"),
-            sort: BY_START,
+            sort: "conversation.startTime",
             limit: 20,
             offset: 0,
             hand_where: Some("c.name LIKE $1"),
@@ -169,7 +175,7 @@ fn page_cases() -> Vec<Case> {
             count: false,
             key: "q3",
             filter: Some("metadata.agentId=in=(agent-0007,agent-0042,agent-0311)"),
-            sort: BY_START,
+            sort: "conversation.startTime",
             limit: 20,
             offset: 0,
             hand_where: Some("c.metadata->>'agentId' IN ($1, $2, $3)"),
@@ -180,7 +186,7 @@ fn page_cases() -> Vec<Case> {
             count: false,
             key: "q4",
             filter: Some("members.email==charles.miller1@initech.net"),
-            sort: BY_START,
+            sort: "conversation.startTime",
             limit: 20,
             offset: 0,
             hand_where: Some(
@@ -193,7 +199,7 @@ fn page_cases() -> Vec<Case> {
             count: false,
             key: "q5",
             filter: None,
-            sort: BY_NAME_DESC,
+            sort: "-conversation.name",
             limit: 20,
             offset: 100,
             hand_where: None,
@@ -203,73 +209,151 @@ fn page_cases() -> Vec<Case> {
     ]
 }
 
-/// A plain field's column and whether it is text, for the sort keys (the
-/// store schema's `sql_column` mappings).
-fn sort_column(selector: &str) -> Option<(&'static str, bool)> {
-    match selector {
-        "conversation.id" => Some(("c.id", true)),
-        "conversation.name" => Some(("c.name", true)),
-        "conversation.type" => Some(("c.type", true)),
-        "conversation.startTime" => Some(("c.start_ms", false)),
-        "conversation.endTime" => Some(("c.end_ms", false)),
-        _ => None,
+/// The schema an emitted statement is compiled with.
+enum Emitter {
+    /// `store::schema()` as is: the store's sort (`store::sort::Sort`) and
+    /// filter (`store::compile_filter`).
+    Store,
+    /// [`byte_text_schema`]'s sort rules (the filter is compiled against
+    /// their schema with the API's parser).
+    ByteText(SortRules),
+}
+
+impl Emitter {
+    /// The API request of `case` as rsql's whole query, and its filter alone.
+    fn query(&self, case: &Case) -> Result<(Query, Option<rsql::Filter>), BenchError> {
+        let emit_err = |message: String| BenchError::Emit {
+            query: case.name(),
+            message,
+        };
+        let (sort, filter) = match self {
+            Emitter::Store => {
+                let sort = store::sort::Sort::parse(case.sort, Default::default())
+                    .map_err(|e| emit_err(e.to_string()))?;
+                let filter = case
+                    .filter
+                    .map(|f| {
+                        store::compile_filter(f)
+                            .map(|f| (*f).clone())
+                            .map_err(|e| emit_err(format!("{e:#}")))
+                    })
+                    .transpose()?;
+                (sort.as_rsql().clone(), filter)
+            }
+            Emitter::ByteText(rules) => {
+                let sort = rules
+                    .parse(case.sort, Default::default())
+                    .map_err(|e| emit_err(e.to_string()))?;
+                let filter = case
+                    .filter
+                    .map(|f| {
+                        rules
+                            .schema()
+                            .compile_str(store::filter::api_parser(), f)
+                            .map_err(|e| emit_err(e.to_string()))
+                    })
+                    .transpose()?;
+                (sort, filter)
+            }
+        };
+        let mut query = Query::new(sort)
+            .with_limit(case.limit)
+            .with_offset(case.offset);
+        if let Some(f) = &filter {
+            query = query.with_filter(f.clone());
+        }
+        Ok((query, filter))
     }
 }
 
-/// The statement rsql gives for an API request: the filter compiled by the
-/// store and emitted by `Filter::to_sql`, then the API's order (§1.4, A-11:
-/// byte order for strings, missing values last ascending / first
-/// descending, `conversation.id` ascending as the final key) as
-/// `ORDER BY … LIMIT … OFFSET`, written the way rsql's whole-query emitter
-/// writes it (`COLLATE "C"` on text keys, explicit `NULLS`). When rsql's
-/// `Query::to_sql` lands, this function becomes a call to it.
-fn emitted_statement(case: &Case) -> Result<(String, Vec<SqlParam>), BenchError> {
+/// `store::schema()` rebuilt field for field (store/src/schema.rs) with
+/// `conversation.id` and `conversation.name` declared
+/// [`SqlType::ByteText`] (`text_c`: columns `text COLLATE "C"`).
+fn byte_text_schema() -> Result<Schema, BenchError> {
+    let member = |name: &str, col: &str| {
+        Field::new(format!("members.{name}"), FieldType::String)
+            .multi_valued()
+            .sql_exists("members m", "m.conversation_id = c.id", format!("m.{col}"))
+            .mongo_elem("members", name)
+    };
+    Schema::builder()
+        .field(
+            Field::new("conversation.id", FieldType::String)
+                .sortable()
+                .sql_column("c.id")
+                .sql_type(SqlType::ByteText)
+                .mongo_path("id"),
+        )
+        .field(
+            Field::new("conversation.name", FieldType::String)
+                .sortable()
+                .sql_column("c.name")
+                .sql_type(SqlType::ByteText)
+                .mongo_path("name"),
+        )
+        .field(
+            Field::new("conversation.type", FieldType::String)
+                .sortable()
+                .sql_column("c.type")
+                .mongo_path("type"),
+        )
+        .field(
+            Field::new("conversation.startTime", FieldType::Timestamp)
+                .sortable()
+                .sql_column("c.start_ms")
+                .mongo_path("startTime"),
+        )
+        .field(
+            Field::new("conversation.endTime", FieldType::Timestamp)
+                .sortable()
+                .when_missing(Missing::MatchesNothing)
+                .sql_column("c.end_ms")
+                .mongo_path("endTime"),
+        )
+        .field(
+            Field::dynamic("conversation.metadata", FieldType::String)
+                .numeric_strings()
+                .sql_json("c.metadata")
+                .mongo_path("metadata"),
+        )
+        .field(member("id", "id"))
+        .field(member("name", "name"))
+        .field(member("email", "email"))
+        .alias("metadata", "conversation.metadata")
+        .alias("conversation.members", "members")
+        .build()
+        .map_err(|e| BenchError::Args(format!("the byte_text schema: {e}")))
+}
+
+/// The statement rsql gives for an API request: `SELECT … FROM
+/// conversations c` and the tail rsql's [`Query::to_sql`] emits (`WHERE …
+/// ORDER BY … LIMIT … OFFSET …`), verbatim; the count query is `SELECT
+/// count(*) … WHERE` + [`rsql::Filter::to_sql`].
+fn emitted_statement(
+    emitter: &Emitter,
+    case: &Case,
+) -> Result<(String, Vec<SqlParam>), BenchError> {
     let emit_err = |message: String| BenchError::Emit {
         query: case.name(),
         message,
     };
+    let (query, filter) = emitter.query(case)?;
     let mut sql = select(case);
-    let mut params = Vec::new();
-    if let Some(f) = case.filter {
-        let filter = store::compile_filter(f).map_err(|e| emit_err(format!("{e:#}")))?;
+    if case.count {
+        let Some(filter) = filter else {
+            return Ok((sql, Vec::new()));
+        };
         let w = filter
             .to_sql(&SqlOptions::postgres())
             .map_err(|e| emit_err(e.to_string()))?;
-        sql.push_str(" WHERE ");
-        sql.push_str(&w.sql);
-        params = w.params;
+        let _ = write!(sql, " WHERE {}", w.sql);
+        return Ok((sql, w.params));
     }
-    if case.count {
-        return Ok((sql, params));
-    }
-    let tie_break = SortKey {
-        selector: "conversation.id",
-        desc: false,
-    };
-    let keys = case
-        .sort
-        .iter()
-        .chain((!case.sort.iter().any(|k| k.selector == tie_break.selector)).then_some(&tie_break));
-    let mut order = Vec::new();
-    for k in keys {
-        let (col, is_text) = sort_column(k.selector)
-            .ok_or_else(|| emit_err(format!("`{}` is not sortable", k.selector)))?;
-        let collate = if is_text { " COLLATE \"C\"" } else { "" };
-        let dir = if k.desc {
-            "DESC NULLS FIRST"
-        } else {
-            "ASC NULLS LAST"
-        };
-        order.push(format!("{col}{collate} {dir}"));
-    }
-    let _ = write!(
-        sql,
-        " ORDER BY {} LIMIT {} OFFSET {}",
-        order.join(", "),
-        case.limit,
-        case.offset
-    );
-    Ok((sql, params))
+    let tail = query
+        .to_sql(&SqlOptions::postgres())
+        .map_err(|e| emit_err(e.to_string()))?;
+    let _ = write!(sql, " {}", tail.sql);
+    Ok((sql, tail.params))
 }
 
 /// `SELECT … FROM conversations c`: the page's columns, or the count.
@@ -301,7 +385,6 @@ struct Variant {
     label: &'static str,
     sql: String,
     params: Vec<SqlParam>,
-    bound: Vec<Bound>,
     stmt: postgres::Statement,
 }
 
@@ -313,10 +396,6 @@ impl Variant {
         (sql, params): (String, Vec<SqlParam>),
     ) -> Result<Variant, BenchError> {
         let what = format!("{key} {label}");
-        let bound = params
-            .iter()
-            .map(|p| pg_support::bind(&what, p))
-            .collect::<Result<Vec<_>, _>>()?;
         let stmt = client
             .prepare(&sql)
             .map_err(pg(format!("preparing {what}: {sql}")))?;
@@ -324,14 +403,18 @@ impl Variant {
             label,
             sql,
             params,
-            bound,
             stmt,
         })
     }
 
     /// Runs the statement; the ids of the rows in order (or the count).
     fn run(&self, client: &mut Client, key: &str) -> Result<Vec<String>, BenchError> {
-        let refs: Vec<&(dyn ToSql + Sync)> = self.bound.iter().map(|b| b.as_ref()).collect();
+        // rsql's `ToSql for SqlParam` (feature `postgres`).
+        let refs: Vec<&(dyn ToSql + Sync)> = self
+            .params
+            .iter()
+            .map(|p| p as &(dyn ToSql + Sync))
+            .collect();
         let rows = client
             .query(&self.stmt, &refs)
             .map_err(pg(format!("{key} {}: {}", self.label, self.sql)))?;
@@ -434,13 +517,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn run_case(
     client: &mut Client,
+    emitter: &Emitter,
     case: &Case,
     runs: usize,
     log: &mut String,
 ) -> Result<Outcome, BenchError> {
     let key = case.name();
     let key = key.as_str();
-    let emitted = Variant::new(client, key, "emitted", emitted_statement(case)?)?;
+    let emitted = Variant::new(client, key, "emitted", emitted_statement(emitter, case)?)?;
     let hand = Variant::new(client, key, "hand", hand_statement(case))?;
     let a = emitted.run(client, key)?;
     let b = hand.run(client, key)?;
@@ -527,6 +611,39 @@ fn access_summary(o: &Outcome) -> String {
     } else {
         format!("DIFFERENT: emitted {e} / hand {}", o.hand_access.join(", "))
     }
+}
+
+/// One phase: how the text columns are declared, and the schema the
+/// emitted statements are compiled with.
+struct Phase {
+    title: &'static str,
+    /// [`BYTE_COLUMNS`] declared `text COLLATE "C"` (else the database's
+    /// default collation).
+    byte_columns: bool,
+    emitter: Emitter,
+}
+
+/// Declares [`BYTE_COLUMNS`] `text COLLATE "C"` (`on`) or back to the
+/// database's default collation, where they are not already (PostgreSQL
+/// rebuilds the indexes on them).
+fn set_byte_columns(client: &mut Client, on: bool) -> Result<(), BenchError> {
+    let want = if on { "C" } else { "default" };
+    for (table, column) in BYTE_COLUMNS {
+        let current: String = client
+            .query_one(
+                "SELECT coalesce((SELECT collname FROM pg_collation WHERE oid = a.attcollation), '') \
+                 FROM pg_attribute a WHERE a.attrelid = $1::text::regclass AND a.attname = $2",
+                &[table, column],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(pg(format!("collation of {table}.{column}")))?;
+        if current != want {
+            let sql =
+                format!(r#"ALTER TABLE {table} ALTER COLUMN {column} TYPE text COLLATE "{want}""#);
+            client.batch_execute(&sql).map_err(pg(sql))?;
+        }
+    }
+    Ok(())
 }
 
 struct Args {
@@ -688,24 +805,39 @@ fn run() -> Result<(), BenchError> {
         path: dir.display().to_string(),
         source,
     })?;
-    let phases: [(&str, &[&str]); 2] = [
-        ("user indexes", USER_INDEXES),
-        ("user indexes + emitted-form indexes", EMITTED_FORM_INDEXES),
+    let byte_text = SortRules::new(&byte_text_schema()?, "conversation.id")
+        .map_err(|e| BenchError::Args(format!("sort rules of the byte_text schema: {e}")))?
+        .with_max_keys(store::sort::MAX_SORT_FIELDS);
+    let phases = [
+        Phase {
+            title: r#"store schema (`text`, emitted `COLLATE "C"`), user indexes + the documented `COLLATE "C"` index"#,
+            byte_columns: false,
+            emitter: Emitter::Store,
+        },
+        Phase {
+            title: r#"columns `text COLLATE "C"`, schema `text_c` (`SqlType::ByteText`), plain user indexes"#,
+            byte_columns: true,
+            emitter: Emitter::ByteText(byte_text),
+        },
     ];
-    // A reused database may hold the second phase's indexes from before.
-    for ddl in EMITTED_FORM_INDEXES {
-        let name = ddl
-            .split_whitespace()
-            .nth(5)
-            .ok_or_else(|| BenchError::Args(format!("no index name in `{ddl}`")))?;
-        client
-            .batch_execute(&format!("DROP INDEX IF EXISTS {name}"))
-            .map_err(pg(format!("DROP INDEX {name}")))?;
-    }
-    for (i, (phase, indexes)) in phases.iter().enumerate() {
+    for (i, phase) in phases.iter().enumerate() {
         let t = Instant::now();
-        for ddl in *indexes {
+        // A reused database may be in either phase's state.
+        set_byte_columns(&mut client, phase.byte_columns)?;
+        for ddl in USER_INDEXES {
             client.batch_execute(ddl).map_err(pg(*ddl))?;
+        }
+        for ddl in DOCS_INDEXES {
+            let sql = if phase.byte_columns {
+                let name = ddl
+                    .split_whitespace()
+                    .nth(5)
+                    .ok_or_else(|| BenchError::Args(format!("no index name in `{ddl}`")))?;
+                format!("DROP INDEX IF EXISTS {name}")
+            } else {
+                (*ddl).to_owned()
+            };
+            client.batch_execute(&sql).map_err(pg(sql))?;
         }
         // One statement per call: VACUUM cannot run in the implicit
         // transaction of a multi-statement query.
@@ -713,8 +845,9 @@ fn run() -> Result<(), BenchError> {
             client.batch_execute(sql).map_err(pg(sql))?;
         }
         println!(
-            "\n== phase {}: {phase} (built and analysed in {:.1} s)",
+            "\n== phase {}: {} (set up and analysed in {:.1} s)",
             i + 1,
+            phase.title,
             t.elapsed().as_secs_f64()
         );
         let mut log = String::new();
@@ -723,9 +856,15 @@ fn run() -> Result<(), BenchError> {
             if !args.only.is_empty() && !args.only.iter().any(|q| q == case.key) {
                 continue;
             }
-            outcomes.push(run_case(&mut client, &case, args.runs, &mut log)?);
+            outcomes.push(run_case(
+                &mut client,
+                &phase.emitter,
+                &case,
+                args.runs,
+                &mut log,
+            )?);
         }
-        summary.push_str(&table(phase, &outcomes));
+        summary.push_str(&table(phase.title, &outcomes));
         write_out(&dir.join(format!("explain-phase{}.txt", i + 1)), &log)?;
     }
     let path = dir.join("summary.md");

@@ -1,13 +1,11 @@
 //! PostgreSQL plumbing for the `pg` bench: a throw-away database that is
 //! dropped when its guard goes out of scope, the bulk load of generated
-//! conversations with `COPY`, the binding of rsql's [`SqlParam`]s, and a
-//! one-line summary of an `EXPLAIN` plan.
+//! conversations with `COPY`, rsql's [`SqlParam`]s as SQL literals (for
+//! `EXECUTE` under `EXPLAIN`), and a one-line summary of an `EXPLAIN` plan.
 
 use std::fmt;
 use std::io::Write;
-use std::time::{Duration, SystemTime};
 
-use postgres::types::ToSql;
 use postgres::{Client, NoTls};
 use rsql::SqlParam;
 
@@ -31,7 +29,7 @@ pub(crate) enum BenchError {
     },
     /// A bench query could not be emitted by rsql.
     Emit { query: String, message: String },
-    /// A parameter kind this bench cannot bind.
+    /// A parameter kind this bench cannot write as an `EXPLAIN` literal.
     Param { query: String, param: String },
     /// The emitted and the hand-written statement returned different rows.
     Mismatch {
@@ -58,7 +56,7 @@ impl fmt::Display for BenchError {
             BenchError::Param { query, param } => {
                 write!(
                     f,
-                    "{query}: parameter {param} has a kind this bench does not bind"
+                    "{query}: parameter {param} has a kind this bench does not write as a literal"
                 )
             }
             BenchError::Mismatch {
@@ -254,34 +252,6 @@ pub(crate) fn load(client: &mut Client, seed: u64, n: u64) -> Result<u64, BenchE
     mem_in.finish().map_err(pg("COPY members (finish)"))?;
     tx.commit().map_err(pg("COMMIT"))?;
     Ok(member_rows)
-}
-
-/// A parameter ready for `Client::query`.
-pub(crate) type Bound = Box<dyn ToSql + Sync>;
-
-/// Binds one of rsql's parameters the way its SQL expects (a local stand-in
-/// for rsql's own `ToSql` binding).
-pub(crate) fn bind(query: &str, p: &SqlParam) -> Result<Bound, BenchError> {
-    Ok(match p {
-        SqlParam::Text(s) | SqlParam::Numeric(s) => Box::new(s.clone()),
-        SqlParam::Int(i) | SqlParam::Time(i) => Box::new(*i),
-        SqlParam::Float(x) => Box::new(*x),
-        SqlParam::Bool(b) => Box::new(*b),
-        SqlParam::TimestampTz(ms) | SqlParam::Timestamp(ms) => {
-            let at = Duration::from_millis(ms.unsigned_abs());
-            Box::new(if *ms >= 0 {
-                SystemTime::UNIX_EPOCH + at
-            } else {
-                SystemTime::UNIX_EPOCH - at
-            })
-        }
-        other => {
-            return Err(BenchError::Param {
-                query: query.to_owned(),
-                param: other.to_string(),
-            });
-        }
-    })
 }
 
 /// A parameter as a SQL literal, for `EXECUTE name(…)` under `EXPLAIN` (the
