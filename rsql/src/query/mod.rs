@@ -44,7 +44,7 @@
 //! assert_eq!(
 //!     sql.sql,
 //!     "WHERE (c.name IS NULL OR NOT (c.name = $1)) \
-//!      ORDER BY c.end_ms DESC NULLS FIRST, c.id COLLATE \"C\" ASC NULLS LAST LIMIT $2"
+//!      ORDER BY c.end_ms DESC NULLS FIRST, c.id COLLATE \"C\" ASC NULLS LAST LIMIT 2"
 //! );
 //!
 //! let rows = [
@@ -63,7 +63,7 @@
 //! assert_eq!(
 //!     sql.sql,
 //!     "WHERE ((c.name IS NULL OR NOT (c.name = ?))) AND (c.end_ms < ? OR (c.end_ms = ? AND (c.id > ? OR c.id IS NULL))) \
-//!      ORDER BY c.end_ms DESC NULLS FIRST, c.id ASC NULLS LAST LIMIT ?"
+//!      ORDER BY c.end_ms DESC NULLS FIRST, c.id ASC NULLS LAST LIMIT 2"
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -95,7 +95,7 @@ use crate::filter::Filter;
 /// let sort = rsql::SortRules::new(&schema, "id")?.parse("-id", Default::default())?;
 /// let q = rsql::Query::new(sort).with_limit(10).with_offset(20);
 /// assert_eq!((q.limit(), q.offset()), (Some(10), 20));
-/// assert_eq!(q.to_sql(&rsql::SqlOptions::sqlite())?.sql, "ORDER BY id DESC NULLS FIRST LIMIT ? OFFSET ?");
+/// assert_eq!(q.to_sql(&rsql::SqlOptions::sqlite())?.sql, "ORDER BY id DESC NULLS FIRST LIMIT 10 OFFSET 20");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]

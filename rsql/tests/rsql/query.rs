@@ -521,13 +521,13 @@ fn sql_text() {
     let q = Query::new(sort.clone()).with_offset(3);
     assert_eq!(
         q.to_sql(&SqlOptions::sqlite()).unwrap().sql,
-        "ORDER BY c.name DESC NULLS FIRST, c.id ASC NULLS LAST LIMIT -1 OFFSET ?"
+        "ORDER BY c.name DESC NULLS FIRST, c.id ASC NULLS LAST LIMIT -1 OFFSET 3"
     );
     assert_eq!(
         q.to_sql(&SqlOptions::postgres().with_first_placeholder(4))
             .unwrap()
             .sql,
-        r#"ORDER BY c.name COLLATE "C" DESC NULLS FIRST, c.id COLLATE "C" ASC NULLS LAST OFFSET $4"#
+        r#"ORDER BY c.name COLLATE "C" DESC NULLS FIRST, c.id COLLATE "C" ASC NULLS LAST OFFSET 3"#
     );
     // a missing cursor value: descending, every present value comes after it
     let q = Query::new(sort.clone())

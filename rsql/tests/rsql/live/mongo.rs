@@ -52,7 +52,8 @@ fn venv() -> Result<String, String> {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mongo-venv");
     let stamp = dir.join("requirements.txt");
     let python = dir.join("bin").join("python");
-    let wanted = std::fs::read_to_string(REQUIREMENTS).map_err(|e| format!("{REQUIREMENTS}: {e}"))?;
+    let wanted =
+        std::fs::read_to_string(REQUIREMENTS).map_err(|e| format!("{REQUIREMENTS}: {e}"))?;
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python.display().to_string());
     }
