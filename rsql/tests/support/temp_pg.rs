@@ -4,7 +4,7 @@
 //! (`#[path = "../support/temp_pg.rs"] mod temp_pg;`).
 //!
 //! The server is `DATABASE_URL` (what `.ci/run` exports and the examples
-//! read; a URL or a libpq `key=value` string), else the machine's
+//! read; a `postgres://` URL, since the sqlx tests take only that), else the machine's
 //! PostgreSQL, [`DEFAULT_SERVER`] (`postgres://postgres@127.0.0.1:5432/postgres`,
 //! trust auth). The database named there is only used to create and drop
 //! the test databases. When the server does not answer, the test panics
@@ -121,8 +121,9 @@ impl TempDb {
 /// Connects, or panics saying which server did not answer and how to start it.
 fn connect(config: &Config, server: &str, what: &str) -> Client {
     config.connect(NoTls).unwrap_or_else(|e| {
+        let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
         panic!(
-            "PostgreSQL at {server} does not answer ({what}): {e}\n\
+            "PostgreSQL at {server} does not answer ({what}): {e}{cause}\n\
              Start the machine's server with\n    \
              pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
              or set DATABASE_URL to another one."
