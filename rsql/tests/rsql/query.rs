@@ -4,9 +4,9 @@
 //! type, random filters, limits and offsets; and a walk over keyset pages
 //! (`Query::after`) returns exactly the offset pages, in memory and in SQL.
 //!
-//! The PostgreSQL test needs the machine's PostgreSQL on 127.0.0.1:5432
-//! (trust auth, user `postgres`); it creates its own database and drops it
-//! at the end, also on failure.
+//! The PostgreSQL test needs PostgreSQL (`DATABASE_URL`, else the machine's
+//! on 127.0.0.1:5432); it creates its own database with
+//! [`crate::temp_pg::TempDb`] and drops it at the end, also on failure.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -15,6 +15,8 @@ use rsql::{
     Query, Record, Schema, SortErrorKind, SortKey, SortRules, SortRulesError, SqlOptions, SqlParam,
 };
 use rusqlite::Connection;
+
+use crate::temp_pg::TempDb;
 
 const ID: FieldId = FieldId::new(0);
 const NAME: FieldId = FieldId::new(1);
@@ -355,50 +357,22 @@ fn sqlite_order_and_keyset_pages_equal_memory() {
 
 /// A database of its own on the machine's PostgreSQL, dropped on drop.
 struct PgDatabase {
-    name: String,
-    client: Option<postgres::Client>,
+    // Declared first so it closes before the database is dropped.
+    client: postgres::Client,
+    _db: TempDb,
 }
-
-const PG_ADMIN: &str = "host=127.0.0.1 port=5432 user=postgres dbname=postgres";
 
 impl PgDatabase {
     fn create() -> PgDatabase {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!("rsql_query_{}_{nanos}", std::process::id());
-        let mut admin = postgres::Client::connect(PG_ADMIN, postgres::NoTls)
-            .expect("PostgreSQL on 127.0.0.1:5432 (see DEVELOPERS.md)");
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-            ))
-            .unwrap();
-        let mut db = PgDatabase { name, client: None };
-        let client = postgres::Client::connect(
-            &format!("host=127.0.0.1 port=5432 user=postgres dbname={}", db.name),
-            postgres::NoTls,
-        )
-        .unwrap();
-        db.client = Some(client);
-        db
+        let db = TempDb::create("query");
+        PgDatabase {
+            client: db.client(),
+            _db: db,
+        }
     }
 
     fn client(&mut self) -> &mut postgres::Client {
-        self.client.as_mut().unwrap()
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        // Close our connection first, then drop from the admin database.
-        self.client = None;
-        if let Ok(mut admin) = postgres::Client::connect(PG_ADMIN, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
+        &mut self.client
     }
 }
 

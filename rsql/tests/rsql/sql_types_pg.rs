@@ -5,17 +5,15 @@
 //! `Filter::matches` selects on the same rows held as a Rust [`Record`].
 //! The untyped (epoch-ms) mapping runs on SQLite over the same rows.
 //!
-//! The test creates its own database (`rsql_sql_types_<pid>_<n>`) on
-//! `127.0.0.1:5432` (user `postgres`, trust auth, see DEVELOPERS.md) and
-//! drops it when it ends, also on failure. Parameters are bound by a small
+//! The test creates its own database with [`crate::temp_pg::TempDb`]
+//! (`DATABASE_URL`, else the machine's PostgreSQL) and drops it when it
+//! ends, also on failure. Parameters are bound by a small
 //! local match over [`SqlParam`] that follows the type PostgreSQL inferred
 //! for each placeholder.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use chrono::{DateTime, Utc};
+use postgres::Client;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls};
 use proptest::prelude::*;
 use rsql::{
     Field, FieldRef, FieldType, FieldValue, Filter, Missing, Op, Operators, Parser, Policy, Record,
@@ -23,52 +21,7 @@ use rsql::{
 };
 use serde_json::Value;
 
-const ADMIN: &str = "host=127.0.0.1 port=5432 user=postgres dbname=postgres";
-
-/// A database of its own, dropped (with `FORCE`) when the guard goes.
-struct TestDb {
-    name: String,
-}
-
-impl TestDb {
-    fn create() -> (TestDb, Client) {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "rsql_sql_types_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut admin = Client::connect(ADMIN, NoTls)
-            .unwrap_or_else(|e| panic!("PostgreSQL on 127.0.0.1:5432 (see DEVELOPERS.md): {e}"));
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let guard = TestDb { name };
-        let client = Client::connect(
-            &format!(
-                "host=127.0.0.1 port=5432 user=postgres dbname={}",
-                guard.name
-            ),
-            NoTls,
-        )
-        .unwrap();
-        (guard, client)
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = Client::connect(ADMIN, NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
+use crate::temp_pg::TempDb;
 
 /// One row; timestamps in microseconds since the epoch.
 #[derive(Clone, Debug, Default)]
@@ -661,7 +614,8 @@ fn setup_pg(client: &mut Client, rows: &[Row]) {
 #[test]
 fn typed_columns_agree_with_matches_on_postgres() {
     let rows = rows();
-    let (_db, mut client) = TestDb::create();
+    let db = TempDb::create("sql_types");
+    let mut client = db.client();
     setup_pg(&mut client, &rows);
     let schema = pg_schema();
     let parser = parser();
@@ -824,8 +778,8 @@ fn decimal_text() -> impl Strategy<Value = String> {
 /// 80 digits, every ordering operator.
 #[test]
 fn exact_decimal_ordering_agrees() {
-    let (_db, client) = TestDb::create();
-    let client = std::cell::RefCell::new(client);
+    let db = TempDb::create("sql_decimal");
+    let client = std::cell::RefCell::new(db.client());
     let lite = rusqlite::Connection::open_in_memory().unwrap();
     let schema = Schema::builder()
         .field(

@@ -8,8 +8,8 @@
 //!   field, the five bug classes of issue 14) and a proptest strategy of random
 //!   filters whose values are drawn from the data and from hostile texts;
 //! * [`pg`], [`sqlite`], [`mongo`]: one backend each. PostgreSQL is the
-//!   machine's (`RSQL_TEST_PG`, default `host=127.0.0.1 port=5432
-//!   user=postgres dbname=postgres`; every test creates and drops its own
+//!   machine's (`DATABASE_URL`, default
+//!   `postgres://postgres@127.0.0.1:5432/postgres`; every test creates and drops its own
 //!   database); SQLite runs in memory; MongoDB's query semantics come from
 //!   `tests/mongo/eval.py` (mongomock plus what it lacks, listed at its top),
 //!   run by the Python in `RSQL_MONGO_PYTHON` (default `python3`).

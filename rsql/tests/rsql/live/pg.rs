@@ -3,99 +3,38 @@
 //! `en-US` default collation (so a comparison that forgets `COLLATE "C"`
 //! shows) and dropped at the end, also when the test fails.
 //!
-//! The server is `RSQL_TEST_PG` (a libpq-style connection string; default
-//! `host=127.0.0.1 port=5432 user=postgres dbname=postgres`). When it cannot
-//! be reached the tests fail and say how to start it.
-
-use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+//! The server and the database's life are [`crate::temp_pg`]'s
+//! (`DATABASE_URL`, else the machine's PostgreSQL); when it cannot be reached
+//! the tests fail and say how to start it.
 
 use chrono::DateTime;
+use postgres::Client;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Config, NoTls};
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use rsql::{Filter, SqlOptions, SqlParam};
 
 use super::{Run, check_fixed, compile, data, disagreement, expected_ids, filters};
+use crate::temp_pg::{Collation, TempDb};
 
-const DEFAULT_SERVER: &str = "host=127.0.0.1 port=5432 user=postgres dbname=postgres";
-
-fn server() -> String {
-    std::env::var("RSQL_TEST_PG").unwrap_or_else(|_| DEFAULT_SERVER.to_owned())
-}
-
-fn connect(config: &Config, what: &str) -> Client {
-    config.connect(NoTls).unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is not reachable ({what}, RSQL_TEST_PG={:?}): {e}\n\
-             The live differential tests need it. Start the machine's server with\n    \
-             pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
-             or point RSQL_TEST_PG at another one.",
-            server()
-        )
-    })
-}
-
-/// A database of its own holding [`data::rows`]; dropped with the value.
+/// A database of its own (ICU `en-US` collation) holding [`data::rows`];
+/// dropped with the value.
 pub(crate) struct Database {
-    admin: Config,
-    name: String,
-    client: Option<Client>,
+    // Declared first so it closes before the database is dropped.
+    client: Client,
+    _db: TempDb,
 }
 
 impl Database {
-    /// Creates `rsql_live_<tag>_<pid>_<nanos>` and loads the data.
+    /// Creates the database (tag `live_<tag>`) and loads the data.
     pub(crate) fn create(tag: &str) -> Database {
-        let admin = Config::from_str(&server()).unwrap_or_else(|e| {
-            panic!(
-                "RSQL_TEST_PG={:?} is not a connection string: {e}",
-                server()
-            )
-        });
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!("rsql_live_{tag}_{}_{nanos}", std::process::id());
-        connect(&admin, "creating the test database")
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
-                 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
-            ))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        let mut db = Database {
-            admin,
-            name,
-            client: None,
-        };
-        let mut config = db.admin.clone();
-        config.dbname(&db.name);
-        let mut client = connect(&config, "the test database");
+        let db = TempDb::create_with(&format!("live_{tag}"), Collation::IcuEnUs);
+        let mut client = db.client();
         load(&mut client);
-        db.client = Some(client);
-        db
+        Database { client, _db: db }
     }
 
     fn client(&mut self) -> &mut Client {
-        self.client.as_mut().expect("connected until dropped")
-    }
-}
-
-impl Drop for Database {
-    #[allow(
-        clippy::print_stderr,
-        reason = "Drop cannot fail the test; it says what is left behind"
-    )]
-    fn drop(&mut self) {
-        drop(self.client.take());
-        let dropped = self.admin.connect(NoTls).and_then(|mut c| {
-            c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-        });
-        if let Err(e) = dropped {
-            eprintln!("could not drop the test database {}: {e}", self.name);
-        }
+        &mut self.client
     }
 }
 
