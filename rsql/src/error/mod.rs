@@ -19,6 +19,8 @@ mod compile;
 mod parse;
 mod snippet;
 
+pub(crate) use snippet::truncate;
+
 use std::fmt;
 
 pub use compile::{CompileError, CompileErrorKind, Expected};

@@ -18,6 +18,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+use crate::error::truncate;
 use crate::eval::{FieldValue, Record};
 use crate::schema::{Field, FieldId, FieldRef, Resolved, Schema};
 
@@ -774,17 +775,6 @@ fn kind_rank(v: FieldValue<'_>) -> u8 {
         FieldValue::Str(_) => 3,
         FieldValue::Missing => 4,
     }
-}
-
-/// Shortens user text echoed in a message to about 40 characters, as every
-/// rsql message does (the error module's helper is private to it).
-fn truncate(s: &str) -> String {
-    const MAX: usize = 40;
-    let mut out: String = s.chars().take(MAX).collect();
-    if s.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 impl PartialEq for Sort {
