@@ -34,7 +34,6 @@ pub mod link;
 pub mod openapi;
 pub mod query;
 pub mod ratelimit;
-pub mod render;
 pub mod routes_table;
 pub mod serve;
 pub mod state;

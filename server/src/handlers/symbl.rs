@@ -180,7 +180,7 @@ async fn list_inner(
     let (mut resp, total) = if spec.limit <= ONE_BUFFER_ROWS {
         let store = state.data.symbl.read().await;
         let page = store.query_ref(&spec).map_err(store_error)?;
-        let body = crate::render::list_bytes_ref(&page.items);
+        let body = store::render::list_bytes_ref(&page.items);
         let total = page.total;
         drop(store);
         (crate::bytes_response(StatusCode::OK, body), total)
@@ -251,12 +251,12 @@ fn stream_page(
         let end = c.next.saturating_add(CHUNK_ROWS).min(c.rows.len());
         let mut out = Vec::with_capacity(CHUNK_ROWS * 1024);
         if c.next == 0 {
-            out.extend_from_slice(crate::render::LIST_OPEN);
+            out.extend_from_slice(store::render::LIST_OPEN);
         }
         {
             let store = c.state.data.symbl.read().await;
             let rows = c.rows.get(c.next..end).unwrap_or(&[]);
-            c.written = crate::render::write_list_rows(
+            c.written = store::render::write_list_rows(
                 &mut out,
                 rows.iter().filter_map(|h| store.resolve(h)),
                 c.written,
@@ -264,7 +264,7 @@ fn stream_page(
         }
         c.next = end;
         let rest = if end >= c.rows.len() {
-            out.extend_from_slice(crate::render::LIST_CLOSE);
+            out.extend_from_slice(store::render::LIST_CLOSE);
             None
         } else {
             Some(c)
@@ -285,7 +285,7 @@ pub(crate) async fn get(id: String, state: AppState, creds: Credentials) -> Resp
                 let conv = store
                     .get_ref(&id)
                     .ok_or_else(|| not_found_conversation(&id))?;
-                crate::render::write_conversation_ref(&mut body, conv);
+                store::render::write_conversation_ref(&mut body, conv);
             }
             Ok(crate::bytes_response(StatusCode::OK, body))
         }
@@ -816,7 +816,7 @@ mod tests {
         };
         let store = s.data.symbl.read().await;
         let page = store.query_ref(&spec).unwrap();
-        assert_eq!(joined, crate::render::list_bytes_ref(&page.items));
+        assert_eq!(joined, store::render::list_bytes_ref(&page.items));
     }
 
     /// A conversation deleted between two chunks is left out; one updated is

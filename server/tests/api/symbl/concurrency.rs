@@ -132,7 +132,7 @@ async fn large_pages_arrive_chunked_and_byte_identical() {
     let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();
     let want = {
         let store = s.data.symbl.read().await;
-        server::render::list_bytes_ref(&store.query_ref(&spec).unwrap().items)
+        store::render::list_bytes_ref(&store.query_ref(&spec).unwrap().items)
     };
     assert_eq!(body.as_ref(), want.as_slice());
     let r = client

@@ -646,7 +646,7 @@ async fn streamed_page_is_byte_identical_to_the_one_buffer_page() {
         assert!(page.items.len() > 256, "streamed: {}", page.items.len());
         assert_eq!(
             r.body,
-            server::render::list_bytes_ref(&page.items),
+            store::render::list_bytes_ref(&page.items),
             "{query}"
         );
         assert_eq!(

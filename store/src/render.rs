@@ -1,12 +1,12 @@
 //! JSON rendering of Symbl conversations for the list and get routes.
 //!
-//! The routes render borrowed rows ([`store::ConversationRef`], read in place
+//! The list and get routes render borrowed rows ([`crate::ConversationRef`], read in place
 //! under the store's read lock) with [`list_bytes_ref`] and
 //! [`write_conversation_ref`]: the store's writer for its own rows (each row's
 //! JSON and each person's member object rendered once, when stored), which
-//! gives the bytes serde gives for the owned [`store::Conversation`].
+//! gives the bytes serde gives for the owned [`crate::Conversation`].
 
-use store::ConversationRef;
+use crate::ConversationRef;
 
 /// Appends one borrowed conversation's JSON: the bytes `serde_json` gives for
 /// its owned copy, read straight from the store.
@@ -15,7 +15,7 @@ use store::ConversationRef;
 /// let s = store::generate::store(1, 3);
 /// let c = store::generate::conversation(1, 2);
 /// let mut out = Vec::new();
-/// server::render::write_conversation_ref(&mut out, s.get_ref(&c.id).unwrap());
+/// store::render::write_conversation_ref(&mut out, s.get_ref(&c.id).unwrap());
 /// assert_eq!(out, serde_json::to_vec(&c)?);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -35,7 +35,7 @@ pub fn write_conversation_ref(out: &mut Vec<u8>, c: ConversationRef<'_>) {
 ///     serde_json::to_string(&owned[0]).unwrap(),
 ///     serde_json::to_string(&owned[1]).unwrap(),
 /// );
-/// assert_eq!(server::render::list_bytes_ref(&page.items), expected.as_bytes());
+/// assert_eq!(store::render::list_bytes_ref(&page.items), expected.as_bytes());
 /// # Ok::<(), store::StoreError>(())
 /// ```
 pub fn list_bytes_ref(items: &[ConversationRef<'_>]) -> Vec<u8> {
@@ -58,7 +58,7 @@ pub const LIST_CLOSE: &[u8] = b"]}";
 /// rows.
 ///
 /// ```
-/// use server::render::{list_bytes_ref, write_list_rows, LIST_CLOSE, LIST_OPEN};
+/// use store::render::{list_bytes_ref, write_list_rows, LIST_CLOSE, LIST_OPEN};
 /// let s = store::generate::store(4, 50);
 /// let spec = store::QuerySpec { limit: 5, window: None, ..Default::default() };
 /// let rows = s.query_ref(&spec)?.items;
@@ -89,10 +89,10 @@ pub fn write_list_rows<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use store::Conversation;
+    use crate::Conversation;
 
     /// serde's bytes for a stored conversation, borrowed from `s`.
-    fn rendered(s: &store::Store, id: &str) -> Vec<u8> {
+    fn rendered(s: &crate::Store, id: &str) -> Vec<u8> {
         let mut out = Vec::new();
         write_conversation_ref(&mut out, s.get_ref(id).unwrap());
         out
@@ -106,16 +106,16 @@ mod tests {
 
     #[test]
     fn rendering_matches_serde_for_generated_conversations() {
-        let s = store::generate::store(3, 200);
+        let s = crate::generate::store(3, 200);
         for i in 0..200 {
-            let c = store::generate::conversation(3, i);
+            let c = crate::generate::conversation(3, i);
             assert_eq!(rendered(&s, &c.id), serde_json::to_vec(&c).unwrap());
         }
     }
 
     #[test]
     fn escaping_matches_serde() {
-        let mut c = store::generate::conversation(3, 0);
+        let mut c = crate::generate::conversation(3, 0);
         c.name = "quote \" backslash \\ tab \t soh \u{1} é 😀 </script>".to_owned();
         c.id = "\u{1f}".to_owned();
         c.end_time = None;
@@ -123,7 +123,7 @@ mod tests {
         if let Some(m) = c.members.first_mut() {
             m.email = None;
         }
-        let mut s = store::Store::new();
+        let mut s = crate::Store::new();
         s.insert(c.clone()).unwrap();
         let fast = rendered(&s, &c.id);
         assert_eq!(fast, serde_json::to_vec(&c).unwrap_or_default());
@@ -140,11 +140,11 @@ mod tests {
 
     #[test]
     fn borrowed_pages_render_like_owned_pages() {
-        let s = store::generate::store(5, 300);
+        let s = crate::generate::store(5, 300);
         for c in s.iter() {
             assert_eq!(rendered(&s, &c.id), serde_json::to_vec(&c).unwrap());
         }
-        let spec = store::QuerySpec {
+        let spec = crate::QuerySpec {
             limit: 50,
             offset: 7,
             window: None,

@@ -1,0 +1,363 @@
+//! [`MemoryStorage`]: the embedded default. The Symbl conversations sit in a
+//! [`Store`] behind a [`tokio::sync::RwLock`]; the other three families are
+//! read-only and take no lock.
+//!
+//! Why tokio's lock: a request that waits for the store waits as a parked
+//! task, never as a blocked worker thread, so a writer (or a queue of readers
+//! behind it) cannot stall the other routes. Every critical section is short
+//! and bounded: a metadata PUT merges at most the 200 keys a body may carry
+//! into at most 100 (`api.md` §2.2), and a large list page is rendered in
+//! chunks of [`CHUNK_ROWS`], each under its own read lock. The lock is fair
+//! (write-preferring): a waiting writer is not starved by readers.
+//!
+//! A list page of more than [`ONE_BUFFER_ROWS`] rows is streamed: its rows
+//! are chosen under one read lock and kept as [`RowHandle`]s (24 bytes a
+//! row), then rendered a chunk at a time, only when the connection has taken
+//! the previous chunk, so a client that reads slowly holds one chunk, not the
+//! page. A write that lands between two chunks shows in the later ones: a
+//! deleted conversation is left out (the body then has fewer rows than the
+//! total said), an updated one is rendered as it is now. Smaller pages are
+//! rendered into one buffer under one read lock, as one consistent snapshot.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
+use tokio::sync::RwLock;
+
+use super::page::{ChatbotPage, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
+use super::{MetadataChange, Result, Storage, StorageError, check_key_count};
+use crate::families::chatbot::ChatbotStore;
+use crate::families::mongo::MongoStore;
+use crate::families::whatsapp::{Status, WhatsAppStore};
+use crate::{Member, Message, Metadata, QuerySpec, RowHandle, Store, StoreError};
+
+/// List pages of at most this many rows are rendered into one buffer.
+pub const ONE_BUFFER_ROWS: usize = 256;
+/// Rows per chunk of a streamed list page (about 90 KB of demo rows).
+pub const CHUNK_ROWS: usize = 128;
+
+/// Issued tokens kept at most; past it, expired ones are purged first.
+const TOKENS_BEFORE_PURGE: usize = 100_000;
+
+/// Every family in this process's memory.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    symbl: Arc<RwLock<Store>>,
+    mongo: MongoStore,
+    whatsapp: WhatsAppStore,
+    chatbot: ChatbotStore,
+    tokens: Mutex<HashMap<String, i64>>,
+}
+
+impl MemoryStorage {
+    /// Storage over the given data.
+    ///
+    /// ```
+    /// use store::storage::{MemoryStorage, Storage};
+    /// let s = MemoryStorage::new(store::Store::new(), Default::default(), Default::default(), Default::default());
+    /// assert!(s.describe().contains("memory"));
+    /// ```
+    pub fn new(
+        symbl: Store,
+        mongo: MongoStore,
+        whatsapp: WhatsAppStore,
+        chatbot: ChatbotStore,
+    ) -> MemoryStorage {
+        MemoryStorage {
+            symbl: Arc::new(RwLock::new(symbl)),
+            mongo,
+            whatsapp,
+            chatbot,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `n` generated Symbl conversations of `seed` (no other family).
+    ///
+    /// ```
+    /// let s = store::storage::MemoryStorage::demo(1, 10);
+    /// assert_eq!(s.symbl().try_read().map(|s| s.len()).ok(), Some(10));
+    /// ```
+    pub fn demo(seed: u64, n: u64) -> MemoryStorage {
+        MemoryStorage::new(
+            crate::generate::store(seed, n),
+            MongoStore::new(),
+            WhatsAppStore::new(),
+            ChatbotStore::new(),
+        )
+    }
+
+    /// The Symbl store itself (tests, the demo banner, the OpenAPI examples).
+    pub fn symbl(&self) -> &RwLock<Store> {
+        &self.symbl
+    }
+
+    /// The Mongo family's data.
+    pub fn mongo(&self) -> &MongoStore {
+        &self.mongo
+    }
+
+    /// The WhatsApp family's data.
+    pub fn whatsapp(&self) -> &WhatsAppStore {
+        &self.whatsapp
+    }
+
+    /// The chatbot family's data.
+    pub fn chatbot(&self) -> &ChatbotStore {
+        &self.chatbot
+    }
+
+    /// The list route's answer (see the module docs for when it streams).
+    async fn list_page(&self, spec: QuerySpec) -> Result<ListPage> {
+        if spec.limit <= ONE_BUFFER_ROWS {
+            let store = self.symbl.read().await;
+            let page = store.query_ref(&spec)?;
+            let body = crate::render::list_bytes_ref(&page.items);
+            return Ok(ListPage {
+                total: page.total,
+                body: ListBody::Bytes(body),
+            });
+        }
+        let page = self.symbl.read().await.query_handles(&spec)?;
+        Ok(ListPage {
+            total: page.total,
+            body: ListBody::Stream(stream_page(Arc::clone(&self.symbl), page.rows).boxed()),
+        })
+    }
+}
+
+/// The body of a streamed list page: `{"conversations":[` and the first
+/// chunk, then one chunk of [`CHUNK_ROWS`] rows per poll, each rendered under
+/// its own read lock, `]}` after the last. Rows deleted since the page was
+/// chosen are left out (see the module docs).
+pub(crate) fn stream_page(
+    store: Arc<RwLock<Store>>,
+    rows: Vec<RowHandle>,
+) -> impl futures_util::Stream<Item = Vec<u8>> + Send + 'static {
+    struct Chunks {
+        store: Arc<RwLock<Store>>,
+        rows: Vec<RowHandle>,
+        next: usize,
+        written: usize,
+    }
+    let start = Chunks {
+        store,
+        rows,
+        next: 0,
+        written: 0,
+    };
+    futures_util::stream::unfold(Some(start), |chunks| async move {
+        let mut c = chunks?;
+        let end = c.next.saturating_add(CHUNK_ROWS).min(c.rows.len());
+        let mut out = Vec::with_capacity(CHUNK_ROWS * 1024);
+        if c.next == 0 {
+            out.extend_from_slice(crate::render::LIST_OPEN);
+        }
+        {
+            let store = c.store.read().await;
+            let rows = c.rows.get(c.next..end).unwrap_or(&[]);
+            c.written = crate::render::write_list_rows(
+                &mut out,
+                rows.iter().filter_map(|h| store.resolve(h)),
+                c.written,
+            );
+        }
+        c.next = end;
+        let rest = if end >= c.rows.len() {
+            out.extend_from_slice(crate::render::LIST_CLOSE);
+            None
+        } else {
+            Some(c)
+        };
+        Some((out, rest))
+    })
+}
+
+/// `value` as raw JSON (serde's bytes for it).
+fn raw<T: serde::Serialize + ?Sized>(value: &T) -> Result<RawJson> {
+    serde_json::value::to_raw_value(value)
+        .map_err(|e| StorageError::internal("memory", format!("rendering JSON: {e}")))
+}
+
+impl Storage for MemoryStorage {
+    fn describe(&self) -> String {
+        "in memory (no --data-dir: writes are lost when the process exits)".to_owned()
+    }
+
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        async { Ok(()) }.boxed()
+    }
+
+    fn list(&self, spec: QuerySpec) -> BoxFuture<'_, Result<ListPage>> {
+        self.list_page(spec).boxed()
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        async move {
+            let store = self.symbl.read().await;
+            Ok(store.get_ref(id).map(|c| {
+                let mut body = Vec::with_capacity(1024);
+                crate::render::write_conversation_ref(&mut body, c);
+                body
+            }))
+        }
+        .boxed()
+    }
+
+    fn contains<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool>> {
+        async move { Ok(self.symbl.read().await.contains(id)) }.boxed()
+    }
+
+    fn members<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Member>>>> {
+        async move { Ok(self.symbl.read().await.members(id)) }.boxed()
+    }
+
+    fn messages<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Message>>>> {
+        async move {
+            Ok(self
+                .symbl
+                .read()
+                .await
+                .messages(id)
+                .map(<[Message]>::to_vec))
+        }
+        .boxed()
+    }
+
+    fn update_metadata<'a>(
+        &'a self,
+        id: &'a str,
+        changes: Vec<MetadataChange>,
+    ) -> BoxFuture<'a, Result<Metadata>> {
+        async move {
+            let mut store = self.symbl.write().await;
+            let current = store.get_ref(id).ok_or_else(|| StoreError::NotFound {
+                what: "conversation",
+                id: id.to_owned(),
+            })?;
+            check_key_count(current.metadata().map(|(k, _)| k), &changes)?;
+            Ok(store.update_metadata(id, &changes)?)
+        }
+        .boxed()
+    }
+
+    fn update_member<'a>(&'a self, id: &'a str, member: Member) -> BoxFuture<'a, Result<Member>> {
+        async move {
+            let mut store = self.symbl.write().await;
+            let current = store
+                .members(id)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "conversation",
+                    id: id.to_owned(),
+                })?
+                .into_iter()
+                .find(|m| m.id == member.id)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "member",
+                    id: member.id.clone(),
+                })?;
+            let member = Member {
+                email: member.email.or(current.email),
+                ..member
+            };
+            store.update_member(id, member.clone())?;
+            Ok(member)
+        }
+        .boxed()
+    }
+
+    fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        async move {
+            self.symbl.write().await.delete(id)?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn mongo_find<'a>(
+        &'a self,
+        database: &'a str,
+        collection: &'a str,
+        user_id: Option<&'a str>,
+        skip: usize,
+        limit: Option<usize>,
+    ) -> BoxFuture<'a, Result<MongoPage>> {
+        async move {
+            let docs = self.mongo.find(database, collection, user_id);
+            let page = docs
+                .iter()
+                .skip(skip)
+                .take(limit.unwrap_or(usize::MAX))
+                .map(|d| raw(d.json()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(MongoPage {
+                total: docs.len(),
+                docs: page,
+            })
+        }
+        .boxed()
+    }
+
+    fn whatsapp_page(
+        &self,
+        status: Option<Status>,
+        offset: usize,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<WhatsAppPage>> {
+        async move {
+            let page = self.whatsapp.page(status, offset, limit);
+            Ok(WhatsAppPage {
+                total: page.total,
+                rows: page.rows.iter().map(raw).collect::<Result<_>>()?,
+            })
+        }
+        .boxed()
+    }
+
+    fn chatbot_page(
+        &self,
+        id: u64,
+        page: usize,
+        per_page: usize,
+    ) -> BoxFuture<'_, Result<Option<ChatbotPage>>> {
+        async move {
+            let Some(found) = self.chatbot.page(id, page, per_page) else {
+                return Ok(None);
+            };
+            Ok(Some(ChatbotPage {
+                total: found.total,
+                items: found.items.iter().map(raw).collect::<Result<_>>()?,
+            }))
+        }
+        .boxed()
+    }
+
+    fn save_token<'a>(&'a self, digest: &'a str, expires_ms: i64) -> BoxFuture<'a, Result<()>> {
+        async move {
+            let mut tokens = self
+                .tokens
+                .lock()
+                .map_err(|_| StorageError::internal("memory", "token table poisoned"))?;
+            if tokens.len() >= TOKENS_BEFORE_PURGE {
+                let now = chrono::Utc::now().timestamp_millis();
+                tokens.retain(|_, exp| *exp > now);
+            }
+            tokens.insert(digest.to_owned(), expires_ms);
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn token_expiry<'a>(&'a self, digest: &'a str) -> BoxFuture<'a, Result<Option<i64>>> {
+        async move {
+            let tokens = self
+                .tokens
+                .lock()
+                .map_err(|_| StorageError::internal("memory", "token table poisoned"))?;
+            Ok(tokens.get(digest).copied())
+        }
+        .boxed()
+    }
+}
