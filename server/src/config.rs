@@ -171,7 +171,7 @@ pub struct Config {
         long,
         env = "DATABASE_URL",
         value_name = "URL",
-        value_parser = DatabaseUrl::parse,
+        value_parser = DatabaseUrl::from_arg,
         hide_env_values = true
     )]
     pub database_url: Option<DatabaseUrl>,
@@ -267,6 +267,13 @@ impl DatabaseUrl {
                     .to_owned(),
             ),
         }
+    }
+
+    /// Keeps the flag's value unchecked: clap echoes a value its parser
+    /// refuses, and this one may hold a password, so [`Config::validate`]
+    /// checks it with [`DatabaseUrl::parse`] instead.
+    pub fn from_arg(s: &str) -> Result<DatabaseUrl, std::convert::Infallible> {
+        Ok(DatabaseUrl(s.to_owned()))
     }
 
     /// The URL as given, password included: for connecting, never for printing.
@@ -428,8 +435,8 @@ impl Config {
         cfg
     }
 
-    /// Checks what clap cannot: each app pair is whole, and `--replace-data`
-    /// comes with a database.
+    /// Checks what clap cannot (or must not echo): the database URL, each
+    /// app pair is whole, and `--replace-data` comes with a database.
     ///
     /// ```
     /// use clap::Parser;
@@ -437,8 +444,16 @@ impl Config {
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_SECRET"));
     /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "", "--app-secret", "s"]);
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_ID"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--database-url", "mysql://u:s3cret@h/db"]);
+    /// let e = cfg.validate().unwrap_err().to_string();
+    /// assert!(e.starts_with("--database-url (DATABASE_URL): expected a PostgreSQL URL"));
+    /// assert!(!e.contains("s3cret"));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            DatabaseUrl::parse(url.as_str())
+                .map_err(|e| ConfigError(format!("--database-url (DATABASE_URL): {e}")))?;
+        }
         if self.replace_data && self.database_url.is_none() {
             return Err(ConfigError(
                 "--replace-data (RSQL_REPLACE_DATA) applies to a database: give --database-url \
