@@ -341,16 +341,31 @@ fn memory_and_postgres_answer_alike() {
         failure_persistence: None,
         ..PtConfig::default()
     });
+    let statuses = std::sync::Mutex::new(std::collections::BTreeMap::<(&str, u16), u32>::new());
     let result = runner.run(&prop::collection::vec(request(), ops..=ops), |seq| {
         for req in &seq {
             let a = req.send(&mem.base);
             let b = req.send(&pg.base);
             compare(req, &a, &b)?;
+            *statuses
+                .lock()
+                .unwrap()
+                .entry((req.method, a.status))
+                .or_default() += 1;
             prop_assert!(a.status < 500, "{} {}: {}", req.method, req.path, a.text());
         }
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}\nPostgreSQL server output:\n{}", pg.output());
+    }
+    let statuses = statuses.into_inner().unwrap();
+    eprintln!("differential: answers compared, by method and status: {statuses:?}");
+    // The sequences reach the data, not only the validation.
+    for method in ["GET", "PUT", "DELETE"] {
+        assert!(
+            statuses.get(&(method, 200)).is_some_and(|&n| n > 0),
+            "no {method} answered 200: {statuses:?}"
+        );
     }
 }
