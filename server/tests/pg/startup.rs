@@ -74,6 +74,23 @@ fn an_unreachable_database_stops_start_up_naming_host_and_port() {
     assert!(!err.contains("pw-secret"), "{err}");
 }
 
+/// What the other three families answer: (`X-Total-Count`, body) of a
+/// Mongo find, the WhatsApp list and a chatbot page.
+fn families(srv: &Server) -> Vec<(Option<String>, Vec<u8>)> {
+    [
+        Req::get("/get-all-conversations?organization_id=acme"),
+        Req::get("/api/conversations?limit=1000").no_auth(),
+        Req::get("/v1/api/conversation-messages/7?per_page=100"),
+    ]
+    .iter()
+    .map(|req| {
+        let r = req.send(&srv.base);
+        assert_eq!(r.status, 200, "{}: {}", req.path, r.text());
+        (r.header("x-total-count").map(str::to_owned), r.body)
+    })
+    .collect()
+}
+
 fn demo(db: &TempDb, size: &str, extra: &[&str]) -> Vec<String> {
     let mut a = with_auth(&[
         "--demo",
@@ -94,9 +111,11 @@ fn data_flags_seed_once_and_replace_only_when_asked() {
         return;
     };
     let id = store::generate::conversation(42, 3).id;
+    let seeded;
     {
         let srv = Server::start(&demo(&db, "200", &[]));
         assert_eq!(total(&srv), "200");
+        seeded = families(&srv);
         let r = Req::put(
             format!("/v1/conversations/{id}"),
             r#"{"metadata":{"kept":"yes"}}"#,
@@ -110,6 +129,11 @@ fn data_flags_seed_once_and_replace_only_when_asked() {
         assert_eq!(total(&srv), "200");
         let r = Req::get(format!("/v1/conversations/{id}")).send(&srv.base);
         assert_eq!(r.json()["metadata"]["kept"], "yes");
+        assert!(
+            families(&srv) == seeded,
+            "the other families changed on a restart"
+        );
+        srv.wait_for_output("already loaded");
     }
     // Other data: refused, naming the flag and the way out.
     let args = demo(&db, "300", &[]);
