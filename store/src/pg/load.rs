@@ -325,15 +325,6 @@ pub async fn load_symbl(
             .map_err(db("TRUNCATE"))?;
     }
     let (rows, skipped) = copy_all(&tx, source).await?;
-    tx.execute(
-        "INSERT INTO members (conversation_id, position, id, name, email) \
-         SELECT c.id, (e.ord - 1)::integer, e.m->>'id', e.m->>'name', e.m->>'email' \
-         FROM conversations c \
-         CROSS JOIN LATERAL jsonb_array_elements(c.doc::jsonb->'members') WITH ORDINALITY AS e(m, ord)",
-        &[],
-    )
-    .await
-    .map_err(db("filling members"))?;
     let rows_i64 = i64::try_from(rows).unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO loads (family, fingerprint, rows) VALUES ($1, $2, $3) \
@@ -347,6 +338,7 @@ pub async fn load_symbl(
         .await
         .map_err(db("ANALYZE"))?;
     tx.commit().await.map_err(db("COMMIT"))?;
+    vacuum(&client).await?;
     Ok(LoadOutcome::Loaded {
         rows,
         skipped,
@@ -354,89 +346,83 @@ pub async fn load_symbl(
     })
 }
 
-/// A piece of `COPY` data for one table.
-enum Chunk {
-    Conversations(Vec<u8>),
-    Messages(Vec<u8>),
+/// The tables a load fills, one `COPY` each, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    Conversations,
+    Members,
+    Messages,
 }
 
-/// What the producing thread ends with: rows loaded and bad lines skipped.
+impl Pass {
+    fn copy_sql(self) -> &'static str {
+        match self {
+            Pass::Conversations => {
+                "COPY conversations (id, type, name, start_ms, end_ms, metadata, doc) FROM STDIN"
+            }
+            Pass::Members => "COPY members (conversation_id, position, id, name, email) FROM STDIN",
+            Pass::Messages => {
+                "COPY messages (conversation_id, position, id, text, from_id, from_name, \
+                 from_user_id, start_ms, end_ms, sentiment, words) FROM STDIN"
+            }
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Pass::Conversations => "COPY conversations",
+            Pass::Members => "COPY members",
+            Pass::Messages => "COPY messages",
+        }
+    }
+}
+
+/// What a producing thread ends with: rows loaded and bad lines skipped.
 type Produced = Result<(u64, Vec<LoadError>), PgLoadError>;
 
-/// Runs the producer on a blocking thread and streams its chunks into
-/// `COPY conversations`, then `COPY messages`.
+/// The `COPY`s of a load: the conversations, then their members (the
+/// source read again: no table-sized buffer), then the demo's messages.
+/// Returns the first pass's rows and bad lines.
 async fn copy_all(
     tx: &Transaction<'_>,
     source: &SymblSource,
 ) -> Result<(u64, Vec<LoadError>), PgLoadError> {
-    let (send, mut recv) = mpsc::channel::<Chunk>(4);
+    let first = copy_pass(tx, source, Pass::Conversations).await?;
+    copy_pass(tx, source, Pass::Members).await?;
+    if matches!(source, SymblSource::Demo { .. }) {
+        copy_pass(tx, source, Pass::Messages).await?;
+    }
+    Ok(first)
+}
+
+/// One `COPY`: a blocking thread builds the rows of `pass` from `source`
+/// in chunks, this task streams them to the database.
+async fn copy_pass(tx: &Transaction<'_>, source: &SymblSource, pass: Pass) -> Produced {
+    let (send, mut recv) = mpsc::channel::<Vec<u8>>(4);
     let producer_source = source.clone();
-    let producer = tokio::task::spawn_blocking(move || produce(&producer_source, &send));
-    let conv_sink = tx
-        .copy_in("COPY conversations (id, type, name, start_ms, end_ms, metadata, doc) FROM STDIN")
-        .await
-        .map_err(db("COPY conversations"))?;
-    let mut conv_sink = Box::pin(conv_sink);
-    let mut msg_sink = None;
+    let producer = tokio::task::spawn_blocking(move || produce(&producer_source, pass, &send));
+    let sink = tx.copy_in(pass.copy_sql()).await.map_err(db(pass.what()))?;
+    let mut sink = Box::pin(sink);
     while let Some(chunk) = recv.recv().await {
-        match chunk {
-            Chunk::Conversations(b) => conv_sink
-                .send(Bytes::from(b))
-                .await
-                .map_err(db("COPY conversations"))?,
-            Chunk::Messages(b) => {
-                if msg_sink.is_none() {
-                    conv_sink
-                        .as_mut()
-                        .finish()
-                        .await
-                        .map_err(db("COPY conversations (end)"))?;
-                    let sink = tx
-                        .copy_in(
-                            "COPY messages (conversation_id, position, id, text, from_id, \
-                             from_name, from_user_id, start_ms, end_ms, sentiment, words) FROM STDIN",
-                        )
-                        .await
-                        .map_err(db("COPY messages"))?;
-                    msg_sink = Some(Box::pin(sink));
-                }
-                if let Some(sink) = msg_sink.as_mut() {
-                    sink.send(Bytes::from(b))
-                        .await
-                        .map_err(db("COPY messages"))?;
-                }
-            }
-        }
+        sink.send(Bytes::from(chunk))
+            .await
+            .map_err(db(pass.what()))?;
     }
     let produced: Produced = producer
         .await
         .map_err(|e| PgLoadError::Storage(StorageError::internal(BACKEND, e.to_string())))?;
     // A failed producer leaves the transaction to roll back when dropped.
-    let (rows, skipped) = produced?;
-    match msg_sink {
-        Some(mut sink) => {
-            sink.as_mut()
-                .finish()
-                .await
-                .map_err(db("COPY messages (end)"))?;
-        }
-        None => {
-            conv_sink
-                .as_mut()
-                .finish()
-                .await
-                .map_err(db("COPY conversations (end)"))?;
-        }
-    }
-    Ok((rows, skipped))
+    let produced = produced?;
+    sink.as_mut().finish().await.map_err(db(pass.what()))?;
+    Ok(produced)
 }
 
-/// Builds the `COPY` data of `source`, sends it in chunks, returns what it
-/// loaded. Stops early (and the load rolls back) on an error, or when the
-/// receiving side has gone.
-fn produce(source: &SymblSource, send: &mpsc::Sender<Chunk>) -> Produced {
+/// Builds the `COPY` rows of `pass`, sends them in chunks, returns what
+/// was loaded. Stops early on an error, or when the receiving side has gone.
+fn produce(source: &SymblSource, pass: Pass, send: &mpsc::Sender<Vec<u8>>) -> Produced {
     let mut out = CopyOut {
         send,
+        pass,
         buf: Vec::with_capacity(COPY_CHUNK + 4096),
         gone: false,
     };
@@ -447,28 +433,39 @@ fn produce(source: &SymblSource, send: &mpsc::Sender<Chunk>) -> Produced {
             until_ms,
             with_messages,
         } => {
-            for c in crate::generate::conversations_until(*seed, *size, *until_ms) {
-                out.conversation(&c)?;
-            }
-            out.flush(Chunk::Conversations);
-            for i in 0..(*with_messages).min(*size) {
-                let c = crate::generate::conversation_until(*seed, i, *until_ms);
-                let mut messages = crate::generate::messages(*seed, &c);
-                // The in-memory store's order (Store::set_messages).
-                messages.sort_by(|a, b| (a.start_time, &a.id).cmp(&(b.start_time, &b.id)));
-                for (pos, m) in messages.iter().enumerate() {
-                    out.message(&c.id, pos, m);
+            match pass {
+                Pass::Conversations | Pass::Members => {
+                    for c in crate::generate::conversations_until(*seed, *size, *until_ms) {
+                        out.row(&c)?;
+                    }
                 }
-                out.flush_if_full(Chunk::Messages);
+                Pass::Messages => {
+                    for i in 0..(*with_messages).min(*size) {
+                        let c = crate::generate::conversation_until(*seed, i, *until_ms);
+                        let mut messages = crate::generate::messages(*seed, &c);
+                        // The in-memory store's order (Store::set_messages).
+                        messages.sort_by(|a, b| (a.start_time, &a.id).cmp(&(b.start_time, &b.id)));
+                        for (pos, m) in messages.iter().enumerate() {
+                            out.message(&c.id, pos, m);
+                        }
+                        out.flush_if_full();
+                    }
+                }
             }
-            out.flush(Chunk::Messages);
+            out.flush();
+            if out.gone {
+                return Err(PgLoadError::File(gone_error()));
+            }
             Ok((*size, Vec::new()))
         }
         SymblSource::Jsonl { path, opts } => {
             let report = jsonl(path, opts, &mut out)
                 .map_err(|e| e.in_file(path))
                 .map_err(PgLoadError::File)?;
-            out.flush(Chunk::Conversations);
+            out.flush();
+            if out.gone {
+                return Err(PgLoadError::File(gone_error()));
+            }
             let skipped = report
                 .skipped
                 .into_iter()
@@ -477,6 +474,24 @@ fn produce(source: &SymblSource, send: &mpsc::Sender<Chunk>) -> Produced {
             Ok((u64::try_from(report.loaded).unwrap_or(u64::MAX), skipped))
         }
     }
+}
+
+/// `VACUUM (ANALYZE)` after a load (outside its transaction, as VACUUM
+/// must be): the visibility map lets the window counts run as index-only
+/// scans at once instead of after autovacuum's next round.
+async fn vacuum(client: &tokio_postgres::Client) -> Result<(), PgLoadError> {
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .map_err(db("lifting the statement timeout for VACUUM"))?;
+    let vacuumed = client
+        .batch_execute("VACUUM (ANALYZE) conversations, members, messages")
+        .await;
+    client
+        .batch_execute("RESET statement_timeout")
+        .await
+        .map_err(db("restoring the statement timeout"))?;
+    vacuumed.map_err(db("VACUUM (ANALYZE)"))
 }
 
 /// The JSONL loader's line rules (`crate::load`): lines split at `\n`,
@@ -514,7 +529,7 @@ fn jsonl(path: &Path, opts: &LoadOptions, out: &mut CopyOut<'_>) -> Result<LoadR
         };
         match parsed {
             Ok(c) => {
-                out.conversation(&c).map_err(|_| gone_error())?;
+                out.row(&c).map_err(|_| gone_error())?;
                 ids.insert(c.id);
                 report.loaded += 1;
             }
@@ -556,13 +571,29 @@ fn record(text: &str, ids: &HashSet<String>) -> Result<Conversation, RecordError
 
 /// The `COPY` text being built and where it goes.
 struct CopyOut<'s> {
-    send: &'s mpsc::Sender<Chunk>,
+    send: &'s mpsc::Sender<Vec<u8>>,
+    pass: Pass,
     buf: Vec<u8>,
     gone: bool,
 }
 
 impl CopyOut<'_> {
-    /// Appends one conversation's row; sends a full chunk.
+    /// Appends the rows of `c` of this pass (its conversation row, or its
+    /// member rows); sends a full chunk.
+    fn row(&mut self, c: &Conversation) -> Result<(), PgLoadError> {
+        match self.pass {
+            Pass::Conversations => self.conversation(c)?,
+            Pass::Members => self.members(c),
+            Pass::Messages => {}
+        }
+        self.flush_if_full();
+        if self.gone {
+            return Err(PgLoadError::File(gone_error()));
+        }
+        Ok(())
+    }
+
+    /// Appends one conversation's row.
     fn conversation(&mut self, c: &Conversation) -> Result<(), PgLoadError> {
         let doc = serde_json::to_string(c).map_err(|e| {
             PgLoadError::Storage(StorageError::internal(
@@ -588,11 +619,27 @@ impl CopyOut<'_> {
         b.push(b'\t');
         copy_text(b, &doc);
         b.push(b'\n');
-        self.flush_if_full(Chunk::Conversations);
-        if self.gone {
-            return Err(PgLoadError::File(gone_error()));
-        }
         Ok(())
+    }
+
+    /// Appends the conversation's member rows, `position` in stored order.
+    fn members(&mut self, c: &Conversation) {
+        let b = &mut self.buf;
+        for (pos, m) in c.members.iter().enumerate() {
+            copy_text(b, &c.id);
+            b.push(b'\t');
+            b.extend_from_slice(pos.to_string().as_bytes());
+            b.push(b'\t');
+            copy_text(b, &m.id);
+            b.push(b'\t');
+            copy_text(b, &m.name);
+            b.push(b'\t');
+            match &m.email {
+                Some(e) => copy_text(b, e),
+                None => b.extend_from_slice(b"\\N"),
+            }
+            b.push(b'\n');
+        }
     }
 
     /// Appends one message row.
@@ -627,18 +674,18 @@ impl CopyOut<'_> {
         b.push(b'\n');
     }
 
-    fn flush_if_full(&mut self, chunk: fn(Vec<u8>) -> Chunk) {
+    fn flush_if_full(&mut self) {
         if self.buf.len() >= COPY_CHUNK {
-            self.flush(chunk);
+            self.flush();
         }
     }
 
-    fn flush(&mut self, chunk: fn(Vec<u8>) -> Chunk) {
+    fn flush(&mut self) {
         if self.buf.is_empty() || self.gone {
             return;
         }
         let data = std::mem::replace(&mut self.buf, Vec::with_capacity(COPY_CHUNK + 4096));
-        if self.send.blocking_send(chunk(data)).is_err() {
+        if self.send.blocking_send(data).is_err() {
             self.gone = true;
         }
     }

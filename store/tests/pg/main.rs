@@ -8,7 +8,10 @@
 //! ```
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::print_stderr, reason = "the SKIP notice and the tallies are for the reader")]
+#![allow(
+    clippy::print_stderr,
+    reason = "the SKIP notice and the tallies are for the reader"
+)]
 
 mod differential;
 mod load;
