@@ -2,6 +2,7 @@
 //! and dropped (`WITH (FORCE)`) when the guard is, also when the test
 //! fails; the server is `DATABASE_URL`, else the machine's PostgreSQL.
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -63,15 +64,28 @@ impl TempDb {
                 tokio::spawn(conn);
                 client
             }
-            Err(e) => {
+            Err(err) => {
+                // Not the URL itself: it may hold a password.
+                let at = if std::env::var_os("DATABASE_URL").is_some() {
+                    "DATABASE_URL"
+                } else {
+                    DEFAULT_SERVER
+                };
+                let mut e = err.to_string();
+                let mut source = std::error::Error::source(&err);
+                while let Some(inner) = source {
+                    e = format!("{e}: {inner}");
+                    source = inner.source();
+                }
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!(
-                        "CI=true and PostgreSQL at DATABASE_URL (or {DEFAULT_SERVER}) does not answer: {e}; \
-                         start it (DEVELOPERS.md)"
+                        "CI=true and PostgreSQL at {at} does not answer: {e}; start it (DEVELOPERS.md)"
                     );
                 }
-                eprintln!(
-                    "SKIP: PostgreSQL tests need a server at DATABASE_URL or {DEFAULT_SERVER} ({e}); \
+                // Straight to stderr: the harness captures `eprintln!`.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIP: PostgreSQL tests need a server at DATABASE_URL (else {DEFAULT_SERVER}); {at}: {e}; \
                      start it as DEVELOPERS.md says (under CI=true this fails)"
                 );
                 return None;
