@@ -4,9 +4,10 @@
 -- JSON is `text`, not `jsonb`: jsonb would reorder keys and drop whitespace,
 -- and the bodies must be byte-identical to the in-memory backend's.
 --
--- Loading replaces a family: the loader locks its tables against other
--- writers (readers go on seeing the old rows until the load commits),
--- deletes every row and COPYs the new ones, in the caller's transaction.
+-- Loading replaces a family: the loader locks the five tables below against
+-- other writers, always in the order they are created here (readers go on
+-- seeing the old rows until the load commits), deletes the family's rows
+-- and COPYs the new ones, in the caller's transaction.
 
 -- Family M: one row per document of `database`.`collection`, ordered by
 -- (`created_ms`, `object_id`): `created_at` (or the ObjectId's seconds) in

@@ -509,6 +509,42 @@ async fn concurrent_loads_serialise_and_readers_see_the_committed_rows() {
     assert!(w.with_rows > 0);
 }
 
+#[tokio::test]
+async fn loaders_of_different_families_in_opposite_orders_do_not_deadlock() {
+    let Some(db) = TempDb::create("order").await else {
+        return;
+    };
+    let wa = WhatsAppStore::generate(6, 50);
+    let bot = ChatbotStore::generate(6, 20);
+    let mut a = db.client().await;
+    let mut b = db.client().await;
+    let (wa_a, bot_a) = (wa.clone(), bot.clone());
+    let first = tokio::spawn(async move {
+        let tx = a.transaction().await?;
+        pgf::copy_chatbot(&tx, &bot_a).await?;
+        pgf::copy_whatsapp(&tx, &wa_a).await?;
+        tx.commit().await?;
+        Ok::<(), FamilyError>(())
+    });
+    let (wa_b, bot_b) = (wa.clone(), bot.clone());
+    let second = tokio::spawn(async move {
+        let tx = b.transaction().await?;
+        pgf::copy_whatsapp(&tx, &wa_b).await?;
+        pgf::copy_chatbot(&tx, &bot_b).await?;
+        tx.commit().await?;
+        Ok::<(), FamilyError>(())
+    });
+    for (name, task) in [("first", first), ("second", second)] {
+        task.await
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|e| panic!("{name} loader: {e}"));
+    }
+    let mem = MemoryStorage::new(store::Store::new(), MongoStore::new(), wa, bot);
+    let client = db.client().await;
+    compare_whatsapp(&mem, &client).await;
+    compare_chatbot(&mem, &client, &[1, 20, 21]).await;
+}
+
 // ---- files ------------------------------------------------------------------------
 
 /// A Mongo data directory: generated documents, Extended JSON, ties,

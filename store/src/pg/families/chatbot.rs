@@ -25,9 +25,9 @@ SELECT (SELECT count(*) FROM chatbot_messages WHERE conversation_id = c.id), \
 ORDER BY created_us, id LIMIT $2 OFFSET $3) page) \
 FROM chatbot_conversations c WHERE c.id = $1";
 
-/// The messages of conversation `id`, page `page` (1-based; 0 is taken as
-/// 1) of `per_page`, oldest first; `total` counts them all; a page past the
-/// end is empty. `None` when there is no such conversation. One round trip.
+/// The messages of conversation `id`, page `page` (1-based; page 0 is
+/// taken as page 1) of `per_page`, oldest first; `total` counts them all; a
+/// page past the end is empty. `None` when there is no such conversation. One round trip.
 ///
 /// ```no_run
 /// # async fn f(client: &tokio_postgres::Client) -> Result<(), store::pg::families::FamilyError> {

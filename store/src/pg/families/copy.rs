@@ -7,16 +7,32 @@ use tokio_postgres::types::Type;
 
 use super::FamilyError;
 
-/// Locks `tables` against other loaders and writers (`SHARE ROW
-/// EXCLUSIVE`: plain reads go on, on the old rows, until the caller
-/// commits), then deletes their rows, in the given order (children first).
-/// `tables` are the loaders' own constants, never user input.
+/// Every table of the three families, in the one order every loader locks
+/// them.
+pub(super) const FAMILY_TABLES: [&str; 5] = [
+    "mongo_documents",
+    "mongo_participants",
+    "whatsapp_conversations",
+    "chatbot_conversations",
+    "chatbot_messages",
+];
+
+/// Locks every family's tables against other loaders and writers (`SHARE
+/// ROW EXCLUSIVE`: plain reads go on, on the old rows, until the caller
+/// commits), then deletes the rows of `tables` (children first).
+///
+/// All five tables are locked, always in [`FAMILY_TABLES`] order, whichever
+/// family is loaded: two processes loading different families in
+/// different orders then queue instead of deadlocking. `tables` are the
+/// loaders' own constants, never user input.
 pub(super) async fn take_over(
     tx: &Transaction<'_>,
     tables: &[&'static str],
 ) -> Result<(), FamilyError> {
-    let list = tables.join(", ");
-    let mut sql = format!("LOCK TABLE {list} IN SHARE ROW EXCLUSIVE MODE;");
+    let mut sql = format!(
+        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;",
+        FAMILY_TABLES.join(", ")
+    );
     for t in tables {
         sql.push_str(&format!(" DELETE FROM {t};"));
     }

@@ -14,10 +14,11 @@
 //! the family's in-memory store by its own loader (so bad records are
 //! skipped or refused, and reported, exactly as without a database), then
 //! copied with binary `COPY … FROM STDIN`. A load **replaces** its family:
-//! it locks the family's tables against other loaders (`SHARE ROW
-//! EXCLUSIVE`: readers go on seeing the old rows until the caller commits),
-//! deletes every row and copies the new ones, all inside the caller's
-//! transaction. Loading the same data again therefore neither duplicates nor
+//! it locks the families' tables against other loaders (`SHARE ROW
+//! EXCLUSIVE`, all five tables in one fixed order, so loaders of different
+//! families in several processes queue rather than deadlock; readers go on
+//! seeing the old rows until the caller commits), deletes every row of its
+//! family and copies the new ones, all inside the caller's transaction. Loading the same data again therefore neither duplicates nor
 //! fails, and a failed load leaves the previous rows once the transaction
 //! is rolled back.
 //!
