@@ -545,6 +545,103 @@ async fn loaders_of_different_families_in_opposite_orders_do_not_deadlock() {
     compare_chatbot(&mem, &client, &[1, 20, 21]).await;
 }
 
+/// The plan of `sql` run with `args` (a prepared statement's first, custom
+/// plan: what a page with these values gets).
+async fn plan(client: &Client, name: &str, types: &str, sql: &str, args: &str) -> String {
+    client
+        .batch_execute(&format!("PREPARE {name} ({types}) AS {sql}"))
+        .await
+        .unwrap_or_else(|e| panic!("PREPARE {name}: {e}"));
+    let rows = client
+        .query(&format!("EXPLAIN EXECUTE {name}({args})"), &[])
+        .await
+        .unwrap_or_else(|e| panic!("EXPLAIN {name}: {e}"));
+    rows.iter()
+        .map(|r| r.try_get::<_, String>(0).unwrap_or_else(|e| panic!("{e}")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn pages_read_their_indexes_in_order() {
+    let Some(db) = TempDb::create("plans").await else {
+        return;
+    };
+    let mut client = db.client().await;
+    let tx = client.transaction().await.unwrap_or_else(|e| panic!("{e}"));
+    pgf::copy_mongo(&tx, &MongoStore::generate(1, 2_000))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pgf::copy_whatsapp(&tx, &WhatsAppStore::generate(1, 5_000))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pgf::copy_chatbot(&tx, &ChatbotStore::generate(1, 500))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .batch_execute("ANALYZE")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let cases = [
+        (
+            "mongo_all",
+            "text, text, bigint, bigint",
+            pgf::MONGO_FIND_ALL_SQL,
+            "'acme', 'conversations', 20, 40",
+            &[&["mongo_documents_order"][..]][..],
+        ),
+        (
+            "mongo_user",
+            "text, text, bytea, bigint, bigint",
+            pgf::MONGO_FIND_USER_SQL,
+            "'acme', 'conversations', 'user1'::bytea, 20, 40",
+            &[&["mongo_participants_pkey"][..], &["mongo_documents_pkey"]][..],
+        ),
+        (
+            "whatsapp_all",
+            "bigint, bigint",
+            pgf::WHATSAPP_PAGE_SQL,
+            "100, 200",
+            &[&["whatsapp_conversations_order"][..]][..],
+        ),
+        (
+            "whatsapp_status",
+            "bigint, bigint, text",
+            pgf::WHATSAPP_PAGE_BY_STATUS_SQL,
+            "100, 200, 'pending_human'",
+            // A third of the rows match: walking the list order and
+            // skipping the others is as good as the status index.
+            &[&[
+                "whatsapp_conversations_status_order",
+                "whatsapp_conversations_order",
+            ][..]][..],
+        ),
+        (
+            "chatbot",
+            "bigint, bigint, bigint",
+            pgf::CHATBOT_PAGE_SQL,
+            "1234, 20, 20",
+            &[
+                &["chatbot_conversations_pkey"][..],
+                &["chatbot_messages_pkey"],
+            ][..],
+        ),
+    ];
+    for (name, types, sql, args, indexes) in cases {
+        let plan = plan(&client, name, types, sql, args).await;
+        for any_of in indexes {
+            assert!(
+                any_of.iter().any(|index| plan.contains(index)),
+                "{name} uses none of {any_of:?}:\n{plan}"
+            );
+        }
+        // The order comes from the index: no sort of the matches.
+        assert!(!plan.contains("Sort"), "{name} sorts:\n{plan}");
+    }
+}
+
 // ---- files ------------------------------------------------------------------------
 
 /// A Mongo data directory: generated documents, Extended JSON, ties,
