@@ -33,10 +33,13 @@ pub enum FamilyError {
 }
 
 impl FamilyError {
-    /// Whether this is the database not answering (the connection is
-    /// closed or failed, or PostgreSQL says it cannot serve now: SQLSTATE
-    /// classes 08, 53 and 57P), as opposed to a refused statement or a
-    /// damaged row. A server answers the first with 503.
+    /// Whether this is the database not answering now, as opposed to a
+    /// refused statement or a damaged row: no SQLSTATE at all (I/O, a
+    /// closed connection, a failed connect), or one of the classes 08
+    /// (connection exception), 53 (insufficient resources), 57 (operator
+    /// intervention: shutdown, a cancelled statement) and 40 (serialization
+    /// failure, deadlock); the rule of the Symbl backend. A server answers
+    /// it with 503.
     ///
     /// ```
     /// let e = store::pg::families::FamilyError::StoredValue { table: "t", reason: "x".into() };
@@ -46,16 +49,11 @@ impl FamilyError {
         let FamilyError::Database(e) = self else {
             return false;
         };
-        if e.is_closed() {
-            return true;
-        }
         match e.code() {
-            Some(code) => {
-                let c = code.code();
-                c.starts_with("08") || c.starts_with("53") || c.starts_with("57P")
-            }
-            // No SQLSTATE: the connection itself failed (I/O, a timeout).
-            None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+            Some(code) => ["08", "53", "57", "40"]
+                .iter()
+                .any(|class| code.code().starts_with(class)),
+            None => true,
         }
     }
 }

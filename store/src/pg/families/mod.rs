@@ -10,6 +10,26 @@
 //! names. Each page is one statement (one round trip): the total and the
 //! page's JSON texts in one row.
 //!
+//! # Tables (`migrations/V2__families.sql`)
+//!
+//! | table | key | holds | a page reads |
+//! |---|---|---|---|
+//! | `mongo_documents` | `(database, collection, object_id)` | `created_ms`, the document's JSON | index `(database, collection, created_ms, object_id)`, in order |
+//! | `mongo_participants` | `(database, collection, user_id, created_ms, object_id)` | one row per distinct participant (`user_id` as UTF-8 `bytea`) | its key, in order, then `mongo_documents` by key |
+//! | `whatsapp_conversations` | `id` | `status`, `last_message_at` (epoch ms), the list row's JSON | index `(last_message_at DESC, id DESC)`, or `(status, last_message_at DESC, id DESC)` |
+//! | `chatbot_conversations` | `id` | that the conversation exists (it may have no message) | its key |
+//! | `chatbot_messages` | `(conversation_id, created_us, id)`, `id` unique | the message's JSON | its key, in order |
+//!
+//! Names and ids compare as bytes (`COLLATE "C"`, `bytea`, integers), as in
+//! memory. Nothing beyond plain PostgreSQL is used (no extension). On a
+//! distributed engine: Citus needs the tables distributed by `database`
+//! (Mongo) and `conversation_id` (chatbot), and cannot keep the
+//! family-wide uniqueness of `chatbot_messages.id` (the loader checks it in
+//! memory anyway; drop that constraint there); YugabyteDB runs the
+//! statements as they are where it supports `LOCK TABLE`, and without it
+//! two loaders starting at once may collide (one fails; starting it again
+//! succeeds).
+//!
 //! Loading reuses the in-memory parsers and validators: a file is read into
 //! the family's in-memory store by its own loader (so bad records are
 //! skipped or refused, and reported, exactly as without a database), then
