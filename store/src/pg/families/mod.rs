@@ -25,10 +25,10 @@
 //! distributed engine: Citus needs the tables distributed by `database`
 //! (Mongo) and `conversation_id` (chatbot), and cannot keep the
 //! family-wide uniqueness of `chatbot_messages.id` (the loader checks it in
-//! memory anyway; drop that constraint there); YugabyteDB runs the
-//! statements as they are where it supports `LOCK TABLE`, and without it
-//! two loaders starting at once may collide (one fails; starting it again
-//! succeeds).
+//! memory anyway; drop that constraint there). Where an engine does not
+//! support `LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE` (check YugabyteDB's
+//! version), the lock must go, and two loaders starting at once may then
+//! collide on a primary key: one fails, and starting it again succeeds.
 //!
 //! Loading reuses the in-memory parsers and validators: a file is read into
 //! the family's in-memory store by its own loader (so bad records are
@@ -38,9 +38,11 @@
 //! EXCLUSIVE`, all five tables in one fixed order, so loaders of different
 //! families in several processes queue rather than deadlock; readers go on
 //! seeing the old rows until the caller commits), deletes every row of its
-//! family and copies the new ones, all inside the caller's transaction. Loading the same data again therefore neither duplicates nor
-//! fails, and a failed load leaves the previous rows once the transaction
-//! is rolled back.
+//! family and copies the new ones, all inside the caller's transaction.
+//! Loading the same data again therefore neither duplicates nor fails, and
+//! a failed load leaves the previous rows once the transaction is rolled
+//! back. (These families are read-only, so replacing loses no write; a
+//! caller that wants the Symbl family's "seed once" can skip the call.)
 //!
 //! The shapes, without a database:
 //!
