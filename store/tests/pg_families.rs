@@ -14,6 +14,7 @@
 
 #![cfg(feature = "postgres")]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -57,19 +58,20 @@ struct TempDb {
 impl TempDb {
     /// Creates the database and applies the migrations; `None` (after a
     /// SKIP notice) when PostgreSQL does not answer outside CI.
-    #[allow(
-        clippy::print_stderr,
-        reason = "the SKIP notice is the point when no PostgreSQL answers"
-    )]
     async fn create(tag: &str) -> Option<TempDb> {
         let server = server_url();
-        let admin: tokio_postgres::Config = server
+        let mut admin: tokio_postgres::Config = server
             .parse()
             .unwrap_or_else(|e| panic!("DATABASE_URL={server:?} is not a connection string: {e}"));
-        let client = match connect(&admin).await {
+        // A server that never answers must not stall the test.
+        admin.connect_timeout(std::time::Duration::from_secs(10));
+        let client = match connect(&admin).await.map_err(|e| with_causes(&e)) {
             Ok(c) => c,
             Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!(
+                // Straight to the terminal: the test harness captures
+                // `eprintln!`, and a SKIP nobody sees is no notice.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "SKIP pg_families::{tag}: PostgreSQL at {server} does not answer ({e}); \
                      start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) \
                      main start` or set DATABASE_URL (with CI=true this fails)"
@@ -140,6 +142,19 @@ impl Drop for TempDb {
             Err(_) => eprintln!("dropping the test database {} panicked", self.name),
         }
     }
+}
+
+/// `e` and the errors under it, `: `-separated ("error connecting to
+/// server: Connection refused …").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }
 
 /// `store/migrations/V<n>__*.sql`, by version.
