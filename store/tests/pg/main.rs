@@ -14,6 +14,7 @@
 )]
 
 mod differential;
+mod families;
 mod load;
 mod support;
 mod unavailable;
