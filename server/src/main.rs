@@ -103,7 +103,7 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
     };
     let demo = cfg.demo;
     let state = match backend {
-        Backend::Memory(data) => AppState::new(cfg, data),
+        Backend::Memory(data) => AppState::new(cfg, *data),
         Backend::Postgres(pg) => {
             let storage: Arc<dyn Storage> = Arc::new(pg);
             let examples = Examples::collect(storage.as_ref()).await;

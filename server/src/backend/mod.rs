@@ -140,7 +140,7 @@ fn symbl_source(cfg: &Config, until_ms: i64) -> Option<SymblSource> {
             opts: store::load::LoadOptions::default(),
         });
     }
-    cfg.demo.then(|| SymblSource::Demo {
+    cfg.demo.then_some(SymblSource::Demo {
         seed: cfg.demo_seed,
         size: cfg.demo_size as u64,
         until_ms,
@@ -196,7 +196,7 @@ pub async fn load_postgres(pg: &PgStorage, cfg: &Config) -> Result<LoadSummary, 
 #[derive(Debug)]
 pub enum Backend {
     /// Everything in this process's memory (no `--database-url`).
-    Memory(crate::Data),
+    Memory(Box<crate::Data>),
     /// PostgreSQL, connected, migrated and loaded.
     Postgres(PgStorage),
 }
@@ -212,7 +212,7 @@ pub async fn build(cfg: &Config) -> Result<(Backend, LoadSummary), BackendError>
         }
         None => {
             let (data, summary) = crate::Data::from_config(cfg).map_err(BackendError::Data)?;
-            Ok((Backend::Memory(data), summary))
+            Ok((Backend::Memory(Box::new(data)), summary))
         }
     }
 }

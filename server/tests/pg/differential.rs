@@ -360,7 +360,9 @@ fn memory_and_postgres_answer_alike() {
         panic!("{e}\nPostgreSQL server output:\n{}", pg.output());
     }
     let statuses = statuses.into_inner().unwrap();
-    eprintln!("differential: answers compared, by method and status: {statuses:?}");
+    crate::pg_env::notice(&format!(
+        "differential: answers compared, by method and status: {statuses:?}"
+    ));
     // The sequences reach the data, not only the validation.
     for method in ["GET", "PUT", "DELETE"] {
         assert!(

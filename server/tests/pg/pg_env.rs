@@ -26,10 +26,17 @@ pub fn skip_or_fail(test: &str, why: &str) {
         "{test}: {why} (CI=true: the PostgreSQL tests must run; start it with \
          `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`)"
     );
-    eprintln!(
+    notice(&format!(
         "SKIP {test}: {why}. Start PostgreSQL (`pg_ctlcluster --skip-systemctl-redirect \
          $(ls /etc/postgresql) main start`) or set DATABASE_URL to run it."
-    );
+    ));
+}
+
+/// A line on the process's stderr, not the test harness's captured output
+/// (a SKIP must show on a passing run).
+pub fn notice(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn admin_config() -> Result<Config, String> {
@@ -107,7 +114,10 @@ impl Drop for TempDb {
             ))
         });
         if let Err(e) = dropped {
-            eprintln!("could not drop the test database {}: {e}", self.name);
+            notice(&format!(
+                "could not drop the test database {}: {e}",
+                self.name
+            ));
         }
     }
 }

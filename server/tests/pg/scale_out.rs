@@ -144,6 +144,11 @@ fn two_servers_share_one_database() {
         writes >= WRITERS,
         "the writers acknowledged {writes} writes"
     );
+    crate::pg_env::notice(&format!(
+        "scale_out: {writes} acknowledged writes ({} deletes) by {WRITERS} writers over two servers in {} s",
+        deleted.len(),
+        secs()
+    ));
     // No deleted conversation is visible: not by id, not in a list.
     for base in &bases {
         for &i in &deleted {
