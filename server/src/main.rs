@@ -118,16 +118,16 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
             None => None,
         },
     };
-    let conversations = match state.memory() {
-        Some(m) => m.symbl().read().await.len(),
-        None => 0,
-    };
-    tracing::info!(
-        conversations,
-        storage = %state.storage.describe(),
-        ms = started.elapsed().as_millis(),
-        "data ready"
-    );
+    let ms = started.elapsed().as_millis();
+    match state.memory() {
+        Some(m) => {
+            let conversations = m.symbl().read().await.len();
+            tracing::info!(conversations, storage = %state.storage.describe(), ms, "data ready");
+        }
+        // The database's rows are counted by the loads' lines above (a
+        // count(*) here would scan a large table on every start).
+        None => tracing::info!(storage = %state.storage.describe(), ms, "data ready"),
+    }
     let storage_line = match state.memory() {
         Some(_) => "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)".to_owned(),
         None => state.storage.describe(),
