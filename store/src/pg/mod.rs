@@ -53,6 +53,13 @@
 //!
 //! [`load::load_symbl`]: `COPY` in one transaction, seeded once (see there).
 //!
+//! # The other families
+//!
+//! [`families`]: the Mongo, WhatsApp and chatbot families' tables
+//! (`migrations/V2__families.sql`), their pages and their `COPY` loaders;
+//! [`PgStorage`]'s `mongo_find`, `whatsapp_page` and `chatbot_page` call
+//! them on a pooled connection.
+//!
 //! ```no_run
 //! use store::pg::{PgOptions, PgStorage};
 //! use store::storage::Storage;
