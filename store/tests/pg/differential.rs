@@ -233,12 +233,20 @@ fn sort() -> impl Strategy<Value = (String, bool)> {
 }
 
 fn window() -> impl Strategy<Value = Option<Window>> {
-    prop::option::of((-10i64..420, 0i64..500)).prop_map(|w| {
+    let any_window = prop::option::of((-10i64..420, 0i64..500)).prop_map(|w| {
         w.map(|(s, len)| Window {
             start: T0 + s * MIN,
             end: T0 + (s + len) * MIN,
         })
-    })
+    });
+    // Windows that cover every row, just, or miss the first or last by a minute.
+    let covering = (-1i64..=0, 519i64..=521).prop_map(|(s, e)| {
+        Some(Window {
+            start: T0 + s * MIN,
+            end: T0 + e * MIN,
+        })
+    });
+    prop_oneof![3 => any_window, 1 => covering]
 }
 
 #[derive(Clone, Debug)]
@@ -455,5 +463,19 @@ fn memory_and_postgres_answer_alike() {
             rt.block_on(async { (mem.get(&c.id).await.unwrap(), pg.get(&c.id).await.unwrap()) });
         assert_eq!(a, b, "{}", c.id);
     }
+    // The kept count is the table's after every delete.
+    let (kept, counted): (i64, i64) = rt.block_on(async {
+        let client = db.client().await;
+        let row = client
+            .query_one(
+                "SELECT (SELECT n FROM conversation_count), (SELECT count(*) FROM conversations)",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    });
+    assert_eq!(kept, counted);
+    assert!(counted < convs.len() as i64, "no delete ran");
     let _ = std::fs::remove_file(path);
 }
