@@ -291,7 +291,7 @@ fn op() -> impl Strategy<Value = Op> {
             email: email.map(Into::into),
         });
     prop_oneof![
-        6 => (filter(), window(), sort(), 0usize..40, prop_oneof![3 => 0usize..10, 1 => 0usize..300])
+        6 => (filter(), window(), sort(), prop_oneof![9 => 0usize..40, 1 => 250usize..400], prop_oneof![3 => 0usize..10, 1 => 0usize..300])
             .prop_map(|(filter, window, sort, limit, offset)| Op::List { filter, window, sort, limit, offset }),
         1 => id().prop_map(Op::Get),
         1 => id().prop_map(Op::Members),
@@ -413,7 +413,11 @@ fn memory_and_postgres_answer_alike() {
     assert!(matches!(outcome, LoadOutcome::Loaded { rows, .. } if rows as usize == convs.len()));
     let pg = Arc::new(pg);
     let mut runner = TestRunner::new(Config {
-        cases: 128,
+        // `PROPTEST_CASES=1000` runs more.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128),
         failure_persistence: None,
         // The two backends share state across cases: a shrunk rerun would
         // start from another state, so report the first failure as is.
