@@ -44,6 +44,15 @@ CREATE TABLE messages (
     PRIMARY KEY (conversation_id, position)
 );
 
+-- How many conversations there are, kept by the server in the transactions
+-- that change it (a load sets it, a delete decrements it): a window that
+-- covers every row is counted from here instead of by a scan.
+CREATE TABLE conversation_count (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    n   bigint NOT NULL
+);
+INSERT INTO conversation_count (n) VALUES (0);
+
 -- Issued access tokens by SHA-256 hex digest (never the token).
 CREATE TABLE tokens (
     digest     text COLLATE "C" PRIMARY KEY,
@@ -64,6 +73,9 @@ CREATE TABLE loads (
 CREATE INDEX conversations_start ON conversations (start_ms) INCLUDE (end_ms);
 -- q1 (type + time range).
 CREATE INDEX conversations_type_start ON conversations (type, start_ms);
+-- The latest end (a running conversation's start): whether a window covers
+-- every row.
+CREATE INDEX conversations_effective_end ON conversations ((coalesce(end_ms, start_ms)));
 -- Sorts on endTime.
 CREATE INDEX conversations_end ON conversations (end_ms);
 -- q5: -conversation.name (and its id tie-break), walked backwards for ascending.

@@ -1083,3 +1083,234 @@ async fn a_lost_connection_is_unavailable() {
     );
     assert!(!e.is_unavailable(), "{e:?}");
 }
+
+// ---- random families ------------------------------------------------------------------
+
+mod random {
+    //! Small random families full of ties (few timestamps, few
+    //! participants, ids out of order), loaded into one database case after
+    //! case (each load replacing the last) and compared page by page.
+
+    use proptest::prelude::*;
+    use store::families::chatbot::{ChatMessage, ChatbotStore};
+    use store::families::mongo::MongoStore;
+    use store::families::whatsapp::{SenderType, Status, WaConversation, WaMessage, WhatsAppStore};
+    use store::pg::families as pgf;
+    use store::storage::{MemoryStorage, Storage};
+    use tokio_postgres::Client;
+
+    use super::{TempDb, texts};
+
+    type WaSpec = (i64, usize, i64, Vec<(i64, usize)>, bool, Option<String>);
+    type BotSpec = (u64, Vec<i64>);
+    type MongoSpec = (usize, usize, Option<u32>, Option<u64>, Vec<usize>);
+
+    const STATUSES: [Status; 3] = [Status::Active, Status::PendingHuman, Status::Closed];
+    const SENDERS: [SenderType; 3] = [SenderType::Customer, SenderType::Ai, SenderType::Human];
+    const SECOND: i64 = 1_000;
+
+    fn whatsapp(specs: &[WaSpec]) -> WhatsAppStore {
+        let mut wa = WhatsAppStore::new();
+        for (id, status, created, messages, ai, name) in specs {
+            let conv = WaConversation {
+                id: *id,
+                phone_number: format!("52155{id:08}"),
+                contact_name: name.clone(),
+                status: STATUSES[*status],
+                ai_enabled: *ai,
+                created_at: 1_704_067_200_000 + created * SECOND,
+                messages: messages
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (t, sender))| WaMessage {
+                        id: k as i64 * 37 % 11,
+                        sender_type: SENDERS[*sender],
+                        message: format!("m{k}"),
+                        created_at: 1_704_067_200_000 + t * SECOND,
+                    })
+                    .collect(),
+            };
+            // A repeated id is refused, as a file's would be.
+            let _ = wa.insert(conv);
+        }
+        wa
+    }
+
+    fn chatbot(specs: &[BotSpec]) -> ChatbotStore {
+        let mut bot = ChatbotStore::new();
+        let mut n = 0_i64;
+        for (id, times) in specs {
+            let _ = bot.create_conversation(*id);
+            for t in times {
+                n += 1;
+                let msg = ChatMessage {
+                    // Distinct, and not in insertion order.
+                    id: n * 7_919 % 10_007,
+                    message: format!("message {n}"),
+                    user_id: "u".into(),
+                    is_user: n % 2 == 0,
+                    kind: "freeshot".into(),
+                    created_on: 1_719_792_000_000_000 + t * 1_000,
+                };
+                let _ = bot.add_message(*id, msg);
+            }
+        }
+        bot
+    }
+
+    fn mongo(specs: &[MongoSpec]) -> MongoStore {
+        let mut m = MongoStore::new();
+        for (db, coll, created, id, users) in specs {
+            let mut doc = serde_json::json!({
+                "participants": users.iter().map(|u| format!("u{u}")).collect::<Vec<_>>(),
+            });
+            if let Some(c) = created {
+                doc["created_at"] = format!("2024-01-01T00:00:0{c}Z").into();
+            }
+            if let Some(i) = id {
+                doc["_id"] = format!("{:08x}{:016x}", 1_704_067_200 + i % 2, i).into();
+            }
+            let _ = m.insert(&format!("d{db}"), &format!("c{coll}"), doc);
+        }
+        m
+    }
+
+    async fn check(client: &Client, mem: &MemoryStorage) {
+        let windows = [
+            (0, None),
+            (0, Some(1)),
+            (1, Some(2)),
+            (3, Some(100)),
+            (40, None),
+        ];
+        for db in ["d0", "d1", "d2"] {
+            for coll in ["c0", "c1"] {
+                for user in [None, Some("u0"), Some("u1"), Some("u2"), Some("u3")] {
+                    for (skip, limit) in windows {
+                        let ctx = format!("{db}.{coll} {user:?} {skip} {limit:?}");
+                        let m = mem.mongo_find(db, coll, user, skip, limit).await;
+                        let p = pgf::mongo_find(client, db, coll, user, skip, limit).await;
+                        let (m, p) = (
+                            m.unwrap_or_else(|e| panic!("{e}")),
+                            p.unwrap_or_else(|e| panic!("{e}")),
+                        );
+                        assert_eq!(
+                            (m.total, texts(&m.docs)),
+                            (p.total, texts(&p.docs)),
+                            "{ctx}"
+                        );
+                    }
+                }
+            }
+        }
+        for status in [
+            None,
+            Some(Status::Active),
+            Some(Status::PendingHuman),
+            Some(Status::Closed),
+        ] {
+            for (offset, limit) in [(0, 100), (0, 1), (1, 3), (5, 5), (30, 10)] {
+                let ctx = format!("{status:?} {offset} {limit}");
+                let m = mem.whatsapp_page(status, offset, limit).await;
+                let p = pgf::whatsapp_page(client, status, offset, limit).await;
+                let (m, p) = (
+                    m.unwrap_or_else(|e| panic!("{e}")),
+                    p.unwrap_or_else(|e| panic!("{e}")),
+                );
+                assert_eq!(
+                    (m.total, texts(&m.rows)),
+                    (p.total, texts(&p.rows)),
+                    "{ctx}"
+                );
+            }
+        }
+        for id in 0..=12 {
+            for (page, per_page) in [(1, 100), (1, 2), (2, 2), (3, 3), (9, 1)] {
+                let ctx = format!("{id} {page} {per_page}");
+                let m = mem
+                    .chatbot_page(id, page, per_page)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let p = pgf::chatbot_page(client, id, page, per_page)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    m.map(|m| (
+                        m.total,
+                        m.items
+                            .iter()
+                            .map(|i| i.get().to_owned())
+                            .collect::<Vec<_>>()
+                    )),
+                    p.map(|p| (
+                        p.total,
+                        p.items
+                            .iter()
+                            .map(|i| i.get().to_owned())
+                            .collect::<Vec<_>>()
+                    )),
+                    "{ctx}"
+                );
+            }
+        }
+    }
+
+    fn wa_spec() -> impl Strategy<Value = WaSpec> {
+        (
+            1_i64..40,
+            0_usize..3,
+            0_i64..4,
+            prop::collection::vec((0_i64..4, 0_usize..3), 0..4),
+            any::<bool>(),
+            prop::option::of("[a-zé\"\\\\]{0,3}"),
+        )
+    }
+
+    fn bot_spec() -> impl Strategy<Value = BotSpec> {
+        (1_u64..12, prop::collection::vec(0_i64..3, 0..8))
+    }
+
+    fn mongo_spec() -> impl Strategy<Value = MongoSpec> {
+        (
+            0_usize..2,
+            0_usize..2,
+            prop::option::of(0_u32..3),
+            prop::option::of(0_u64..6),
+            prop::collection::vec(0_usize..4, 0..4),
+        )
+    }
+
+    #[test]
+    fn random_families_give_the_same_pages() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Some(db) = rt.block_on(TempDb::create("random")) else {
+            return;
+        };
+        // proptest's closure is `Fn`: the connection is borrowed per case.
+        let client = std::cell::RefCell::new(rt.block_on(db.client()));
+        let config = ProptestConfig {
+            cases: 24,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(
+            wa in prop::collection::vec(wa_spec(), 0..25),
+            bot in prop::collection::vec(bot_spec(), 0..10),
+            docs in prop::collection::vec(mongo_spec(), 0..30),
+        )| {
+            let mem = MemoryStorage::new(store::Store::new(), mongo(&docs), whatsapp(&wa), chatbot(&bot));
+            let mut client = client.borrow_mut();
+            rt.block_on(async {
+                let tx = client.transaction().await.unwrap_or_else(|e| panic!("{e}"));
+                pgf::copy_mongo(&tx, mem.mongo()).await.unwrap_or_else(|e| panic!("{e}"));
+                pgf::copy_whatsapp(&tx, mem.whatsapp()).await.unwrap_or_else(|e| panic!("{e}"));
+                pgf::copy_chatbot(&tx, mem.chatbot()).await.unwrap_or_else(|e| panic!("{e}"));
+                tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+                check(&client, &mem).await;
+            });
+        });
+    }
+}

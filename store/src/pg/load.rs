@@ -326,6 +326,9 @@ pub async fn load_symbl(
     }
     let (rows, skipped) = copy_all(&tx, source).await?;
     let rows_i64 = i64::try_from(rows).unwrap_or(i64::MAX);
+    tx.execute("UPDATE conversation_count SET n = $1", &[&rows_i64])
+        .await
+        .map_err(db("setting the conversation count"))?;
     tx.execute(
         "INSERT INTO loads (family, fingerprint, rows) VALUES ($1, $2, $3) \
          ON CONFLICT (family) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \

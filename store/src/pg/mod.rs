@@ -16,6 +16,7 @@
 //! | `messages` | `(conversation_id, position)` → the message's fields, in stored order |
 //! | `tokens` | issued access tokens by SHA-256 digest → expiry |
 //! | `loads` | what each data flag loaded: `(family, fingerprint, rows, loaded_at)` |
+//! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it) |
 //!
 //! Reads send `doc` as stored, so a body is byte-identical to the in-memory
 //! backend's; every write re-renders `doc` in Rust, inside its transaction.
@@ -28,7 +29,9 @@
 //! dialect, typed parameters; only metadata keys the filter parser
 //! validated are inlined, quoted); `ORDER BY` is the sort's
 //! ([`rsql::Sort::to_sql`]), `LIMIT` and `OFFSET` integer literals, as in
-//! [`rsql::Query::to_sql`]. The total (`count(*)`) and the page run in one
+//! [`rsql::Query::to_sql`]. Without a filter, a window that covers every
+//! row (or no window) is counted from `conversation_count`. The total and
+//! the page run in one
 //! `REPEATABLE READ` read-only transaction, so they see one snapshot.
 //! Statements are prepared once per connection and kept
 //! ([`PgOptions::statement_cache`] at most).
@@ -52,6 +55,13 @@
 //! # Loading
 //!
 //! [`load::load_symbl`]: `COPY` in one transaction, seeded once (see there).
+//!
+//! # The other families
+//!
+//! [`families`]: the Mongo, WhatsApp and chatbot families' tables
+//! (`migrations/V2__families.sql`), their pages and their `COPY` loaders;
+//! [`PgStorage`]'s `mongo_find`, `whatsapp_page` and `chatbot_page` call
+//! them on a pooled connection.
 //!
 //! ```no_run
 //! use store::pg::{PgOptions, PgStorage};

@@ -55,7 +55,21 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
         where_.push_str(c);
         where_.push(')');
     }
-    let count = format!("SELECT count(*) FROM conversations c{where_}");
+    // Without a filter, a window that covers every row (the earliest start
+    // at or after its start, the latest end at or before its end: two index
+    // probes) is counted from `conversation_count`; so is no window at all.
+    // Only the branch taken runs (uncorrelated subqueries are init plans,
+    // run when first needed).
+    let count = match (&spec.filter, window) {
+        (None, None) => "SELECT n FROM conversation_count".to_owned(),
+        (None, Some(_)) => format!(
+            "SELECT CASE WHEN (SELECT min(start_ms) FROM conversations) >= $1 \
+             AND (SELECT max(coalesce(end_ms, start_ms)) FROM conversations) <= $2 \
+             THEN (SELECT n FROM conversation_count) \
+             ELSE (SELECT count(*) FROM conversations c{where_}) END"
+        ),
+        (Some(_), _) => format!("SELECT count(*) FROM conversations c{where_}"),
+    };
     let page = if spec.limit == 0 {
         None
     } else {

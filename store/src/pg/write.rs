@@ -158,6 +158,13 @@ pub(crate) async fn delete(s: &PgStorage, id: &str) -> Result<()> {
     if n == 0 {
         return Err(StoreError::not_found("conversation", id).into());
     }
+    let stmt = tx
+        .prepare_cached("UPDATE conversation_count SET n = n - 1")
+        .await
+        .map_err(|e| error::db("preparing the count update", &e))?;
+    tx.execute(&stmt, &[])
+        .await
+        .map_err(|e| error::db("updating the conversation count", &e))?;
     for (sql, what) in [
         (
             "DELETE FROM members WHERE conversation_id = $1",

@@ -233,12 +233,20 @@ fn sort() -> impl Strategy<Value = (String, bool)> {
 }
 
 fn window() -> impl Strategy<Value = Option<Window>> {
-    prop::option::of((-10i64..420, 0i64..500)).prop_map(|w| {
+    let any_window = prop::option::of((-10i64..420, 0i64..500)).prop_map(|w| {
         w.map(|(s, len)| Window {
             start: T0 + s * MIN,
             end: T0 + (s + len) * MIN,
         })
-    })
+    });
+    // Windows that cover every row, just, or miss the first or last by a minute.
+    let covering = (-1i64..=0, 519i64..=521).prop_map(|(s, e)| {
+        Some(Window {
+            start: T0 + s * MIN,
+            end: T0 + e * MIN,
+        })
+    });
+    prop_oneof![3 => any_window, 1 => covering]
 }
 
 #[derive(Clone, Debug)]
@@ -283,7 +291,7 @@ fn op() -> impl Strategy<Value = Op> {
             email: email.map(Into::into),
         });
     prop_oneof![
-        6 => (filter(), window(), sort(), 0usize..40, prop_oneof![3 => 0usize..10, 1 => 0usize..300])
+        6 => (filter(), window(), sort(), prop_oneof![9 => 0usize..40, 1 => 250usize..400], prop_oneof![3 => 0usize..10, 1 => 0usize..300])
             .prop_map(|(filter, window, sort, limit, offset)| Op::List { filter, window, sort, limit, offset }),
         1 => id().prop_map(Op::Get),
         1 => id().prop_map(Op::Members),
@@ -405,7 +413,11 @@ fn memory_and_postgres_answer_alike() {
     assert!(matches!(outcome, LoadOutcome::Loaded { rows, .. } if rows as usize == convs.len()));
     let pg = Arc::new(pg);
     let mut runner = TestRunner::new(Config {
-        cases: 128,
+        // `PROPTEST_CASES=1000` runs more.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128),
         failure_persistence: None,
         // The two backends share state across cases: a shrunk rerun would
         // start from another state, so report the first failure as is.
@@ -455,5 +467,19 @@ fn memory_and_postgres_answer_alike() {
             rt.block_on(async { (mem.get(&c.id).await.unwrap(), pg.get(&c.id).await.unwrap()) });
         assert_eq!(a, b, "{}", c.id);
     }
+    // The kept count is the table's after every delete.
+    let (kept, counted): (i64, i64) = rt.block_on(async {
+        let client = db.client().await;
+        let row = client
+            .query_one(
+                "SELECT (SELECT n FROM conversation_count), (SELECT count(*) FROM conversations)",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    });
+    assert_eq!(kept, counted);
+    assert!(counted < convs.len() as i64, "no delete ran");
     let _ = std::fs::remove_file(path);
 }
