@@ -88,14 +88,19 @@ fn list_request() -> impl Strategy<Value = Req> {
         Just("conversation.type,conversation.name"),
         Just("metadata.team"),
     ];
+    // Windows inside the data, around all of it (the PostgreSQL backend
+    // answers an unfiltered all-rows total from a maintained count) and
+    // malformed.
     let window = prop_oneof![
+        Just("2020-12-01T00:00:00Z"),
+        Just("2022-01-02T00:00:00Z"),
         Just("2021-03-01T00:00:00Z"),
         Just("2021-07-15T12:00:00Z"),
         Just("2021-12-31T00:00:00Z"),
         Just("2021-13-01"),
     ];
     (
-        prop::option::weighted(0.8, filter()),
+        prop::option::weighted(0.7, filter()),
         prop::option::of(sort),
         prop::option::weighted(0.3, window.clone()),
         prop::option::weighted(0.3, window),
