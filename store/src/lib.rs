@@ -219,6 +219,7 @@ mod limits;
 pub mod load;
 mod maintain;
 mod model;
+mod ngram;
 mod parse;
 mod people;
 mod plan;
