@@ -162,13 +162,20 @@ impl NgramIndex {
                 break;
             }
             // Each survivor is searched for from where the last one was
-            // found: the search space shrinks as `acc` ascends.
+            // found, galloping (1, 2, 4 … ahead, then a binary search):
+            // O(log gap) each, so a long list costs like a merge when the
+            // survivors are dense in it and like binary searches when sparse.
             let mut from = 0;
             acc.retain(|&s| {
-                let rest = list.get(from..).unwrap_or_default();
-                let at = from + rest.partition_point(|&x| x < s);
-                from = at;
-                list.get(at) == Some(&s)
+                let mut step = 1;
+                while list.get(from + step).is_some_and(|&x| x < s) {
+                    from += step;
+                    step *= 2;
+                }
+                let end = (from + step + 1).min(list.len());
+                let window = list.get(from..end).unwrap_or_default();
+                from += window.partition_point(|&x| x < s);
+                list.get(from) == Some(&s)
             });
         }
         acc
@@ -230,6 +237,40 @@ mod tests {
         assert_eq!(g(&["", ""]), None);
         let both = g(&["ab", "cd"]).unwrap_or_default();
         assert_eq!(both.len(), 4, "{both:?}");
+    }
+
+    #[test]
+    fn intersection_equals_a_set_intersection() {
+        let mut x = 7u64;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for round in 0..200 {
+            let lists: Vec<Vec<u32>> = (0..1 + round % 4)
+                .map(|k| {
+                    let (n, m) = (next(2000) as usize >> k, 1 + next(5000));
+                    let mut v: Vec<u32> = (0..n).map(|_| next(m) as u32).collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                })
+                .collect();
+            let mut refs: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+            refs.sort_unstable_by_key(|l| l.len());
+            let want: Vec<u32> = refs
+                .first()
+                .map(|f| {
+                    f.iter()
+                        .copied()
+                        .filter(|s| refs.iter().all(|l| l.binary_search(s).is_ok()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(NgramIndex::intersect(&refs), want, "round {round}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | time range | `startTime` bounds from the window and from [`Filter::time_bounds`] | two binary searches, then the rows in range |
 //! | postings | `==` / `=in=` on `id`, `type`, `name`, a metadata key, `members.id`, `members.email` ([`Filter::eq_values`]) | the postings lengths |
+//! | trigrams | a case-sensitive wildcard `==` on `name` with a literal run of 3 bytes or an anchored end (`ngram.rs`): the names holding every trigram of the pattern, each tested once | the shortest trigram list, then the matches |
 //! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges): the test runs once per distinct value | distinct values + matches |
 //! | full scan | anything else | every row |
 //!
