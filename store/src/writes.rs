@@ -600,7 +600,7 @@ fn shown(s: &str) -> String {
 }
 
 /// No U+0000 in a metadata key or value (the field named is `metadata.<key>`).
-fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
+pub(crate) fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
     no_nul(|| "metadata".to_owned(), key)?;
     match value {
         Some(v) => no_nul(|| format!("metadata.{key}"), v),
@@ -611,7 +611,7 @@ fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
 /// No U+0000 in a member's id, name or e-mail: member `i` of a
 /// conversation (`members[i].name`), or the one member of an update
 /// (`member.name`).
-fn no_nul_in_member(
+pub(crate) fn no_nul_in_member(
     i: Option<usize>,
     id: &str,
     name: &str,
