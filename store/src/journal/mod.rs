@@ -42,6 +42,7 @@ mod fingerprint;
 mod frame;
 mod record;
 mod recover;
+mod seed;
 mod segment;
 mod snapshot;
 
@@ -49,13 +50,14 @@ pub use error::JournalError;
 pub use fingerprint::{LoadMark, demo_fingerprint, file_fingerprint};
 pub use record::{ConvRec, MemberRec, MsgRec, RECORD_VERSION, Record};
 pub use recover::{Recovery, RecoveryReport};
+pub use seed::{SeedMismatch, SeedPlan, plan_seed};
 pub use segment::TornTail;
 pub use snapshot::SnapshotStats;
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::Store;
@@ -109,6 +111,11 @@ struct Shared {
     wake: Condvar,
     durable: tokio::sync::watch::Sender<Durable>,
     snapshotting: AtomicBool,
+    /// Held while a snapshot is taken: one at a time.
+    snapshot_lock: Mutex<()>,
+    /// fdatasync calls made for appended records (group commit: fewer than
+    /// the records when writers overlap).
+    syncs: AtomicU64,
     /// Held (locked) while the journal is open.
     _lock: File,
 }
@@ -179,6 +186,12 @@ impl Journal {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.shared.dir
+    }
+
+    /// How many `fdatasync`s have made records durable since open (one per
+    /// group of overlapping writes, and one per closed segment).
+    pub fn syncs(&self) -> u64 {
+        self.shared.syncs.load(Ordering::Relaxed)
     }
 
     /// The loads (fingerprints) the journal's data came from.
@@ -261,6 +274,7 @@ impl Journal {
     /// snapshot before it. For seeding an empty directory and for
     /// `--replace-data`.
     pub fn seed(&self, store: &Store, loads: Vec<LoadMark>) -> Result<SnapshotStats, JournalError> {
+        let _one_at_a_time = self.shared.snapshot_lock.lock();
         let next = {
             let mut inner = self.shared.lock();
             inner.loads = loads;
@@ -279,6 +293,7 @@ impl Journal {
         &self,
         symbl: &tokio::sync::RwLock<Store>,
     ) -> Result<SnapshotStats, JournalError> {
+        let one_at_a_time = self.shared.snapshot_lock.lock();
         let result = (|| {
             let (next, copy) = {
                 let store = symbl.blocking_read();
@@ -294,8 +309,15 @@ impl Journal {
             // Try again only after as much journal again.
             self.shared.lock().since_snapshot = 0;
         }
+        drop(one_at_a_time);
         self.shared.snapshotting.store(false, Ordering::Release);
         result
+    }
+
+    /// Clears the mark [`Ticket::snapshot_due`] set, when the caller could
+    /// not start the snapshot (the next write past the threshold asks again).
+    pub fn snapshot_not_started(&self) {
+        self.shared.snapshotting.store(false, Ordering::Release);
     }
 
     /// Writes the snapshot `next` of `store`, then removes every segment
@@ -305,13 +327,17 @@ impl Journal {
         let stats = snapshot::write(&self.shared.dir, next, &loads, store)?;
         let listing = segment::list(&self.shared.dir)?;
         let dir = &self.shared.dir;
-        for n in listing.wals.iter().filter(|&&n| n < next) {
-            let p = segment::path(dir, *n);
-            std::fs::remove_file(&p).map_err(|e| JournalError::io("remove", &p, e))?;
-        }
-        for n in listing.snaps.iter().filter(|&&n| n < next) {
-            let p = snapshot::path(dir, *n);
-            std::fs::remove_file(&p).map_err(|e| JournalError::io("remove", &p, e))?;
+        let old_wals = listing.wals.iter().filter(|&&n| n < next);
+        let old_snaps = listing.snaps.iter().filter(|&&n| n < next);
+        let covered = old_wals
+            .map(|&n| segment::path(dir, n))
+            .chain(old_snaps.map(|&n| snapshot::path(dir, n)));
+        for p in covered {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(JournalError::io("remove", &p, e)),
+            }
         }
         sync_dir(dir)?;
         Ok(stats)
@@ -354,6 +380,7 @@ impl Shared {
             });
         }
         let old = segment::path(&self.dir, inner.number);
+        self.syncs.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = inner.file.sync_data() {
             let reason = format!("fsync {}: {e}", old.display());
             self.fail(inner, reason);
@@ -388,6 +415,7 @@ impl Shared {
                 inner.sync_started = inner.appended;
                 (inner.appended, Arc::clone(&inner.file), inner.number)
             };
+            self.syncs.fetch_add(1, Ordering::Relaxed);
             match file.sync_data() {
                 Ok(()) => self.durable.send_modify(|d| d.upto = d.upto.max(target)),
                 Err(e) => {

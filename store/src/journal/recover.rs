@@ -262,6 +262,8 @@ pub(super) fn open(dir: &Path, opts: JournalOptions) -> Result<(Journal, Recover
         wake: Condvar::new(),
         durable,
         snapshotting: AtomicBool::new(false),
+        snapshot_lock: Mutex::new(()),
+        syncs: std::sync::atomic::AtomicU64::new(0),
         _lock: lock,
     };
     let journal = Journal::start(shared)?;

@@ -137,11 +137,12 @@ impl MemoryStorage {
             messages: messages.iter().map(Into::into).collect(),
         })?;
         let id = conversation.id.clone();
-        let replaced = store.upsert(conversation)?.is_some();
-        store.set_messages(&id, messages)?;
+        let applied = store
+            .upsert(conversation)
+            .and_then(|old| store.set_messages(&id, messages).map(|()| old.is_some()));
         drop(store);
         self.settle(ticket).await?;
-        Ok(replaced)
+        Ok(applied?)
     }
 
     /// Appends the record of a validated write (nothing without a journal).
@@ -159,13 +160,13 @@ impl MemoryStorage {
             return Ok(());
         };
         if ticket.snapshot_due {
-            let journal = Arc::clone(journal);
+            let for_thread = Arc::clone(journal);
             let symbl = Arc::clone(&self.symbl);
             let spawned = std::thread::Builder::new()
                 .name("journal-snapshot".to_owned())
-                .spawn(move || match journal.snapshot_from(&symbl) {
+                .spawn(move || match for_thread.snapshot_from(&symbl) {
                     Ok(s) => tracing::info!(
-                        dir = %journal.dir().display(),
+                        dir = %for_thread.dir().display(),
                         conversations = s.conversations,
                         messages = s.messages,
                         bytes = s.bytes,
@@ -175,6 +176,7 @@ impl MemoryStorage {
                 });
             if let Err(e) = spawned {
                 tracing::error!("journal: cannot start the snapshot thread: {e}");
+                journal.snapshot_not_started();
             }
         }
         journal.wait_durable(&ticket).await.map_err(unavailable)
@@ -362,10 +364,10 @@ impl Storage for MemoryStorage {
                 id: id.to_owned(),
                 changes: changes.clone(),
             })?;
-            let meta = store.update_metadata(id, &changes)?;
+            let applied = store.update_metadata(id, &changes);
             drop(store);
             self.settle(ticket).await?;
-            Ok(meta)
+            Ok(applied?)
         }
         .boxed()
     }
@@ -400,9 +402,10 @@ impl Storage for MemoryStorage {
                 id: id.to_owned(),
                 member: member.clone().into(),
             })?;
-            store.update_member(id, member.clone())?;
+            let applied = store.update_member(id, member.clone());
             drop(store);
             self.settle(ticket).await?;
+            applied?;
             Ok(member)
         }
         .boxed()
@@ -419,9 +422,10 @@ impl Storage for MemoryStorage {
                 .into());
             }
             let ticket = self.append(|| Record::Delete { id: id.to_owned() })?;
-            store.delete(id)?;
+            let applied = store.delete(id);
             drop(store);
             self.settle(ticket).await?;
+            applied?;
             Ok(())
         }
         .boxed()
