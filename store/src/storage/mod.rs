@@ -38,7 +38,7 @@ mod page;
 
 pub use error::{StorageError, StorageErrorKind};
 pub use memory::{CHUNK_ROWS, MemoryStorage, ONE_BUFFER_ROWS};
-pub use page::{ChatbotPage, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
+pub use page::{ChatbotPage, ChunkStream, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
 
 use std::fmt::Debug;
 
