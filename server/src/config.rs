@@ -163,6 +163,18 @@ pub struct Config {
     /// On SIGTERM/SIGINT, how long in-flight requests may still run before the process exits.
     #[arg(long, env = "RSQL_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::serve::parse_duration)]
     pub shutdown_grace: std::time::Duration,
+
+    /// Keep the Symbl data in DIR (created if missing): every write is journaled and on
+    /// disk before it is acknowledged, and a restart or crash loses none (docs/journal.md).
+    /// The data flags seed DIR once. Absent: memory only, writes are lost on exit.
+    #[arg(long, env = "RSQL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// With `--data-dir`: a data flag whose data differs from what DIR was seeded with
+    /// replaces DIR's data (and the writes made since); without it the server refuses to
+    /// start. The same data again is skipped.
+    #[arg(long, env = "RSQL_REPLACE_DATA")]
+    pub replace_data: bool,
 }
 
 /// A setting that clap accepts but whose combination is wrong.
@@ -239,6 +251,13 @@ impl Config {
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_ID"));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.replace_data && self.data_dir.is_none() {
+            return Err(ConfigError(
+                "--replace-data (RSQL_REPLACE_DATA) applies to a data directory: give --data-dir \
+                 (RSQL_DATA_DIR) too, or leave it out (without one the data flags load on every start)"
+                    .to_owned(),
+            ));
+        }
         let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
         match (given(&self.app_id), given(&self.app_secret)) {
             (true, true) => Ok(()),

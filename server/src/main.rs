@@ -61,12 +61,21 @@ fn main() -> ExitCode {
 
 async fn run(cfg: Config, generated: bool) -> ExitCode {
     let started = std::time::Instant::now();
-    let (data, summary) = match Data::from_config(&cfg) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let (memory, summary) = match &cfg.data_dir {
+        Some(dir) => match server::data_dir::open(&cfg, dir) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(e.exit_code());
+            }
+        },
+        None => match Data::from_config(&cfg) {
+            Ok((data, summary)) => (data.into_storage(), summary),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     for line in &summary.lines {
         tracing::info!("{line}");
@@ -96,7 +105,14 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
         }
     };
     let demo = cfg.demo;
-    let state = AppState::new(cfg, data);
+    let storage_line = if cfg.data_dir.is_some() {
+        String::new()
+    } else {
+        "memory only (nothing is written to disk; a restart starts from the generated or loaded \
+         data again; --data-dir DIR keeps it)"
+            .to_owned()
+    };
+    let state = AppState::with_memory(cfg, memory, server::Clock::system());
     let apps = state.config.app_credentials();
     let token = match state.config.static_tokens.first() {
         Some(t) => Some(t.clone()),
@@ -109,6 +125,11 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
                     .ok()
             })
             .map(|t| t.token),
+    };
+    let storage_line = if storage_line.is_empty() {
+        state.storage.describe()
+    } else {
+        storage_line
     };
     let conversations = match state.memory() {
         Some(m) => m.symbl().read().await.len(),
@@ -145,7 +166,7 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
             app,
             secret,
             generated,
-            storage: "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)",
+            storage: &storage_line,
             symbl_span: summary.demo_span,
             chatbot_ids: summary.chatbot_ids,
             now_ms: state.clock.now_ms(),
