@@ -9,7 +9,7 @@
 //! ([`crate::ConversationRef::write_json`] in memory; the same bytes stored
 //! beside each row in PostgreSQL).
 //!
-//! Errors are [`StorageError`]: the request's own fault ([`StoreError`]:
+//! Errors are [`StorageError`]: the request's own fault ([`StoreError`](crate::StoreError):
 //! 400/404), a limit of `api.md` §2.2 ([`StorageErrorKind::TooManyKeys`]:
 //! 400), or the backend not answering ([`StorageErrorKind::Unavailable`]:
 //! 503, and nothing was changed).
