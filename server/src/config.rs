@@ -249,6 +249,10 @@ impl Config {
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_SECRET"));
     /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "", "--app-secret", "s"]);
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_ID"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data"]);
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("--data-dir"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data", "--data-dir", "d"]);
+    /// assert!(cfg.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.replace_data && self.data_dir.is_none() {
