@@ -190,9 +190,17 @@ pub struct Config {
     #[arg(long, env = "RSQL_POOL_WAIT", default_value = "2s", value_parser = parse_pool_wait)]
     pub pool_wait: std::time::Duration,
 
-    /// With `--database-url`: a data flag whose data differs from what the database was
-    /// seeded with replaces that family's rows (and the writes made since); without it the
-    /// server refuses to start. Each data flag seeds once: the same data again is skipped.
+    /// Keep the Symbl data in DIR (created if missing): every write is journaled and on
+    /// disk before it is acknowledged, and a restart or crash loses none (docs/journal.md).
+    /// The data flags seed DIR once. Absent (and no database): memory only, writes are lost
+    /// on exit.
+    #[arg(long, env = "RSQL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// With `--database-url` or `--data-dir`: a data flag whose data differs from what the
+    /// database or DIR was seeded with replaces that family's data (and the writes made
+    /// since); without it the server refuses to start. Each data flag seeds once: the same
+    /// data again is skipped.
     #[arg(long, env = "RSQL_REPLACE_DATA")]
     pub replace_data: bool,
 }
@@ -448,17 +456,30 @@ impl Config {
     /// let e = cfg.validate().unwrap_err().to_string();
     /// assert!(e.starts_with("--database-url (DATABASE_URL): expected a PostgreSQL URL"));
     /// assert!(!e.contains("s3cret"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data"]);
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("--data-dir"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data", "--data-dir", "d"]);
+    /// assert!(cfg.validate().is_ok());
+    /// let cfg = server::Config::parse_from(["rsql-server", "--data-dir", "d", "--database-url", "postgres://h/db"]);
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("not both"));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
             DatabaseUrl::parse(url.as_str())
                 .map_err(|e| ConfigError(format!("--database-url (DATABASE_URL): {e}")))?;
         }
-        if self.replace_data && self.database_url.is_none() {
+        if self.database_url.is_some() && self.data_dir.is_some() {
             return Err(ConfigError(
-                "--replace-data (RSQL_REPLACE_DATA) applies to a database: give --database-url \
-                 (DATABASE_URL) too, or leave it out (the in-memory store loads the data flags on \
-                 every start)"
+                "--data-dir (RSQL_DATA_DIR) journals the in-memory store and --database-url \
+                 (DATABASE_URL) keeps the data in PostgreSQL: give one, not both"
+                    .to_owned(),
+            ));
+        }
+        if self.replace_data && self.database_url.is_none() && self.data_dir.is_none() {
+            return Err(ConfigError(
+                "--replace-data (RSQL_REPLACE_DATA) applies to a database or a data directory: \
+                 give --database-url (DATABASE_URL) or --data-dir (RSQL_DATA_DIR) too, or leave it \
+                 out (memory only, the data flags load on every start)"
                     .to_owned(),
             ));
         }

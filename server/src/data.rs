@@ -91,8 +91,17 @@ impl Data {
     /// assert!(d.chatbot.messages(101).is_none());
     /// ```
     pub fn demo_until(seed: u64, size: usize, until_ms: i64) -> Data {
+        Data::demo_parts(seed, size, until_ms, true)
+    }
+
+    /// [`Data::demo_until`], the Symbl family left empty unless `symbl`.
+    fn demo_parts(seed: u64, size: usize, until_ms: i64, symbl: bool) -> Data {
         Data {
-            symbl: demo_symbl(seed, size, until_ms),
+            symbl: if symbl {
+                demo_symbl(seed, size, until_ms)
+            } else {
+                store::Store::new()
+            },
             mongo: MongoStore::generate(seed, 200),
             whatsapp: WhatsAppStore::generate(seed, 300),
             chatbot: ChatbotStore::generate(
@@ -116,6 +125,13 @@ impl Data {
     /// Builds the data the configuration asks for: `--demo` generates every
     /// family; each `--*-data` flag then replaces its family with the file.
     pub fn from_config(cfg: &Config) -> Result<(Data, LoadSummary), DataError> {
+        Data::from_config_with(cfg, true)
+    }
+
+    /// [`Data::from_config`]; without `symbl` the Symbl family is left empty
+    /// (neither `--demo` nor `--symbl-data` loads it: a data directory
+    /// already holds it, [`crate::data_dir`]).
+    pub fn from_config_with(cfg: &Config, symbl: bool) -> Result<(Data, LoadSummary), DataError> {
         let mut summary = LoadSummary::default();
         let mut data = if cfg.demo {
             let until = cfg
@@ -123,7 +139,7 @@ impl Data {
                 .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
             summary.demo_span = Some((until - store::generate::SPAN_MS, until));
             summary.chatbot_ids = Some(demo_chatbot_ids(cfg.demo_size));
-            Data::demo_until(cfg.demo_seed, cfg.demo_size, until)
+            Data::demo_parts(cfg.demo_seed, cfg.demo_size, until, symbl)
         } else {
             Data::empty()
         };
@@ -140,7 +156,7 @@ impl Data {
                         .map(|e| format!("{flag}: skipped {e}")),
                 );
             };
-        if let Some(path) = &cfg.symbl_data {
+        if let Some(path) = cfg.symbl_data.as_ref().filter(|_| symbl) {
             let mut s = store::Store::new();
             let report =
                 store::load::load_jsonl_file(&mut s, path, &opts).map_err(|error| DataError {

@@ -25,6 +25,7 @@ pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod data;
+pub mod data_dir;
 pub mod demo;
 pub mod error;
 pub mod filter_cache;

@@ -103,7 +103,7 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
     };
     let demo = cfg.demo;
     let state = match backend {
-        Backend::Memory(data) => AppState::new(cfg, *data),
+        Backend::Memory(memory) => AppState::with_memory(cfg, *memory, server::Clock::system()),
         Backend::Postgres(pg) => {
             let storage: Arc<dyn Storage> = Arc::new(pg);
             let examples = Examples::collect(storage.as_ref()).await;
@@ -129,8 +129,8 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
         None => tracing::info!(storage = %state.storage.describe(), ms, "data ready"),
     }
     let storage_line = match state.memory() {
-        Some(_) => "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)".to_owned(),
-        None => state.storage.describe(),
+        Some(m) if m.journal().is_none() => "memory only (nothing is written to disk; a restart starts from the generated or loaded data again; --data-dir DIR keeps it)".to_owned(),
+        _ => state.storage.describe(),
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on http://{addr}");

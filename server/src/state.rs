@@ -63,7 +63,13 @@ impl AppState {
 
     /// A state over `data` in memory on the given clock (tests move a manual one).
     pub fn with_clock(config: Config, data: Data, clock: Clock) -> AppState {
-        let memory = Arc::new(data.into_storage());
+        AppState::with_memory(config, data.into_storage(), clock)
+    }
+
+    /// A state over an in-memory storage built elsewhere (`--data-dir`: one
+    /// with a journal, [`crate::data_dir::open`]).
+    pub fn with_memory(config: Config, memory: MemoryStorage, clock: Clock) -> AppState {
+        let memory = Arc::new(memory);
         // In memory every call is ready at once: the examples need no runtime.
         let examples = futures_util::FutureExt::now_or_never(Examples::collect(memory.as_ref()))
             .unwrap_or_default();

@@ -216,6 +216,7 @@ mod handles;
 mod ids;
 mod index;
 mod intern;
+pub mod journal;
 pub mod json;
 mod limits;
 pub mod load;

@@ -35,6 +35,9 @@ use crate::data::{DEMO_CONVERSATIONS_WITH_MESSAGES, DataError, LoadSummary, demo
 pub enum BackendError {
     /// A data file of the in-memory store could not be loaded.
     Data(DataError),
+    /// The data directory (`--data-dir`) could not be opened, recovered or
+    /// seeded.
+    DataDir(crate::data_dir::DataDirError),
     /// The database did not answer, or refused the connection or the
     /// migrations.
     Database {
@@ -69,6 +72,7 @@ impl BackendError {
     pub fn exit_code(&self) -> u8 {
         match self {
             BackendError::Data(_) => 2,
+            BackendError::DataDir(e) => e.exit_code(),
             BackendError::Database { .. } => 1,
             BackendError::Load { error, .. } => match error {
                 PgLoadError::Storage(_) => 1,
@@ -82,6 +86,7 @@ impl fmt::Display for BackendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BackendError::Data(e) => fmt::Display::fmt(e, f),
+            BackendError::DataDir(e) => fmt::Display::fmt(e, f),
             BackendError::Database { target, error } => write!(f, "{target}: {error}"),
             BackendError::Load { target, error } => write!(f, "{target}: {error}"),
         }
@@ -92,6 +97,7 @@ impl std::error::Error for BackendError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BackendError::Data(e) => Some(e),
+            BackendError::DataDir(e) => Some(e),
             BackendError::Database { error, .. } => Some(error),
             BackendError::Load { error, .. } => Some(error),
         }
@@ -195,14 +201,16 @@ pub async fn load_postgres(pg: &PgStorage, cfg: &Config) -> Result<LoadSummary, 
 /// The storage a configuration asks for.
 #[derive(Debug)]
 pub enum Backend {
-    /// Everything in this process's memory (no `--database-url`).
-    Memory(Box<crate::Data>),
+    /// Everything in this process's memory (no `--database-url`), journaled
+    /// in `--data-dir` when given.
+    Memory(Box<store::storage::MemoryStorage>),
     /// PostgreSQL, connected, migrated and loaded.
     Postgres(PgStorage),
 }
 
 /// Builds the storage of the configuration and the banner's lines:
-/// PostgreSQL when a database URL is given, else memory.
+/// PostgreSQL when a database URL is given, else memory (journaled in the
+/// data directory when one is given).
 pub async fn build(cfg: &Config) -> Result<(Backend, LoadSummary), BackendError> {
     match &cfg.database_url {
         Some(url) => {
@@ -210,10 +218,17 @@ pub async fn build(cfg: &Config) -> Result<(Backend, LoadSummary), BackendError>
             let summary = load_postgres(&pg, cfg).await?;
             Ok((Backend::Postgres(pg), summary))
         }
-        None => {
-            let (data, summary) = crate::Data::from_config(cfg).map_err(BackendError::Data)?;
-            Ok((Backend::Memory(Box::new(data)), summary))
-        }
+        None => match &cfg.data_dir {
+            Some(dir) => {
+                let (memory, summary) =
+                    crate::data_dir::open(cfg, dir).map_err(BackendError::DataDir)?;
+                Ok((Backend::Memory(Box::new(memory)), summary))
+            }
+            None => {
+                let (data, summary) = crate::Data::from_config(cfg).map_err(BackendError::Data)?;
+                Ok((Backend::Memory(Box::new(data.into_storage())), summary))
+            }
+        },
     }
 }
 

@@ -18,6 +18,13 @@
 //! deleted conversation is left out (the body then has fewer rows than the
 //! total said), an updated one is rendered as it is now. Smaller pages are
 //! rendered into one buffer under one read lock, as one consistent snapshot.
+//!
+//! With a [`Journal`] (`--data-dir`), each write is validated and appended
+//! to the journal under the write lock, then applied, then the lock is
+//! released and the write waits for the group `fdatasync` before it is
+//! acknowledged. A failed append answers [`StorageError::unavailable`]
+//! (`journal`, 503) with the store unchanged; a failed sync answers 503 too
+//! and the journal refuses every later write (see `docs/journal.md`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +38,8 @@ use super::{MetadataChange, Result, Storage, StorageError, check_key_count};
 use crate::families::chatbot::ChatbotStore;
 use crate::families::mongo::MongoStore;
 use crate::families::whatsapp::{Status, WhatsAppStore};
-use crate::{Member, Message, Metadata, QuerySpec, RowHandle, Store, StoreError};
+use crate::journal::{Journal, JournalError, Record, Ticket};
+use crate::{Conversation, Member, Message, Metadata, QuerySpec, RowHandle, Store, StoreError};
 
 /// List pages of at most this many rows are rendered into one buffer.
 pub const ONE_BUFFER_ROWS: usize = 256;
@@ -49,6 +57,8 @@ pub struct MemoryStorage {
     whatsapp: WhatsAppStore,
     chatbot: ChatbotStore,
     tokens: Mutex<HashMap<String, i64>>,
+    /// Where the Symbl writes go before they are acknowledged, if anywhere.
+    journal: Option<Arc<Journal>>,
 }
 
 impl MemoryStorage {
@@ -71,7 +81,105 @@ impl MemoryStorage {
             whatsapp,
             chatbot,
             tokens: Mutex::new(HashMap::new()),
+            journal: None,
         }
+    }
+
+    /// This storage with its Symbl writes journaled: each is durable in
+    /// `journal` before it is acknowledged. The store must hold what the
+    /// journal recovered (or what it was just seeded with).
+    ///
+    /// ```
+    /// use store::journal::{Journal, JournalOptions};
+    /// use store::storage::{MemoryStorage, Storage};
+    /// let dir = std::env::temp_dir().join(format!("with-journal-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let (journal, recovered) = Journal::open(&dir, JournalOptions::default())?;
+    /// let s = MemoryStorage::new(recovered.store, Default::default(), Default::default(), Default::default())
+    ///     .with_journal(journal);
+    /// assert!(s.describe().contains("journal in"));
+    /// # drop(s); std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_journal(mut self, journal: Journal) -> MemoryStorage {
+        self.journal = Some(Arc::new(journal));
+        self
+    }
+
+    /// The journal, when writes are journaled.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_deref()
+    }
+
+    /// Inserts `conversation`, or replaces the one with its id, with
+    /// `messages` (replacing any it had); journaled like every write.
+    /// Returns whether it replaced one.
+    ///
+    /// ```
+    /// use store::storage::{MemoryStorage, Storage};
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let s = MemoryStorage::demo(1, 0);
+    /// let c = store::generate::conversation(1, 0);
+    /// let replaced = rt.block_on(s.upsert(c.clone(), store::generate::messages(1, &c)))?;
+    /// assert!(!replaced);
+    /// assert!(rt.block_on(s.contains(&c.id))?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn upsert(&self, conversation: Conversation, messages: Vec<Message>) -> Result<bool> {
+        let mut store = self.symbl.write().await;
+        // Validated on a scratch store first, so the journal only ever
+        // holds an upsert the store accepts.
+        let mut scratch = Store::with_limits(store.limits());
+        scratch.insert(conversation.clone())?;
+        scratch.set_messages(&conversation.id, messages.clone())?;
+        let ticket = self.append(|| Record::Upsert {
+            conversation: conversation.clone().into(),
+            messages: messages.iter().map(Into::into).collect(),
+        })?;
+        let id = conversation.id.clone();
+        let applied = store
+            .upsert(conversation)
+            .and_then(|old| store.set_messages(&id, messages).map(|()| old.is_some()));
+        drop(store);
+        self.settle(ticket).await?;
+        Ok(applied?)
+    }
+
+    /// Appends the record of a validated write (nothing without a journal).
+    fn append(&self, record: impl FnOnce() -> Record) -> Result<Option<Ticket>> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        journal.append(&record()).map(Some).map_err(unavailable)
+    }
+
+    /// Waits until the write of `ticket` is durable; starts a snapshot when
+    /// the ticket says one is due. Call it after releasing the write lock.
+    async fn settle(&self, ticket: Option<Ticket>) -> Result<()> {
+        let (Some(journal), Some(ticket)) = (&self.journal, ticket) else {
+            return Ok(());
+        };
+        if ticket.snapshot_due {
+            let for_thread = Arc::clone(journal);
+            let symbl = Arc::clone(&self.symbl);
+            let spawned = std::thread::Builder::new()
+                .name("journal-snapshot".to_owned())
+                .spawn(move || match for_thread.snapshot_from(&symbl) {
+                    Ok(s) => tracing::info!(
+                        dir = %for_thread.dir().display(),
+                        conversations = s.conversations,
+                        messages = s.messages,
+                        bytes = s.bytes,
+                        "journal: snapshot written, older segments removed"
+                    ),
+                    Err(e) => tracing::error!("journal: snapshot failed (segments kept): {e}"),
+                });
+            if let Err(e) = spawned {
+                tracing::error!("journal: cannot start the snapshot thread: {e}");
+                journal.snapshot_not_started();
+            }
+        }
+        journal.wait_durable(&ticket).await.map_err(unavailable)
     }
 
     /// `n` generated Symbl conversations of `seed` (no other family).
@@ -175,6 +283,11 @@ pub(crate) fn stream_page(
     })
 }
 
+/// A journal failure as the 503 it answers.
+fn unavailable(e: JournalError) -> StorageError {
+    StorageError::unavailable("journal", e.to_string())
+}
+
 /// `value` as raw JSON (serde's bytes for it).
 fn raw<T: serde::Serialize + ?Sized>(value: &T) -> Result<RawJson> {
     serde_json::value::to_raw_value(value)
@@ -183,7 +296,13 @@ fn raw<T: serde::Serialize + ?Sized>(value: &T) -> Result<RawJson> {
 
 impl Storage for MemoryStorage {
     fn describe(&self) -> String {
-        "in memory (no --data-dir: writes are lost when the process exits)".to_owned()
+        match &self.journal {
+            Some(j) => format!(
+                "in memory, journal in {} (every write is on disk before it is acknowledged)",
+                j.dir().display()
+            ),
+            None => "in memory (no --data-dir: writes are lost when the process exits)".to_owned(),
+        }
     }
 
     fn ready(&self) -> BoxFuture<'_, Result<()>> {
@@ -238,7 +357,17 @@ impl Storage for MemoryStorage {
                 id: id.to_owned(),
             })?;
             check_key_count(current.metadata().map(|(k, _)| k), &changes)?;
-            Ok(store.update_metadata(id, &changes)?)
+            for (key, value) in &changes {
+                crate::writes::no_nul_in_pair(key, value.as_deref()).map_err(StoreError::from)?;
+            }
+            let ticket = self.append(|| Record::Metadata {
+                id: id.to_owned(),
+                changes: changes.clone(),
+            })?;
+            let applied = store.update_metadata(id, &changes);
+            drop(store);
+            self.settle(ticket).await?;
+            Ok(applied?)
         }
         .boxed()
     }
@@ -262,7 +391,21 @@ impl Storage for MemoryStorage {
                 email: member.email.or(current.email),
                 ..member
             };
-            store.update_member(id, member.clone())?;
+            crate::writes::no_nul_in_member(
+                None,
+                &member.id,
+                &member.name,
+                member.email.as_deref(),
+            )
+            .map_err(StoreError::from)?;
+            let ticket = self.append(|| Record::Member {
+                id: id.to_owned(),
+                member: member.clone().into(),
+            })?;
+            let applied = store.update_member(id, member.clone());
+            drop(store);
+            self.settle(ticket).await?;
+            applied?;
             Ok(member)
         }
         .boxed()
@@ -270,7 +413,19 @@ impl Storage for MemoryStorage {
 
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
         async move {
-            self.symbl.write().await.delete(id)?;
+            let mut store = self.symbl.write().await;
+            if !store.contains(id) {
+                return Err(StoreError::NotFound {
+                    what: "conversation",
+                    id: id.to_owned(),
+                }
+                .into());
+            }
+            let ticket = self.append(|| Record::Delete { id: id.to_owned() })?;
+            let applied = store.delete(id);
+            drop(store);
+            self.settle(ticket).await?;
+            applied?;
             Ok(())
         }
         .boxed()
