@@ -12,8 +12,10 @@
 # change behaviour) are excluded, with the reason, in .cargo/mutants.toml.
 #
 # Environment:
-#   MUTANTS_TIMEOUT        seconds per mutant's test run (default 600)
-#   MUTANTS_BUILD_TIMEOUT  seconds per mutant's build (default 900)
+#   MUTANTS_TIMEOUT        seconds per mutant's test run (default: 3 x the
+#                          unmutated run, at least 60 s; .cargo/mutants.toml)
+#   MUTANTS_BUILD_TIMEOUT  seconds per mutant's build (default: 3 x the
+#                          unmutated build)
 #   MUTANTS_OUT            where the reports go (default target/mutants; one
 #                          directory per crate: <out>/<crate>/mutants.out)
 #   CARGO_TARGET_DIR       honoured: the dependencies built there are reused
@@ -68,15 +70,28 @@ while (($#)); do
 done
 ((${#files[@]})) || { echo "scripts/mutants.sh: no file to mutate" >&2; usage; }
 
-# The test targets that exercise each crate's code. rsql's integration tests
-# link store (its dev-dependency), so a mutant of rsql is tested there too.
+# The package whose tests exercise each crate's code, its features and its
+# test targets. rsql's integration tests link store (a dev-dependency) and
+# include the live PostgreSQL / SQLite suites (PostgreSQL must be up, as for
+# `cargo test`; see .ci/run).
+test_package() {
+  case "$1" in
+    rsql | rsql-derive) echo rsql ;;
+    *) echo "$1" ;;
+  esac
+}
+features_for() {
+  case "$1" in
+    rsql) echo "mongo,json,serde" ;;
+    rsql-derive) echo "derive" ;;
+    *) echo "" ;;
+  esac
+}
 tests_for() {
   case "$1" in
-    rsql) echo "--package rsql --features mongo,json,serde --lib --test rsql" ;;
-    store) echo "--package store --lib --test store" ;;
-    server) echo "--package server --lib --tests" ;;
-    rsql-derive) echo "--package rsql --features derive --test rsql" ;;
-    *) return 1 ;;
+    rsql | rsql-derive) echo "--lib --test rsql" ;;
+    store) echo "--lib --test store" ;;
+    server) echo "--lib --tests" ;;
   esac
 }
 
@@ -95,19 +110,24 @@ done
 ((${#by_crate[@]})) || { echo "scripts/mutants.sh: no library source file to mutate" >&2; exit 2; }
 
 out="${MUTANTS_OUT:-target/mutants}"
+timeouts=()
+[[ -n "${MUTANTS_TIMEOUT:-}" ]] && timeouts+=(--timeout "$MUTANTS_TIMEOUT")
+[[ -n "${MUTANTS_BUILD_TIMEOUT:-}" ]] && timeouts+=(--build-timeout "$MUTANTS_BUILD_TIMEOUT")
 status=0
 for crate in "${!by_crate[@]}"; do
   read -r -a targets <<<"$(tests_for "$crate")"
   read -r -a file_args <<<"${by_crate[$crate]}"
+  features=()
+  [[ -n "$(features_for "$crate")" ]] && features=(--features "$(features_for "$crate")")
   mkdir -p "$out/$crate"
   echo "==> cargo mutants on $crate:${by_crate[$crate]//--file/}" >&2
   set +e
   cargo mutants \
     --jobs 1 \
-    --timeout "${MUTANTS_TIMEOUT:-600}" \
-    --build-timeout "${MUTANTS_BUILD_TIMEOUT:-900}" \
+    "${timeouts[@]}" \
     --output "$out/$crate" \
-    --test-package "$crate" \
+    --test-package "$(test_package "$crate")" \
+    "${features[@]}" \
     "${file_args[@]}" \
     "${extra[@]}" \
     -- "${targets[@]}"

@@ -20,6 +20,7 @@ mod fuzz_corpus;
 #[cfg(all(feature = "json", feature = "derive"))]
 mod json_record;
 mod limits;
+mod or_blame;
 mod live;
 mod parse;
 mod policy;
