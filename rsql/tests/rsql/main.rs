@@ -20,8 +20,8 @@ mod fuzz_corpus;
 #[cfg(all(feature = "json", feature = "derive"))]
 mod json_record;
 mod limits;
-mod or_blame;
 mod live;
+mod or_blame;
 mod parse;
 mod policy;
 mod precedence;
