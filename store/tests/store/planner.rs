@@ -51,7 +51,7 @@ fn start_of(i: usize) -> i64 {
 /// Row `i` of the fixture.
 fn row(i: usize) -> Conversation {
     let start = start_of(i);
-    let end_time = if i % 97 == 0 {
+    let end_time = if i.is_multiple_of(97) {
         None // running
     } else if i % 50 == 1 {
         Some(start) // zero length
