@@ -18,7 +18,10 @@
 #                          unmutated build)
 #   MUTANTS_OUT            where the reports go (default target/mutants; one
 #                          directory per crate: <out>/<crate>/mutants.out)
-#   CARGO_TARGET_DIR       honoured: the dependencies built there are reused
+#   MUTANTS_TARGET_DIR     the build directory of the mutated copies (default
+#                          target/mutants-build). Never the normal one: cargo
+#                          can take a mutated copy's artifacts for fresh ones
+#                          of the real tree (same relative paths, older mtimes).
 #
 # Needs cargo-mutants (27.x):
 #   cargo install cargo-mutants --locked
@@ -110,6 +113,7 @@ done
 ((${#by_crate[@]})) || { echo "scripts/mutants.sh: no library source file to mutate" >&2; exit 2; }
 
 out="${MUTANTS_OUT:-target/mutants}"
+export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-target/mutants-build}"
 timeouts=()
 [[ -n "${MUTANTS_TIMEOUT:-}" ]] && timeouts+=(--timeout "$MUTANTS_TIMEOUT")
 [[ -n "${MUTANTS_BUILD_TIMEOUT:-}" ]] && timeouts+=(--build-timeout "$MUTANTS_BUILD_TIMEOUT")
