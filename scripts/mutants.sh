@@ -113,7 +113,7 @@ done
 ((${#by_crate[@]})) || { echo "scripts/mutants.sh: no library source file to mutate" >&2; exit 2; }
 
 out="${MUTANTS_OUT:-target/mutants}"
-export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-target/mutants-build}"
+export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants-build}"
 timeouts=()
 [[ -n "${MUTANTS_TIMEOUT:-}" ]] && timeouts+=(--timeout "$MUTANTS_TIMEOUT")
 [[ -n "${MUTANTS_BUILD_TIMEOUT:-}" ]] && timeouts+=(--build-timeout "$MUTANTS_BUILD_TIMEOUT")
