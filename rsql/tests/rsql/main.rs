@@ -3,6 +3,7 @@
 // helpers outside #[test] fns are not covered by clippy.toml's allow-*-in-tests
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod allow_list;
 mod cli;
 mod cli_schema;
 mod compile;
@@ -14,11 +15,13 @@ mod emit_mongo;
 mod emit_sql;
 mod errors;
 mod eval;
+mod float_ranges;
 mod fuzz_corpus;
 #[cfg(all(feature = "json", feature = "derive"))]
 mod json_record;
 mod limits;
 mod live;
+mod or_blame;
 mod parse;
 mod policy;
 mod precedence;

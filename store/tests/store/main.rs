@@ -5,6 +5,7 @@ mod churn;
 mod concurrency;
 mod differential;
 mod load;
+mod planner;
 mod queries;
 mod semantics;
 mod trigram;
