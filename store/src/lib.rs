@@ -209,8 +209,10 @@ mod error;
 mod exec;
 pub mod families;
 pub mod filter;
+mod footprint;
 pub mod generate;
 mod handles;
+mod heapsize;
 mod ids;
 mod index;
 mod intern;
@@ -238,6 +240,7 @@ mod writes;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind, json_type};
 pub use filter::compile_filter;
+pub use footprint::Footprint;
 pub use handles::{PageHandles, RowHandle};
 pub use limits::Limits;
 pub use model::{

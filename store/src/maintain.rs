@@ -22,7 +22,6 @@ use crate::intern::{FastMap, Interner, NO_SYM, Sym, shrink_if_sparse};
 use crate::people::Person;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
-use crate::view::json::render_row;
 
 impl Store {
     /// Adds row `slot` to every index.
@@ -201,10 +200,6 @@ impl Store {
             let row = self.row(slot).ok_or("vanished row")?;
             if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
-            }
-            let (json, members_at) = render_row(&self.strings, row);
-            if row.json != json || row.members_at as usize != members_at {
-                return Err(format!("the JSON of `{}` is stale", row.id));
             }
         }
         let same = |a: &TimeIndex, b: &TimeIndex| a.range(0, a.len()).eq(b.range(0, b.len()));
