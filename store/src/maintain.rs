@@ -134,11 +134,25 @@ impl Store {
         for (new, &(_, i)) in order.iter().enumerate() {
             new_of_old[i as usize] = new as u32;
         }
-        let rows: Vec<Row> = order
-            .iter()
-            .filter_map(|&(_, i)| old[i as usize].take())
-            .collect();
-        drop((old, order));
+        drop(order);
+        // Move each row to its new slot in place (each swap puts one row
+        // where it belongs; a free slot has nowhere to go and ends up past
+        // the rows), then drop the free slots in place too: the rows are
+        // never held twice, so a bulk load's peak does not hold two copies
+        // of the slot vector.
+        let mut target = new_of_old.clone();
+        for i in 0..old.len() {
+            while let Some(&t) = target.get(i)
+                && t != u32::MAX
+                && t as usize != i
+            {
+                old.swap(i, t as usize);
+                target.swap(i, t as usize);
+            }
+        }
+        drop(target);
+        #[allow(clippy::filter_map_identity, reason = "`filter_map` collects in place")]
+        let rows: Vec<Row> = old.into_iter().filter_map(|r| r).collect();
         self.free.clear();
         // Two threads build disjoint sets of indexes from the (read-only)
         // rows; within each, one index at a time keeps temporaries small.
