@@ -40,13 +40,36 @@ fn rss() -> Result<(usize, usize), String> {
     Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// CPU seconds this process has used (user + system, all threads), from
+/// `/proc/self/stat` in clock ticks of 1/100 s (Linux's `USER_HZ`). On a
+/// shared machine wall time mostly measures the other processes; CPU time
+/// is what the work took.
+fn cpu() -> Result<f64, String> {
+    let stat = std::fs::read_to_string("/proc/self/stat")
+        .map_err(|e| format!("cannot read /proc/self/stat: {e}"))?;
+    // Fields after the command name (which ends with the last `)`):
+    // state is field 3, utime 14 and stime 15.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or("no `)` in /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<f64, String> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .ok_or_else(|| format!("no field {} in /proc/self/stat", i + 3))
+    };
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1e6
 }
 
 /// Parses every line into a `serde_json::Value` and keeps nothing.
-fn value_pass(path: &Path) -> Result<(usize, Duration), String> {
-    let t = Instant::now();
+fn value_pass(path: &Path) -> Result<(usize, Duration, f64), String> {
+    let (t, c) = (Instant::now(), cpu()?);
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut n = 0;
     for (i, line) in std::io::BufReader::with_capacity(1 << 20, file)
@@ -61,26 +84,28 @@ fn value_pass(path: &Path) -> Result<(usize, Duration), String> {
             .map_err(|e| format!("{}: line {}: {e}", path.display(), i + 1))?;
         n += usize::from(v.is_object());
     }
-    Ok((n, t.elapsed()))
+    Ok((n, t.elapsed(), cpu()? - c))
 }
 
-fn load(path: &Path) -> Result<(store::Store, Duration), String> {
-    let t = Instant::now();
+fn load(path: &Path) -> Result<(store::Store, Duration, f64), String> {
+    let (t, c) = (Instant::now(), cpu()?);
     let mut s = store::Store::new();
     let report = store::load::load_jsonl_file(&mut s, path, &store::load::LoadOptions::fail_fast())
         .map_err(|e| e.to_string())?;
     let elapsed = t.elapsed();
+    let c = cpu()? - c;
     if report.loaded != s.len() {
         return Err(format!("{} loaded, {} held", report.loaded, s.len()));
     }
-    Ok((s, elapsed))
+    Ok((s, elapsed, c))
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let usage = "usage: memory FILE [--generate N] [--time ROUNDS]";
+    let usage = "usage: memory FILE [--generate N] [--time ROUNDS] [--render 1]";
     let path = Path::new(args.first().ok_or(usage)?);
     let mut generate = None;
     let mut rounds = 0usize;
+    let mut render = false;
     let mut rest = args.iter().skip(1);
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or(usage)?;
@@ -90,6 +115,7 @@ fn run(args: &[String]) -> Result<(), String> {
         match flag.as_str() {
             "--generate" => generate = Some(n),
             "--time" => rounds = n,
+            "--render" => render = n > 0,
             _ => return Err(format!("unknown flag `{flag}`; {usage}")),
         }
     }
@@ -117,20 +143,21 @@ fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
     let (before, _) = rss()?;
-    let (s, took) = load(path)?;
+    let (s, took, took_cpu) = load(path)?;
     let (after, peak) = rss()?;
     std::thread::sleep(Duration::from_secs(2));
     let (settled, _) = rss()?;
     let f = s.footprint();
     let stats = s.stats();
     println!(
-        "{}: {} bytes, {} conversations, {} strings, {} people; loaded in {:.2} s",
+        "{}: {} bytes, {} conversations, {} strings, {} people; loaded in {:.2} s ({:.2} s of CPU)",
         path.display(),
         file_bytes,
         stats.conversations,
         stats.strings,
         stats.people,
-        took.as_secs_f64()
+        took.as_secs_f64(),
+        took_cpu
     );
     println!("component               MB   bytes/conversation");
     let per = |b: usize| b as f64 / stats.conversations.max(1) as f64;
@@ -159,10 +186,50 @@ fn run(args: &[String]) -> Result<(), String> {
         mb(peak),
         peak as f64 / settled.max(1) as f64
     );
+    if render {
+        // The first 65 536 rows by start time written in pages of 20, timed;
+        // then the same bytes copied page by page (about what a page cost
+        // when rows kept their JSON: copies of kept bytes).
+        let spec = store::QuerySpec {
+            limit: 65_536,
+            window: None,
+            ..Default::default()
+        };
+        let all = s.query_ref(&spec).map_err(|e| e.to_string())?.items;
+        let (t, c) = (Instant::now(), cpu()?);
+        let pages: Vec<Vec<u8>> = all
+            .chunks(20)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(20 * 512);
+                for c in chunk {
+                    c.write_json(&mut out);
+                }
+                out
+            })
+            .collect();
+        let (written, written_cpu) = (t.elapsed(), cpu()? - c);
+        let bytes: usize = pages.iter().map(Vec::len).sum();
+        let mut out = Vec::with_capacity(1 << 16);
+        let (t, c) = (Instant::now(), cpu()?);
+        for page in &pages {
+            out.clear();
+            out.extend_from_slice(page);
+        }
+        let (copied, copied_cpu) = (t.elapsed(), cpu()? - c);
+        println!(
+            "render: {} rows, {:.0} bytes a row; written {:.0} ns a row ({:.0} ns of CPU), copied {:.0} ns a row ({:.0} ns of CPU)",
+            all.len(),
+            bytes as f64 / all.len() as f64,
+            written.as_nanos() as f64 / all.len() as f64,
+            written_cpu * 1e9 / all.len() as f64,
+            copied.as_nanos() as f64 / all.len() as f64,
+            copied_cpu * 1e9 / all.len() as f64
+        );
+    }
     drop(s);
     for round in 1..=rounds {
-        let (n, pass) = value_pass(path)?;
-        let (s, took) = load(path)?;
+        let (n, pass, pass_cpu) = value_pass(path)?;
+        let (s, took, took_cpu) = load(path)?;
         if s.len() != n {
             return Err(format!(
                 "the pass read {n} objects, the store holds {}",
@@ -170,10 +237,13 @@ fn run(args: &[String]) -> Result<(), String> {
             ));
         }
         println!(
-            "round {round}: serde_json::Value pass {:.2} s, store load {:.2} s ({:.2}x)",
+            "round {round}: serde_json::Value pass {:.2} s ({:.2} s of CPU), store load {:.2} s ({:.2} s of CPU): {:.2}x wall, {:.2}x CPU",
             pass.as_secs_f64(),
+            pass_cpu,
             took.as_secs_f64(),
-            took.as_secs_f64() / pass.as_secs_f64()
+            took_cpu,
+            took.as_secs_f64() / pass.as_secs_f64(),
+            took_cpu / pass_cpu.max(0.01)
         );
     }
     Ok(())

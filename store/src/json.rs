@@ -2,18 +2,18 @@
 //! bytes of [`crate::Conversation`]'s `Serialize` (field order `id, type,
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
 //! conversation runs), for an owned conversation ([`write_owned`]) and for
-//! the pieces the store keeps: each row's JSON without its members, and each
-//! distinct person's member object (`PeopleJson` in `people.rs`). `view/json.rs` renders a
-//! row with these writers and writes a page from the kept pieces.
+//! a stored row (`view/json.rs`, from the interned strings) and for each
+//! distinct person's member object, rendered once (`PeopleJson` in
+//! `people.rs`).
 //!
-//! Strings go through serde_json's escaper: a hand-written
-//! eight-bytes-at-a-time escape check saved 2.5 % of the instructions of a
-//! 100 000-row bulk load (callgrind) and no measurable time, so it went
-//! (issue 12, `benches/tricks.rs`). Timestamps are formatted on the stack
-//! instead of through chrono (`write_ms` says which figure keeps that). For
-//! stored conversations this work is done when a row or a person is rendered
-//! (on insert, and when metadata or a member changes), not when a page is
-//! written: a page copies the kept bytes.
+//! A string with nothing to escape (all the generated data) is copied
+//! between quotes after one pass over its bytes; any other goes through
+//! serde_json's escaper. (A hand-written eight-bytes-at-a-time escape check
+//! saved 2.5 % of the instructions of a 100 000-row bulk load and no
+//! measurable time, so it went in issue 12, `benches/tricks.rs`; since
+//! issue 17 rows are written when a page is, so the plain check came back.)
+//! Timestamps are formatted on the stack instead of through chrono
+//! (`write_ms` says which figure keeps that).
 //!
 //! ```
 //! let c = store::generate::conversation(1, 2);
