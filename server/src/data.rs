@@ -1,24 +1,7 @@
-//! The data behind the four route families, loaded from files or generated
-//! for `--demo` (`api.md` §2.6).
-//!
-//! The Symbl conversations change (metadata PUT, member PUT, DELETE), so they
-//! sit behind a [`tokio::sync::RwLock`]; the other three families are
-//! read-only here and take no lock at all.
-//!
-//! Why tokio's lock: a request that waits for the store waits as a parked
-//! task, never as a blocked tokio worker thread, so a writer (or a queue of
-//! readers behind it) cannot stall `/healthz` or the other families (a std
-//! lock did, for the length of the longest write). Every critical section
-//! is short and bounded: a metadata PUT merges at most the 200 keys a body
-//! may carry into at most 100 (`api.md` §2.2), and a large list page is
-//! rendered in chunks, each under its own read lock (`handlers/symbl.rs`).
-//! The lock is fair (write-preferring): a waiting writer is not starved by a
-//! stream of readers. Work under it stays on the async worker rather than
-//! `spawn_blocking`: the longest section (a full sort of a broad query,
-//! milliseconds at 100 000 conversations) costs less than the thread
-//! hand-off for the small queries that are the common case.
-
-use tokio::sync::RwLock;
+//! The data behind the four route families when they live in memory,
+//! loaded from files or generated for `--demo` (`api.md` §2.6), and turned
+//! into the in-memory storage ([`Data::into_storage`]; the lock and the
+//! streaming of large pages are `store::storage::MemoryStorage`'s).
 
 use store::families::chatbot::ChatbotStore;
 use store::families::mongo::MongoStore;
@@ -31,7 +14,7 @@ use crate::config::Config;
 #[derive(Debug, Default)]
 pub struct Data {
     /// Symbl conversations and messages.
-    pub symbl: RwLock<store::Store>,
+    pub symbl: store::Store,
     /// Mongo-family documents per organization/collection.
     pub mongo: MongoStore,
     /// WhatsApp conversations.
@@ -103,14 +86,13 @@ impl Data {
     /// ```
     /// let now = 1_767_225_600_000; // 2026-01-01T00:00:00Z
     /// let d = server::Data::demo_until(7, 50, now);
-    /// let s = d.symbl.try_read().unwrap();
-    /// assert_eq!(s.len(), 50);
+    /// assert_eq!(d.symbl.len(), 50);
     /// assert!(d.chatbot.messages(100).is_some());
     /// assert!(d.chatbot.messages(101).is_none());
     /// ```
     pub fn demo_until(seed: u64, size: usize, until_ms: i64) -> Data {
         Data {
-            symbl: RwLock::new(demo_symbl(seed, size, until_ms)),
+            symbl: demo_symbl(seed, size, until_ms),
             mongo: MongoStore::generate(seed, 200),
             whatsapp: WhatsAppStore::generate(seed, 300),
             chatbot: ChatbotStore::generate(
@@ -118,6 +100,17 @@ impl Data {
                 usize::try_from(demo_chatbot_ids(size)).unwrap_or(usize::MAX),
             ),
         }
+    }
+
+    /// The in-memory storage over this data, what the handlers call.
+    ///
+    /// ```
+    /// use store::storage::Storage;
+    /// let s = server::Data::demo(7, 50).into_storage();
+    /// assert!(s.describe().contains("memory"));
+    /// ```
+    pub fn into_storage(self) -> store::storage::MemoryStorage {
+        store::storage::MemoryStorage::new(self.symbl, self.mongo, self.whatsapp, self.chatbot)
     }
 
     /// Builds the data the configuration asks for: `--demo` generates every
@@ -156,7 +149,7 @@ impl Data {
                 })?;
             note("--symbl-data", report, &mut summary);
             summary.demo_span = None;
-            data.symbl = RwLock::new(s);
+            data.symbl = s;
         }
         if let Some(path) = &cfg.mongo_data {
             let mut m = MongoStore::new();

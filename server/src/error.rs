@@ -133,6 +133,16 @@ pub enum ErrorKind {
         /// The configured limit.
         limit: u32,
     },
+    /// The storage cannot answer now (503): the database is unreachable or
+    /// the pool had no connection in time, or the journal could not be
+    /// written. Nothing was changed; the client may retry.
+    Unavailable {
+        /// What is unavailable and why (logged; the client sees the backend
+        /// and a retry hint, not connection details).
+        backend: &'static str,
+        /// The reason, for the log.
+        reason: String,
+    },
     /// Something failed on our side (500).
     Internal {
         /// What failed (logged; the client sees a generic text).
@@ -218,6 +228,7 @@ impl ApiError {
             ErrorKind::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -235,6 +246,7 @@ impl ApiError {
             ErrorKind::PayloadTooLarge { .. } => "payload_too_large",
             ErrorKind::UnsupportedMediaType { .. } => "unsupported_media_type",
             ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::Unavailable { .. } => "unavailable",
             ErrorKind::Internal { .. } => "internal_error",
         }
     }
@@ -314,6 +326,10 @@ impl ApiError {
             ErrorKind::RateLimited { retry_after, .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
+            ErrorKind::Unavailable { backend, reason } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                tracing::warn!(backend, %reason, "storage unavailable");
+            }
             ErrorKind::Internal { message } => {
                 tracing::error!(%message, "internal error");
             }
@@ -384,6 +400,10 @@ impl fmt::Display for ApiError {
             ErrorKind::RateLimited { retry_after, limit } => write!(
                 f,
                 "rate limit of {limit} requests exceeded, retry in {retry_after} s"
+            ),
+            ErrorKind::Unavailable { backend, .. } => write!(
+                f,
+                "service unavailable: the {backend} storage is not answering; retry later"
             ),
             ErrorKind::Internal { .. } => f.write_str("internal server error"),
         }

@@ -86,16 +86,20 @@ fn content_type() -> impl Filter<Extract = (Option<String>,), Error = Rejection>
     warp::header::optional::<String>("content-type")
 }
 
-/// `/healthz` and `/openapi.json`.
+/// `/healthz`, `/readyz` and `/openapi.json`.
 fn service(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     let health = warp::path!("healthz")
         .and(get_or_head())
         .map(handlers::service::health);
+    let ready = warp::path!("readyz")
+        .and(get_or_head())
+        .and(with_state(state.clone()))
+        .then(handlers::service::ready);
     let openapi = warp::path!("openapi.json")
         .and(get_or_head())
         .and(with_state(state))
         .map(handlers::service::openapi);
-    health.or(openapi).unify().boxed()
+    health.or(ready).unify().or(openapi).unify().boxed()
 }
 
 /// Family S: `/oauth2/token:generate` and `/v1/conversations…`.

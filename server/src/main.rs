@@ -110,9 +110,13 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
             })
             .map(|t| t.token),
     };
-    let conversations = state.data.symbl.read().await.len();
+    let conversations = match state.memory() {
+        Some(m) => m.symbl().read().await.len(),
+        None => 0,
+    };
     tracing::info!(
         conversations,
+        storage = %state.storage.describe(),
         ms = started.elapsed().as_millis(),
         "data ready"
     );

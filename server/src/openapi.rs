@@ -37,27 +37,80 @@ pub fn document() -> Value {
     })
 }
 
-/// The document with parameter examples taken from `data` (a conversation
-/// id and one of its members, chatbot conversation `1`, organization `acme`),
-/// so generated requests (schemathesis) reach real resources.
+/// The values the OpenAPI document shows as parameter examples, read from
+/// the data being served (a conversation id and one of its members, chatbot
+/// conversation `1`, organization `acme`), so generated requests
+/// (schemathesis) reach real resources.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Examples {
+    /// A conversation's id.
+    pub conversation: Option<String>,
+    /// One of its members' ids.
+    pub member: Option<String>,
+    /// `1` when chatbot conversation 1 exists.
+    pub chatbot: Option<u64>,
+    /// `acme` when it has a `conversations` collection.
+    pub org: Option<&'static str>,
+}
+
+impl Examples {
+    /// Reads the examples from `storage` (four small reads); a read that
+    /// fails leaves its example out.
+    ///
+    /// ```
+    /// use futures_util::FutureExt;
+    /// let storage = server::Data::demo(1, 10).into_storage();
+    /// let ex = server::openapi::Examples::collect(&storage).now_or_never().unwrap();
+    /// assert_eq!(ex.chatbot, Some(1));
+    /// assert!(ex.member.is_some());
+    /// ```
+    pub async fn collect(storage: &dyn store::storage::Storage) -> Examples {
+        let spec = store::QuerySpec {
+            limit: 1,
+            window: None,
+            ..Default::default()
+        };
+        let mut ex = Examples::default();
+        if let Ok(page) = storage.list(spec).await {
+            let body = page.body.collect().await;
+            let first = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v["conversations"].get(0).cloned());
+            if let Some(c) = first {
+                ex.conversation = c["id"].as_str().map(str::to_owned);
+                ex.member = c["members"][0]["id"].as_str().map(str::to_owned);
+            }
+        }
+        if let Ok(Some(_)) = storage.chatbot_page(1, 1, 1).await {
+            ex.chatbot = Some(1);
+        }
+        if let Ok(page) = storage
+            .mongo_find("acme", "conversations", None, 0, Some(1))
+            .await
+            && page.total > 0
+        {
+            ex.org = Some("acme");
+        }
+        ex
+    }
+}
+
+/// The document with `examples` filled in.
 ///
 /// ```
-/// let doc = server::openapi::document_for(&server::Data::demo(1, 10));
+/// use futures_util::FutureExt;
+/// let storage = server::Data::demo(1, 10).into_storage();
+/// let ex = server::openapi::Examples::collect(&storage).now_or_never().unwrap();
+/// let doc = server::openapi::document_for(&ex);
 /// let params = &doc["paths"]["/v1/api/conversation-messages/{id}"]["get"]["parameters"];
 /// assert_eq!(params[0]["example"], 1);
 /// ```
-pub fn document_for(data: &crate::Data) -> Value {
+pub fn document_for(examples: &Examples) -> Value {
     let mut doc = document();
-    // Called before the server runs (nobody else holds the lock).
-    let conv = data.symbl.try_read().ok().and_then(|s| s.iter().next());
-    let member = conv
-        .as_ref()
-        .and_then(|c| c.members.first().map(|m| m.id.clone()));
-    let chatbot = data.chatbot.messages(1).map(|_| 1);
-    let org = data
-        .mongo
-        .collection("acme", "conversations")
-        .map(|_| "acme");
+    let conv = examples.conversation.as_ref();
+    let member = examples.member.as_ref();
+    let chatbot = examples.chatbot;
+    let org = examples.org;
     if let Some(paths) = doc["paths"].as_object_mut() {
         for item in paths.values_mut() {
             let Some(ops) = item.as_object_mut() else {
@@ -69,8 +122,8 @@ pub fn document_for(data: &crate::Data) -> Value {
                 };
                 for p in params {
                     let example = match p["name"].as_str() {
-                        Some("conversationId") => conv.as_ref().map(|c| json!(c.id)),
-                        Some("memberId") => member.as_ref().map(|m| json!(m)),
+                        Some("conversationId") => conv.map(|c| json!(c)),
+                        Some("memberId") => member.map(|m| json!(m)),
                         Some("id") => chatbot.map(|id| json!(id)),
                         Some("organization_id") => org.map(|o| json!(o)),
                         _ => None,
@@ -166,12 +219,12 @@ const C_ERR: &str = "ChatbotError";
 
 /// The error answers of an operation without a body and without an id in
 /// its path.
-const READ: &[&str] = &["400", "401", "414", "429", "431", "500"];
+const READ: &[&str] = &["400", "401", "414", "429", "431", "500", "503"];
 /// The error answers of an operation with an id in its path.
-const READ_ID: &[&str] = &["400", "401", "404", "414", "429", "431", "500"];
+const READ_ID: &[&str] = &["400", "401", "404", "414", "429", "431", "500", "503"];
 /// The error answers of an operation with a JSON body and an id in its path.
 const WRITE_ID: &[&str] = &[
-    "400", "401", "404", "413", "414", "415", "429", "431", "500",
+    "400", "401", "404", "413", "414", "415", "429", "431", "500", "503",
 ];
 /// The error answers of the open service routes.
 const SERVICE: &[&str] = &["400", "414", "429", "431"];
@@ -194,6 +247,9 @@ fn errors(err: &str, codes: &[&str]) -> serde_json::Map<String, Value> {
             }
             "429" => "rate limit exceeded (only with `--rate-limit`)",
             "431" => "request header fields too large for the HTTP layer",
+            "503" => {
+                "the storage is not answering (the database is unreachable or its pool had no connection within the wait); nothing was changed, retry after `Retry-After` seconds"
+            }
             _ => "internal error",
         };
         m.insert((*code).to_owned(), resp(desc, r(err)));
@@ -422,6 +478,9 @@ fn paths() -> Value {
         "/healthz": { "get": op("liveness probe", false,
             resp("ok", json!({ "type": "object", "required": ["status"], "properties": { "status": { "const": "ok" } } })),
             S_ERR, SERVICE, json!([])) },
+        "/readyz": { "get": op("readiness probe: 200 while the storage answers, 503 while it does not (the database is unreachable)", false,
+            resp("ready", json!({ "type": "object", "required": ["status"], "properties": { "status": { "const": "ready" } } })),
+            S_ERR, &["400", "414", "429", "431", "503"], json!([])) },
         "/openapi.json": { "get": op("this document", false,
             resp("OpenAPI 3.1 document", json!({ "type": "object" })), S_ERR, SERVICE, json!([])) },
         "/oauth2/token:generate": { "post": {
@@ -429,7 +488,7 @@ fn paths() -> Value {
             "security": [],
             "parameters": [],
             "requestBody": { "required": true, "content": json_content(r("TokenRequest")) },
-            "responses": merge(errors(S_ERR, &["400", "401", "413", "414", "415", "429", "431", "500"]),
+            "responses": merge(errors(S_ERR, &["400", "401", "413", "414", "415", "429", "431", "500", "503"]),
                 "200", resp("the token; the same one with the remaining seconds while it is valid", r("TokenResponse"))),
         } },
         "/v1/conversations": { "get": op("list conversations (filter, sort, paging, time window)", true,
@@ -472,7 +531,7 @@ fn paths() -> Value {
             "parameters": mongo_params(),
             "requestBody": mongo_body(),
             "security": [{ "bearerAuth": [] }],
-            "responses": merge(errors(M_ERR, &["400", "401", "413", "414", "415", "429", "431", "500"]), "200",
+            "responses": merge(errors(M_ERR, &["400", "401", "413", "414", "415", "429", "431", "500", "503"]), "200",
                 resp_with("a bare array of documents in creation order (or the Lambda wrapper with envelope=lambda); an unknown database or collection gives `[]`",
                     json!({ "oneOf": [
                         { "type": "array", "items": r("MongoDocument") },

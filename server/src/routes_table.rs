@@ -6,6 +6,7 @@
 /// (`HEAD` wherever `GET` is: it is answered on every GET route).
 pub const ROUTES: &[(&str, &[&str])] = &[
     ("/healthz", &["GET", "HEAD"]),
+    ("/readyz", &["GET", "HEAD"]),
     ("/openapi.json", &["GET", "HEAD"]),
     ("/oauth2/token:generate", &["POST"]),
     ("/v1/conversations", &["GET", "HEAD"]),

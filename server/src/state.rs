@@ -1,4 +1,4 @@
-//! The shared state every handler receives: configuration, data, token
+//! The shared state every handler receives: configuration, storage, token
 //! store, clock, limiter and the pre-rendered OpenAPI document.
 
 use std::ops::Deref;
@@ -11,7 +11,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::Data;
 use crate::filter_cache::FilterCache;
+use crate::openapi::Examples;
 use crate::ratelimit::RateLimiter;
+use store::storage::{MemoryStorage, Storage};
 
 /// Cheap to clone (an `Arc`).
 #[derive(Clone, Debug)]
@@ -22,8 +24,12 @@ pub struct AppState(Arc<State>);
 pub struct State {
     /// The configuration.
     pub config: Config,
-    /// The data of the four families.
-    pub data: Data,
+    /// Where the four families' data lives: the handlers call only this
+    /// ([`store::storage::Storage`]), whichever backend answers.
+    pub storage: Arc<dyn Storage>,
+    /// The same storage when it is the in-memory one (tests and the
+    /// banner read it directly); `None` on PostgreSQL.
+    memory: Option<Arc<MemoryStorage>>,
     /// Issued and static tokens.
     pub tokens: TokenStore,
     /// The clock used for expiry and time checks.
@@ -44,18 +50,50 @@ pub struct State {
 pub const FILTER_CACHE_SIZE: usize = 256;
 
 impl AppState {
-    /// A state on the system clock.
+    /// A state on the system clock over `data` in memory.
     ///
     /// ```
     /// let s = server::AppState::new(server::Config::default_for_tests(), server::Data::empty());
     /// assert!(s.limiter.is_none());
+    /// assert!(s.memory().is_some());
     /// ```
     pub fn new(config: Config, data: Data) -> AppState {
         AppState::with_clock(config, data, Clock::system())
     }
 
-    /// A state on the given clock (tests move a manual one).
+    /// A state over `data` in memory on the given clock (tests move a manual one).
     pub fn with_clock(config: Config, data: Data, clock: Clock) -> AppState {
+        let memory = Arc::new(data.into_storage());
+        // In memory every call is ready at once: the examples need no runtime.
+        let examples = futures_util::FutureExt::now_or_never(Examples::collect(memory.as_ref()))
+            .unwrap_or_default();
+        let storage: Arc<dyn Storage> = memory.clone();
+        AppState::build(config, storage, Some(memory), &examples, clock)
+    }
+
+    /// A state over any storage (the PostgreSQL backend); `examples` fill
+    /// the OpenAPI document's parameter examples ([`Examples::collect`]).
+    pub fn with_storage(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        examples: &Examples,
+        clock: Clock,
+    ) -> AppState {
+        AppState::build(config, storage, None, examples, clock)
+    }
+
+    /// The in-memory storage, when that is the backend.
+    pub fn memory(&self) -> Option<&MemoryStorage> {
+        self.memory.as_deref()
+    }
+
+    fn build(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        memory: Option<Arc<MemoryStorage>>,
+        examples: &Examples,
+        clock: Clock,
+    ) -> AppState {
         let tokens = TokenStore::new(
             config.app_credentials(),
             config.static_tokens.clone(),
@@ -65,11 +103,12 @@ impl AppState {
             .rate_limit
             .and_then(std::num::NonZeroU32::new)
             .map(|n| RateLimiter::new(n, config.rate_period, clock.clone()));
-        let openapi = Bytes::from(crate::openapi::document_for(&data).to_string());
+        let openapi = Bytes::from(crate::openapi::document_for(examples).to_string());
         let parser = store::filter::parser(config.filter_limit);
         AppState(Arc::new(State {
             config,
-            data,
+            storage,
+            memory,
             tokens,
             clock,
             limiter,

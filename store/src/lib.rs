@@ -224,6 +224,8 @@ mod maintain;
 mod model;
 mod parse;
 mod people;
+#[cfg(feature = "postgres")]
+pub mod pg;
 mod plan;
 mod query;
 pub mod render;

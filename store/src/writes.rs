@@ -587,7 +587,7 @@ fn shown(s: &str) -> String {
 }
 
 /// No U+0000 in a metadata key or value (the field named is `metadata.<key>`).
-fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
+pub(crate) fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
     no_nul(|| "metadata".to_owned(), key)?;
     match value {
         Some(v) => no_nul(|| format!("metadata.{key}"), v),
@@ -598,7 +598,7 @@ fn no_nul_in_pair(key: &str, value: Option<&str>) -> Result<(), RecordError> {
 /// No U+0000 in a member's id, name or e-mail: member `i` of a
 /// conversation (`members[i].name`), or the one member of an update
 /// (`member.name`).
-fn no_nul_in_member(
+pub(crate) fn no_nul_in_member(
     i: Option<usize>,
     id: &str,
     name: &str,
@@ -617,7 +617,7 @@ fn no_nul_in_member(
 }
 
 /// No U+0000 in any string of a conversation.
-fn no_nul_in_draft(d: &Draft<'_>) -> Result<(), RecordError> {
+pub(crate) fn no_nul_in_draft(d: &Draft<'_>) -> Result<(), RecordError> {
     no_nul(|| "id".to_owned(), &d.id)?;
     no_nul(|| "type".to_owned(), &d.kind)?;
     no_nul(|| "name".to_owned(), &d.name)?;

@@ -3,7 +3,7 @@
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, respond};
+use super::{authorize, respond, storage_error};
 use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
@@ -17,7 +17,7 @@ pub(crate) async fn messages(
     creds: Credentials,
     query: String,
 ) -> Response {
-    respond(messages_inner(&state, &id, &creds, &query))
+    respond(messages_inner(&state, &id, &creds, &query).await)
 }
 
 fn positive(name: &'static str, raw: &str, max: u64, msg: &str) -> Result<u64, ApiError> {
@@ -31,13 +31,13 @@ fn positive(name: &'static str, raw: &str, max: u64, msg: &str) -> Result<u64, A
     }
 }
 
-fn messages_inner(
+async fn messages_inner(
     state: &AppState,
     raw_id: &str,
     creds: &Credentials,
     query: &str,
 ) -> Result<Response, ApiError> {
-    authorize(state, F, creds, false)?;
+    authorize(state, F, creds, false).await?;
     let raw_id = crate::query::decode_segment(raw_id);
     let id = positive(
         "id",
@@ -59,14 +59,16 @@ fn messages_inner(
         None => 20,
         Some(p) => positive("per_page", p, 100, "per_page must be between 1 and 100")?,
     };
-    let bot = &state.data.chatbot;
     let page_usize = usize::try_from(page).unwrap_or(usize::MAX);
     let per_page_usize = usize::try_from(per_page).unwrap_or(100);
-    let found = bot
-        .page(id, page_usize, per_page_usize)
+    let found = state
+        .storage
+        .chatbot_page(id, page_usize, per_page_usize)
+        .await
+        .map_err(|e| storage_error(F, e))?
         .ok_or_else(|| ApiError::not_found(F, format!("conversation `{id}` not found")))?;
     let total = found.total;
-    let mut resp = crate::json_response(StatusCode::OK, found.items);
+    let mut resp = crate::json_response(StatusCode::OK, &found.items);
     let h = resp.headers_mut();
     h.insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
     h.insert(crate::names::X_PAGE, HeaderValue::from(page));

@@ -9,8 +9,10 @@ pub(crate) mod service;
 pub(crate) mod symbl;
 pub(crate) mod whatsapp;
 
+use store::storage::{StorageError, StorageErrorKind};
+
 use crate::auth::Credentials;
-use crate::error::{ApiError, ErrorKind, Family};
+use crate::error::{ApiError, AuthFailure, ErrorKind, Family};
 use crate::query::Params;
 use crate::state::AppState;
 
@@ -72,8 +74,10 @@ pub(crate) fn optional_uint(
 }
 
 /// Checks the token of a protected route. `allow_api_key` is true on the
-/// Symbl family only.
-pub(crate) fn authorize(
+/// Symbl family only. A token this process does not know may have been
+/// issued by another server process on the same storage: it is looked up
+/// there by digest ([`store::storage::Storage::token_expiry`]).
+pub(crate) async fn authorize(
     state: &AppState,
     family: Family,
     creds: &Credentials,
@@ -82,10 +86,41 @@ pub(crate) fn authorize(
     let token = creds
         .token(allow_api_key)
         .map_err(|why| ApiError::new(family, ErrorKind::Unauthorized(why)))?;
-    state
-        .tokens
-        .check(token, state.clock.now_ms())
-        .map_err(|why| ApiError::new(family, ErrorKind::Unauthorized(why)))
+    let now = state.clock.now_ms();
+    let why = match state.tokens.check(token, now) {
+        Ok(()) => return Ok(()),
+        Err(AuthFailure::Invalid) => {
+            let digest = crate::auth::digest(token);
+            match state
+                .storage
+                .token_expiry(&digest)
+                .await
+                .map_err(|e| storage_error(family, e))?
+            {
+                Some(expires) if expires > now => return Ok(()),
+                Some(_) => AuthFailure::Expired,
+                None => AuthFailure::Invalid,
+            }
+        }
+        Err(why) => why,
+    };
+    Err(ApiError::new(family, ErrorKind::Unauthorized(why)))
+}
+
+/// A storage error as `family` answers it: the request's own fault (400 or
+/// 404, the Symbl family's messages), a metadata limit (400), the backend
+/// not answering (503, the family's envelope), or a 500.
+pub(crate) fn storage_error(family: Family, e: StorageError) -> ApiError {
+    let message = e.to_string();
+    match e.into_kind() {
+        StorageErrorKind::Store(e) if family == Family::Symbl => symbl::store_error(e),
+        StorageErrorKind::Store(e) => ApiError::internal(family, e.to_string()),
+        StorageErrorKind::TooManyKeys { .. } => ApiError::body_error(family, message),
+        StorageErrorKind::Unavailable { backend, reason } => {
+            ApiError::new(family, ErrorKind::Unavailable { backend, reason })
+        }
+        _ => ApiError::internal(family, message),
+    }
 }
 
 /// Folds a handler's result into a response.

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, optional_uint, respond};
+use super::{authorize, optional_uint, respond, storage_error};
 use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
@@ -19,7 +19,7 @@ pub(crate) async fn get_all(
     query: String,
     body: Option<Bytes>,
 ) -> Response {
-    respond(get_all_inner(&state, &creds, &query, body.as_deref()))
+    respond(get_all_inner(&state, &creds, &query, body.as_deref()).await)
 }
 
 /// Where a parameter came from; the query string wins (api.md A-19).
@@ -55,13 +55,75 @@ impl Sources<'_> {
     }
 }
 
-fn get_all_inner(
+/// The `envelope=lambda` body: an AWS Lambda proxy response (keys in the
+/// order serde_json's map gives them: alphabetical).
+#[derive(serde::Serialize)]
+struct Lambda<'a> {
+    body: &'a [store::storage::RawJson],
+    headers: LambdaHeaders,
+    #[serde(rename = "statusCode")]
+    status_code: u16,
+}
+
+#[derive(serde::Serialize)]
+struct LambdaHeaders {
+    #[serde(rename = "Content-Type")]
+    content_type: &'static str,
+}
+
+/// A validated request: what the storage is asked for, and the envelope.
+struct Request {
+    database: String,
+    collection: String,
+    user_id: Option<String>,
+    skip: usize,
+    limit: Option<usize>,
+    lambda: bool,
+}
+
+async fn get_all_inner(
     state: &AppState,
     creds: &Credentials,
     query: &str,
     body: Option<&[u8]>,
 ) -> Result<Response, ApiError> {
-    authorize(state, F, creds, false)?;
+    authorize(state, F, creds, false).await?;
+    let Request {
+        database,
+        collection,
+        user_id,
+        skip,
+        limit,
+        lambda,
+    } = request(query, body)?;
+    let found = state
+        .storage
+        .mongo_find(&database, &collection, user_id.as_deref(), skip, limit)
+        .await
+        .map_err(|e| storage_error(F, e))?;
+    let total = found.total;
+    let page = found.docs;
+    let mut resp = if lambda {
+        crate::json_response(
+            StatusCode::OK,
+            &Lambda {
+                body: &page,
+                headers: LambdaHeaders {
+                    content_type: "application/json",
+                },
+                status_code: 200,
+            },
+        )
+    } else {
+        crate::json_response(StatusCode::OK, &page)
+    };
+    resp.headers_mut()
+        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
+    Ok(resp)
+}
+
+/// Reads and validates the parameters (query string first, then the body).
+fn request(query: &str, body: Option<&[u8]>) -> Result<Request, ApiError> {
     let params = Params::parse(query);
     let body_value = match body {
         Some(b) if !b.iter().all(u8::is_ascii_whitespace) => Some(
@@ -128,32 +190,12 @@ fn get_all_inner(
         }
     };
 
-    let docs = state
-        .data
-        .mongo
-        .find(&database, &collection, user_id.as_deref());
-    let total = docs.len();
-    let skip = usize::try_from(skip.unwrap_or(0)).unwrap_or(usize::MAX);
-    let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-    let page: Vec<&Value> = docs
-        .iter()
-        .skip(skip)
-        .take(take)
-        .map(|d| d.json())
-        .collect();
-    let mut resp = if lambda {
-        crate::json_response(
-            StatusCode::OK,
-            &serde_json::json!({
-                "statusCode": 200,
-                "headers": { "Content-Type": "application/json" },
-                "body": page,
-            }),
-        )
-    } else {
-        crate::json_response(StatusCode::OK, &page)
-    };
-    resp.headers_mut()
-        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
-    Ok(resp)
+    Ok(Request {
+        database,
+        collection,
+        user_id,
+        skip: usize::try_from(skip.unwrap_or(0)).unwrap_or(usize::MAX),
+        limit: limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+        lambda,
+    })
 }

@@ -15,10 +15,10 @@ pub(crate) async fn generate(
     content_type: Option<String>,
     body: Bytes,
 ) -> Response {
-    respond(generate_inner(&state, content_type.as_deref(), &body))
+    respond(generate_inner(&state, content_type.as_deref(), &body).await)
 }
 
-fn generate_inner(
+async fn generate_inner(
     state: &AppState,
     content_type: Option<&str>,
     body: &[u8],
@@ -57,9 +57,10 @@ fn generate_inner(
     }
     let app_id = field("appId")?;
     let app_secret = field("appSecret")?;
+    let now = state.clock.now_ms();
     let issued = state
         .tokens
-        .generate(app_id, app_secret, state.clock.now_ms())
+        .generate(app_id, app_secret, now)
         .map_err(|e| match e {
             GenerateError::WrongAppPair => {
                 ApiError::new(F, ErrorKind::Unauthorized(AuthFailure::WrongAppPair))
@@ -71,6 +72,15 @@ fn generate_inner(
                 },
             ),
         })?;
+    // Every server process on this storage accepts it (api.md §2.6b).
+    let expires_ms = now.saturating_add(
+        i64::try_from(issued.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX / 4),
+    );
+    state
+        .storage
+        .save_token(&crate::auth::digest(&issued.token), expires_ms)
+        .await
+        .map_err(|e| super::storage_error(F, e))?;
     Ok(crate::json_response(
         StatusCode::OK,
         &json!({ "accessToken": issued.token, "expiresIn": issued.expires_in }),

@@ -11,12 +11,13 @@ use serde::Serialize;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, optional_uint, respond};
+use super::{authorize, optional_uint, respond, storage_error};
 use crate::auth::Credentials;
 use crate::error::{ApiError, Family};
 use crate::query::Params;
 use crate::state::AppState;
-use store::families::whatsapp::{ConversationRow, Status};
+use store::families::whatsapp::Status;
+use store::storage::RawJson;
 
 const F: Family = Family::WhatsApp;
 
@@ -27,18 +28,22 @@ const PATH: &str = "/api/conversations";
 const MAX_OFFSET: u32 = i32::MAX as u32;
 
 #[derive(Serialize)]
-struct Body<'a> {
+struct Body {
     success: bool,
-    conversations: Vec<ConversationRow<'a>>,
+    conversations: Vec<RawJson>,
 }
 
 pub(crate) async fn list(state: AppState, creds: Credentials, query: String) -> Response {
-    respond(list_inner(&state, &creds, &query))
+    respond(list_inner(&state, &creds, &query).await)
 }
 
-fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Response, ApiError> {
+async fn list_inner(
+    state: &AppState,
+    creds: &Credentials,
+    query: &str,
+) -> Result<Response, ApiError> {
     if state.config.auth_everywhere {
-        authorize(state, F, creds, false)?;
+        authorize(state, F, creds, false).await?;
     }
     let params = Params::parse(query);
     let status = match params.get("status") {
@@ -57,7 +62,11 @@ fn list_inner(state: &AppState, creds: &Credentials, query: &str) -> Result<Resp
     let limit = optional_uint(F, &params, "limit", 1, 1000)?
         .map_or(state.config.whatsapp_limit, |n| n as usize);
     let offset = optional_uint(F, &params, "offset", 0, u64::from(MAX_OFFSET))?.unwrap_or(0);
-    let page = state.data.whatsapp.page(status, offset as usize, limit);
+    let page = state
+        .storage
+        .whatsapp_page(status, offset as usize, limit)
+        .await
+        .map_err(|e| storage_error(F, e))?;
     let link_params: Vec<(&str, &str)> =
         status.map(|s| ("status", s.as_str())).into_iter().collect();
     let link =

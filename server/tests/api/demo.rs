@@ -26,7 +26,7 @@ fn demo_until_2022_is_the_benches_2021_data_set_byte_for_byte() {
         summary.demo_span,
         Some((1_609_459_200_000, 1_640_995_200_000))
     );
-    let s = data.symbl.try_read().unwrap();
+    let s = &data.symbl;
     let mut served: Vec<String> = s
         .iter()
         .map(|c| serde_json::to_string(&c).unwrap())
@@ -63,7 +63,7 @@ fn by_default_the_data_ends_at_start_up() {
     let (from, until) = summary.demo_span.unwrap();
     assert!((before..=after).contains(&until));
     assert_eq!(until - from, 365 * DAY_MS);
-    let s = data.symbl.try_read().unwrap();
+    let s = &data.symbl;
     let starts: Vec<i64> = s.iter().map(|c| c.start_time).collect();
     assert!(starts.iter().all(|t| (from..until).contains(t)));
     // About 3000 × 7 / 365 ≈ 57 in the last week.

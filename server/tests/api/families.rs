@@ -23,7 +23,11 @@ async fn mongo_returns_documents_in_creation_order() {
     let docs = docs.as_array().unwrap();
     assert_eq!(
         docs.len(),
-        s.data.mongo.find("acme", "conversations", None).len()
+        s.memory()
+            .unwrap()
+            .mongo()
+            .find("acme", "conversations", None)
+            .len()
     );
     assert_eq!(
         r.header("x-total-count"),
@@ -514,7 +518,7 @@ async fn whatsapp_links_keep_the_status_and_aliases_link_to_the_canonical_path()
 #[tokio::test]
 async fn chatbot_pages_in_created_order() {
     let s = demo();
-    let all = s.data.chatbot.messages(1).unwrap().len();
+    let all = s.memory().unwrap().chatbot().messages(1).unwrap().len();
     let r = get("/v1/api/conversation-messages/1?per_page=100")
         .auth()
         .send(&s)
@@ -553,7 +557,7 @@ async fn chatbot_pages_in_created_order() {
 async fn chatbot_default_page_size_and_paging_headers() {
     let s = demo();
     let r = get("/v1/api/conversation-messages/1").auth().send(&s).await;
-    let total = s.data.chatbot.messages(1).unwrap().len();
+    let total = s.memory().unwrap().chatbot().messages(1).unwrap().len();
     assert_eq!(r.json().as_array().unwrap().len(), total.min(20));
     assert_eq!(r.header("x-page"), Some("1"));
     assert_eq!(r.header("x-per-page"), Some("20"));

@@ -54,7 +54,7 @@ async fn head_mirrors_get_on_every_get_route() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2 * 15);
+    assert_eq!(checked, 2 * 16);
 }
 
 #[tokio::test]

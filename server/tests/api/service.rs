@@ -12,6 +12,15 @@ async fn healthz_is_open_and_ok() {
     assert_eq!(r.json(), serde_json::json!({"status": "ok"}));
 }
 
+/// In memory the storage always answers: ready, with no token needed.
+#[tokio::test]
+async fn readyz_is_open_and_ready_in_memory() {
+    let (s, _) = state_with(&[], Data::empty());
+    let r = get("/readyz").send(&s).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!({"status": "ready"}));
+}
+
 #[tokio::test]
 async fn openapi_is_3_1_and_lists_every_route() {
     let (s, _) = state_with(&[], Data::empty());

@@ -192,6 +192,17 @@ impl ChatbotStore {
         self.convs.get(&conversation_id).map(Vec::as_slice)
     }
 
+    /// Every conversation with its messages (oldest first), by id.
+    ///
+    /// ```
+    /// let bot = store::families::chatbot::ChatbotStore::generate(1, 3);
+    /// let ids: Vec<u64> = bot.conversations().map(|(id, _)| id).collect();
+    /// assert_eq!(ids, [1, 2, 3]);
+    /// ```
+    pub fn conversations(&self) -> impl Iterator<Item = (u64, &[ChatMessage])> + '_ {
+        self.convs.iter().map(|(id, msgs)| (*id, msgs.as_slice()))
+    }
+
     /// Page `page` (1-based) of `per_page` messages; `None` for an unknown
     /// conversation, an empty page past the end. Page 0 is treated as 1 and
     /// `per_page` 0 as an empty page (the route validates both before).

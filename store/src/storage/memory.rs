@@ -22,8 +22,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use futures_util::{FutureExt, StreamExt};
 use tokio::sync::RwLock;
 
 use super::page::{ChatbotPage, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
@@ -123,7 +123,7 @@ impl MemoryStorage {
         let page = self.symbl.read().await.query_handles(&spec)?;
         Ok(ListPage {
             total: page.total,
-            body: ListBody::Stream(stream_page(Arc::clone(&self.symbl), page.rows).boxed()),
+            body: ListBody::Stream(Box::pin(stream_page(Arc::clone(&self.symbl), page.rows))),
         })
     }
 }
@@ -135,7 +135,7 @@ impl MemoryStorage {
 pub(crate) fn stream_page(
     store: Arc<RwLock<Store>>,
     rows: Vec<RowHandle>,
-) -> impl futures_util::Stream<Item = Vec<u8>> + Send + 'static {
+) -> impl futures_util::Stream<Item = Vec<u8>> + Send + Sync + 'static {
     struct Chunks {
         store: Arc<RwLock<Store>>,
         rows: Vec<RowHandle>,
@@ -359,5 +359,133 @@ impl Storage for MemoryStorage {
             Ok(tokens.get(digest).copied())
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    fn everything() -> QuerySpec {
+        QuerySpec {
+            limit: usize::MAX,
+            window: None,
+            ..Default::default()
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// A streamed page is, joined, the one-buffer page; each chunk holds
+    /// at most [`CHUNK_ROWS`] rows.
+    #[test]
+    fn chunks_join_to_the_one_buffer_page() {
+        let s = MemoryStorage::demo(3, (CHUNK_ROWS * 3 + 5) as u64);
+        block_on(async {
+            let page = s.list(everything()).await.unwrap();
+            let ListBody::Stream(chunks) = page.body else {
+                panic!("a page of more than ONE_BUFFER_ROWS rows streams");
+            };
+            let chunks: Vec<Vec<u8>> = chunks.collect().await;
+            assert_eq!(chunks.len(), 4);
+            let store = s.symbl().read().await;
+            let whole =
+                crate::render::list_bytes_ref(&store.query_ref(&everything()).unwrap().items);
+            assert_eq!(chunks.concat(), whole);
+            assert_eq!(page.total, CHUNK_ROWS * 3 + 5);
+        });
+    }
+
+    /// A conversation deleted between two chunks is left out; one updated is
+    /// rendered as it is now; the body stays valid JSON.
+    #[test]
+    fn writes_between_chunks_show_in_later_chunks() {
+        let s = MemoryStorage::demo(3, (CHUNK_ROWS * 2 + 1) as u64);
+        block_on(async {
+            let rows = s
+                .symbl()
+                .read()
+                .await
+                .query_handles(&everything())
+                .unwrap()
+                .rows;
+            let n = rows.len();
+            let first_of_second = rows[CHUNK_ROWS].id().to_owned();
+            let last = rows[n - 1].id().to_owned();
+            let first = rows[0].id().to_owned();
+            let mut stream = Box::pin(stream_page(Arc::clone(&s.symbl), rows));
+            let mut body = stream.next().await.unwrap();
+            s.delete(&first_of_second).await.unwrap();
+            s.delete(&first).await.unwrap(); // already sent: stays in the body
+            s.update_metadata(&last, vec![("late".into(), Some("yes".into()))])
+                .await
+                .unwrap();
+            while let Some(chunk) = stream.next().await {
+                body.extend_from_slice(&chunk);
+            }
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let ids: Vec<&str> = v["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap())
+                .collect();
+            assert_eq!(ids.len(), n - 1);
+            assert_eq!(ids[0], first);
+            assert!(!ids.contains(&first_of_second.as_str()));
+            assert_eq!(v["conversations"][n - 2]["metadata"]["late"], "yes");
+        });
+    }
+
+    /// The key-count limit is checked inside the write: at 100 keys after the
+    /// merge it passes, at 101 it fails and nothing changes.
+    #[test]
+    fn metadata_key_limit_at_and_past_it() {
+        let s = MemoryStorage::demo(5, 1);
+        let id = crate::generate::conversation(5, 0).id;
+        block_on(async {
+            let have = s.symbl().read().await.get(&id).unwrap().metadata.len();
+            let fill: Vec<MetadataChange> = (0..super::super::MAX_METADATA_KEYS - have)
+                .map(|i| (format!("fill{i}"), Some("v".to_owned())))
+                .collect();
+            let meta = s.update_metadata(&id, fill).await.unwrap();
+            assert_eq!(meta.len(), super::super::MAX_METADATA_KEYS);
+            let e = s
+                .update_metadata(&id, vec![("one-more".into(), Some("v".into()))])
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e.kind(),
+                    super::super::StorageErrorKind::TooManyKeys { after: 101, .. }
+                ),
+                "{e}"
+            );
+            let after = s.symbl().read().await.get(&id).unwrap().metadata;
+            assert_eq!(after, meta);
+            // Replacing a value or removing one and adding one stays at 100.
+            let swap = vec![
+                ("fill0".to_owned(), None),
+                ("one-more".to_owned(), Some("v".to_owned())),
+            ];
+            assert_eq!(s.update_metadata(&id, swap).await.unwrap().len(), 100);
+        });
+    }
+
+    /// Tokens are kept by digest until their expiry; unknown digests are `None`.
+    #[test]
+    fn tokens_by_digest() {
+        let s = MemoryStorage::default();
+        block_on(async {
+            s.save_token("d1", 1_000).await.unwrap();
+            assert_eq!(s.token_expiry("d1").await.unwrap(), Some(1_000));
+            assert_eq!(s.token_expiry("d2").await.unwrap(), None);
+        });
     }
 }

@@ -9,7 +9,7 @@
 //! ([`crate::ConversationRef::write_json`] in memory; the same bytes stored
 //! beside each row in PostgreSQL).
 //!
-//! Errors are [`StorageError`]: the request's own fault ([`StoreError`]:
+//! Errors are [`StorageError`]: the request's own fault ([`StoreError`](crate::StoreError):
 //! 400/404), a limit of `api.md` §2.2 ([`StorageErrorKind::TooManyKeys`]:
 //! 400), or the backend not answering ([`StorageErrorKind::Unavailable`]:
 //! 503, and nothing was changed).
@@ -38,7 +38,7 @@ mod page;
 
 pub use error::{StorageError, StorageErrorKind};
 pub use memory::{CHUNK_ROWS, MemoryStorage, ONE_BUFFER_ROWS};
-pub use page::{ChatbotPage, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
+pub use page::{ChatbotPage, ChunkStream, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
 
 use std::fmt::Debug;
 

@@ -2,7 +2,9 @@
 //! beside bodies or rows already rendered, so every backend gives the same
 //! bytes.
 
-use futures_util::stream::BoxStream;
+use std::pin::Pin;
+
+use futures_util::Stream;
 
 /// A JSON value rendered once (by the loader, or when written) and sent as
 /// is. Serializes as the JSON it holds.
@@ -38,7 +40,7 @@ pub enum ListBody {
     /// The whole body.
     Bytes(Vec<u8>),
     /// The body in order, chunk by chunk.
-    Stream(BoxStream<'static, Vec<u8>>),
+    Stream(ChunkStream),
 }
 
 impl ListBody {
@@ -51,6 +53,9 @@ impl ListBody {
         }
     }
 }
+
+/// The chunks of a streamed body (`Sync` too: the HTTP layer shares it).
+pub type ChunkStream = Pin<Box<dyn Stream<Item = Vec<u8>> + Send + Sync + 'static>>;
 
 /// A page of the Mongo family's route.
 #[derive(Debug)]

@@ -33,8 +33,17 @@ async fn a_writer_holding_the_lock_does_not_stop_healthz_or_mongo() {
     let s = state();
     let base = serve(&s).await;
     let client = reqwest::Client::new();
-    let id = s.data.symbl.read().await.iter().next().unwrap().id;
-    let guard = s.data.symbl.write().await;
+    let id = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .read()
+        .await
+        .iter()
+        .next()
+        .unwrap()
+        .id;
+    let guard = s.memory().unwrap().symbl().write().await;
     let mut waiting = Vec::new();
     for i in 0..6 {
         let client = client.clone();
@@ -96,7 +105,15 @@ async fn a_writer_holding_the_lock_does_not_stop_healthz_or_mongo() {
     for t in waiting {
         assert_eq!(tokio::time::timeout(HANG, t).await.unwrap().unwrap(), 200);
     }
-    let meta = s.data.symbl.read().await.get(&id).unwrap().metadata;
+    let meta = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .read()
+        .await
+        .get(&id)
+        .unwrap()
+        .metadata;
     assert_eq!(meta.get("waiter0"), Some("x"));
     assert_eq!(meta.get("waiter4"), Some("x"));
 }
@@ -131,7 +148,7 @@ async fn large_pages_arrive_chunked_and_byte_identical() {
     };
     let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();
     let want = {
-        let store = s.data.symbl.read().await;
+        let store = s.memory().unwrap().symbl().read().await;
         store::render::list_bytes_ref(&store.query_ref(&spec).unwrap().items)
     };
     assert_eq!(body.as_ref(), want.as_slice());

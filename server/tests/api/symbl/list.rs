@@ -274,8 +274,9 @@ async fn time_window_table() {
     let count = |r: &Resp| r.header("x-total-count").unwrap().parse::<usize>().unwrap();
     let week = 7 * 24 * 3600 * 1000;
     let in_window = |start: i64, end: i64| {
-        s.data
-            .symbl
+        s.memory()
+            .unwrap()
+            .symbl()
             .try_read()
             .unwrap()
             .iter()
@@ -641,7 +642,7 @@ async fn streamed_page_is_byte_identical_to_the_one_buffer_page() {
         let r = list(&s, &query).await;
         assert_eq!(r.status, 200);
         let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();
-        let store = s.data.symbl.try_read().unwrap();
+        let store = s.memory().unwrap().symbl().try_read().unwrap();
         let page = store.query_ref(&spec).unwrap();
         assert!(page.items.len() > 256, "streamed: {}", page.items.len());
         assert_eq!(

@@ -33,7 +33,14 @@ pub(super) fn ids(v: &Value) -> Vec<String> {
 /// The store's own answer for the same parameters.
 pub(super) fn store_answer(s: &AppState, params: store::Params<'_>) -> (Vec<String>, usize) {
     let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();
-    let page = s.data.symbl.try_read().unwrap().query(&spec).unwrap();
+    let page = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .query(&spec)
+        .unwrap();
     (
         page.items.iter().map(|c| c.id.clone()).collect(),
         page.total,

@@ -13,7 +13,7 @@ use crate::common::*;
 fn state_with_probes() -> AppState {
     let s = state();
     {
-        let mut store = s.data.symbl.try_write().unwrap();
+        let mut store = s.memory().unwrap().symbl().try_write().unwrap();
         for (id, end) in [
             ("probe-ended", r#","endTime":"2021-06-13T00:00:00.000Z""#),
             ("probe-running", ""),
@@ -125,7 +125,14 @@ async fn nul_is_refused_in_a_filter_and_in_every_write() {
         message.contains("U+0000 (NUL) cannot appear in a value: `a\\0b` for `conversation.name`"),
         "{message}"
     );
-    let before = s.data.symbl.try_read().unwrap().get("probe-ended").unwrap();
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get("probe-ended")
+        .unwrap();
     for (body, message) in [
         (
             r#"{"metadata":{"team":"a\u0000b"}}"#,
@@ -170,15 +177,16 @@ async fn nul_is_refused_in_a_filter_and_in_every_write() {
         assert_eq!(r.json()["message"], message, "{body}");
     }
     // Nothing changed.
-    let store = s.data.symbl.try_read().unwrap();
+    let store = s.memory().unwrap().symbl().try_read().unwrap();
     assert_eq!(store.get("probe-ended").unwrap(), before);
     assert_eq!(store.get(&c.id).unwrap(), c);
 }
 
 /// A generated conversation with at least one member.
 fn conversation_with_member(s: &AppState) -> store::Conversation {
-    s.data
-        .symbl
+    s.memory()
+        .unwrap()
+        .symbl()
         .try_read()
         .unwrap()
         .iter()

@@ -9,7 +9,15 @@ use crate::common::*;
 // ---- GET / PUT / DELETE one conversation ----
 
 fn some_id(s: &AppState) -> String {
-    s.data.symbl.try_read().unwrap().iter().next().unwrap().id
+    s.memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap()
+        .id
 }
 
 #[tokio::test]
@@ -21,7 +29,16 @@ async fn get_one_and_404() {
         .send(&s)
         .await;
     assert_eq!(r.status, 200);
-    let want = serde_json::to_value(s.data.symbl.try_read().unwrap().get(&id).unwrap()).unwrap();
+    let want = serde_json::to_value(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(r.json(), want);
     let r = get("/v1/conversations/nope").auth().send(&s).await;
     assert_eq!(r.status, 404);
@@ -40,7 +57,15 @@ async fn put_meta(s: &AppState, id: &str, body: &str) -> Resp {
 async fn put_metadata_merges() {
     let s = state();
     let id = some_id(&s);
-    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap().metadata;
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .metadata;
     let first_key = before
         .iter()
         .map(|(k, _)| k)
@@ -83,7 +108,14 @@ async fn put_metadata_merges() {
 async fn put_metadata_bad_bodies_change_nothing() {
     let s = state();
     let id = some_id(&s);
-    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(&id)
+        .unwrap();
     let long = "x".repeat(129);
     let cases = [
         ("not_json", "{\"metadata\":"),
@@ -111,7 +143,13 @@ async fn put_metadata_bad_bodies_change_nothing() {
         assert_eq!(r.status, 400, "{name}: {}", r.text());
         insta::assert_json_snapshot!(format!("400_symbl_put_{name}"), r.json());
         assert_eq!(
-            s.data.symbl.try_read().unwrap().get(&id).unwrap(),
+            s.memory()
+                .unwrap()
+                .symbl()
+                .try_read()
+                .unwrap()
+                .get(&id)
+                .unwrap(),
             before,
             "{name} changed data"
         );
@@ -125,13 +163,31 @@ async fn put_metadata_bad_bodies_change_nothing() {
     assert_eq!(r.status, 415);
     let r = put_meta(&s, "nope", r#"{"metadata":{"a":"1"}}"#).await;
     assert_eq!(r.status, 404);
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap(),
+        before
+    );
     let r = req("PUT", &format!("/v1/conversations/{id}"))
         .json_body(r#"{"metadata":{"a":"1"}}"#)
         .send(&s)
         .await;
     assert_eq!(r.status, 401);
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap(),
+        before
+    );
 }
 
 /// `{"metadata":{…}}` of `pairs` in their order (`None` = `null`).
@@ -154,7 +210,15 @@ fn message(r: &Resp) -> String {
 async fn put_metadata_limits_at_and_past_each() {
     let s = state();
     let id = some_id(&s);
-    let stored = |s: &AppState| s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    let stored = |s: &AppState| {
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap()
+    };
     // Keys: 128 bytes (multi-byte characters count as bytes) pass, 129 fail.
     let key128 = format!("{}{}", "é".repeat(63), "ab"); // 126 + 2 bytes
     assert_eq!(key128.len(), 128);
@@ -231,8 +295,9 @@ async fn put_metadata_body_key_counts() {
     let s = state();
     let id = some_id(&s);
     let have: Vec<String> = s
-        .data
-        .symbl
+        .memory()
+        .unwrap()
+        .symbl()
         .try_read()
         .unwrap()
         .get(&id)
@@ -252,7 +317,14 @@ async fn put_metadata_body_key_counts() {
     let r = put_meta(&s, &id, &meta_body(&pairs)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
-    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(&id)
+        .unwrap();
     // 201 keys, all null: refused before the store is looked at.
     let nulls: Vec<(String, Option<String>)> = (0..201).map(|i| (format!("n{i}"), None)).collect();
     let r = put_meta(&s, &id, &meta_body(&nulls)).await;
@@ -274,7 +346,16 @@ async fn put_metadata_body_key_counts() {
         "{}",
         r.text()
     );
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap(),
+        before
+    );
 }
 
 /// The issue's hostile body: 1 MiB of 3-letter keys from `[A-Za-z0-9]`
@@ -284,7 +365,14 @@ async fn put_metadata_body_key_counts() {
 async fn put_metadata_hostile_megabyte_of_keys_is_refused() {
     let s = state();
     let id = some_id(&s);
-    let before = s.data.symbl.try_read().unwrap().get(&id).unwrap();
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(&id)
+        .unwrap();
     let alphabet: Vec<char> = ('A'..='Z').chain('a'..='z').chain('0'..='9').collect();
     let mut body = String::from(r#"{"metadata":{"#);
     let mut n = 0usize;
@@ -311,14 +399,23 @@ async fn put_metadata_hostile_megabyte_of_keys_is_refused() {
     let r = put_meta(&s, &id, &body).await;
     assert_eq!(r.status, 400);
     assert!(message(&r).contains("at most 200 keys"), "{}", r.text());
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&id).unwrap(), before);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&id)
+            .unwrap(),
+        before
+    );
 }
 
 #[tokio::test]
 async fn delete_removes_conversation_and_messages() {
     let s = state();
     let id = some_id(&s);
-    let total = |s: &AppState| s.data.symbl.try_read().unwrap().len();
+    let total = |s: &AppState| s.memory().unwrap().symbl().try_read().unwrap().len();
     let n = total(&s);
     let r = req("DELETE", &format!("/v1/conversations/{id}"))
         .send(&s)
@@ -366,7 +463,7 @@ async fn delete_removes_conversation_and_messages() {
 // ---- members ----
 
 fn conversation_with_messages(s: &AppState) -> store::Conversation {
-    let store = s.data.symbl.try_read().unwrap();
+    let store = s.memory().unwrap().symbl().try_read().unwrap();
     store
         .iter()
         .find(|c| store.messages(&c.id).is_some_and(|m| !m.is_empty()) && !c.members.is_empty())
@@ -430,7 +527,14 @@ async fn member_update_errors() {
     let c = conversation_with_messages(&s);
     let m = &c.members[0];
     let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
-    let before = s.data.symbl.try_read().unwrap().get(&c.id).unwrap();
+    let before = s
+        .memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(&c.id)
+        .unwrap();
     let cases = [
         (
             "id_mismatch",
@@ -463,7 +567,16 @@ async fn member_update_errors() {
         .send(&s)
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&c.id).unwrap(), before);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&c.id)
+            .unwrap(),
+        before
+    );
     assert_eq!(
         get("/v1/conversations/nope/members")
             .auth()
@@ -586,5 +699,14 @@ async fn member_put_body_with_too_many_keys_is_refused() {
         message(&r),
         "body: more than 200 keys in one object (at key `x198`)"
     );
-    assert_eq!(s.data.symbl.try_read().unwrap().get(&c.id).unwrap(), c);
+    assert_eq!(
+        s.memory()
+            .unwrap()
+            .symbl()
+            .try_read()
+            .unwrap()
+            .get(&c.id)
+            .unwrap(),
+        c
+    );
 }

@@ -1,0 +1,281 @@
+//! The PostgreSQL backend (feature `postgres`): [`PgStorage`] answers every
+//! [`Storage`] call from a database that several server processes share
+//! (`api.md` §2.6b), with the same results and the same bytes as
+//! [`MemoryStorage`](crate::storage::MemoryStorage).
+//!
+//! # Tables
+//!
+//! Created and upgraded at start-up by the migrations in `store/migrations`
+//! (refinery, embedded in the binary; `V1__symbl.sql` holds this module's
+//! tables, `V2__families.sql` the other families'):
+//!
+//! | table | holds |
+//! |---|---|
+//! | `conversations` | `id`, `type`, `name` (`text COLLATE "C"`), `start_ms`, `end_ms` (`bigint`, epoch ms), `metadata` (`jsonb`, for filters), `doc` (the row's JSON exactly as the API sends it) |
+//! | `members` | `(conversation_id, position)` → `id`, `name`, `email`: for filters on `members.*` |
+//! | `messages` | `(conversation_id, position)` → the message's fields, in stored order |
+//! | `tokens` | issued access tokens by SHA-256 digest → expiry |
+//! | `loads` | what each data flag loaded: `(family, fingerprint, rows, loaded_at)` |
+//! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it) |
+//!
+//! Reads send `doc` as stored, so a body is byte-identical to the in-memory
+//! backend's; every write re-renders `doc` in Rust, inside its transaction.
+//!
+//! # Queries
+//!
+//! The list route's `WHERE` is the time window (`start_ms`, and `end_ms`
+//! or `start_ms` for a running conversation) and the request's filter as
+//! rsql's SQL emitter writes it ([`rsql::Filter::to_sql`], PostgreSQL
+//! dialect, typed parameters; only metadata keys the filter parser
+//! validated are inlined, quoted); `ORDER BY` is the sort's
+//! ([`rsql::Sort::to_sql`]), `LIMIT` and `OFFSET` integer literals, as in
+//! [`rsql::Query::to_sql`]. Without a filter, a window that covers every
+//! row (or no window) is counted from `conversation_count`. The total and
+//! the page run in one
+//! `REPEATABLE READ` read-only transaction, so they see one snapshot.
+//! Statements are prepared once per connection and kept
+//! ([`PgOptions::statement_cache`] at most).
+//!
+//! # Writes
+//!
+//! A metadata merge, a member update and a delete are each one transaction
+//! that locks the conversation's row (`SELECT … FOR UPDATE`), checks and
+//! changes it, its members and its messages, and commits: writers in any
+//! number of processes are serialised per conversation, and none is lost.
+//!
+//! # Failures
+//!
+//! A request waits at most [`PgOptions::pool_wait`] (2 s) for a
+//! connection; the database refusing, not answering, cancelling a
+//! statement or dropping the connection is
+//! [`StorageErrorKind::Unavailable`](crate::storage::StorageErrorKind)
+//! (503) and changes nothing. Broken connections are dropped by the pool,
+//! so the backend recovers by itself when the database is back.
+//!
+//! # Loading
+//!
+//! [`load::load_symbl`]: `COPY` in one transaction, seeded once (see there).
+//!
+//! # The other families
+//!
+//! [`families`]: the Mongo, WhatsApp and chatbot families' tables
+//! (`migrations/V2__families.sql`), their pages and their `COPY` loaders;
+//! [`PgStorage`]'s `mongo_find`, `whatsapp_page` and `chatbot_page` call
+//! them on a pooled connection.
+//!
+//! ```no_run
+//! use store::pg::{PgOptions, PgStorage};
+//! use store::storage::Storage;
+//!
+//! # async fn run() -> Result<(), store::storage::StorageError> {
+//! let pg = PgStorage::connect("postgres://postgres@127.0.0.1:5432/app", PgOptions::default()).await?;
+//! assert_eq!(pg.describe(), "PostgreSQL at 127.0.0.1:5432/app");
+//! pg.ready().await?;
+//! # Ok(()) }
+//! ```
+
+mod connect;
+mod error;
+pub mod families;
+pub mod load;
+mod messages;
+mod options;
+mod read;
+mod write;
+
+pub use options::PgOptions;
+
+use deadpool_postgres::{Object, Pool};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use crate::families::whatsapp::Status;
+use crate::storage::{
+    ChatbotPage, ListPage, MetadataChange, MongoPage, Result, Storage, StorageError, WhatsAppPage,
+};
+use crate::{Member, Message, Metadata, QuerySpec};
+
+/// The PostgreSQL backend: a connection pool over one database, with the
+/// tables of the module docs.
+#[derive(Clone)]
+pub struct PgStorage {
+    pool: Pool,
+    describe: String,
+    opts: PgOptions,
+}
+
+impl std::fmt::Debug for PgStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStorage")
+            .field("at", &self.describe)
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStorage {
+    /// Connects to the database at `url` (a `postgres://` URL or a
+    /// `key=value` string), applies the migrations not yet applied (several
+    /// processes starting at once apply them once), and returns the storage.
+    /// No data is loaded: see [`load::load_symbl`].
+    ///
+    /// Errors: the database not answering within
+    /// [`PgOptions::pool_wait`] is unavailable; a bad URL or a failed
+    /// migration is internal. Messages never hold the password.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), store::storage::StorageError> {
+    /// let pg = store::pg::PgStorage::connect(
+    ///     "postgres://postgres@127.0.0.1:5432/app",
+    ///     store::pg::PgOptions::default().with_max_connections(8),
+    /// ).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str, opts: PgOptions) -> Result<PgStorage> {
+        let connected = connect::pool(url, &opts)?;
+        let storage = PgStorage {
+            pool: connected.pool,
+            describe: connected.describe,
+            opts,
+        };
+        let mut client = storage.client().await?;
+        connect::migrate(&mut client).await?;
+        Ok(storage)
+    }
+
+    /// The connection pool (for [`load::load_symbl`] and the other
+    /// families' loaders).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The options the pool was built with.
+    pub fn options(&self) -> &PgOptions {
+        &self.opts
+    }
+
+    /// A pooled connection within the pool's wait; its statement cache is
+    /// emptied first when it has reached [`PgOptions::statement_cache`].
+    pub(crate) async fn client(&self) -> Result<Object> {
+        let client = connect::checkout(&self.pool, self.opts.pool_wait).await?;
+        if client.statement_cache.size() >= self.opts.statement_cache {
+            client.statement_cache.clear();
+        }
+        Ok(client)
+    }
+}
+
+impl Storage for PgStorage {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        async move {
+            let client = self.client().await?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .map_err(|e| error::db("SELECT 1", &e))?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn list(&self, spec: QuerySpec) -> BoxFuture<'_, Result<ListPage>> {
+        async move { read::list(self, &spec).await }.boxed()
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        async move { Ok(read::doc(self, id).await?.map(String::into_bytes)) }.boxed()
+    }
+
+    fn contains<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool>> {
+        read::contains(self, id).boxed()
+    }
+
+    fn members<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Member>>>> {
+        async move {
+            match read::doc(self, id).await? {
+                Some(doc) => Ok(Some(read::parse_doc(id, &doc)?.members)),
+                None => Ok(None),
+            }
+        }
+        .boxed()
+    }
+
+    fn messages<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Message>>>> {
+        read::messages(self, id).boxed()
+    }
+
+    fn update_metadata<'a>(
+        &'a self,
+        id: &'a str,
+        changes: Vec<MetadataChange>,
+    ) -> BoxFuture<'a, Result<Metadata>> {
+        async move { write::update_metadata(self, id, &changes).await }.boxed()
+    }
+
+    fn update_member<'a>(&'a self, id: &'a str, member: Member) -> BoxFuture<'a, Result<Member>> {
+        write::update_member(self, id, member).boxed()
+    }
+
+    fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        write::delete(self, id).boxed()
+    }
+
+    fn mongo_find<'a>(
+        &'a self,
+        database: &'a str,
+        collection: &'a str,
+        user_id: Option<&'a str>,
+        skip: usize,
+        limit: Option<usize>,
+    ) -> BoxFuture<'a, Result<MongoPage>> {
+        async move {
+            let client = self.client().await?;
+            families::mongo_find(&client, database, collection, user_id, skip, limit)
+                .await
+                .map_err(StorageError::from)
+        }
+        .boxed()
+    }
+
+    fn whatsapp_page(
+        &self,
+        status: Option<Status>,
+        offset: usize,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<WhatsAppPage>> {
+        async move {
+            let client = self.client().await?;
+            families::whatsapp_page(&client, status, offset, limit)
+                .await
+                .map_err(StorageError::from)
+        }
+        .boxed()
+    }
+
+    fn chatbot_page(
+        &self,
+        id: u64,
+        page: usize,
+        per_page: usize,
+    ) -> BoxFuture<'_, Result<Option<ChatbotPage>>> {
+        async move {
+            let client = self.client().await?;
+            families::chatbot_page(&client, id, page, per_page)
+                .await
+                .map_err(StorageError::from)
+        }
+        .boxed()
+    }
+
+    fn save_token<'a>(&'a self, digest: &'a str, expires_ms: i64) -> BoxFuture<'a, Result<()>> {
+        write::save_token(self, digest, expires_ms).boxed()
+    }
+
+    fn token_expiry<'a>(&'a self, digest: &'a str) -> BoxFuture<'a, Result<Option<i64>>> {
+        read::token_expiry(self, digest).boxed()
+    }
+}

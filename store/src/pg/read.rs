@@ -1,0 +1,228 @@
+//! The reads: the list route (filter, window, sort, paging from one
+//! snapshot), a conversation by id, its messages, a token's expiry.
+
+use std::fmt::Write as _;
+
+use rsql::SqlOptions;
+use tokio_postgres::IsolationLevel;
+use tokio_postgres::types::ToSql;
+
+use super::PgStorage;
+use super::error::{self, BACKEND, bad_row};
+use super::messages;
+use crate::render::{LIST_CLOSE, LIST_OPEN};
+use crate::storage::{ListBody, ListPage, Result, StorageError};
+use crate::{Conversation, Message, QuerySpec};
+
+/// The list route's two statements and their parameters.
+struct ListSql {
+    count: String,
+    page: Option<String>,
+    window: Option<[i64; 2]>,
+    params: Vec<rsql::SqlParam>,
+}
+
+/// The statements of `spec`: `WHERE` = the window (parameters `$1`, `$2`)
+/// and the filter as rsql emits it (its parameters numbered after the
+/// window's); `ORDER BY` = the sort as rsql emits it; `LIMIT`/`OFFSET`
+/// literals. No page statement for `limit = 0`.
+fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
+    let emit = |e: rsql::EmitError| {
+        StorageError::internal(BACKEND, format!("emitting the query's SQL: {e}"))
+    };
+    let mut conditions = Vec::new();
+    let window = spec.window.map(|w| [w.start, w.end]);
+    if window.is_some() {
+        // A running conversation is tested on its start; `end_ms ≥ start_ms`
+        // always (the loader and the parser reject the rest), so the bound
+        // on `start_ms` alone lets the start index serve the window.
+        conditions.push(
+            "c.start_ms >= $1 AND c.start_ms <= $2 AND coalesce(c.end_ms, c.start_ms) <= $2"
+                .to_owned(),
+        );
+    }
+    let first = if window.is_some() { 3 } else { 1 };
+    let opts = SqlOptions::postgres().with_first_placeholder(first);
+    let mut params = Vec::new();
+    if let Some(filter) = &spec.filter {
+        let w = filter.to_sql(&opts).map_err(emit)?;
+        conditions.push(w.sql);
+        params = w.params;
+    }
+    let mut where_ = String::new();
+    for (i, c) in conditions.iter().enumerate() {
+        where_.push_str(if i == 0 { " WHERE (" } else { " AND (" });
+        where_.push_str(c);
+        where_.push(')');
+    }
+    // Without a filter, a window that covers every row (the earliest start
+    // at or after its start, the latest end at or before its end: two index
+    // probes) is counted from `conversation_count`; so is no window at all.
+    // Only the branch taken runs (uncorrelated subqueries are init plans,
+    // run when first needed).
+    let count = match (&spec.filter, window) {
+        (None, None) => "SELECT n FROM conversation_count".to_owned(),
+        (None, Some(_)) => format!(
+            "SELECT CASE WHEN (SELECT min(start_ms) FROM conversations) >= $1 \
+             AND (SELECT max(coalesce(end_ms, start_ms)) FROM conversations) <= $2 \
+             THEN (SELECT n FROM conversation_count) \
+             ELSE (SELECT count(*) FROM conversations c{where_}) END"
+        ),
+        (Some(_), _) => format!("SELECT count(*) FROM conversations c{where_}"),
+    };
+    let page = if spec.limit == 0 {
+        None
+    } else {
+        let order = spec.sort.as_rsql().to_sql(&opts).map_err(emit)?;
+        let mut page = format!("SELECT c.doc FROM conversations c{where_} ORDER BY {order}");
+        let _ = write!(page, " LIMIT {}", spec.limit);
+        if spec.offset > 0 {
+            let _ = write!(page, " OFFSET {}", spec.offset);
+        }
+        Some(page)
+    };
+    Ok(ListSql {
+        count,
+        page,
+        window,
+        params,
+    })
+}
+
+/// `GET /v1/conversations`: the total and the page from one snapshot.
+pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
+    let sql = list_sql(spec)?;
+    let mut bound: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(sql.params.len() + 2);
+    if let Some(w) = &sql.window {
+        bound.push(&w[0]);
+        bound.push(&w[1]);
+    }
+    bound.extend(sql.params.iter().map(|p| p as &(dyn ToSql + Sync)));
+    let mut client = s.client().await?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| error::db("BEGIN", &e))?;
+    let count_stmt = tx
+        .prepare_cached(&sql.count)
+        .await
+        .map_err(|e| error::db("preparing the count", &e))?;
+    let total: i64 = tx
+        .query_one(&count_stmt, &bound)
+        .await
+        .map_err(|e| error::db("counting the matches", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("count(*)", e))?;
+    let mut body = Vec::with_capacity(64);
+    body.extend_from_slice(LIST_OPEN);
+    if let Some(page) = &sql.page {
+        let stmt = tx
+            .prepare_cached(page)
+            .await
+            .map_err(|e| error::db("preparing the page", &e))?;
+        let rows = tx
+            .query(&stmt, &bound)
+            .await
+            .map_err(|e| error::db("reading the page", &e))?;
+        body.reserve(rows.len() * 800);
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let doc: &str = row
+                .try_get(0)
+                .map_err(|e| bad_row("conversations.doc", e))?;
+            body.extend_from_slice(doc.as_bytes());
+        }
+    }
+    body.extend_from_slice(LIST_CLOSE);
+    tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
+    Ok(ListPage {
+        total: usize::try_from(total).unwrap_or(0),
+        body: ListBody::Bytes(body),
+    })
+}
+
+/// A conversation's stored JSON.
+pub(crate) async fn doc(s: &PgStorage, id: &str) -> Result<Option<String>> {
+    let client = s.client().await?;
+    let stmt = client
+        .prepare_cached("SELECT doc FROM conversations WHERE id = $1")
+        .await
+        .map_err(|e| error::db("preparing a read by id", &e))?;
+    let row = client
+        .query_opt(&stmt, &[&id])
+        .await
+        .map_err(|e| error::db("reading a conversation", &e))?;
+    row.map(|r| r.try_get(0).map_err(|e| bad_row("conversations.doc", e)))
+        .transpose()
+}
+
+/// A stored `doc` parsed back (the writes and the members route).
+pub(crate) fn parse_doc(id: &str, doc: &str) -> Result<Conversation> {
+    Conversation::from_json(doc)
+        .map_err(|e| bad_row(&format!("conversation {id}'s stored JSON"), e))
+}
+
+/// Whether the conversation exists.
+pub(crate) async fn contains(s: &PgStorage, id: &str) -> Result<bool> {
+    let client = s.client().await?;
+    let stmt = client
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
+        .await
+        .map_err(|e| error::db("preparing an existence test", &e))?;
+    client
+        .query_one(&stmt, &[&id])
+        .await
+        .map_err(|e| error::db("testing a conversation's existence", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("EXISTS", e))
+}
+
+/// The conversation's messages in stored order; `None` without the
+/// conversation. One statement: the conversation joined to its messages.
+pub(crate) async fn messages(s: &PgStorage, id: &str) -> Result<Option<Vec<Message>>> {
+    let client = s.client().await?;
+    let sql = format!(
+        "SELECT c.id, {} FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id \
+         WHERE c.id = $1 ORDER BY m.position",
+        messages::COLUMNS
+    );
+    let stmt = client
+        .prepare_cached(&sql)
+        .await
+        .map_err(|e| error::db("preparing a messages read", &e))?;
+    let rows = client
+        .query(&stmt, &[&id])
+        .await
+        .map_err(|e| error::db("reading messages", &e))?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let message_id: Option<&str> = row.try_get(1).map_err(|e| bad_row("messages.id", e))?;
+        if message_id.is_some() {
+            out.push(messages::from_row(row, 1, id)?);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A token's expiry by digest.
+pub(crate) async fn token_expiry(s: &PgStorage, digest: &str) -> Result<Option<i64>> {
+    let client = s.client().await?;
+    let stmt = client
+        .prepare_cached("SELECT expires_ms FROM tokens WHERE digest = $1")
+        .await
+        .map_err(|e| error::db("preparing a token read", &e))?;
+    let row = client
+        .query_opt(&stmt, &[&digest])
+        .await
+        .map_err(|e| error::db("reading a token", &e))?;
+    row.map(|r| r.try_get(0).map_err(|e| bad_row("tokens.expires_ms", e)))
+        .transpose()
+}
