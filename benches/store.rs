@@ -444,6 +444,12 @@ fn load_all(n: u64) -> Loaded {
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(report.loaded as u64, n);
     loads.push(("store", secs, rss_bytes().saturating_sub(before)));
+    let stats = store.stats();
+    eprintln!(
+        "store: name trigram index {} trigrams, {:.1} MB of heap",
+        stats.name_trigrams,
+        stats.name_trigram_bytes as f64 / 1e6
+    );
 
     let before = rss_bytes();
     let t = Instant::now();

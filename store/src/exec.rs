@@ -394,17 +394,21 @@ impl Store {
                 }
             }
             SortField::Name | SortField::Type => {
-                let map = if field == SortField::Name {
-                    &self.by_name
-                } else {
-                    &self.by_type
+                let groups: Box<dyn Iterator<Item = &crate::index::Postings>> = match (field, dir) {
+                    (SortField::Name, Direction::Asc) => Box::new(
+                        self.name_order
+                            .values()
+                            .filter_map(|sym| self.by_name.get(sym)),
+                    ),
+                    (SortField::Name, Direction::Desc) => Box::new(
+                        self.name_order
+                            .values()
+                            .rev()
+                            .filter_map(|sym| self.by_name.get(sym)),
+                    ),
+                    (_, Direction::Asc) => Box::new(self.by_type.values()),
+                    (_, Direction::Desc) => Box::new(self.by_type.values().rev()),
                 };
-                let groups: Box<dyn Iterator<Item = &crate::index::Postings>> =
-                    if dir == Direction::Asc {
-                        Box::new(map.values())
-                    } else {
-                        Box::new(map.values().rev())
-                    };
                 for postings in groups {
                     let slots = postings.as_slice();
                     // Without a window every posting is a row of the page

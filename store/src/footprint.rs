@@ -42,8 +42,10 @@ pub struct Footprint {
     pub time_indexes: usize,
     /// `type` postings (`BTreeMap` estimated, lists exact).
     pub type_postings: usize,
-    /// `name` postings (`BTreeMap` estimated, lists exact).
+    /// `name` postings (hash table, lists) and the names in order (`BTreeMap`, estimated).
     pub name_postings: usize,
+    /// The trigram index of the distinct names (`Stats::name_trigram_bytes`).
+    pub name_trigrams: usize,
     /// Metadata postings, per key and value.
     pub metadata_postings: usize,
     /// Member id and e-mail postings.
@@ -63,7 +65,7 @@ impl Footprint {
     /// let f = store::Store::new().footprint();
     /// assert_eq!(f.components()[0].0, "rows");
     /// ```
-    pub fn components(&self) -> [(&'static str, usize); 13] {
+    pub fn components(&self) -> [(&'static str, usize); 14] {
         [
             ("rows", self.rows),
             ("row ids", self.row_ids),
@@ -73,6 +75,7 @@ impl Footprint {
             ("time indexes", self.time_indexes),
             ("type postings", self.type_postings),
             ("name postings", self.name_postings),
+            ("name trigrams", self.name_trigrams),
             ("metadata postings", self.metadata_postings),
             ("member postings", self.member_postings),
             ("strings", self.strings),
@@ -132,8 +135,10 @@ impl Store {
                 + btree::<u32, ()>(self.running.len()),
             type_postings: btree::<Arc<str>, Postings>(self.by_type.len())
                 + postings_of(self.by_type.values()),
-            name_postings: btree::<Arc<str>, Postings>(self.by_name.len())
-                + postings_of(self.by_name.values()),
+            name_postings: table::<(Sym, Postings)>(self.by_name.capacity())
+                + postings_of(self.by_name.values())
+                + btree::<Arc<str>, Sym>(self.name_order.len()),
+            name_trigrams: self.name_grams.heap_bytes(),
             metadata_postings: table::<(Sym, crate::intern::FastMap<Sym, Postings>)>(
                 self.by_meta.capacity(),
             ) + self

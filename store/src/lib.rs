@@ -77,14 +77,16 @@
 //! | `startTime` | chunked sorted `(start, slot)` list with prefix counts | windows, `time_bounds`, counts in O(log n), sorted walks |
 //! | `endTime` | same, plus the set of running conversations | sorted walks |
 //! | id | hash of the id → slot; B-tree in id order | `get`, `==`/`=in=`, sorted walks |
-//! | `type`, `name` | B-tree value → sorted slots | `==`/`=in=`, dictionary scans (wildcards, ranges), sorted walks |
+//! | `type` | B-tree value → sorted slots | `==`/`=in=`, dictionary scans (wildcards, ranges), sorted walks |
+//! | `name` | hash symbol → sorted slots; B-tree name → symbol | `==`/`=in=`, dictionary scans (ranges, negations, short wildcards), sorted walks |
+//! | `name` trigrams | hash byte trigram → sorted symbols of the distinct names that hold it | case-sensitive wildcards `*x*`, `x*`, `*x`, `x*y`, several stars: the names holding every trigram of the pattern, each checked against it |
 //! | each metadata key | hash value → sorted slots | `==`/`=in=`, dictionary scans |
 //! | member id, member e-mail | hash value → sorted slots | `==`/`=in=` (any member) |
 //!
 //! The planner ([`Store::explain`] prints its choice) estimates each access
 //! path from the index sizes — the time range from two binary searches, the
 //! postings from their lengths, a dictionary scan from the number of distinct
-//! values — takes the cheapest, and evaluates the rest of the filter as a
+//! values, the trigrams from their shortest list — takes the cheapest, and evaluates the rest of the filter as a
 //! residual on the candidates only. A conjunct answered exactly by the path is
 //! dropped from the residual. A bulk load stores rows in (`startTime`, id)
 //! order, so a time range is a run of adjacent rows, and a page in the default
@@ -108,7 +110,7 @@
 //! | operation | cost |
 //! |---|---|
 //! | `get`, `contains` | O(1) |
-//! | `insert`, `upsert`, `delete`, metadata/member update | O(log n) searches, plus shifting the tails of the postings lists touched (an append is O(1)) and of one 1 024-entry time-index chunk |
+//! | `insert`, `upsert`, `delete`, metadata/member update | O(log n) searches, plus shifting the tails of the postings lists touched (an append is O(1)) and of one 1 024-entry time-index chunk; a name new to the store (or its last row gone) also updates one trigram list per byte of the name, the same way |
 //! | metadata merge ([`Store::update_metadata`]) | O(keys of the row + changes): one hash lookup per key, then the above per changed pair |
 //! | bulk load ([`load::load_jsonl`], [`Store::extend`]) | O(n) parse + one O(n log n) rebuild |
 //! | query | O(candidates of the chosen path + log n), plus O(k log k) for a page of k |
@@ -190,7 +192,7 @@
 //! |---|---|
 //! | `model`, `parse` | [`Conversation`], [`Member`], [`Metadata`], [`Message`]; JSON parsing with per-field errors |
 //! | `intern`, `people`, `rows` | interned strings and people, reference-counted; [`Store`]'s stored form of a conversation |
-//! | `ids`, `index` | the id map; the time index and postings lists |
+//! | `ids`, `index`, `ngram` | the id map; the time index and postings lists; the trigram index of the names |
 //! | [`json`] | the JSON writer: escaping, timestamps, owned conversations, member objects |
 //! | `view`, `view/json` | [`ConversationRef`], [`PageRef`]: borrowed results; their JSON, written from the interned row |
 //! | `store`, `stats`, `footprint`, `heapsize` | the [`Store`] struct and its reads by id; [`Stats`], what it holds; [`Footprint`], its heap bytes by component |
@@ -222,6 +224,7 @@ mod limits;
 pub mod load;
 mod maintain;
 mod model;
+mod ngram;
 mod parse;
 mod people;
 #[cfg(feature = "postgres")]

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::index::{Postings, TimeIndex};
 use crate::intern::{FastMap, Interner, NO_SYM, Sym, shrink_if_sparse};
+use crate::ngram::NgramIndex;
 use crate::people::Person;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
@@ -38,9 +39,13 @@ impl Store {
         } else {
             self.by_end.insert((end, slot));
         }
-        let (k, n) = (self.strings.arc(kind), self.strings.arc(name));
-        add_posting(self.by_type.entry(k), slot);
-        add_posting(self.by_name.entry(n), slot);
+        add_posting(self.by_type.entry(self.strings.arc(kind)), slot);
+        if !self.by_name.contains_key(&name) {
+            // A name new to the store: into the ordered and trigram indexes.
+            self.name_order.insert(self.strings.arc(name), name);
+            self.name_grams.insert(name, self.strings.get(name));
+        }
+        add_posting(self.by_name.entry(name), slot);
         self.index_meta(slot, &meta);
         self.index_members(slot, &members);
     }
@@ -49,10 +54,7 @@ impl Store {
     pub(crate) fn unindex_row(&mut self, slot: u32) {
         let Some(row) = self.row(slot) else { return };
         let (start, end) = (row.start, row.end);
-        let (kind, name) = (
-            self.strings.get(row.kind).to_string(),
-            self.strings.get(row.name).to_string(),
-        );
+        let (kind, name) = (self.strings.get(row.kind).to_string(), row.name);
         let members = row.members().to_vec();
         let meta = row.metadata().to_vec();
         let id = row.id.clone();
@@ -64,7 +66,12 @@ impl Store {
             self.by_end.remove((end, slot));
         }
         remove_posting_btree(&mut self.by_type, &kind, slot);
-        remove_posting_btree(&mut self.by_name, &name, slot);
+        if remove_posting_hash(&mut self.by_name, name, slot) {
+            // The last row with this name went.
+            let text = self.strings.get(name);
+            self.name_order.remove(text);
+            self.name_grams.remove(name, text);
+        }
         self.unindex_meta(slot, &meta);
         self.unindex_members(slot, &members);
     }
@@ -159,26 +166,33 @@ impl Store {
         let syms = self.strings.count();
         let (strings, people) = (&self.strings, &self.people);
         let (ids, rows_ref) = (&mut self.ids, &rows);
-        let ((by_id, by_start, by_end, running), (by_type, by_name, by_member, by_email, by_meta)) =
-            std::thread::scope(|scope| {
-                let keys = scope.spawn(move || {
-                    ids.renumber(&new_of_old);
-                    drop(new_of_old);
-                    time_and_id_indexes(rows_ref)
-                });
-                let values = value_indexes(rows_ref, strings, people.as_slice(), syms);
-                let keys = match keys.join() {
-                    Ok(k) => k,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                };
-                (keys, values)
+        let (
+            ((by_id, by_start, by_end, running), name_grams),
+            (by_type, by_name, name_order, by_member, by_email, by_meta),
+        ) = std::thread::scope(|scope| {
+            let keys = scope.spawn(move || {
+                ids.renumber(&new_of_old);
+                drop(new_of_old);
+                (
+                    time_and_id_indexes(rows_ref),
+                    name_grams(rows_ref, strings, syms),
+                )
             });
+            let values = value_indexes(rows_ref, strings, people.as_slice(), syms);
+            let keys = match keys.join() {
+                Ok(k) => k,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (keys, values)
+        });
         self.by_id = by_id;
         self.by_start = by_start;
         self.by_end = by_end;
         self.running = running;
         self.by_type = by_type;
         self.by_name = by_name;
+        self.name_order = name_order;
+        self.name_grams = name_grams;
         self.by_member = by_member;
         self.by_email = by_email;
         self.by_meta = by_meta;
@@ -225,6 +239,12 @@ impl Store {
         }
         if fresh.by_type != self.by_type || fresh.by_name != self.by_name {
             return Err("type or name postings differ".into());
+        }
+        if fresh.name_order != self.name_order {
+            return Err("the ordered names differ".into());
+        }
+        if fresh.name_grams != self.name_grams {
+            return Err("the name trigrams differ".into());
         }
         if fresh.by_meta != self.by_meta {
             return Err("metadata postings differ".into());
@@ -336,13 +356,17 @@ fn remove_posting_btree(map: &mut BTreeMap<Arc<str>, Postings>, key: &str, slot:
     }
 }
 
-fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) {
+/// Removes `slot` from the postings of `key`; true when that emptied them
+/// (and `key` left the map).
+fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) -> bool {
     if let Some(p) = map.get_mut(&key)
         && p.remove(slot)
     {
         map.remove(&key);
         shrink_if_sparse(map);
+        return true;
     }
+    false
 }
 
 /// The id, start and end indexes of rows in slot order.
@@ -389,7 +413,8 @@ fn time_and_id_indexes(
 /// Postings of every value index.
 type ValueIndexes = (
     BTreeMap<Arc<str>, Postings>,
-    BTreeMap<Arc<str>, Postings>,
+    FastMap<Sym, Postings>,
+    BTreeMap<Arc<str>, Sym>,
     FastMap<Sym, Postings>,
     FastMap<Sym, Postings>,
     FastMap<Sym, FastMap<Sym, Postings>>,
@@ -411,10 +436,8 @@ fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usiz
         .enumerate()
         .map(|(slot, r)| (r.name, slot as u32))
         .collect();
-    let by_name = group_by_sym(&pairs, syms)
-        .into_iter()
-        .map(|(k, p)| (strings.arc(k), p))
-        .collect();
+    let by_name: FastMap<Sym, Postings> = group_by_sym(&pairs, syms).into_iter().collect();
+    let name_order = by_name.keys().map(|&k| (strings.arc(k), k)).collect();
     let persons = || {
         rows.iter().enumerate().flat_map(|(slot, r)| {
             r.members()
@@ -451,7 +474,25 @@ fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usiz
             .collect();
         by_meta.insert(key, group_by_sym(&pairs, syms).into_iter().collect());
     }
-    (by_type, by_name, by_member, by_email, by_meta)
+    (by_type, by_name, name_order, by_member, by_email, by_meta)
+}
+
+/// The trigram index of the distinct names of `rows`.
+fn name_grams(rows: &[Row], strings: &Interner, syms: usize) -> NgramIndex {
+    // Which symbols are names, then the names in symbol order.
+    let mut is_name = vec![false; syms];
+    for r in rows {
+        if let Some(b) = is_name.get_mut(r.name as usize) {
+            *b = true;
+        }
+    }
+    NgramIndex::build(
+        is_name
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b)
+            .map(|(sym, _)| (sym as Sym, strings.get(sym as Sym))),
+    )
 }
 
 /// The first 16 bytes of an id as a big-endian integer (zero-padded): orders

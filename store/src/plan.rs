@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | time range | `startTime` bounds from the window and from [`Filter::time_bounds`] | two binary searches, then the rows in range |
 //! | postings | `==` / `=in=` on `id`, `type`, `name`, a metadata key, `members.id`, `members.email` ([`Filter::eq_values`]) | the postings lengths |
+//! | trigrams | a case-sensitive wildcard `==` on `name` with a literal run of 3 bytes or an anchored end (`ngram.rs`): the names holding every trigram of the pattern, each tested once | the shortest trigram list, then the matches |
 //! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges): the test runs once per distinct value | distinct values + matches |
 //! | full scan | anything else | every row |
 //!
@@ -23,6 +24,7 @@ use std::fmt::Write as _;
 use rsql::{Conjunct, FieldRef, Filter};
 
 use crate::intern::Sym;
+use crate::ngram::NgramIndex;
 use crate::query::{QuerySpec, Window};
 use crate::rows::Row;
 use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
@@ -59,6 +61,15 @@ pub(crate) enum How {
     Postings { conjunct: usize, values: usize },
     /// A scan of the `distinct` values of the field of conjunct `conjunct`.
     Dictionary { conjunct: usize, distinct: usize },
+    /// The trigram index of the field of conjunct `conjunct` (a wildcard
+    /// pattern): `grams` distinct grams, whose lists' intersection held
+    /// `candidates` values, `matched` of which the pattern matches.
+    Ngram {
+        conjunct: usize,
+        grams: usize,
+        candidates: usize,
+        matched: usize,
+    },
 }
 
 /// The single-valued field a [`SymTest`] reads.
@@ -239,6 +250,27 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 }
                 continue;
             }
+            if let Some(segments) = c.as_pattern(*field)
+                && let Some(grams) = ngram_grams(*field, &segments)
+            {
+                // The trigram index narrows the values to check: cheaper
+                // than the dictionary scan below, which it replaces.
+                if let Some((how, lists)) = ngram_scan(store, c, *field, &grams, best.cost) {
+                    let cost = lists.iter().map(|l| l.len()).sum();
+                    if cost < best.cost {
+                        best = Candidate {
+                            cost,
+                            access: Access::Postings {
+                                how,
+                                lists,
+                                disjoint: true,
+                            },
+                            answered: vec![i],
+                        };
+                    }
+                }
+                continue;
+            }
             if let Some(distinct) = dictionary_size(store, *field)
                 && distinct < best.cost
                 && let Some(lists) = dictionary_scan(store, *field, c)
@@ -384,7 +416,12 @@ fn postings_for<'s>(
                 .map(|(_, slot)| std::slice::from_ref(slot))
                 .unwrap_or(&[]),
             TYPE => store.by_type.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
-            NAME => store.by_name.get(*v).map(|p| p.as_slice()).unwrap_or(&[]),
+            NAME => store
+                .strings
+                .lookup(v)
+                .and_then(|s| store.by_name.get(&s))
+                .map(|p| p.as_slice())
+                .unwrap_or(&[]),
             METADATA => meta
                 .zip(store.strings.lookup(v))
                 .and_then(|(m, val)| m.get(&val))
@@ -508,6 +545,57 @@ fn dictionary_size(store: &Store, field: FieldRef<'_>) -> Option<usize> {
     }
 }
 
+/// The distinct trigrams of a wildcard pattern's `segments` on `field`,
+/// when the field has a trigram index and the pattern has a trigram (see
+/// `ngram.rs`); `None` sends the conjunct to the dictionary scan.
+fn ngram_grams(field: FieldRef<'_>, segments: &[&str]) -> Option<Vec<u32>> {
+    match field.id {
+        NAME => NgramIndex::grams_of(segments),
+        _ => None,
+    }
+}
+
+/// The values of `field` that hold every one of `grams` (the trigram
+/// index's candidates), checked against the conjunct `c` itself, and their
+/// postings (disjoint: a single-valued field). `None` when even the
+/// shortest gram list holds `budget` values or more (another path is
+/// cheaper than checking them).
+fn ngram_scan<'s>(
+    store: &'s Store,
+    c: Conjunct<'_>,
+    field: FieldRef<'_>,
+    grams: &[u32],
+    budget: usize,
+) -> Option<(How, Vec<&'s [u32]>)> {
+    let how = |candidates, matched| How::Ngram {
+        conjunct: c.index(),
+        grams: grams.len(),
+        candidates,
+        matched,
+    };
+    let Some(lists) = store.name_grams.lists(grams) else {
+        // A gram no name holds: nothing matches.
+        return Some((how(0, 0), Vec::new()));
+    };
+    if lists.first().is_some_and(|l| l.len() >= budget) {
+        return None;
+    }
+    let candidates = NgramIndex::intersect(&lists);
+    let mut out: Vec<&[u32]> = Vec::with_capacity(candidates.len());
+    for &sym in &candidates {
+        let probe = Probe {
+            field: field.id,
+            value: Some(store.strings.get(sym)),
+        };
+        if c.matches(&probe)
+            && let Some(postings) = store.by_name.get(&sym)
+        {
+            out.push(postings.as_slice());
+        }
+    }
+    Some((how(candidates.len(), out.len()), out))
+}
+
 /// Evaluates the single-field conjunct `c` once per distinct value and
 /// returns the matching values' postings (disjoint). `None` when the
 /// conjunct also matches rows that lack the field (a metadata key), which
@@ -525,13 +613,17 @@ fn dictionary_scan<'s>(
     };
     let mut lists: Vec<&[u32]> = Vec::new();
     match field.id {
-        NAME | TYPE => {
-            let map = if field.id == NAME {
-                &store.by_name
-            } else {
-                &store.by_type
-            };
-            for (value, postings) in map {
+        NAME => {
+            for (value, sym) in &store.name_order {
+                if probe(Some(value))
+                    && let Some(postings) = store.by_name.get(sym)
+                {
+                    lists.push(postings.as_slice());
+                }
+            }
+        }
+        TYPE => {
+            for (value, postings) in &store.by_type {
                 if probe(Some(value)) {
                     lists.push(postings.as_slice());
                 }
@@ -579,6 +671,16 @@ pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
                 How::Dictionary { conjunct, distinct } => write!(
                     out,
                     "access: dictionary {} ({distinct} distinct values)",
+                    conjunct_selector(spec, conjunct)
+                ),
+                How::Ngram {
+                    conjunct,
+                    grams,
+                    candidates,
+                    matched,
+                } => write!(
+                    out,
+                    "access: trigrams {} ({grams} trigram(s), {candidates} candidate value(s), {matched} matching)",
                     conjunct_selector(spec, conjunct)
                 ),
             };

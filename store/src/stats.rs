@@ -20,8 +20,12 @@ use crate::store::Store;
 /// assert_eq!((one.conversations, one.strings, one.string_bytes, one.people), (1, 6, 18, 1));
 /// s.update_metadata("1", &[("team".into(), None)])?;
 /// assert_eq!((s.stats().strings, s.stats().string_bytes), (4, 10));
+/// // The name `x` has three trigrams: `\0\0x`, `\0x\0`, `x\0\0`.
+/// assert_eq!(one.name_trigrams, 3);
 /// s.delete("1")?;
-/// assert_eq!(s.stats(), store::Stats { string_slots: 6, people_slots: 1, ..empty });
+/// // The trigram table keeps its (small) capacity.
+/// let bytes = s.stats().name_trigram_bytes;
+/// assert_eq!(s.stats(), store::Stats { string_slots: 6, people_slots: 1, name_trigram_bytes: bytes, ..empty });
 /// # Ok::<(), store::StoreError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -42,6 +46,11 @@ pub struct Stats {
     pub people_slots: usize,
     /// Messages held, over every conversation.
     pub messages: usize,
+    /// Distinct trigrams of the distinct conversation names (the wildcard
+    /// index; see the [crate docs](crate#indexes-and-planner)).
+    pub name_trigrams: usize,
+    /// Heap bytes of that index: its hash table and its lists.
+    pub name_trigram_bytes: usize,
 }
 
 impl Store {
@@ -62,6 +71,8 @@ impl Store {
             people: self.people.held(),
             people_slots: self.people.refs().len(),
             messages: self.messages.values().map(Vec::len).sum(),
+            name_trigrams: self.name_grams.len(),
+            name_trigram_bytes: self.name_grams.heap_bytes(),
         }
     }
 }

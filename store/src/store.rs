@@ -18,6 +18,7 @@ use crate::index::{Postings, TimeIndex};
 use crate::intern::{FastMap, Interner, NO_SYM, Sym};
 use crate::limits::Limits;
 use crate::model::{Conversation, Member, Message, Metadata};
+use crate::ngram::NgramIndex;
 use crate::people::People;
 use crate::rows::Row;
 use crate::view::ConversationRef;
@@ -49,7 +50,12 @@ pub struct Store {
     pub(crate) by_end: TimeIndex,
     pub(crate) running: BTreeSet<u32>,
     pub(crate) by_type: BTreeMap<Arc<str>, Postings>,
-    pub(crate) by_name: BTreeMap<Arc<str>, Postings>,
+    /// Name symbol → the rows with that name.
+    pub(crate) by_name: FastMap<Sym, Postings>,
+    /// The distinct names in order (sorted walks, range and wildcard scans).
+    pub(crate) name_order: BTreeMap<Arc<str>, Sym>,
+    /// Trigrams of the distinct names (wildcard patterns).
+    pub(crate) name_grams: NgramIndex,
     pub(crate) by_meta: FastMap<Sym, FastMap<Sym, Postings>>,
     pub(crate) by_email: FastMap<Sym, Postings>,
     pub(crate) by_member: FastMap<Sym, Postings>,

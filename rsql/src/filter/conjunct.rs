@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Filter, Node, node_as_range, node_as_values, node_eq_values, node_fields};
+use super::{Filter, Node, Test, node_as_range, node_as_values, node_eq_values, node_fields};
 use crate::schema::{FieldId, FieldRef};
 
 /// One top-level AND child of a [`Filter`], borrowed from it: what a query
@@ -105,6 +105,34 @@ impl<'f> Conjunct<'f> {
     /// ```
     pub fn eq_values(&self, field: FieldRef<'_>) -> Option<Vec<&'f str>> {
         node_eq_values(self.node, field)
+    }
+
+    /// The literal segments of a case-sensitive wildcard test on `field`
+    /// (`field==a*b*c`, `field=like=x`), split at the wildcards: `*x*` gives
+    /// `["", "x", ""]`, `x*` gives `["x", ""]`. `None` for any other
+    /// conjunct: a negation, a case-insensitive pattern, another test or
+    /// field. An index answers the conjunct exactly with the values that
+    /// start with the first segment, end with the last and hold the middle
+    /// ones in order, without overlaps.
+    ///
+    /// ```
+    /// # let schema = rsql::Schema::builder().field(rsql::Field::new("s", rsql::FieldType::String)).build()?;
+    /// let s = schema.resolve("s").unwrap();
+    /// let f = schema.compile(&rsql::parse("s==*Brain*storm;s==x*;s!=a*;s==b")?)?;
+    /// let got: Vec<_> = f.conjunct_refs().iter().map(|c| c.as_pattern(s)).collect();
+    /// assert_eq!(got, [Some(vec!["", "Brain", "storm"]), Some(vec!["x", ""]), None, None]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_pattern(&self, field: FieldRef<'_>) -> Option<Vec<&'f str>> {
+        match self.node {
+            Node::Pred(p) if p.field_ref() == field && !p.negated => match &p.test {
+                Test::Pattern(pat) if !pat.is_case_insensitive() => {
+                    Some(pat.segments().iter().map(|s| &**s).collect())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// [`Filter::fields`] of this conjunct alone.

@@ -7,6 +7,7 @@ mod differential;
 mod load;
 mod queries;
 mod semantics;
+mod trigram;
 mod writes;
 
 /// A naive reference: window, filter, full sort by the API's rules, paging.
