@@ -42,8 +42,8 @@
 //! symbols: types, names, metadata keys and values, and each distinct
 //! member as one `(id, name, email)` person), the id is shared between the
 //! row and the id indexes. A million generated conversations loaded from
-//! their JSONL file take 335 MB of heap, indexes included, and the server
-//! holding them 496 MB resident ([`Store::footprint`] by component;
+//! their JSONL file take 347 MB of heap, indexes included, and the server
+//! holding them 544 MB resident ([`Store::footprint`] by component;
 //! `store/README.md`, "Memory"). Messages
 //! ([`Message`]) are kept per conversation id. Interned strings and people
 //! are reference-counted and freed when their last user goes (a deleted
