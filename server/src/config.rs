@@ -163,6 +163,212 @@ pub struct Config {
     /// On SIGTERM/SIGINT, how long in-flight requests may still run before the process exits.
     #[arg(long, env = "RSQL_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::serve::parse_duration)]
     pub shutdown_grace: std::time::Duration,
+
+    /// PostgreSQL to keep the data in (`postgres://user[:password]@host[:port]/database`);
+    /// absent: everything in this process's memory. Several servers may share one database.
+    /// The password is never printed (the banner and logs show host, port and database).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        value_parser = DatabaseUrl::from_arg,
+        hide_env_values = true
+    )]
+    pub database_url: Option<DatabaseUrl>,
+
+    /// Connections the server keeps to PostgreSQL at most (1–1 000).
+    #[arg(
+        long,
+        env = "RSQL_POOL_SIZE",
+        default_value_t = DEFAULT_POOL_SIZE,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_POOL_SIZE))
+    )]
+    pub pool_size: u32,
+
+    /// How long a request waits for a PostgreSQL connection (from the pool, or a new one)
+    /// before it is answered 503 (1 ms–60 s).
+    #[arg(long, env = "RSQL_POOL_WAIT", default_value = "2s", value_parser = parse_pool_wait)]
+    pub pool_wait: std::time::Duration,
+
+    /// With `--database-url`: a data flag whose data differs from what the database was
+    /// seeded with replaces that family's rows (and the writes made since); without it the
+    /// server refuses to start. Each data flag seeds once: the same data again is skipped.
+    #[arg(long, env = "RSQL_REPLACE_DATA")]
+    pub replace_data: bool,
+}
+
+/// Connections to PostgreSQL at most when `--pool-size` is not given.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+/// The largest `--pool-size` (PostgreSQL's default `max_connections` is 100:
+/// a larger pool only queues inside the database).
+pub const MAX_POOL_SIZE: u32 = 1_000;
+/// The longest `--pool-wait`: a request that waits longer for a connection
+/// than a client waits for an answer helps no one.
+pub const MAX_POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Parses `--pool-wait`: a duration as [`parse_duration`](crate::serve::parse_duration)
+/// reads it, at most [`MAX_POOL_WAIT`].
+///
+/// ```
+/// use std::time::Duration;
+/// use server::config::parse_pool_wait;
+/// assert_eq!(parse_pool_wait("2s"), Ok(Duration::from_secs(2)));
+/// assert_eq!(parse_pool_wait("60s"), Ok(Duration::from_secs(60)));
+/// assert!(parse_pool_wait("61s").unwrap_err().contains("at most 60 s"));
+/// assert!(parse_pool_wait("0").is_err());
+/// ```
+pub fn parse_pool_wait(s: &str) -> Result<std::time::Duration, String> {
+    let d = crate::serve::parse_duration(s)?;
+    if d > MAX_POOL_WAIT {
+        return Err(format!(
+            "the pool wait must be at most {} s, found `{s}`",
+            MAX_POOL_WAIT.as_secs()
+        ));
+    }
+    Ok(d)
+}
+
+/// A PostgreSQL connection URL (`--database-url`, `DATABASE_URL`). Its
+/// `Debug` and [`DatabaseUrl::redacted`] hide the password, so a logged
+/// configuration never shows it; [`DatabaseUrl::as_str`] is the URL itself,
+/// for the connection only.
+///
+/// ```
+/// use server::config::DatabaseUrl;
+/// let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5433/conv").unwrap();
+/// assert_eq!(url.redacted(), "postgres://app:***@db.internal:5433/conv");
+/// assert!(!format!("{url:?}").contains("s3cret"));
+/// assert_eq!(url.as_str(), "postgres://app:s3cret@db.internal:5433/conv");
+/// let e = DatabaseUrl::parse("mysql://root:pw@host/db").unwrap_err();
+/// assert!(e.contains("postgres://") && !e.contains("pw"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Accepts a `postgres://` or `postgresql://` URL (the form libpq and
+    /// `tokio-postgres` read). The error never echoes the value: it may
+    /// hold a password.
+    pub fn parse(s: &str) -> Result<DatabaseUrl, String> {
+        let rest = s
+            .strip_prefix("postgres://")
+            .or_else(|| s.strip_prefix("postgresql://"));
+        match rest {
+            Some(rest) if !rest.is_empty() => Ok(DatabaseUrl(s.to_owned())),
+            Some(_) => Err(
+                "expected a PostgreSQL URL such as postgres://user@host:5432/database, \
+                 found one with no host"
+                    .to_owned(),
+            ),
+            None => Err(
+                "expected a PostgreSQL URL such as postgres://user@host:5432/database \
+                 (starting with postgres:// or postgresql://); the value given is not echoed \
+                 since it may hold a password"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// Keeps the flag's value unchecked: clap echoes a value its parser
+    /// refuses, and this one may hold a password, so [`Config::validate`]
+    /// checks it with [`DatabaseUrl::parse`] instead.
+    pub fn from_arg(s: &str) -> Result<DatabaseUrl, std::convert::Infallible> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+
+    /// The URL as given, password included: for connecting, never for printing.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with the password (in the user part, or a `password=` query
+    /// parameter) replaced by `***`.
+    ///
+    /// ```
+    /// use server::config::DatabaseUrl;
+    /// let r = |s| DatabaseUrl::parse(s).unwrap().redacted();
+    /// assert_eq!(r("postgres://u@h/db"), "postgres://u@h/db");
+    /// assert_eq!(r("postgresql://u:p@ss@h/db"), "postgresql://u:***@h/db");
+    /// assert_eq!(r("postgres://h/db?user=u&password=x&sslmode=disable"),
+    ///            "postgres://h/db?user=u&password=***&sslmode=disable");
+    /// ```
+    pub fn redacted(&self) -> String {
+        let (scheme, rest) = match self.0.split_once("://") {
+            Some(parts) => parts,
+            None => return "***".to_owned(),
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let authority = match authority.rsplit_once('@') {
+            Some((user_info, host)) => match user_info.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => authority.to_owned(),
+            },
+            None => authority.to_owned(),
+        };
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => {
+                let params: Vec<String> = query
+                    .split('&')
+                    .map(|p| match p.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        _ => p.to_owned(),
+                    })
+                    .collect();
+                format!("{path}?{}", params.join("&"))
+            }
+            None => tail.to_owned(),
+        };
+        format!("{scheme}://{authority}{tail}")
+    }
+}
+
+impl DatabaseUrl {
+    /// `host:port/database` of the URL (port 5432 and database = user when
+    /// not given, as libpq reads them), for messages: no user, no password.
+    ///
+    /// ```
+    /// use server::config::DatabaseUrl;
+    /// let t = |s| DatabaseUrl::parse(s).unwrap().target();
+    /// assert_eq!(t("postgres://app:pw@db.internal:5433/conv?sslmode=disable"), "db.internal:5433/conv");
+    /// assert_eq!(t("postgres://app@db.internal/conv"), "db.internal:5432/conv");
+    /// assert_eq!(t("postgresql://app@[::1]:6000"), "[::1]:6000/app");
+    /// ```
+    pub fn target(&self) -> String {
+        let rest = self.0.split_once("://").map_or("", |(_, r)| r);
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let (user, host_port) = match authority.rsplit_once('@') {
+            Some((user_info, hp)) => (user_info.split(':').next().unwrap_or(""), hp),
+            None => ("", authority),
+        };
+        // `[v6]:port`, `host:port` or a bare host.
+        let has_port = match host_port.rfind(':') {
+            Some(i) => !host_port[i..].contains(']'),
+            None => false,
+        };
+        let host_port = if host_port.is_empty() {
+            "localhost:5432".to_owned()
+        } else if has_port {
+            host_port.to_owned()
+        } else {
+            format!("{host_port}:5432")
+        };
+        let db = tail
+            .strip_prefix('/')
+            .map(|t| t.split(['?', '#']).next().unwrap_or(""))
+            .filter(|d| !d.is_empty())
+            .unwrap_or(if user.is_empty() { "postgres" } else { user });
+        format!("{host_port}/{db}")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
+    }
 }
 
 /// A setting that clap accepts but whose combination is wrong.
@@ -229,7 +435,8 @@ impl Config {
         cfg
     }
 
-    /// Checks what clap cannot: each app pair is whole.
+    /// Checks what clap cannot (or must not echo): the database URL, each
+    /// app pair is whole, and `--replace-data` comes with a database.
     ///
     /// ```
     /// use clap::Parser;
@@ -237,8 +444,24 @@ impl Config {
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_SECRET"));
     /// let cfg = server::Config::parse_from(["rsql-server", "--app-id", "", "--app-secret", "s"]);
     /// assert!(cfg.validate().unwrap_err().to_string().contains("DEMO_APP_ID"));
+    /// let cfg = server::Config::parse_from(["rsql-server", "--database-url", "mysql://u:s3cret@h/db"]);
+    /// let e = cfg.validate().unwrap_err().to_string();
+    /// assert!(e.starts_with("--database-url (DATABASE_URL): expected a PostgreSQL URL"));
+    /// assert!(!e.contains("s3cret"));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            DatabaseUrl::parse(url.as_str())
+                .map_err(|e| ConfigError(format!("--database-url (DATABASE_URL): {e}")))?;
+        }
+        if self.replace_data && self.database_url.is_none() {
+            return Err(ConfigError(
+                "--replace-data (RSQL_REPLACE_DATA) applies to a database: give --database-url \
+                 (DATABASE_URL) too, or leave it out (the in-memory store loads the data flags on \
+                 every start)"
+                    .to_owned(),
+            ));
+        }
         let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
         match (given(&self.app_id), given(&self.app_secret)) {
             (true, true) => Ok(()),

@@ -9,7 +9,12 @@ use std::process::ExitCode;
 
 use server::config::AppCredential;
 use server::demo::{Banner, SecretShown};
-use server::{AppState, Config, Data};
+use std::sync::Arc;
+
+use server::backend::Backend;
+use server::openapi::Examples;
+use server::{AppState, Config};
+use store::storage::Storage;
 
 /// mimalloc instead of the system allocator: when the store still
 /// materialized owned conversations (a few hundred small strings per 20-row
@@ -61,11 +66,12 @@ fn main() -> ExitCode {
 
 async fn run(cfg: Config, generated: bool) -> ExitCode {
     let started = std::time::Instant::now();
-    let (data, summary) = match Data::from_config(&cfg) {
+    // The in-memory store, or PostgreSQL: connected, migrated and loaded.
+    let (backend, summary) = match server::backend::build(&cfg).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(e.exit_code());
         }
     };
     for line in &summary.lines {
@@ -96,30 +102,36 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
         }
     };
     let demo = cfg.demo;
-    let state = AppState::new(cfg, data);
+    let state = match backend {
+        Backend::Memory(data) => AppState::new(cfg, *data),
+        Backend::Postgres(pg) => {
+            let storage: Arc<dyn Storage> = Arc::new(pg);
+            let examples = Examples::collect(storage.as_ref()).await;
+            AppState::with_storage(cfg, storage, &examples, server::Clock::system())
+        }
+    };
     let apps = state.config.app_credentials();
     let token = match state.config.static_tokens.first() {
         Some(t) => Some(t.clone()),
-        None => apps
-            .first()
-            .and_then(|a| {
-                state
-                    .tokens
-                    .generate(&a.app_id, &a.app_secret, state.clock.now_ms())
-                    .ok()
-            })
-            .map(|t| t.token),
+        None => match apps.first() {
+            Some(a) => banner_token(&state, a).await,
+            None => None,
+        },
     };
-    let conversations = match state.memory() {
-        Some(m) => m.symbl().read().await.len(),
-        None => 0,
+    let ms = started.elapsed().as_millis();
+    match state.memory() {
+        Some(m) => {
+            let conversations = m.symbl().read().await.len();
+            tracing::info!(conversations, storage = %state.storage.describe(), ms, "data ready");
+        }
+        // The database's rows are counted by the loads' lines above (a
+        // count(*) here would scan a large table on every start).
+        None => tracing::info!(storage = %state.storage.describe(), ms, "data ready"),
+    }
+    let storage_line = match state.memory() {
+        Some(_) => "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)".to_owned(),
+        None => state.storage.describe(),
     };
-    tracing::info!(
-        conversations,
-        storage = %state.storage.describe(),
-        ms = started.elapsed().as_millis(),
-        "data ready"
-    );
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on http://{addr}");
     if demo {
@@ -145,7 +157,7 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
             app,
             secret,
             generated,
-            storage: "memory only (nothing is written to disk; a restart starts from the generated or loaded data again)",
+            storage: &storage_line,
             symbl_span: summary.demo_span,
             chatbot_ids: summary.chatbot_ids,
             now_ms: state.clock.now_ms(),
@@ -158,6 +170,27 @@ async fn run(cfg: Config, generated: bool) -> ExitCode {
     server::serve::serve(listener, state, opts, shutdown).await;
     tracing::info!("shut down");
     ExitCode::SUCCESS
+}
+
+/// The banner's token for `app`: issued as `POST /oauth2/token:generate`
+/// issues it (and kept in the storage, so every process on the same
+/// database accepts it).
+async fn banner_token(state: &AppState, app: &AppCredential) -> Option<String> {
+    let now = state.clock.now_ms();
+    let issued = state
+        .tokens
+        .generate(&app.app_id, &app.app_secret, now)
+        .ok()?;
+    let expires_ms = now.saturating_add(
+        i64::try_from(issued.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX / 4),
+    );
+    let digest = server::auth::digest(&issued.token);
+    if let Err(e) = state.storage.save_token(&digest, expires_ms).await {
+        tracing::warn!(
+            "the banner's token is not kept in the storage ({e}): other processes will not accept it"
+        );
+    }
+    Some(issued.token)
 }
 
 /// A random app pair: `demo-` and 8 hex digits, and a 32-hex-digit secret.

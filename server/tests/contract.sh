@@ -66,7 +66,9 @@ if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
 fi
 
-cargo build --quiet -p server --bin rsql-server
+# The workspace's features (what `cargo test --workspace --all-features`
+# built): the binary and every dependency are reused, nothing compiles again.
+cargo build --quiet --workspace --all-features --bin rsql-server
 BIN="$TARGET/debug/rsql-server"
 WORK="$(mktemp -d)"
 LOG="$WORK/server.log"

@@ -308,6 +308,8 @@ fn bad_data_file_fails_start_up_with_the_file_named() {
     std::fs::create_dir_all(&dir).unwrap();
     let missing = dir.join("missing.json");
     let out = Command::new(env!("CARGO_BIN_EXE_rsql-server"))
+        // In memory: an inherited DATABASE_URL (CI exports one) would load into it.
+        .env_remove("DATABASE_URL")
         .args(["--addr", "127.0.0.1:0", "--whatsapp-data"])
         .arg(&missing)
         .output()

@@ -27,6 +27,7 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsql-server"));
     cmd.args(["--addr", "127.0.0.1:0"]).args(args);
     for var in [
+        "DATABASE_URL",
         "DEMO_APP_ID",
         "DEMO_APP_SECRET",
         "RSQL_APPS",
