@@ -28,6 +28,11 @@ pub(crate) struct IdMap {
 }
 
 impl IdMap {
+    /// Heap bytes of the table (see `heapsize.rs`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        crate::heapsize::table::<(u64, u32)>(self.table.capacity())
+    }
+
     pub(crate) fn hash(&self, id: &str) -> u64 {
         self.hasher.hash_one(id)
     }

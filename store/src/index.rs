@@ -21,6 +21,17 @@ pub(crate) struct TimeIndex {
 }
 
 impl TimeIndex {
+    /// Heap bytes of the chunks and their counts (see `heapsize.rs`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use crate::heapsize::vec;
+        self.chunks
+            .iter()
+            .map(|c| vec::<(i64, u32)>(c.capacity()))
+            .sum::<usize>()
+            + vec::<Vec<(i64, u32)>>(self.chunks.capacity())
+            + vec::<usize>(self.before.capacity())
+    }
+
     /// Builds from unsorted entries.
     pub(crate) fn build(mut entries: Vec<(i64, u32)>) -> TimeIndex {
         entries.sort_unstable();
@@ -178,6 +189,14 @@ pub(crate) enum Postings {
 }
 
 impl Postings {
+    /// Heap bytes of the list (none for one slot; see `heapsize.rs`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Postings::One(_) => 0,
+            Postings::Many(v) => crate::heapsize::vec::<u32>(v.capacity()),
+        }
+    }
+
     /// The slots, ascending.
     pub(crate) fn as_slice(&self) -> &[u32] {
         match self {

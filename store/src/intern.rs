@@ -75,6 +75,21 @@ impl Default for Interner {
 }
 
 impl Interner {
+    /// Heap bytes of the table and its strings (see `heapsize.rs`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use crate::heapsize::{arc_str, table, vec};
+        table::<(Arc<str>, Sym)>(self.map.capacity())
+            + vec::<Option<Arc<str>>>(self.strings.capacity())
+            + vec::<u32>(self.refs.capacity())
+            + vec::<Sym>(self.free.capacity())
+            + self
+                .strings
+                .iter()
+                .flatten()
+                .map(|s| arc_str(s.len()))
+                .sum::<usize>()
+    }
+
     /// An empty table that holds at most `limit` strings at once
     /// ([`Limits::strings`](crate::Limits)).
     pub(crate) fn with_limit(limit: u32) -> Interner {

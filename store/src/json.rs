@@ -2,18 +2,18 @@
 //! bytes of [`crate::Conversation`]'s `Serialize` (field order `id, type,
 //! name, startTime, endTime, members, metadata`; `endTime` left out while a
 //! conversation runs), for an owned conversation ([`write_owned`]) and for
-//! the pieces the store keeps: each row's JSON without its members, and each
-//! distinct person's member object (`PeopleJson` in `people.rs`). `view/json.rs` renders a
-//! row with these writers and writes a page from the kept pieces.
+//! a stored row (`view/json.rs`, from the interned strings) and for each
+//! distinct person's member object, rendered once (`PeopleJson` in
+//! `people.rs`).
 //!
-//! Strings go through serde_json's escaper: a hand-written
-//! eight-bytes-at-a-time escape check saved 2.5 % of the instructions of a
-//! 100 000-row bulk load (callgrind) and no measurable time, so it went
-//! (issue 12, `benches/tricks.rs`). Timestamps are formatted on the stack
-//! instead of through chrono (`write_ms` says which figure keeps that). For
-//! stored conversations this work is done when a row or a person is rendered
-//! (on insert, and when metadata or a member changes), not when a page is
-//! written: a page copies the kept bytes.
+//! A string with nothing to escape (all the generated data) is copied
+//! between quotes after one pass over its bytes; any other goes through
+//! serde_json's escaper. (A hand-written eight-bytes-at-a-time escape check
+//! saved 2.5 % of the instructions of a 100 000-row bulk load and no
+//! measurable time, so it went in issue 12, `benches/tricks.rs`; since
+//! issue 17 rows are written when a page is, so the plain check came back.)
+//! Timestamps are formatted on the stack instead of through chrono
+//! (`write_ms` says which figure keeps that).
 //!
 //! ```
 //! let c = store::generate::conversation(1, 2);
@@ -33,7 +33,14 @@ use crate::model::Conversation;
 /// assert_eq!(out, br#""a \"b\"""#);
 /// ```
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
+    // Most stored strings need no escape: copy them between quotes. The
+    // rest go through serde_json's escaper.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
         // Writing into a Vec cannot fail; keep the output valid regardless.
         out.extend_from_slice(b"\"\"");
     }
@@ -76,6 +83,23 @@ pub(crate) fn write_conversation<'a>(
     members: impl FnOnce(&mut Vec<u8>),
     metadata: impl Iterator<Item = (&'a str, &'a str)>,
 ) {
+    write_head(out, &c);
+    members(out);
+    out.extend_from_slice(b"],\"metadata\":{");
+    for (i, (k, v)) in metadata.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, k);
+        out.push(b':');
+        write_str(out, v);
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// Appends a conversation's JSON up to its members: `{"id":…` to
+/// `"members":[`.
+pub(crate) fn write_head(out: &mut Vec<u8>, c: &Parts<'_>) {
     out.extend_from_slice(b"{\"id\":");
     write_str(out, c.id);
     out.extend_from_slice(b",\"type\":");
@@ -89,17 +113,21 @@ pub(crate) fn write_conversation<'a>(
         write_time(out, end);
     }
     out.extend_from_slice(b",\"members\":[");
-    members(out);
-    out.extend_from_slice(b"],\"metadata\":{");
-    for (i, (k, v)) in metadata.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, k);
-        out.push(b':');
-        write_str(out, v);
+}
+
+/// The length of [`write_head`]'s bytes for `c`, rendering them only when
+/// a bound is over `limit`: a string escapes to at most six bytes a byte
+/// (`\u00XX`), a timestamp is at most 40 bytes, the keys and punctuation
+/// 60. So the answer is exact whenever it matters, at most `limit` or the
+/// exact length past it.
+pub(crate) fn head_len_over(c: &Parts<'_>, limit: usize) -> Option<usize> {
+    let bound = 6 * (c.id.len() + c.kind.len() + c.name.len()) + 6 + 2 * 40 + 60;
+    if bound <= limit {
+        return None;
     }
-    out.extend_from_slice(b"}}");
+    let mut out = Vec::with_capacity(bound.min(1 << 16));
+    write_head(&mut out, c);
+    (out.len() > limit).then_some(out.len())
 }
 
 /// Appends one member object (`{"id":…,"name":…,"email":…}`, no `email`

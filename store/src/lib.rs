@@ -37,12 +37,14 @@
 //!
 //! A [`Conversation`] is Symbl's `{id, type, name, startTime, endTime?,
 //! members[{id, name, email?}], metadata{string: string}}` with times as epoch
-//! milliseconds. Inside the store a row is 80 bytes plus two allocations
-//! (its members and metadata, and its JSON; see "Results" below):
-//! strings are interned (4-byte symbols: types, names, metadata keys
-//! and values, and each distinct member as one `(id, name, email)` person),
-//! the id is shared between the row and the id indexes. A million generated
-//! conversations take about 430 MB resident, indexes included. Messages
+//! milliseconds. Inside the store a row is 64 bytes plus two allocations
+//! (its id, and its members and metadata): strings are interned (4-byte
+//! symbols: types, names, metadata keys and values, and each distinct
+//! member as one `(id, name, email)` person), the id is shared between the
+//! row and the id indexes. A million generated conversations loaded from
+//! their JSONL file take 347 MB of heap, indexes included, and the server
+//! holding them 544 MB resident ([`Store::footprint`] by component;
+//! `store/README.md`, "Memory"). Messages
 //! ([`Message`]) are kept per conversation id. Interned strings and people
 //! are reference-counted and freed when their last user goes (a deleted
 //! conversation, a replaced or removed metadata value, a renamed member);
@@ -157,13 +159,12 @@
 //! the page for the selective queries.
 //!
 //! For services that answer in JSON, [`ConversationRef::write_json`] writes
-//! the bytes serde would, from JSON the store keeps: each row's own JSON
-//! without its members (rendered on insert and on a metadata change) and each
-//! distinct person's member object. A 20-row page is then about 80 slice
-//! copies (≈ 0.8 µs). The price is memory: 260 bytes of JSON per
-//! conversation on average for the generated data, plus allocator slack
-//! (the demo server's resident memory at 100 000 conversations went from 92
-//! to 134 MB).
+//! the bytes serde would, straight from the interned row: its scalar fields
+//! and metadata from the string table, its members from each distinct
+//! person's member object (rendered once). Rows used to keep their own JSON
+//! as well, 300 MB of a million conversations' 950 MB; since issue 17 they
+//! do not ([`Store::footprint`] and `store/README.md`, "Memory", say where
+//! the memory goes).
 //!
 //! # The other route families
 //!
@@ -193,8 +194,8 @@
 //! | `intern`, `people`, `rows` | interned strings and people, reference-counted; [`Store`]'s stored form of a conversation |
 //! | `ids`, `index`, `ngram` | the id map; the time index and postings lists; the trigram index of the names |
 //! | [`json`] | the JSON writer: escaping, timestamps, owned conversations, member objects |
-//! | `view`, `view/json` | [`ConversationRef`], [`PageRef`]: borrowed results; their JSON from the bytes each row keeps |
-//! | `store`, `stats` | the [`Store`] struct and its reads by id; [`Stats`], what it holds |
+//! | `view`, `view/json` | [`ConversationRef`], [`PageRef`]: borrowed results; their JSON, written from the interned row |
+//! | `store`, `stats`, `footprint`, `heapsize` | the [`Store`] struct and its reads by id; [`Stats`], what it holds; [`Footprint`], its heap bytes by component |
 //! | `writes` | every write: validation, then five functions that change the store |
 //! | `maintain` | a row's index entries added and removed; the rebuild after a bulk load; the consistency check |
 //! | `limits` | [`Limits`] |
@@ -211,8 +212,10 @@ mod error;
 mod exec;
 pub mod families;
 pub mod filter;
+mod footprint;
 pub mod generate;
 mod handles;
+mod heapsize;
 mod ids;
 mod index;
 mod intern;
@@ -244,6 +247,7 @@ mod writes;
 
 pub use error::{LoadError, LoadErrorKind, Position, RecordError, RecordErrorKind, json_type};
 pub use filter::compile_filter;
+pub use footprint::Footprint;
 pub use handles::{PageHandles, RowHandle};
 pub use limits::Limits;
 pub use model::{

@@ -41,8 +41,8 @@ pub struct Limits {
     /// Members of one conversation.
     pub members: u32,
     /// Bytes of one conversation's JSON before its members: its `id`,
-    /// `type`, `name`, `startTime` and `endTime`, escaped (the part a row
-    /// keeps in front of its members, see `view/json.rs`).
+    /// `type`, `name`, `startTime` and `endTime`, escaped: `{"id":` up to
+    /// `"members":[`. A write past it is refused.
     pub head_bytes: u32,
 }
 

@@ -23,7 +23,6 @@ use crate::ngram::NgramIndex;
 use crate::people::Person;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
-use crate::view::json::render_row;
 
 impl Store {
     /// Adds row `slot` to every index.
@@ -142,11 +141,25 @@ impl Store {
         for (new, &(_, i)) in order.iter().enumerate() {
             new_of_old[i as usize] = new as u32;
         }
-        let rows: Vec<Row> = order
-            .iter()
-            .filter_map(|&(_, i)| old[i as usize].take())
-            .collect();
-        drop((old, order));
+        drop(order);
+        // Move each row to its new slot in place (each swap puts one row
+        // where it belongs; a free slot has nowhere to go and ends up past
+        // the rows), then drop the free slots in place too: the rows are
+        // never held twice, so a bulk load's peak does not hold two copies
+        // of the slot vector.
+        let mut target = new_of_old.clone();
+        for i in 0..old.len() {
+            while let Some(&t) = target.get(i)
+                && t != u32::MAX
+                && t as usize != i
+            {
+                old.swap(i, t as usize);
+                target.swap(i, t as usize);
+            }
+        }
+        drop(target);
+        #[allow(clippy::filter_map_identity, reason = "`filter_map` collects in place")]
+        let rows: Vec<Row> = old.into_iter().filter_map(|r| r).collect();
         self.free.clear();
         // Two threads build disjoint sets of indexes from the (read-only)
         // rows; within each, one index at a time keeps temporaries small.
@@ -215,10 +228,6 @@ impl Store {
             let row = self.row(slot).ok_or("vanished row")?;
             if self.slot(&row.id) != Some(slot) || self.by_id.get(&row.id) != Some(&slot) {
                 return Err(format!("id `{}` not mapped to its slot {slot}", row.id));
-            }
-            let (json, members_at) = render_row(&self.strings, row);
-            if row.json != json || row.members_at as usize != members_at {
-                return Err(format!("the JSON of `{}` is stale", row.id));
             }
         }
         let same = |a: &TimeIndex, b: &TimeIndex| a.range(0, a.len()).eq(b.range(0, b.len()));

@@ -69,6 +69,20 @@ impl Index<usize> for People {
 }
 
 impl People {
+    /// Heap bytes of the people, their JSON objects and the member cache
+    /// (their strings are the interner's; see `heapsize.rs`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use crate::heapsize::{block, table, vec};
+        vec::<Person>(self.list.capacity())
+            + vec::<u32>(self.refs.capacity())
+            + vec::<u32>(self.free.capacity())
+            + block(self.json.bytes.capacity())
+            + vec::<(usize, usize)>(self.json.spans.capacity())
+            + table::<(Person, u32)>(self.map.capacity())
+            + table::<(u64, (u32, u32))>(self.cache.by_id.capacity())
+            + block(self.cache.text.capacity())
+    }
+
     /// An empty table that holds at most `limit` people at once.
     pub(crate) fn with_limit(limit: u32) -> People {
         People {

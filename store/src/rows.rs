@@ -1,8 +1,8 @@
 //! [`Row`]: one stored conversation — interned symbols instead of strings,
 //! times as epoch milliseconds, its members (person numbers, see
 //! [`People`](crate::people::People)) and metadata pairs packed in one
-//! allocation, and the row's own JSON without its members (see
-//! `view/json.rs`).
+//! allocation. Its JSON is written from these parts when a page asks for
+//! it (`view/json.rs`): a row keeps no rendered copy.
 //!
 //! Rows live in the [`Store`](crate::Store)'s slot vector; how they get there
 //! and leave is `writes.rs`, how the indexes follow them is `maintain.rs`.
@@ -26,16 +26,14 @@ pub(crate) struct Row {
     /// allocation per row instead of two.
     data: Box<[u32]>,
     n_members: u32,
-    /// The row's JSON without its members: `json[..members_at]` ends with
-    /// `"members":[`, and the rest is `],"metadata":{…}}`. Rendered when the
-    /// row is stored and when its metadata changes; a page copies it and the
-    /// members' objects from [`People::json`](crate::people::People) (see
-    /// `view/json.rs`).
-    pub(crate) json: Box<[u8]>,
-    pub(crate) members_at: u32,
 }
 
 impl Row {
+    /// Heap bytes of the member numbers and metadata symbols.
+    pub(crate) fn data_heap_bytes(&self) -> usize {
+        crate::heapsize::vec::<u32>(self.data.len())
+    }
+
     /// `end`, or `start` while running (the window test's end).
     pub(crate) fn effective_end(&self) -> i64 {
         if self.end == NO_END {
@@ -70,7 +68,7 @@ impl Row {
             .0
     }
 
-    /// A row without its JSON (see [`Row::json`]): `data` holds the
+    /// A row: `data` holds the
     /// `n_members` members' person numbers, then the metadata `[key, value]`
     /// pairs.
     pub(crate) fn new(
@@ -90,8 +88,6 @@ impl Row {
             end,
             data,
             n_members,
-            json: Box::default(),
-            members_at: 0,
         }
     }
 

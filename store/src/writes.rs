@@ -5,7 +5,7 @@
 //! [`Store::upsert`], [`Store::extend`], [`Store::update_metadata`],
 //! [`Store::update_member`], [`Store::delete`], [`Store::set_messages`]) and
 //! the loaders' [`Bulk`] first validate — parse, check, look the id up,
-//! intern the new strings and people, render the row's JSON — and then
+//! intern the new strings and people — and then
 //! change the store only through five functions:
 //!
 //! | function | change |
@@ -44,12 +44,12 @@ use std::sync::Arc;
 use crate::StoreError;
 use crate::error::{RecordError, RecordErrorKind};
 use crate::intern::{FastMap, NO_SYM, Sym};
+use crate::json::{Parts, head_len_over};
 use crate::limits;
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::parse::Draft;
 use crate::rows::{NO_END, Row};
 use crate::store::Store;
-use crate::view::json::render_row;
 
 impl Store {
     /// Parses one conversation (the JSON of `docs/data-formats.md`) and inserts it.
@@ -370,7 +370,7 @@ impl Store {
                 return Err(e);
             }
         };
-        let mut row = Row::new(
+        let row = Row::new(
             Arc::from(d.id.as_ref()),
             kind,
             name,
@@ -379,16 +379,18 @@ impl Store {
             data.into_boxed_slice(),
             n_members,
         );
-        let (json, members_at) = render_row(&self.strings, &row);
-        row.json = json;
-        row.members_at = match u32::try_from(members_at) {
-            Ok(at) if at <= self.limits.head_bytes => at,
-            _ => {
-                self.release_row(&row);
-                let limit = self.limits.head_bytes;
-                return Err(limits::reached("bytes of JSON before the members", limit));
-            }
+        let parts = Parts {
+            id: &row.id,
+            kind: &d.kind,
+            name: &d.name,
+            start: row.start,
+            end: row.end(),
         };
+        if head_len_over(&parts, self.limits.head_bytes as usize).is_some() {
+            self.release_row(&row);
+            let limit = self.limits.head_bytes;
+            return Err(limits::reached("bytes of JSON before the members", limit));
+        }
         Ok(row)
     }
 
@@ -513,14 +515,13 @@ impl Store {
     }
 
     /// Gives row `slot` the metadata `pairs` in place of `old`, its current
-    /// pairs, and renders its JSON again.
+    /// pairs.
     fn replace_metadata(&mut self, slot: u32, old: &[[Sym; 2]], pairs: &[[Sym; 2]]) {
         self.unindex_meta(slot, old);
         self.index_meta(slot, pairs);
         if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
             row.set_metadata(pairs);
         }
-        self.refresh_json(slot);
     }
 
     /// Makes the member at `pos` of row `slot` person `person` (whose
@@ -561,20 +562,6 @@ impl Store {
     /// Sets the messages of the conversation with id `key` (sorted).
     fn put_messages(&mut self, key: Arc<str>, messages: Vec<Message>) {
         self.messages.insert(key, messages);
-    }
-
-    /// Renders [`Row::json`] again after the row's metadata changed. The
-    /// part before the members does not depend on the metadata, so
-    /// [`Row::members_at`] stays (it passed
-    /// [`Limits::head_bytes`](crate::Limits::head_bytes) when the row was
-    /// stored).
-    fn refresh_json(&mut self, slot: u32) {
-        let Some((json, _)) = self.row(slot).map(|r| render_row(&self.strings, r)) else {
-            return;
-        };
-        if let Some(Some(row)) = self.rows.get_mut(slot as usize) {
-            row.json = json;
-        }
     }
 }
 

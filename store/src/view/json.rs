@@ -1,12 +1,13 @@
-//! The JSON of stored conversations, from bytes kept for the purpose.
+//! The JSON of stored conversations, written when a page asks for it.
 //!
-//! Each row keeps its own JSON without its members ([`render_row`], run when
-//! the row is stored and again when its metadata changes), and each distinct
-//! person its member object (`People::json`, rendered once). Writing a
-//! [`ConversationRef`] is then a few copies: the row's bytes up to
-//! `"members":[`, its members' objects, and the rest
-//! ([`ConversationRef::write_json`]). The bytes are those of the owned
-//! [`Conversation`](crate::Conversation)'s `Serialize`.
+//! A row keeps no rendered copy of itself: [`ConversationRef::write_json`]
+//! writes its scalar fields and metadata from the interned strings, and its
+//! members from each distinct person's member object (`People::json`,
+//! rendered once, when the person is first stored). The bytes are those of
+//! the owned [`Conversation`](crate::Conversation)'s `Serialize`.
+//!
+//! Rows kept their own JSON until issue 17: about 300 MB of the 950 MB a
+//! million conversations took (`store/README.md`, "Memory").
 //!
 //! ```
 //! let s = store::generate::store(1, 3);
@@ -18,9 +19,7 @@
 //! ```
 
 use super::ConversationRef;
-use crate::intern::Interner;
 use crate::json::{Parts, write_conversation, write_member};
-use crate::rows::Row;
 
 impl ConversationRef<'_> {
     /// Appends this conversation's JSON: the same bytes as `serde_json` gives
@@ -35,47 +34,35 @@ impl ConversationRef<'_> {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        let at = (self.row.members_at as usize).min(self.row.json.len());
-        let (head, tail) = self.row.json.split_at(at);
-        out.extend_from_slice(head);
-        for (i, &p) in self.row.members().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            match self.people.json.get(p) {
-                Some(json) => out.extend_from_slice(json),
-                None => {
-                    let m = self.member(p);
-                    write_member(out, m.id, m.name, m.email);
+        let (row, strings) = (self.row, self.strings);
+        write_conversation(
+            out,
+            Parts {
+                id: &row.id,
+                kind: strings.get(row.kind),
+                name: strings.get(row.name),
+                start: row.start,
+                end: row.end(),
+            },
+            |out| {
+                for (i, &p) in row.members().iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match self.people.json.get(p) {
+                        Some(json) => out.extend_from_slice(json),
+                        None => {
+                            let m = self.member(p);
+                            write_member(out, m.id, m.name, m.email);
+                        }
+                    }
                 }
-            }
-        }
-        out.extend_from_slice(tail);
+            },
+            row.metadata()
+                .iter()
+                .map(|&[k, v]| (strings.get(k), strings.get(v))),
+        );
     }
-}
-
-/// A row's JSON without its members, and where they go: the bytes before
-/// `members_at` end with `"members":[`, the rest starts with `]`. The caller
-/// checks `members_at` against [`Limits::head_bytes`](crate::Limits) before
-/// storing it in [`Row::members_at`].
-pub(crate) fn render_row(strings: &Interner, row: &Row) -> (Box<[u8]>, usize) {
-    let mut out = Vec::with_capacity(256);
-    let mut members_at = 0;
-    write_conversation(
-        &mut out,
-        Parts {
-            id: &row.id,
-            kind: strings.get(row.kind),
-            name: strings.get(row.name),
-            start: row.start,
-            end: row.end(),
-        },
-        |out| members_at = out.len(),
-        row.metadata()
-            .iter()
-            .map(|&[k, v]| (strings.get(k), strings.get(v))),
-    );
-    (out.into_boxed_slice(), members_at)
 }
 
 #[cfg(test)]

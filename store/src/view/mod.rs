@@ -7,7 +7,7 @@
 //! [`Conversation`](crate::Conversation), and [`ConversationRef::to_owned`]
 //! copies it out. [`Store::query`](crate::Store::query) is `query_ref` plus
 //! `to_owned`. `json.rs` beside this file writes a reference's JSON from the
-//! bytes each row and person keeps ([`ConversationRef::write_json`]).
+//! interned row and each person's member object ([`ConversationRef::write_json`]).
 
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
