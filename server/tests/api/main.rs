@@ -13,5 +13,9 @@ mod families;
 mod head;
 mod proc;
 mod ratelimit;
+#[path = "../support/server_cmd.rs"]
+mod server_cmd;
 mod service;
 mod symbl;
+#[path = "../support/wire.rs"]
+mod wire;

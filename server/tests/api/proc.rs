@@ -1,5 +1,5 @@
 //! Starting the built `rsql-server` with exactly the environment a test
-//! gives (the credential variables removed first), reading its banner, and
+//! gives (nothing of the caller's: `server_cmd`), reading its banner, and
 //! raw HTTP/1.1 over a real socket for what reqwest cannot send (chunked
 //! bodies on GET, HEAD without a body reader).
 #![allow(unreachable_pub)]
@@ -8,6 +8,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
+
+use crate::server_cmd::server_command;
+use crate::wire::{Resp, has_head, parse};
 
 pub struct Proc {
     pub child: Child,
@@ -24,21 +27,7 @@ impl Drop for Proc {
 }
 
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsql-server"));
-    cmd.args(["--addr", "127.0.0.1:0"]).args(args);
-    for var in [
-        "DATABASE_URL",
-        "DEMO_APP_ID",
-        "DEMO_APP_SECRET",
-        "RSQL_APPS",
-        "RSQL_STATIC_TOKENS",
-        "RSQL_DEMO_UNTIL",
-        "RSQL_RATE_LIMIT",
-        "RSQL_RATE_PERIOD",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("RUST_LOG", "warn");
+    let mut cmd = server_command(args, "warn");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -89,20 +78,7 @@ pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Proc {
 }
 
 /// A raw answer: status, lower-case headers, body.
-pub struct Raw {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Raw {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub(crate) type Raw = Resp;
 
 /// Sends `head` (request line and headers, without the blank line) and then
 /// `body` as is, on one connection with `Connection: close`; reads the whole
@@ -123,53 +99,11 @@ pub fn raw(addr: &str, head: &str, body: &[u8], is_head: bool) -> Raw {
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
             Err(e) => panic!("read: {e}"),
         }
-        if is_head && buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        if is_head && has_head(&buf) {
             break;
         }
     }
-    let end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&buf)));
-    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = text.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = buf[end + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Raw {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap_or(0);
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
-        b = &b[eol + 2 + size + 2..];
-    }
+    parse(&buf, is_head).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `body` as HTTP/1.1 chunks of at most 64 KiB, with the final empty chunk.

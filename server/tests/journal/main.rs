@@ -15,6 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[path = "../support/server_cmd.rs"]
+mod server_cmd;
+use server_cmd::server_command;
+
 const TOKEN: &str = "journal-test-token";
 const SIZE: u64 = 400;
 const WRITERS: u64 = 8;
@@ -51,25 +55,8 @@ impl Drop for Server {
 }
 
 fn command(dir: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsql-server"));
-    cmd.args(["--addr", "127.0.0.1:0", "--static-token", TOKEN])
-        .arg("--data-dir")
-        .arg(dir)
-        .args(extra);
-    for var in [
-        "DEMO_APP_ID",
-        "DEMO_APP_SECRET",
-        "RSQL_APPS",
-        "RSQL_STATIC_TOKENS",
-        "RSQL_DEMO_UNTIL",
-        "RSQL_RATE_LIMIT",
-        "RSQL_DATA_DIR",
-        "RSQL_REPLACE_DATA",
-        "DATABASE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("RUST_LOG", "info");
+    let mut cmd = server_command(&["--static-token", TOKEN], "info");
+    cmd.arg("--data-dir").arg(dir).args(extra);
     cmd
 }
 

@@ -7,33 +7,8 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::server_proc::TOKEN;
-
-/// What came back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resp {
-    pub status: u16,
-    /// Lower-case names, in order.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
+pub(crate) use crate::wire::Resp;
+use crate::wire::parse;
 
 /// A request to send.
 #[derive(Clone, Debug)]
@@ -131,58 +106,6 @@ impl Req {
             .map_err(|e| format!("send: {e}"))?;
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).map_err(|e| format!("read: {e}"))?;
-        parse(&buf)
-    }
-}
-
-fn parse(buf: &[u8]) -> Result<Resp, String> {
-    let end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("no header end in {:?}", String::from_utf8_lossy(buf)))?;
-    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = text.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or("no status line")?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = buf[end + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body)?;
-    }
-    Ok(Resp {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    loop {
-        let eol = b
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("chunked body cut off")?;
-        let size_text = std::str::from_utf8(&b[..eol]).map_err(|e| e.to_string())?;
-        let size = usize::from_str_radix(size_text.trim(), 16).map_err(|e| e.to_string())?;
-        if size == 0 {
-            return Ok(out);
-        }
-        let chunk = b
-            .get(eol + 2..eol + 2 + size)
-            .ok_or("chunk shorter than its size")?;
-        out.extend_from_slice(chunk);
-        b = b
-            .get(eol + 2 + size + 2..)
-            .ok_or("chunk without its CRLF")?;
+        parse(&buf, false)
     }
 }

@@ -28,5 +28,9 @@ mod fault;
 mod http;
 mod pg_env;
 mod scale_out;
+#[path = "../support/server_cmd.rs"]
+mod server_cmd;
 mod server_proc;
 mod startup;
+#[path = "../support/wire.rs"]
+mod wire;

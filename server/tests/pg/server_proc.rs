@@ -1,6 +1,6 @@
 //! The built `rsql-server` as a child process: started with exactly the
-//! flags a test gives (the environment's `DATABASE_URL` and credential
-//! variables removed), its output collected, its address read from the first
+//! flags a test gives (nothing of the caller's environment:
+//! `server_cmd`), its output collected, its address read from the first
 //! line (`listening on http://HOST:PORT`).
 
 use std::io::{BufRead, BufReader, Read};
@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::server_cmd::server_command;
 
 /// The static token every test server accepts.
 pub const TOKEN: &str = "pg-test-token";
@@ -30,24 +32,7 @@ pub struct Server {
 }
 
 fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsql-server"));
-    cmd.args(["--addr", "127.0.0.1:0"]).args(args);
-    for var in [
-        "DATABASE_URL",
-        "DEMO_APP_ID",
-        "DEMO_APP_SECRET",
-        "RSQL_APPS",
-        "RSQL_STATIC_TOKENS",
-        "RSQL_DEMO_UNTIL",
-        "RSQL_RATE_LIMIT",
-        "RSQL_POOL_SIZE",
-        "RSQL_POOL_WAIT",
-        "RSQL_REPLACE_DATA",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("RUST_LOG", "info");
-    cmd
+    server_command(args, "info")
 }
 
 /// The flags of a test server: its token and app pair, then `args`.
