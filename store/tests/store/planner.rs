@@ -539,8 +539,16 @@ fn explain_names_the_access_path() {
             "access: postings conversation.name in 1 value(s) (75 rows)\nresidual: none".into(),
         ),
         (
-            // Wildcards: the test runs once per distinct name.
+            // A wildcard with a trigram: the trigram index lists the
+            // candidate names (`ngram.rs`), each checked against the pattern.
             "conversation.name==Alpha*".into(),
+            "access: trigrams conversation.name (5 trigram(s), 5 candidate value(s), 5 matching) (375 rows)\nresidual: none".into(),
+        ),
+        (
+            // A wildcard without a trigram (a middle segment under 3
+            // bytes): the test runs once per
+            // distinct name (the dictionary scan).
+            "conversation.name==*lp*".into(),
             "access: dictionary conversation.name (40 distinct values) (375 rows)\nresidual: none".into(),
         ),
         (
