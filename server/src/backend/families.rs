@@ -1,13 +1,12 @@
 //! The Mongo, WhatsApp and chatbot data flags on PostgreSQL, with the
 //! seed-once rule of the Symbl loader (`store::pg::load`): each family's
 //! load is recorded in `loads` under its fingerprint; the same data again is
-//! skipped, other data is refused unless `--replace-data`. The rows are
-//! written by `store::pg::families` (binary `COPY`, the in-memory parsers),
-//! the check, the copy and the record in one transaction.
+//! skipped, other data is refused unless `--replace-data` (the rule and
+//! the transaction are `store::pg::seed`'s). The rows are written by
+//! `store::pg::families` (binary `COPY`, the in-memory parsers).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use store::families::chatbot::ChatbotStore;
@@ -16,19 +15,12 @@ use store::families::whatsapp::WhatsAppStore;
 use store::load::LoadOptions;
 use store::pg::PgStorage;
 use store::pg::families::{self as pgf, FamilyError};
-use store::pg::load::{LoadMode, PgLoadError, SymblSource};
+use store::pg::load::SymblSource;
+use store::pg::seed::{self, Gate, LoadMode, PgLoadError, Seed};
 use store::storage::StorageError;
 
 use crate::config::Config;
 use crate::data::{LoadSummary, demo_chatbot_ids};
-
-/// How long a family's load waits for a connection: another process may be
-/// loading (the loads take turns on an advisory lock).
-const LOAD_WAIT: Duration = Duration::from_secs(30);
-
-/// The advisory lock the family loads of all processes take turns on
-/// (`0x4641_4d53` = "FAMS"; the Symbl loader holds its own).
-const FAMILY_LOCK: i64 = 0x4641_4d53;
 
 /// One family's load: where its data comes from.
 #[derive(Debug)]
@@ -216,27 +208,6 @@ fn sources(cfg: &Config) -> Vec<Source> {
     out
 }
 
-fn db(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PgLoadError {
-    move |e| {
-        let e = StorageError::from(FamilyError::from(e));
-        PgLoadError::Storage(StorageError::new(match e.into_kind() {
-            store::storage::StorageErrorKind::Unavailable { backend, reason } => {
-                store::storage::StorageErrorKind::Unavailable {
-                    backend,
-                    reason: format!("{what}: {reason}"),
-                }
-            }
-            store::storage::StorageErrorKind::Internal { backend, reason } => {
-                store::storage::StorageErrorKind::Internal {
-                    backend,
-                    reason: format!("{what}: {reason}"),
-                }
-            }
-            other => other,
-        }))
-    }
-}
-
 fn family_error(e: FamilyError) -> PgLoadError {
     match e {
         FamilyError::Load(e) => PgLoadError::File(*e),
@@ -259,7 +230,8 @@ pub(super) async fn load(
     Ok(())
 }
 
-/// One family's load in one transaction: check the record, copy, record.
+/// One family's load in one transaction (`store::pg::seed`): check the
+/// record, copy, record.
 async fn seed_once(
     pg: &PgStorage,
     source: &Source,
@@ -267,95 +239,33 @@ async fn seed_once(
     summary: &mut LoadSummary,
 ) -> Result<String, PgLoadError> {
     let (family, table) = source.family();
-    let fingerprint = source.fingerprint().await?;
-    let mut client = match tokio::time::timeout(LOAD_WAIT, pg.pool().get()).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => {
-            return Err(PgLoadError::Storage(StorageError::unavailable(
-                "PostgreSQL",
-                format!("loading the {family} family: {e}"),
-            )));
-        }
-        Err(_) => {
-            return Err(PgLoadError::Storage(StorageError::unavailable(
-                "PostgreSQL",
-                format!(
-                    "loading the {family} family: no connection within {} s",
-                    LOAD_WAIT.as_secs()
-                ),
-            )));
-        }
+    let seed = Seed {
+        family,
+        table,
+        flag: source.flag(),
+        noun: format!("{family} rows"),
+        fingerprint: source.fingerprint().await?,
     };
-    let tx = client.transaction().await.map_err(db("BEGIN"))?;
-    tx.batch_execute("SET LOCAL statement_timeout = 0")
-        .await
-        .map_err(db("lifting the statement timeout for the load"))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FAMILY_LOCK])
-        .await
-        .map_err(db("taking the load lock"))?;
-    let held = tx
-        .query_opt(
-            "SELECT fingerprint, rows FROM loads WHERE family = $1",
-            &[&family],
-        )
-        .await
-        .map_err(db("reading the load record"))?;
-    let held: Option<(String, i64)> = match held {
-        Some(row) => Some((
-            row.try_get(0).map_err(db("reading the load record"))?,
-            row.try_get(1).map_err(db("reading the load record"))?,
-        )),
-        None => None,
-    };
-    // `table` is one of three constants above, never input.
-    let has_rows: bool = tx
-        .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), &[])
-        .await
-        .map_err(db("testing for rows"))?
-        .try_get(0)
-        .map_err(db("testing for rows"))?;
-    if mode == LoadMode::SeedOnce {
-        match &held {
-            Some((fp, rows)) if *fp == fingerprint => {
-                tx.commit().await.map_err(db("COMMIT"))?;
-                return Ok(format!(
-                    "{family}: already loaded, {rows} rows, writes since kept"
-                ));
-            }
-            Some((fp, rows)) => {
-                return Err(PgLoadError::Refused {
-                    flag: source.flag(),
-                    holds: format!(
-                        "{rows} {family} rows loaded from other data (fingerprint {fp})"
-                    ),
-                });
-            }
-            None if has_rows => {
-                return Err(PgLoadError::Refused {
-                    flag: source.flag(),
-                    holds: format!("{family} rows that no data flag loaded"),
-                });
-            }
-            None => {}
+    let mut client = seed::checkout(pg.pool()).await?;
+    let tx = seed::begin(&mut client).await?;
+    let replaced = match seed.gate(&tx, mode).await? {
+        Gate::Skip { rows, .. } => {
+            seed::commit(tx).await?;
+            return Ok(format!(
+                "{family}: already loaded, {rows} rows, writes since kept"
+            ));
         }
-    }
+        Gate::Load { replaced } => replaced,
+    };
     let (rows, skipped) = source.copy(&tx).await.map_err(family_error)?;
-    let rows_i64 = i64::try_from(rows).unwrap_or(i64::MAX);
-    tx.execute(
-        "INSERT INTO loads (family, fingerprint, rows) VALUES ($1, $2, $3) \
-         ON CONFLICT (family) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
-         rows = EXCLUDED.rows, loaded_at = now()",
-        &[&family, &fingerprint, &rows_i64],
-    )
-    .await
-    .map_err(db("recording the load"))?;
-    tx.commit().await.map_err(db("COMMIT"))?;
+    seed.record(&tx, rows).await?;
+    seed::commit(tx).await?;
     summary.skipped.extend(
         skipped
             .into_iter()
             .map(|e| format!("{}: skipped {e}", source.flag())),
     );
-    let replaced = if held.is_some() || has_rows {
+    let replaced = if replaced {
         ", replacing the earlier data"
     } else {
         ""

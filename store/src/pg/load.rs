@@ -40,9 +40,10 @@ use futures_util::SinkExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::connect::{MIGRATION_LOCK, checkout};
-use super::error::{self, BACKEND};
+use super::error::BACKEND;
 use super::messages::words_json;
+use super::seed::{self, Gate, Seed, db};
+pub use super::seed::{LoadMode, PgLoadError};
 use super::write::metadata_json;
 use crate::load::{LoadOptions, LoadReport};
 use crate::storage::StorageError;
@@ -50,10 +51,6 @@ use crate::{Conversation, LoadError, Message, Position, RecordError, RecordError
 
 /// The `loads.family` of the Symbl conversations.
 pub const FAMILY: &str = "symbl";
-
-/// How long [`load_symbl`] waits for a connection (a load is not a
-/// request: it may wait for another process's load to finish).
-const LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// About this many bytes of `COPY` data per message to the database.
 const COPY_CHUNK: usize = 1 << 20;
@@ -98,16 +95,6 @@ impl SymblSource {
             SymblSource::Demo { .. } => "--demo",
         }
     }
-}
-
-/// Whether a database that already holds data is left alone or replaced.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LoadMode {
-    /// Load into an empty database; skip the same data; refuse other data.
-    #[default]
-    SeedOnce,
-    /// Replace whatever is there (`--replace-data`).
-    Replace,
 }
 
 /// What [`load_symbl`] did.
@@ -155,58 +142,6 @@ impl fmt::Display for LoadOutcome {
             ),
         }
     }
-}
-
-/// Why [`load_symbl`] loaded nothing.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum PgLoadError {
-    /// The file: unreadable, a bad line in fail-fast mode, too many bad lines.
-    File(LoadError),
-    /// The database holds other data and the mode is [`LoadMode::SeedOnce`].
-    Refused {
-        /// The data flag (`--symbl-data`, `--demo`).
-        flag: &'static str,
-        /// What the database holds.
-        holds: String,
-    },
-    /// The database failed or did not answer.
-    Storage(StorageError),
-}
-
-impl fmt::Display for PgLoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PgLoadError::File(e) => fmt::Display::fmt(e, f),
-            PgLoadError::Refused { flag, holds } => write!(
-                f,
-                "{flag}: the database already holds {holds}; pass --replace-data to replace it \
-                 (writes made since are lost), or start without {flag} to serve what it holds"
-            ),
-            PgLoadError::Storage(e) => fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl std::error::Error for PgLoadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PgLoadError::File(e) => Some(e),
-            PgLoadError::Storage(e) => Some(e),
-            PgLoadError::Refused { .. } => None,
-        }
-    }
-}
-
-impl From<StorageError> for PgLoadError {
-    fn from(e: StorageError) -> PgLoadError {
-        PgLoadError::Storage(e)
-    }
-}
-
-/// A database error during a load.
-fn db(what: &str) -> impl FnOnce(tokio_postgres::Error) -> PgLoadError + '_ {
-    move |e| PgLoadError::Storage(error::db(what, &e))
 }
 
 /// The fingerprint of `source`: the file's SHA-256 (hex), or
@@ -260,65 +195,22 @@ pub async fn load_symbl(
     source: &SymblSource,
     mode: LoadMode,
 ) -> Result<LoadOutcome, PgLoadError> {
-    let fingerprint = fingerprint(source).await?;
-    let mut client = checkout(pool, LOAD_WAIT).await?;
-    let tx = client.transaction().await.map_err(db("BEGIN"))?;
-    tx.batch_execute("SET LOCAL statement_timeout = 0")
-        .await
-        .map_err(db("lifting the statement timeout for the load"))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&(MIGRATION_LOCK + 1)])
-        .await
-        .map_err(db("taking the load lock"))?;
-    let record = tx
-        .query_opt(
-            "SELECT fingerprint, rows, (extract(epoch FROM loaded_at) * 1000)::bigint \
-             FROM loads WHERE family = $1",
-            &[&FAMILY],
-        )
-        .await
-        .map_err(db("reading the load record"))?;
-    let bad = |e: tokio_postgres::Error| PgLoadError::Storage(error::bad_row("the loads table", e));
-    let held: Option<(String, i64, i64)> = match &record {
-        Some(r) => Some((
-            r.try_get(0).map_err(bad)?,
-            r.try_get(1).map_err(bad)?,
-            r.try_get(2).map_err(bad)?,
-        )),
-        None => None,
+    let seed = Seed {
+        family: FAMILY,
+        table: "conversations",
+        flag: source.flag(),
+        noun: "conversations".to_owned(),
+        fingerprint: fingerprint(source).await?,
     };
-    let has_rows: bool = tx
-        .query_one("SELECT EXISTS (SELECT 1 FROM conversations)", &[])
-        .await
-        .map_err(db("testing for conversations"))?
-        .try_get(0)
-        .map_err(bad)?;
-    if mode == LoadMode::SeedOnce {
-        match &held {
-            Some((fp, rows, at)) if *fp == fingerprint => {
-                tx.commit().await.map_err(db("COMMIT"))?;
-                return Ok(LoadOutcome::AlreadyLoaded {
-                    rows: u64::try_from(*rows).unwrap_or(0),
-                    loaded_at_ms: *at,
-                });
-            }
-            Some((fp, rows, _)) => {
-                return Err(PgLoadError::Refused {
-                    flag: source.flag(),
-                    holds: format!(
-                        "{rows} conversations loaded from other data (fingerprint {fp})"
-                    ),
-                });
-            }
-            None if has_rows => {
-                return Err(PgLoadError::Refused {
-                    flag: source.flag(),
-                    holds: "conversations that no data flag loaded".to_owned(),
-                });
-            }
-            None => {}
+    let mut client = seed::checkout(pool).await?;
+    let tx = seed::begin(&mut client).await?;
+    let replaced = match seed.gate(&tx, mode).await? {
+        Gate::Skip { rows, loaded_at_ms } => {
+            seed::commit(tx).await?;
+            return Ok(LoadOutcome::AlreadyLoaded { rows, loaded_at_ms });
         }
-    }
-    let replaced = held.is_some() || has_rows;
+        Gate::Load { replaced } => replaced,
+    };
     if replaced {
         tx.batch_execute("TRUNCATE conversations, members, messages")
             .await
@@ -329,18 +221,11 @@ pub async fn load_symbl(
     tx.execute("UPDATE conversation_count SET n = $1", &[&rows_i64])
         .await
         .map_err(db("setting the conversation count"))?;
-    tx.execute(
-        "INSERT INTO loads (family, fingerprint, rows) VALUES ($1, $2, $3) \
-         ON CONFLICT (family) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
-         rows = EXCLUDED.rows, loaded_at = now()",
-        &[&FAMILY, &fingerprint, &rows_i64],
-    )
-    .await
-    .map_err(db("recording the load"))?;
+    seed.record(&tx, rows).await?;
     tx.batch_execute("ANALYZE conversations; ANALYZE members; ANALYZE messages")
         .await
         .map_err(db("ANALYZE"))?;
-    tx.commit().await.map_err(db("COMMIT"))?;
+    seed::commit(tx).await?;
     vacuum(&client).await?;
     Ok(LoadOutcome::Loaded {
         rows,

@@ -54,7 +54,9 @@
 //!
 //! # Loading
 //!
-//! [`load::load_symbl`]: `COPY` in one transaction, seeded once (see there).
+//! [`load::load_symbl`]: `COPY` in one transaction, seeded once (see there);
+//! [`seed`] holds the seed-once rule and the load transaction every
+//! family's load shares.
 //!
 //! # The other families
 //!
@@ -81,6 +83,7 @@ pub mod load;
 mod messages;
 mod options;
 mod read;
+pub mod seed;
 mod write;
 
 pub use options::PgOptions;
