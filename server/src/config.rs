@@ -456,9 +456,11 @@ impl Config {
     /// let e = cfg.validate().unwrap_err().to_string();
     /// assert!(e.starts_with("--database-url (DATABASE_URL): expected a PostgreSQL URL"));
     /// assert!(!e.contains("s3cret"));
-    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data"]);
+    /// let mut cfg = server::Config::parse_from(["rsql-server", "--replace-data"]);
+    /// // As if neither DATABASE_URL nor RSQL_DATA_DIR were set where this runs.
+    /// (cfg.database_url, cfg.data_dir) = (None, None);
     /// assert!(cfg.validate().unwrap_err().to_string().contains("--data-dir"));
-    /// let cfg = server::Config::parse_from(["rsql-server", "--replace-data", "--data-dir", "d"]);
+    /// cfg.data_dir = Some("d".into());
     /// assert!(cfg.validate().is_ok());
     /// let cfg = server::Config::parse_from(["rsql-server", "--data-dir", "d", "--database-url", "postgres://h/db"]);
     /// assert!(cfg.validate().unwrap_err().to_string().contains("not both"));
