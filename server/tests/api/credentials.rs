@@ -7,8 +7,9 @@ use clap::Parser;
 use serde_json::Value;
 use server::{AppState, Clock, Config, Data};
 
+use crate::banner::Curl;
 use crate::common::{NOW_MS, req};
-use crate::proc::{curl_args, run_to_exit, spawn};
+use crate::proc::{run_to_exit, spawn};
 
 fn token_body(id: &str, secret: &str) -> String {
     serde_json::json!({"type": "application", "appId": id, "appSecret": secret}).to_string()
@@ -138,9 +139,8 @@ async fn demo_without_a_pair_makes_a_random_one_and_prints_it() {
             .find(|l| l.contains("/oauth2/token:generate"))
             .expect("a token curl")
             .clone();
-        let args = curl_args(&line);
-        let body = &args[args.iter().position(|a| a == "-d").unwrap() + 1];
-        let v: Value = serde_json::from_str(body).unwrap();
+        let body = Curl::parse(&line).body.expect("a -d body");
+        let v: Value = serde_json::from_str(&body).unwrap();
         let (id, secret) = (
             v["appId"].as_str().unwrap().to_owned(),
             v["appSecret"].as_str().unwrap().to_owned(),

@@ -3,6 +3,8 @@
 //! service routes, and the built `rsql-server` binary end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/banner.rs"]
+mod banner;
 mod bodies;
 mod common;
 mod conn;

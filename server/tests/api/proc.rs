@@ -117,34 +117,3 @@ pub fn chunked(body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(b"0\r\n\r\n");
     out
 }
-
-/// Splits a banner `curl` line into its arguments (single quotes only, as
-/// the banner writes them; `'\''`-style joins are not used there).
-pub fn curl_args(line: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut cur = String::new();
-    let mut in_quote = false;
-    let mut any = false;
-    for ch in line.chars() {
-        match ch {
-            '\'' => {
-                in_quote = !in_quote;
-                any = true;
-            }
-            ' ' if !in_quote => {
-                if any {
-                    args.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        args.push(cur);
-    }
-    args
-}

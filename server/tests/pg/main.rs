@@ -21,6 +21,8 @@
 //! PostgreSQL 15, as user `postgres` when run as root) on a free port.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+#[path = "../support/banner.rs"]
+mod banner;
 mod cluster;
 mod differential;
 mod families;
