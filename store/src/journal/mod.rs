@@ -381,7 +381,7 @@ impl Shared {
         }
         let old = segment::path(&self.dir, inner.number);
         self.syncs.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = inner.file.sync_data() {
+        if let Err(e) = sync_data(&self.dir, &inner.file) {
             let reason = format!("fsync {}: {e}", old.display());
             self.fail(inner, reason);
             return Err(JournalError::io("fsync", &old, e));
@@ -416,7 +416,7 @@ impl Shared {
                 (inner.appended, Arc::clone(&inner.file), inner.number)
             };
             self.syncs.fetch_add(1, Ordering::Relaxed);
-            match file.sync_data() {
+            match sync_data(&self.dir, &file) {
                 Ok(()) => self.durable.send_modify(|d| d.upto = d.upto.max(target)),
                 Err(e) => {
                     let reason =
@@ -428,6 +428,26 @@ impl Shared {
             }
         }
     }
+}
+
+/// `file.sync_data()` (fdatasync) of a segment in `dir`. With the
+/// `failpoints` feature, the failpoint `journal::fsync` configured as
+/// `return(DIR)` makes it fail with an I/O error for the journal in `DIR`
+/// (`return` alone: every journal), which is how the tests reach the
+/// failed-fsync path (no disk here fails on demand).
+#[cfg_attr(not(feature = "failpoints"), allow(unused_variables))]
+fn sync_data(dir: &Path, file: &File) -> std::io::Result<()> {
+    #[cfg(feature = "failpoints")]
+    fail::fail_point!("journal::fsync", |only: Option<String>| {
+        if only.is_none_or(|d| Path::new(&d) == dir) {
+            Err(std::io::Error::other(
+                "injected by the failpoint journal::fsync",
+            ))
+        } else {
+            file.sync_data()
+        }
+    });
+    file.sync_data()
 }
 
 /// Creates segment `number` (it must not exist) with its header, fsynced

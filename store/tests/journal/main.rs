@@ -349,6 +349,82 @@ fn an_append_that_fails_answers_503_and_changes_nothing() {
     assert!(!rt.block_on(s.contains(&id(4))).unwrap());
 }
 
+/// A failed `fdatasync` (injected: the failpoint `journal::fsync`, scoped
+/// to this test's directory so the other tests' journals sync as usual).
+#[cfg(feature = "failpoints")]
+#[test]
+fn a_failed_fsync_answers_503_and_refuses_writes_until_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let s = storage(&dir, 10, JournalOptions::default());
+    let rt = rt();
+    let set = |v: &str| vec![("state".to_owned(), Some(v.to_owned()))];
+    let state = |json: &[u8]| {
+        let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+        v["metadata"]["state"].as_str().unwrap_or("").to_owned()
+    };
+    let journal_503 = |e: &store::storage::StorageError| {
+        assert!(
+            matches!(
+                e.kind(),
+                StorageErrorKind::Unavailable {
+                    backend: "journal",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("fsync"), "{e}");
+        assert!(e.to_string().contains("journal::fsync"), "{e}");
+    };
+    rt.block_on(s.update_metadata(&id(1), set("acknowledged")))
+        .unwrap();
+    let untouched = rt.block_on(s.get(&id(3))).unwrap().unwrap();
+
+    fail::cfg("journal::fsync", &format!("return({})", dir.display())).unwrap();
+    // The write that waited for the failed sync: 503, never acknowledged
+    // (applied in memory, so its outcome after a restart is unknown).
+    let e = rt
+        .block_on(s.update_metadata(&id(2), set("during the failure")))
+        .unwrap_err();
+    fail::remove("journal::fsync");
+    journal_503(&e);
+
+    // The disk answers again, but the journal does not retry a failed
+    // fsync: every write is refused, before it is applied, until a restart.
+    for _ in 0..3 {
+        journal_503(
+            &rt.block_on(s.update_metadata(&id(3), set("after the failure")))
+                .unwrap_err(),
+        );
+        journal_503(&rt.block_on(s.delete(&id(4))).unwrap_err());
+    }
+    // Reads go on, and the refused writes changed nothing.
+    assert_eq!(rt.block_on(s.get(&id(3))).unwrap().unwrap(), untouched);
+    assert!(rt.block_on(s.contains(&id(4))).unwrap());
+    drop(s);
+
+    // After the restart: the acknowledged write is there, the refused ones
+    // are not, and writes are taken again.
+    let (s, _) = reopen(&dir);
+    assert_eq!(
+        state(&rt.block_on(s.get(&id(1))).unwrap().unwrap()),
+        "acknowledged"
+    );
+    assert_eq!(rt.block_on(s.get(&id(3))).unwrap().unwrap(), untouched);
+    assert!(rt.block_on(s.contains(&id(4))).unwrap());
+    rt.block_on(s.update_metadata(&id(3), set("after the restart")))
+        .unwrap();
+    rt.block_on(s.delete(&id(4))).unwrap();
+    drop(s);
+    let (s, _) = reopen(&dir);
+    assert_eq!(
+        state(&rt.block_on(s.get(&id(3))).unwrap().unwrap()),
+        "after the restart"
+    );
+    assert!(!rt.block_on(s.contains(&id(4))).unwrap());
+}
+
 #[test]
 fn refused_writes_are_not_journaled() {
     let tmp = tempfile::tempdir().unwrap();
