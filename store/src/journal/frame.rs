@@ -90,9 +90,28 @@ impl<R: Read> FrameReader<R> {
             });
         }
         if u64::from(len) > body {
-            return Ok(Next::Bad {
-                reason: format!("a frame of {len} bytes with only {body} bytes left in the file"),
-                torn: true,
+            // An interrupted append leaves a frame cut short, with nothing
+            // after it; a damaged length field can also point past the end,
+            // with the rest of the file still holding valid frames. Told
+            // apart by looking for one (`body` < `len` ≤ MAX_FRAME bytes).
+            let mut rest = vec![0u8; usize::try_from(body).unwrap_or(usize::MAX)];
+            self.r.read_exact(&mut rest)?;
+            return Ok(match first_valid_frame(&rest) {
+                None => Next::Bad {
+                    reason: format!(
+                        "a frame of {len} bytes with only {body} bytes left in the file"
+                    ),
+                    torn: true,
+                },
+                Some(at) => Next::Bad {
+                    reason: format!(
+                        "a frame length of {len} that runs past the end of the file, while a \
+                         valid frame follows {} bytes further on (a damaged length, not an \
+                         interrupted append)",
+                        HEADER + at as u64
+                    ),
+                    torn: false,
+                },
             });
         }
         let mut payload = vec![0u8; len as usize];
@@ -124,6 +143,22 @@ impl<R: Read> FrameReader<R> {
         }
         Ok(true)
     }
+}
+
+/// The offset in `bytes` of the first whole valid frame (a length in
+/// range that fits and a matching checksum), if any.
+fn first_valid_frame(bytes: &[u8]) -> Option<usize> {
+    let header = HEADER as usize;
+    (0..bytes.len().saturating_sub(header)).find(|&at| {
+        let Some(&[l0, l1, l2, l3, c0, c1, c2, c3]) = bytes.get(at..at + header) else {
+            return false;
+        };
+        let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+        (1..=MAX_FRAME).contains(&len)
+            && bytes
+                .get(at + header..at + header + len)
+                .is_some_and(|p| crc32fast::hash(p) == u32::from_le_bytes([c0, c1, c2, c3]))
+    })
 }
 
 #[cfg(test)]
@@ -174,6 +209,20 @@ mod tests {
         let mut zeros = frames(&[b"one"]);
         zeros.extend_from_slice(&[0; 40]);
         assert_eq!(read_all(&zeros).1, Some((11, true)));
+    }
+
+    #[test]
+    fn a_damaged_length_that_runs_past_the_end_is_not_torn_when_frames_follow() {
+        let mut bytes = frames(&[b"one", b"two!", b"three"]);
+        // The second frame's length (at 11) now reaches past the file's end,
+        // still within MAX_FRAME: the third frame after it is valid.
+        bytes[13] = 0x10;
+        assert_eq!(read_all(&bytes), (vec![b"one".to_vec()], Some((11, false))));
+        // The same length on the last frame, with nothing valid after it:
+        // an interrupted append.
+        let mut last = frames(&[b"one", b"two!"]);
+        last[13] = 0x10;
+        assert_eq!(read_all(&last), (vec![b"one".to_vec()], Some((11, true))));
     }
 
     #[test]

@@ -188,6 +188,18 @@ fn damage_before_the_tail_stops_start_up_naming_file_and_offset() {
     std::fs::write(&wal, &bad).unwrap();
     let err = Journal::open(&dir, JournalOptions::default()).unwrap_err();
     assert!(err.to_string().contains("frame length"), "{err}");
+    // A length in range that runs past the end of the file, with the
+    // records after it intact: damage, not a torn tail to cut away.
+    let mut bad = good.clone();
+    let past_end = u32::try_from(good.len()).unwrap();
+    bad[second..second + 4].copy_from_slice(&past_end.to_le_bytes());
+    std::fs::write(&wal, &bad).unwrap();
+    let err = Journal::open(&dir, JournalOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, JournalError::Damaged { offset, .. } if offset == second as u64),
+        "{err}"
+    );
+    assert!(err.to_string().contains("a damaged length"), "{err}");
     std::fs::write(&wal, &good).unwrap();
     assert_eq!(
         Journal::open(&dir, JournalOptions::default())
