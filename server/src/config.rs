@@ -190,6 +190,17 @@ pub struct Config {
     #[arg(long, env = "RSQL_POOL_WAIT", default_value = "2s", value_parser = parse_pool_wait)]
     pub pool_wait: std::time::Duration,
 
+    /// How long one PostgreSQL statement may run (PostgreSQL's `statement_timeout` on every
+    /// connection; loads lift it). A request is answered 503 at the latest after the pool wait
+    /// plus this, whatever the database does (1 ms–10 min).
+    #[arg(
+        long,
+        env = "RSQL_STATEMENT_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_statement_timeout
+    )]
+    pub statement_timeout: std::time::Duration,
+
     /// Keep the Symbl data in DIR (created if missing): every write is journaled and on
     /// disk before it is acknowledged, and a restart or crash loses none (docs/journal.md).
     /// The data flags seed DIR once. Absent (and no database): memory only, writes are lost
@@ -231,6 +242,32 @@ pub fn parse_pool_wait(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!(
             "the pool wait must be at most {} s, found `{s}`",
             MAX_POOL_WAIT.as_secs()
+        ));
+    }
+    Ok(d)
+}
+
+/// The longest `--statement-timeout`.
+pub const MAX_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Parses `--statement-timeout`: a duration as
+/// [`parse_duration`](crate::serve::parse_duration) reads it, at most
+/// [`MAX_STATEMENT_TIMEOUT`].
+///
+/// ```
+/// use std::time::Duration;
+/// use server::config::parse_statement_timeout;
+/// assert_eq!(parse_statement_timeout("10s"), Ok(Duration::from_secs(10)));
+/// assert_eq!(parse_statement_timeout("600s"), Ok(Duration::from_secs(600)));
+/// assert!(parse_statement_timeout("601s").unwrap_err().contains("at most 600 s"));
+/// assert!(parse_statement_timeout("0").is_err());
+/// ```
+pub fn parse_statement_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let d = crate::serve::parse_duration(s)?;
+    if d > MAX_STATEMENT_TIMEOUT {
+        return Err(format!(
+            "the statement timeout must be at most {} s, found `{s}`",
+            MAX_STATEMENT_TIMEOUT.as_secs()
         ));
     }
     Ok(d)

@@ -114,10 +114,13 @@ pub fn describe_target(url: &DatabaseUrl) -> String {
 ///
 /// ```
 /// use clap::Parser;
-/// let cfg = server::Config::parse_from(["rsql-server", "--pool-size", "4", "--pool-wait", "500ms"]);
+/// let cfg = server::Config::parse_from([
+///     "rsql-server", "--pool-size", "4", "--pool-wait", "500ms", "--statement-timeout", "3s",
+/// ]);
 /// let o = server::backend::pg_options(&cfg);
 /// assert_eq!((o.max_connections, o.pool_wait.as_millis()), (4, 500));
 /// assert!(o.connect_timeout <= o.pool_wait);
+/// assert_eq!(o.answer_timeout().as_millis(), 3_500);
 /// ```
 pub fn pg_options(cfg: &Config) -> PgOptions {
     let defaults = PgOptions::default();
@@ -125,6 +128,7 @@ pub fn pg_options(cfg: &Config) -> PgOptions {
         .with_max_connections(usize::try_from(cfg.pool_size).unwrap_or(usize::MAX))
         .with_pool_wait(cfg.pool_wait)
         .with_connect_timeout(defaults.connect_timeout.min(cfg.pool_wait))
+        .with_statement_timeout(cfg.statement_timeout)
 }
 
 /// Connects to the database of `url` and applies the migrations. The wait is

@@ -153,6 +153,41 @@ impl Cluster {
         self.pg_ctl(&["-m", "immediate", "-w", "stop"])
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the postmaster and every process
+    /// it started: with `STOP` the database keeps its connections open and
+    /// answers nothing (a hung machine, a network that drops packets).
+    pub fn signal(&self, signal: &str) -> Result<(), String> {
+        let pid_file = self.data_dir().join("postmaster.pid");
+        let text = std::fs::read_to_string(&pid_file)
+            .map_err(|e| format!("{}: {e}", pid_file.display()))?;
+        let postmaster: u32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or_else(|| format!("no pid in {}", pid_file.display()))?;
+        let mut pids = vec![postmaster.to_string()];
+        for entry in std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))? {
+            let Ok(entry) = entry else { continue };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid …; comm may hold spaces: read after ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(postmaster) {
+                pids.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        let out = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(&pids)
+            .output()
+            .map_err(|e| format!("kill: {e}"))?;
+        check(&out, &format!("kill -{signal}"))
+    }
+
     /// The URL of database `name` on this cluster.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
@@ -178,6 +213,9 @@ fn check(out: &Output, what: &str) -> Result<(), String> {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        // A test that failed while the cluster was paused leaves it stopped:
+        // resumed first, or the stop would wait on it.
+        let _ = self.signal("CONT");
         let _ = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }

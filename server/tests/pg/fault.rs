@@ -4,7 +4,10 @@
 //! pool wait (plus a margin; a request still unanswered after that fails the
 //! test as a hang), `/readyz` 503 and `/healthz` 200, and nothing answers
 //! another 5xx; once it is back the same requests succeed, with the bodies
-//! they had before, without restarting the servers.
+//! they had before, without restarting the servers. Then the cluster is
+//! paused (SIGSTOP: connections open, nothing answers): every request is
+//! answered 503 within the pool wait plus the statement timeout, and once
+//! it is resumed (SIGCONT) the servers answer again by themselves.
 
 use std::time::Duration;
 
@@ -17,6 +20,9 @@ use crate::server_proc::{Server, with_auth};
 
 /// The servers' `--pool-wait`.
 const POOL_WAIT: &str = "1s";
+/// The servers' `--statement-timeout`: with the pool wait, the bound of a
+/// request on a database that answers nothing.
+const STATEMENT_TIMEOUT: &str = "1s";
 /// How long a request may take while the database is down before it counts
 /// as a hang: the pool wait and a generous margin for a loaded machine.
 const GUARD: Duration = Duration::from_secs(15);
@@ -117,6 +123,8 @@ fn database_stopped_and_started_under_running_servers() {
         POOL_WAIT,
         "--pool-size",
         "4",
+        "--statement-timeout",
+        STATEMENT_TIMEOUT,
     ]);
     args.extend(["--database-url".to_owned(), cluster.url("srv_fault")]);
     let servers = [Server::start(&args), Server::start(&args)];
@@ -209,6 +217,56 @@ fn database_stopped_and_started_under_running_servers() {
             write(9).send(&s.base).status,
             200,
             "a write after the restart"
+        );
+    }
+
+    // Paused: nothing closes, nothing answers. Every request, from both
+    // servers at once, is answered 503 within the bound (GUARD catches a
+    // hang); none is left waiting on the database.
+    cluster.signal("STOP").expect("pause the cluster");
+    std::thread::scope(|scope| {
+        for s in &servers {
+            for (family, req) in reads().into_iter().chain([("symbl", write(10))]) {
+                scope.spawn(move || {
+                    let r = req.send_within(&s.base, GUARD).unwrap_or_else(|e| {
+                        panic!("{} {} while paused: no answer ({e})", req.method, req.path)
+                    });
+                    assert_unavailable(family, &req, &r);
+                });
+            }
+        }
+    });
+    let ready = Req::get("/readyz")
+        .no_auth()
+        .send_within(&servers[0].base, GUARD)
+        .unwrap();
+    assert_eq!(ready.status, 503, "/readyz while paused: {}", ready.text());
+    cluster.signal("CONT").expect("resume the cluster");
+    for s in &servers {
+        let mut answered = false;
+        for _ in 0..120 {
+            let r = reads()[0].1.send_within(&s.base, GUARD).unwrap();
+            assert!(
+                r.status == 200 || r.status == 503,
+                "after the resume: {}",
+                r.text()
+            );
+            if r.status == 200 {
+                answered = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        assert!(
+            answered,
+            "{} never answered after the resume:\n{}",
+            s.base,
+            s.output()
+        );
+        assert_eq!(
+            write(11).send(&s.base).status,
+            200,
+            "a write after the resume"
         );
     }
 }

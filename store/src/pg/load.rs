@@ -12,7 +12,7 @@
 //! | the database holds | [`LoadMode::SeedOnce`] | [`LoadMode::Replace`] (`--replace-data`) |
 //! |---|---|---|
 //! | nothing | load | load |
-//! | a load with the same fingerprint | skip: "already loaded, N rows, writes since kept" | replace |
+//! | a load with the same fingerprint | skip: "already loaded, N rows, writes since kept" | skip (the same) |
 //! | a load with another fingerprint, or rows without a record | refuse, naming the flag and `--replace-data` | replace |
 //!
 //! Replacing is `TRUNCATE` and `COPY` in one transaction: readers see the

@@ -166,6 +166,34 @@ impl PgStorage {
         }
         Ok(client)
     }
+
+    /// `fut`, answered 503 when the database has not answered within
+    /// [`PgOptions::answer_timeout`] (the pool wait plus the statement
+    /// timeout): the bound of every request, whatever the database does (a
+    /// paused server or a network that drops packets closes nothing, so
+    /// neither the pool's wait nor `statement_timeout` would end it). A
+    /// write cut off this way was not acknowledged; whether it committed is
+    /// unknown, as for any write whose connection fails during `COMMIT`.
+    fn bounded<'a, T: Send + 'a>(
+        &'a self,
+        fut: impl Future<Output = Result<T>> + Send + 'a,
+    ) -> BoxFuture<'a, Result<T>> {
+        let limit = self.opts.answer_timeout();
+        async move {
+            match tokio::time::timeout(limit, fut).await {
+                Ok(answer) => answer,
+                Err(_) => Err(StorageError::unavailable(
+                    error::BACKEND,
+                    format!(
+                        "no answer from the database within {} ms (the pool wait plus the \
+                         statement timeout)",
+                        limit.as_millis()
+                    ),
+                )),
+            }
+        }
+        .boxed()
+    }
 }
 
 impl Storage for PgStorage {
@@ -174,41 +202,39 @@ impl Storage for PgStorage {
     }
 
     fn ready(&self) -> BoxFuture<'_, Result<()>> {
-        async move {
+        self.bounded(async move {
             let client = self.client().await?;
             client
                 .simple_query("SELECT 1")
                 .await
                 .map_err(|e| error::db("SELECT 1", &e))?;
             Ok(())
-        }
-        .boxed()
+        })
     }
 
     fn list(&self, spec: QuerySpec) -> BoxFuture<'_, Result<ListPage>> {
-        async move { read::list(self, &spec).await }.boxed()
+        self.bounded(async move { read::list(self, &spec).await })
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
-        async move { Ok(read::doc(self, id).await?.map(String::into_bytes)) }.boxed()
+        self.bounded(async move { Ok(read::doc(self, id).await?.map(String::into_bytes)) })
     }
 
     fn contains<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool>> {
-        read::contains(self, id).boxed()
+        self.bounded(read::contains(self, id))
     }
 
     fn members<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Member>>>> {
-        async move {
+        self.bounded(async move {
             match read::doc(self, id).await? {
                 Some(doc) => Ok(Some(read::parse_doc(id, &doc)?.members)),
                 None => Ok(None),
             }
-        }
-        .boxed()
+        })
     }
 
     fn messages<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Vec<Message>>>> {
-        read::messages(self, id).boxed()
+        self.bounded(read::messages(self, id))
     }
 
     fn update_metadata<'a>(
@@ -216,15 +242,15 @@ impl Storage for PgStorage {
         id: &'a str,
         changes: Vec<MetadataChange>,
     ) -> BoxFuture<'a, Result<Metadata>> {
-        async move { write::update_metadata(self, id, &changes).await }.boxed()
+        self.bounded(async move { write::update_metadata(self, id, &changes).await })
     }
 
     fn update_member<'a>(&'a self, id: &'a str, member: Member) -> BoxFuture<'a, Result<Member>> {
-        write::update_member(self, id, member).boxed()
+        self.bounded(write::update_member(self, id, member))
     }
 
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
-        write::delete(self, id).boxed()
+        self.bounded(write::delete(self, id))
     }
 
     fn mongo_find<'a>(
@@ -235,13 +261,12 @@ impl Storage for PgStorage {
         skip: usize,
         limit: Option<usize>,
     ) -> BoxFuture<'a, Result<MongoPage>> {
-        async move {
+        self.bounded(async move {
             let client = self.client().await?;
             families::mongo_find(&client, database, collection, user_id, skip, limit)
                 .await
                 .map_err(StorageError::from)
-        }
-        .boxed()
+        })
     }
 
     fn whatsapp_page(
@@ -250,13 +275,12 @@ impl Storage for PgStorage {
         offset: usize,
         limit: usize,
     ) -> BoxFuture<'_, Result<WhatsAppPage>> {
-        async move {
+        self.bounded(async move {
             let client = self.client().await?;
             families::whatsapp_page(&client, status, offset, limit)
                 .await
                 .map_err(StorageError::from)
-        }
-        .boxed()
+        })
     }
 
     fn chatbot_page(
@@ -265,20 +289,19 @@ impl Storage for PgStorage {
         page: usize,
         per_page: usize,
     ) -> BoxFuture<'_, Result<Option<ChatbotPage>>> {
-        async move {
+        self.bounded(async move {
             let client = self.client().await?;
             families::chatbot_page(&client, id, page, per_page)
                 .await
                 .map_err(StorageError::from)
-        }
-        .boxed()
+        })
     }
 
     fn save_token<'a>(&'a self, digest: &'a str, expires_ms: i64) -> BoxFuture<'a, Result<()>> {
-        write::save_token(self, digest, expires_ms).boxed()
+        self.bounded(write::save_token(self, digest, expires_ms))
     }
 
     fn token_expiry<'a>(&'a self, digest: &'a str) -> BoxFuture<'a, Result<Option<i64>>> {
-        read::token_expiry(self, digest).boxed()
+        self.bounded(read::token_expiry(self, digest))
     }
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 /// `pool_wait` for one (then answers 503), a connect attempt takes at most
 /// `connect_timeout`, a statement at most `statement_timeout` (PostgreSQL's
 /// `statement_timeout`, set on each connection; loads lift it for their own
-/// transaction), and each connection keeps at most `statement_cache`
+/// transaction), a whole request at most [`PgOptions::answer_timeout`] (the
+/// two added), and each connection keeps at most `statement_cache`
 /// prepared statements (past it the cache is emptied and refilled).
 ///
 /// ```
@@ -67,6 +68,21 @@ impl PgOptions {
     pub fn with_pool_wait(mut self, wait: Duration) -> PgOptions {
         self.pool_wait = wait;
         self
+    }
+
+    /// How long a request may take in all before it is answered 503: the
+    /// pool wait plus the statement timeout (a request's statements after
+    /// the first run in the time the database needs; a database that
+    /// answers nothing, paused or cut off without a closed connection, is
+    /// cut off here).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = store::pg::PgOptions::default();
+    /// assert_eq!(o.answer_timeout(), Duration::from_secs(12));
+    /// ```
+    pub fn answer_timeout(&self) -> Duration {
+        self.pool_wait.saturating_add(self.statement_timeout)
     }
 
     /// Sets [`PgOptions::connect_timeout`].

@@ -173,8 +173,9 @@ pub struct Seed {
 
 impl Seed {
     /// Reads the family's record and whether its table holds rows, and
-    /// decides as `mode` says: skip the same data, refuse other data or
-    /// rows no load recorded ([`PgLoadError::Refused`]), else load.
+    /// decides: the same data again is skipped (in either mode); with
+    /// [`LoadMode::SeedOnce`] other data or rows no load recorded are
+    /// refused ([`PgLoadError::Refused`]); else load (replacing).
     pub async fn gate(&self, tx: &Transaction<'_>, mode: LoadMode) -> Result<Gate, PgLoadError> {
         let bad =
             |e: tokio_postgres::Error| PgLoadError::Storage(error::bad_row("the loads table", e));
@@ -203,14 +204,18 @@ impl Seed {
             .map_err(db("testing for rows"))?
             .try_get(0)
             .map_err(bad)?;
+        // The same data again is skipped in either mode (`--replace-data`
+        // replaces other data only), as `--data-dir` does.
+        if let Some((fp, rows, at)) = &held
+            && *fp == self.fingerprint
+        {
+            return Ok(Gate::Skip {
+                rows: u64::try_from(*rows).unwrap_or(0),
+                loaded_at_ms: *at,
+            });
+        }
         if mode == LoadMode::SeedOnce {
             match held {
-                Some((fp, rows, at)) if fp == self.fingerprint => {
-                    return Ok(Gate::Skip {
-                        rows: u64::try_from(rows).unwrap_or(0),
-                        loaded_at_ms: at,
-                    });
-                }
                 Some((fp, rows, _)) => {
                     return Err(PgLoadError::Refused {
                         flag: self.flag,

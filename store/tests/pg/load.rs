@@ -205,6 +205,22 @@ fn a_data_flag_seeds_once() {
             ..Default::default()
         };
         assert_eq!(again.list(all).await.unwrap().total, 20);
+        // The same data with Replace again: skipped, as with `--data-dir`
+        // (`--replace-data` replaces other data only), a write since kept.
+        let kept = store::generate::conversation(6, 1).id;
+        again
+            .update_metadata(&kept, vec![("kept".into(), Some("yes".into()))])
+            .await
+            .unwrap();
+        let out = load_symbl(again.pool(), &src(&other), LoadMode::Replace)
+            .await
+            .unwrap();
+        assert!(
+            matches!(out, LoadOutcome::AlreadyLoaded { rows: 20, .. }),
+            "{out:?}"
+        );
+        let now = again.get(&kept).await.unwrap().unwrap_or_default();
+        assert!(String::from_utf8(now).unwrap().contains(r#""kept":"yes""#));
         // Rows without a load record: refused too.
         let client = db.client().await;
         client.batch_execute("DELETE FROM loads").await.unwrap();
