@@ -188,6 +188,18 @@ impl Journal {
         &self.shared.dir
     }
 
+    /// Why the journal refuses writes until a restart (a failed fsync, or a
+    /// partial write it could not truncate away), if it does.
+    pub fn failure(&self) -> Option<JournalError> {
+        self.shared
+            .lock()
+            .failed
+            .as_ref()
+            .map(|reason| JournalError::Failed {
+                reason: reason.clone(),
+            })
+    }
+
     /// How many `fdatasync`s have made records durable since open (one per
     /// group of overlapping writes, and one per closed segment).
     pub fn syncs(&self) -> u64 {

@@ -305,8 +305,17 @@ impl Storage for MemoryStorage {
         }
     }
 
+    /// Ready unless the journal refuses writes until a restart (a failed
+    /// fsync): reads still work then, but the process should be replaced.
     fn ready(&self) -> BoxFuture<'_, Result<()>> {
-        async { Ok(()) }.boxed()
+        let failure = self.journal.as_ref().and_then(|j| j.failure());
+        async move {
+            match failure {
+                Some(e) => Err(unavailable(e)),
+                None => Ok(()),
+            }
+        }
+        .boxed()
     }
 
     fn list(&self, spec: QuerySpec) -> BoxFuture<'_, Result<ListPage>> {

@@ -411,7 +411,9 @@ fn a_failed_fsync_answers_503_and_refuses_writes_until_restart() {
         );
         journal_503(&rt.block_on(s.delete(&id(4))).unwrap_err());
     }
-    // Reads go on, and the refused writes changed nothing.
+    // Not ready (a load balancer should replace the process); reads go
+    // on, and the refused writes changed nothing.
+    journal_503(&rt.block_on(s.ready()).unwrap_err());
     assert_eq!(rt.block_on(s.get(&id(3))).unwrap().unwrap(), untouched);
     assert!(rt.block_on(s.contains(&id(4))).unwrap());
     drop(s);
@@ -419,6 +421,7 @@ fn a_failed_fsync_answers_503_and_refuses_writes_until_restart() {
     // After the restart: the acknowledged write is there, the refused ones
     // are not, and writes are taken again.
     let (s, _) = reopen(&dir);
+    rt.block_on(s.ready()).unwrap();
     assert_eq!(
         state(&rt.block_on(s.get(&id(1))).unwrap().unwrap()),
         "acknowledged"
