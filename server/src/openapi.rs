@@ -71,8 +71,9 @@ impl Examples {
             ..Default::default()
         };
         let mut ex = Examples::default();
-        if let Ok(page) = storage.list(spec).await {
-            let body = page.body.collect().await;
+        if let Ok(page) = storage.list(spec).await
+            && let Ok(body) = page.body.collect().await
+        {
             let first = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .and_then(|v| v["conversations"].get(0).cloned());

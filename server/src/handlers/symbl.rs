@@ -168,7 +168,13 @@ async fn list_inner(
         ListBody::Bytes(body) => crate::bytes_response(StatusCode::OK, body),
         ListBody::Stream(chunks) => {
             use futures_util::StreamExt;
-            let chunks = chunks.map(|c| Ok::<_, std::convert::Infallible>(Bytes::from(c)));
+            // An error after the head is sent: the body ends in error and
+            // the connection is cut.
+            let chunks = chunks.map(|c| {
+                c.map(Bytes::from).inspect_err(|e| {
+                    tracing::error!("a streamed list page failed after its head was sent: {e}");
+                })
+            });
             let mut resp = warp::reply::stream(chunks).into_response();
             resp.headers_mut().insert(
                 warp::http::header::CONTENT_TYPE,

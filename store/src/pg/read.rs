@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use deadpool_postgres::Object;
+use futures_util::StreamExt;
 use rsql::SqlOptions;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
@@ -11,7 +13,7 @@ use super::PgStorage;
 use super::error::{self, BACKEND, bad_row};
 use super::messages;
 use crate::render::{LIST_CLOSE, LIST_OPEN};
-use crate::storage::{ListBody, ListPage, Result, StorageError};
+use crate::storage::{CHUNK_ROWS, ListBody, ListPage, ONE_BUFFER_ROWS, Result, StorageError};
 use crate::{Conversation, Message, QuerySpec};
 
 /// The list route's two statements and their parameters.
@@ -89,15 +91,30 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
     })
 }
 
-/// `GET /v1/conversations`: the total and the page from one snapshot.
+impl ListSql {
+    /// The statements' parameters: the window's, then the filter's.
+    fn bound(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut bound: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(self.params.len() + 2);
+        if let Some(w) = &self.window {
+            bound.push(&w[0]);
+            bound.push(&w[1]);
+        }
+        bound.extend(self.params.iter().map(|p| p as &(dyn ToSql + Sync)));
+        bound
+    }
+}
+
+/// `GET /v1/conversations`: the total and the page from one snapshot. A
+/// page of more than [`ONE_BUFFER_ROWS`] rows is streamed from a cursor
+/// ([`list_streamed`]).
 pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
     let sql = list_sql(spec)?;
-    let mut bound: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(sql.params.len() + 2);
-    if let Some(w) = &sql.window {
-        bound.push(&w[0]);
-        bound.push(&w[1]);
+    if spec.limit > ONE_BUFFER_ROWS
+        && let Some(page) = &sql.page
+    {
+        return list_streamed(s, &sql, page).await;
     }
-    bound.extend(sql.params.iter().map(|p| p as &(dyn ToSql + Sync)));
+    let bound = sql.bound();
     let mut client = s.client().await?;
     let tx = client
         .build_transaction()
@@ -143,6 +160,173 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
     Ok(ListPage {
         total: usize::try_from(total).unwrap_or(0),
         body: ListBody::Bytes(body),
+    })
+}
+
+/// The cursor of a streamed page (one per transaction).
+const DECLARE: &str = "DECLARE rsql_page NO SCROLL CURSOR FOR ";
+
+/// A pooled connection inside a transaction of its own. It goes back to
+/// the pool only through [`InTransaction::release`], after the transaction
+/// ended; dropped otherwise (a client that went away mid-page, an error),
+/// the connection is closed instead, so PostgreSQL rolls the transaction
+/// back and no other request ever gets a connection in mid-transaction.
+struct InTransaction(Option<Object>);
+
+impl InTransaction {
+    fn client(&self) -> Result<&Object> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| StorageError::internal(BACKEND, "a released connection was used"))
+    }
+
+    /// Commits and hands the connection back to the pool.
+    async fn release(mut self) -> Result<()> {
+        self.client()?
+            .batch_execute("COMMIT")
+            .await
+            .map_err(|e| error::db("COMMIT", &e))?;
+        drop(self.0.take());
+        Ok(())
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(Object::take(object));
+        }
+    }
+}
+
+/// The rows of the next `FETCH` from the page's cursor, rendered after the
+/// `written` rows before them; the number of rows.
+async fn fetch_chunk(
+    client: &Object,
+    fetch: &tokio_postgres::Statement,
+    written: usize,
+    out: &mut Vec<u8>,
+) -> Result<usize> {
+    let rows = client
+        .query(fetch, &[])
+        .await
+        .map_err(|e| error::db("reading the page", &e))?;
+    for (i, row) in rows.iter().enumerate() {
+        if written + i > 0 {
+            out.push(b',');
+        }
+        let doc: &str = row
+            .try_get(0)
+            .map_err(|e| bad_row("conversations.doc", e))?;
+        out.extend_from_slice(doc.as_bytes());
+    }
+    Ok(rows.len())
+}
+
+/// A large page: in one `REPEATABLE READ` transaction the total, then a
+/// cursor over the page whose rows are fetched [`CHUNK_ROWS`] at a time by
+/// a task of its own and handed to the HTTP layer through a channel of one
+/// chunk (so a slow client holds at most two chunks in memory, and a
+/// connection for as long as it reads). The first chunk is fetched before
+/// the answer's head, so a failure up to there is a 503; a later one ends
+/// the body in error. Each fetch is bounded by
+/// [`PgOptions::answer_timeout`](super::PgOptions::answer_timeout).
+async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListPage> {
+    let bound = sql.bound();
+    let conn = InTransaction(Some(s.client().await?));
+    let client = conn.client()?;
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(|e| error::db("BEGIN", &e))?;
+    let count_stmt = client
+        .prepare_cached(&sql.count)
+        .await
+        .map_err(|e| error::db("preparing the count", &e))?;
+    let total: i64 = client
+        .query_one(&count_stmt, &bound)
+        .await
+        .map_err(|e| error::db("counting the matches", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("count(*)", e))?;
+    let total = usize::try_from(total).unwrap_or(0);
+    let declare = client
+        .prepare_cached(&format!("{DECLARE}{page}"))
+        .await
+        .map_err(|e| error::db("preparing the page's cursor", &e))?;
+    client
+        .execute(&declare, &bound)
+        .await
+        .map_err(|e| error::db("opening the page's cursor", &e))?;
+    let fetch = client
+        .prepare_cached(&format!("FETCH {CHUNK_ROWS} FROM rsql_page"))
+        .await
+        .map_err(|e| error::db("preparing the fetch", &e))?;
+    let mut first = Vec::with_capacity(CHUNK_ROWS * 1024);
+    first.extend_from_slice(LIST_OPEN);
+    let mut written = fetch_chunk(client, &fetch, 0, &mut first).await?;
+    if written < CHUNK_ROWS {
+        first.extend_from_slice(LIST_CLOSE);
+        conn.release().await?;
+        return Ok(ListPage {
+            total,
+            body: ListBody::Bytes(first),
+        });
+    }
+    let (send, recv) = tokio::sync::mpsc::channel::<Result<Vec<u8>>>(1);
+    let limit = s.options().answer_timeout();
+    tokio::spawn(async move {
+        loop {
+            let mut out = Vec::with_capacity(CHUNK_ROWS * 1024);
+            let fetched = match conn.client() {
+                Ok(client) => {
+                    tokio::time::timeout(limit, fetch_chunk(client, &fetch, written, &mut out))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(StorageError::unavailable(
+                                BACKEND,
+                                format!(
+                                    "no rows from the page's cursor within {} ms",
+                                    limit.as_millis()
+                                ),
+                            ))
+                        })
+                }
+                Err(e) => Err(e),
+            };
+            match fetched {
+                Ok(n) if n < CHUNK_ROWS => {
+                    out.extend_from_slice(LIST_CLOSE);
+                    // A failed COMMIT of a read-only transaction changes no
+                    // row: the page is whole; the connection is closed.
+                    if let Err(e) = conn.release().await {
+                        tracing::warn!("after a streamed page: {e}");
+                    }
+                    let _ = send.send(Ok(out)).await;
+                    return;
+                }
+                Ok(n) => {
+                    written += n;
+                    if send.send(Ok(out)).await.is_err() {
+                        // The client went away: `conn` drops, closing the
+                        // connection and its transaction.
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = send.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    let rest = futures_util::stream::unfold(recv, |mut recv| async move {
+        recv.recv().await.map(|chunk| (chunk, recv))
+    });
+    let body = futures_util::stream::once(std::future::ready(Ok(first))).chain(rest);
+    Ok(ListPage {
+        total,
+        body: ListBody::Stream(Box::pin(body)),
     })
 }
 

@@ -33,18 +33,15 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tokio::sync::RwLock;
 
-use super::page::{ChatbotPage, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
+use super::page::{
+    CHUNK_ROWS, ChatbotPage, ListBody, ListPage, MongoPage, ONE_BUFFER_ROWS, RawJson, WhatsAppPage,
+};
 use super::{MetadataChange, Result, Storage, StorageError, check_key_count};
 use crate::families::chatbot::ChatbotStore;
 use crate::families::mongo::MongoStore;
 use crate::families::whatsapp::{Status, WhatsAppStore};
 use crate::journal::{Journal, JournalError, Record, Ticket};
 use crate::{Conversation, Member, Message, Metadata, QuerySpec, RowHandle, Store, StoreError};
-
-/// List pages of at most this many rows are rendered into one buffer.
-pub const ONE_BUFFER_ROWS: usize = 256;
-/// Rows per chunk of a streamed list page (about 90 KB of demo rows).
-pub const CHUNK_ROWS: usize = 128;
 
 /// Issued tokens kept at most; past it, expired ones are purged first.
 const TOKENS_BEFORE_PURGE: usize = 100_000;
@@ -243,7 +240,7 @@ impl MemoryStorage {
 pub(crate) fn stream_page(
     store: Arc<RwLock<Store>>,
     rows: Vec<RowHandle>,
-) -> impl futures_util::Stream<Item = Vec<u8>> + Send + Sync + 'static {
+) -> impl futures_util::Stream<Item = Result<Vec<u8>>> + Send + Sync + 'static {
     struct Chunks {
         store: Arc<RwLock<Store>>,
         rows: Vec<RowHandle>,
@@ -279,7 +276,7 @@ pub(crate) fn stream_page(
         } else {
             Some(c)
         };
-        Some((out, rest))
+        Some((Ok(out), rest))
     })
 }
 
@@ -556,7 +553,7 @@ mod tests {
             let ListBody::Stream(chunks) = page.body else {
                 panic!("a page of more than ONE_BUFFER_ROWS rows streams");
             };
-            let chunks: Vec<Vec<u8>> = chunks.collect().await;
+            let chunks: Vec<Vec<u8>> = chunks.map(Result::unwrap).collect().await;
             assert_eq!(chunks.len(), 4);
             let store = s.symbl().read().await;
             let whole =
@@ -584,14 +581,14 @@ mod tests {
             let last = rows[n - 1].id().to_owned();
             let first = rows[0].id().to_owned();
             let mut stream = Box::pin(stream_page(Arc::clone(&s.symbl), rows));
-            let mut body = stream.next().await.unwrap();
+            let mut body = stream.next().await.unwrap().unwrap();
             s.delete(&first_of_second).await.unwrap();
             s.delete(&first).await.unwrap(); // already sent: stays in the body
             s.update_metadata(&last, vec![("late".into(), Some("yes".into()))])
                 .await
                 .unwrap();
             while let Some(chunk) = stream.next().await {
-                body.extend_from_slice(&chunk);
+                body.extend_from_slice(&chunk.unwrap());
             }
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             let ids: Vec<&str> = v["conversations"]

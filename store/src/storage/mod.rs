@@ -37,8 +37,11 @@ mod memory;
 mod page;
 
 pub use error::{StorageError, StorageErrorKind};
-pub use memory::{CHUNK_ROWS, MemoryStorage, ONE_BUFFER_ROWS};
-pub use page::{ChatbotPage, ChunkStream, ListBody, ListPage, MongoPage, RawJson, WhatsAppPage};
+pub use memory::MemoryStorage;
+pub use page::{
+    CHUNK_ROWS, ChatbotPage, ChunkStream, ListBody, ListPage, MongoPage, ONE_BUFFER_ROWS, RawJson,
+    WhatsAppPage,
+};
 
 use std::fmt::Debug;
 

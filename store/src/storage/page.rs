@@ -6,6 +6,14 @@ use std::pin::Pin;
 
 use futures_util::Stream;
 
+use super::StorageError;
+
+/// List pages of at most this many rows are rendered into one buffer; larger
+/// ones are streamed ([`ListBody::Stream`]) by every backend.
+pub const ONE_BUFFER_ROWS: usize = 256;
+/// Rows per chunk of a streamed list page (about 90 KB of demo rows).
+pub const CHUNK_ROWS: usize = 128;
+
 /// A JSON value rendered once (by the loader, or when written) and sent as
 /// is. Serializes as the JSON it holds.
 pub type RawJson = Box<serde_json::value::RawValue>;
@@ -35,7 +43,8 @@ impl std::fmt::Debug for ListPage {
 
 /// The body of a [`ListPage`]: one buffer, or chunks for a large page (the
 /// in-memory backend renders a large page a chunk at a time, each under its
-/// own read lock, so a slow client holds no lock).
+/// own read lock, so a slow client holds no lock; PostgreSQL fetches it from
+/// a cursor a chunk at a time, so a page never sits whole in memory).
 pub enum ListBody {
     /// The whole body.
     Bytes(Vec<u8>),
@@ -44,18 +53,23 @@ pub enum ListBody {
 }
 
 impl ListBody {
-    /// The whole body, collecting a stream (tests and small callers).
-    pub async fn collect(self) -> Vec<u8> {
-        use futures_util::StreamExt;
+    /// The whole body, collecting a stream (tests and small callers); the
+    /// first error of a stream ends it.
+    pub async fn collect(self) -> Result<Vec<u8>, StorageError> {
+        use futures_util::TryStreamExt;
         match self {
-            ListBody::Bytes(b) => b,
-            ListBody::Stream(s) => s.concat().await,
+            ListBody::Bytes(b) => Ok(b),
+            ListBody::Stream(s) => s.try_concat().await,
         }
     }
 }
 
-/// The chunks of a streamed body (`Sync` too: the HTTP layer shares it).
-pub type ChunkStream = Pin<Box<dyn Stream<Item = Vec<u8>> + Send + Sync + 'static>>;
+/// The chunks of a streamed body (`Sync` too: the HTTP layer shares it). An
+/// error ends the body: the answer's head is sent by then, so the server
+/// cuts the connection (the client sees an incomplete answer, never a
+/// complete one with rows missing).
+pub type ChunkStream =
+    Pin<Box<dyn Stream<Item = Result<Vec<u8>, StorageError>> + Send + Sync + 'static>>;
 
 /// A page of the Mongo family's route.
 #[derive(Debug)]

@@ -353,7 +353,7 @@ async fn apply(s: &dyn Storage, op: &Op) -> Answer {
                     offset: *offset,
                 };
                 let page = s.list(spec).await?;
-                let body = page.body.collect().await;
+                let body = page.body.collect().await.unwrap();
                 Answer::List(page.total, String::from_utf8(body).expect("UTF-8 body"))
             }
             Op::Get(id) => Answer::Bytes(s.get(id).await?),

@@ -81,7 +81,10 @@ fn bad_lines_are_reported_as_in_memory_and_good_ones_load() {
             pg.list(spec()).await.unwrap(),
         );
         assert_eq!(a.total, b.total);
-        assert_eq!(a.body.collect().await, b.body.collect().await);
+        assert_eq!(
+            a.body.collect().await.unwrap(),
+            b.body.collect().await.unwrap()
+        );
     });
 
     // Fail-fast: the first bad line stops the load and nothing is stored.

@@ -16,6 +16,7 @@
 mod differential;
 mod families;
 mod load;
+mod pages;
 mod support;
 mod unavailable;
 mod writes;

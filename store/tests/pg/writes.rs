@@ -252,7 +252,10 @@ fn member_updates_and_deletes_match_memory() {
                 pg.list(spec()).await.unwrap(),
             );
             assert_eq!((a.total, b.total), (29, 29));
-            assert_eq!(a.body.collect().await, b.body.collect().await);
+            assert_eq!(
+                a.body.collect().await.unwrap(),
+                b.body.collect().await.unwrap()
+            );
         }
         let e = pg.delete(&c.id).await.unwrap_err();
         assert!(matches!(

@@ -1,0 +1,100 @@
+//! Large list pages: streamed from a cursor in chunks of `CHUNK_ROWS`,
+//! byte for byte the in-memory backend's page; the connection goes back to
+//! the pool after the last chunk, and a page abandoned half-way (a client
+//! that went away) leaves no connection in mid-transaction behind.
+
+use futures_util::StreamExt;
+use store::QuerySpec;
+use store::pg::PgOptions;
+use store::pg::load::{LoadMode, SymblSource, load_symbl};
+use store::sort::{Direction, Sort, SortField};
+use store::storage::{CHUNK_ROWS, ListBody, MemoryStorage, ONE_BUFFER_ROWS, Storage};
+
+use crate::support::{TempDb, runtime};
+
+const ROWS: u64 = 1_000;
+
+fn spec(limit: usize, offset: usize) -> QuerySpec {
+    QuerySpec {
+        limit,
+        offset,
+        window: None,
+        sort: Sort::by(SortField::Name, Direction::Desc),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn large_pages_stream_in_chunks_and_equal_memory() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TempDb::create("pages")) else {
+        return;
+    };
+    // One connection: every request below must find it back in the pool,
+    // out of any transaction.
+    let pg = rt.block_on(db.storage(PgOptions::default().with_max_connections(1)));
+    let source = SymblSource::Demo {
+        seed: 9,
+        size: ROWS,
+        until_ms: store::generate::END_2021_MS,
+        with_messages: 0,
+    };
+    rt.block_on(load_symbl(pg.pool(), &source, LoadMode::SeedOnce))
+        .unwrap();
+    let mem = MemoryStorage::new(
+        store::generate::store_until(9, ROWS, store::generate::END_2021_MS),
+        Default::default(),
+        Default::default(),
+        Default::default(),
+    );
+    rt.block_on(async {
+        // Above one buffer: several chunks; the exact chunk multiple; the
+        // page cut by the data's end; one buffer.
+        for (limit, offset) in [
+            (ONE_BUFFER_ROWS + 1, 0),
+            (CHUNK_ROWS * 4, 0),
+            (900, 300),
+            (ONE_BUFFER_ROWS, 10),
+        ] {
+            let (a, b) = (
+                mem.list(spec(limit, offset)).await.unwrap(),
+                pg.list(spec(limit, offset)).await.unwrap(),
+            );
+            assert_eq!(a.total, b.total, "limit {limit} offset {offset}");
+            let streamed = matches!(b.body, ListBody::Stream(_));
+            assert_eq!(
+                streamed,
+                limit > ONE_BUFFER_ROWS && ROWS as usize - offset > CHUNK_ROWS,
+                "limit {limit} offset {offset}"
+            );
+            let (a, b) = (
+                a.body.collect().await.unwrap(),
+                b.body.collect().await.unwrap(),
+            );
+            assert!(a == b, "limit {limit} offset {offset}: the bodies differ");
+        }
+
+        // Abandoned after its first chunk: the one connection comes back
+        // closed and is replaced, so the next requests work.
+        let page = pg.list(spec(ROWS as usize, 0)).await.unwrap();
+        let ListBody::Stream(mut chunks) = page.body else {
+            panic!("a page of {ROWS} rows streams");
+        };
+        let first = chunks.next().await.unwrap().unwrap();
+        assert!(first.starts_with(br#"{"conversations":["#));
+        drop(chunks);
+        for _ in 0..3 {
+            let again = pg.list(spec(ROWS as usize, 0)).await.unwrap();
+            assert_eq!(again.total, ROWS as usize);
+            let body = again.body.collect().await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["conversations"].as_array().unwrap().len(), ROWS as usize);
+            pg.update_metadata(
+                &store::generate::conversation_until(9, 1, store::generate::END_2021_MS).id,
+                vec![("after".into(), Some("abandoned page".into()))],
+            )
+            .await
+            .unwrap();
+        }
+    });
+}
