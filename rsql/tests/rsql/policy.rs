@@ -215,3 +215,32 @@ fn default_policy_is_permissive() {
         ParseErrorKind::UnknownOperator { .. }
     ));
 }
+
+/// What a policy reports of itself is what it enforces (services show these
+/// rules to their users, e.g. in an error page or the CLI's `--policy`).
+#[test]
+fn a_policy_reports_the_rules_it_enforces() {
+    let p = symbl();
+    let policy = p.policy();
+    assert!(policy.forbids_or());
+    assert!(
+        p.parse("conversation.type==call,conversation.type==chat")
+            .is_err()
+    );
+    assert_eq!(policy.max_fields(), Some(2));
+    assert!(
+        p.parse("conversation.type==call;conversation.name==a;metadata.x==1")
+            .is_err()
+    );
+    assert!(!policy.allows_selector("conversation.owner"));
+    assert!(p.parse("conversation.owner==a").is_err());
+    assert!(policy.allows_selector("conversation.members.email"));
+    let custom = Policy::new()
+        .with_forbid_or(true)
+        .with_max_fields(5)
+        .with_allowed_selectors(["a"]);
+    assert!(custom.forbids_or());
+    assert_eq!(custom.max_fields(), Some(5));
+    assert!(custom.allows_selector("a"));
+    assert!(!custom.allows_selector("b"));
+}
