@@ -237,14 +237,7 @@ pub const MAX_POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(60
 /// assert!(parse_pool_wait("0").is_err());
 /// ```
 pub fn parse_pool_wait(s: &str) -> Result<std::time::Duration, String> {
-    let d = crate::serve::parse_duration(s)?;
-    if d > MAX_POOL_WAIT {
-        return Err(format!(
-            "the pool wait must be at most {} s, found `{s}`",
-            MAX_POOL_WAIT.as_secs()
-        ));
-    }
-    Ok(d)
+    duration_at_most(s, MAX_POOL_WAIT, "the pool wait")
 }
 
 /// The longest `--statement-timeout`.
@@ -263,11 +256,21 @@ pub const MAX_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from
 /// assert!(parse_statement_timeout("0").is_err());
 /// ```
 pub fn parse_statement_timeout(s: &str) -> Result<std::time::Duration, String> {
+    duration_at_most(s, MAX_STATEMENT_TIMEOUT, "the statement timeout")
+}
+
+/// `s` as [`parse_duration`](crate::serve::parse_duration) reads it, at most
+/// `max` (`what` names it in the error).
+fn duration_at_most(
+    s: &str,
+    max: std::time::Duration,
+    what: &str,
+) -> Result<std::time::Duration, String> {
     let d = crate::serve::parse_duration(s)?;
-    if d > MAX_STATEMENT_TIMEOUT {
+    if d > max {
         return Err(format!(
-            "the statement timeout must be at most {} s, found `{s}`",
-            MAX_STATEMENT_TIMEOUT.as_secs()
+            "{what} must be at most {} s, found `{s}`",
+            max.as_secs()
         ));
     }
     Ok(d)

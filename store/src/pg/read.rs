@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use deadpool_postgres::Object;
+use deadpool_postgres::{GenericClient, Object};
 use futures_util::StreamExt;
 use rsql::SqlOptions;
 use tokio_postgres::IsolationLevel;
@@ -123,16 +123,7 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
         .start()
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    let count_stmt = tx
-        .prepare_cached(&sql.count)
-        .await
-        .map_err(|e| error::db("preparing the count", &e))?;
-    let total: i64 = tx
-        .query_one(&count_stmt, &bound)
-        .await
-        .map_err(|e| error::db("counting the matches", &e))?
-        .try_get(0)
-        .map_err(|e| bad_row("count(*)", e))?;
+    let total = count(&tx, &sql, &bound).await?;
     let mut body = Vec::with_capacity(64);
     body.extend_from_slice(LIST_OPEN);
     if let Some(page) = &sql.page {
@@ -145,20 +136,12 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
             .await
             .map_err(|e| error::db("reading the page", &e))?;
         body.reserve(rows.len() * 800);
-        for (i, row) in rows.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            let doc: &str = row
-                .try_get(0)
-                .map_err(|e| bad_row("conversations.doc", e))?;
-            body.extend_from_slice(doc.as_bytes());
-        }
+        write_docs(&rows, 0, &mut body)?;
     }
     body.extend_from_slice(LIST_CLOSE);
     tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
     Ok(ListPage {
-        total: usize::try_from(total).unwrap_or(0),
+        total,
         body: ListBody::Bytes(body),
     })
 }
@@ -211,6 +194,32 @@ async fn fetch_chunk(
         .query(fetch, &[])
         .await
         .map_err(|e| error::db("reading the page", &e))?;
+    write_docs(&rows, written, out)?;
+    Ok(rows.len())
+}
+
+/// The matches' total, counted in the transaction `client` is in.
+async fn count(
+    client: &impl GenericClient,
+    sql: &ListSql,
+    bound: &[&(dyn ToSql + Sync)],
+) -> Result<usize> {
+    let stmt = client
+        .prepare_cached(&sql.count)
+        .await
+        .map_err(|e| error::db("preparing the count", &e))?;
+    let total: i64 = client
+        .query_one(&stmt, bound)
+        .await
+        .map_err(|e| error::db("counting the matches", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("count(*)", e))?;
+    Ok(usize::try_from(total).unwrap_or(0))
+}
+
+/// Appends the `doc` of each row to `out`, comma-separated, after the
+/// `written` rows already there.
+fn write_docs(rows: &[tokio_postgres::Row], written: usize, out: &mut Vec<u8>) -> Result<()> {
     for (i, row) in rows.iter().enumerate() {
         if written + i > 0 {
             out.push(b',');
@@ -220,7 +229,7 @@ async fn fetch_chunk(
             .map_err(|e| bad_row("conversations.doc", e))?;
         out.extend_from_slice(doc.as_bytes());
     }
-    Ok(rows.len())
+    Ok(())
 }
 
 /// A large page: in one `REPEATABLE READ` transaction the total, then a
@@ -239,17 +248,7 @@ async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListP
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    let count_stmt = client
-        .prepare_cached(&sql.count)
-        .await
-        .map_err(|e| error::db("preparing the count", &e))?;
-    let total: i64 = client
-        .query_one(&count_stmt, &bound)
-        .await
-        .map_err(|e| error::db("counting the matches", &e))?
-        .try_get(0)
-        .map_err(|e| bad_row("count(*)", e))?;
-    let total = usize::try_from(total).unwrap_or(0);
+    let total = count(client, sql, &bound).await?;
     let declare = client
         .prepare_cached(&format!("{DECLARE}{page}"))
         .await
