@@ -515,3 +515,33 @@ fn conjunctions_whatever_conjunct_is_tested_first() {
         ],
     );
 }
+
+/// A record that writes only `get` (single-valued fields: the trait's
+/// default `each` asks `get`), evaluated directly and through a reference
+/// (`impl Record for &R`): the same answers, matches and misses alike.
+#[test]
+fn a_get_only_record_and_a_reference_to_it_evaluate_alike() {
+    struct Kind<'a>(&'a str);
+    impl Record for Kind<'_> {
+        fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> {
+            FieldValue::Str(self.0)
+        }
+    }
+    let schema = Schema::builder()
+        .field(Field::new("type", FieldType::String))
+        .build()
+        .unwrap();
+    let compile = |text: &str| schema.compile(&rsql::parse(text).unwrap()).unwrap();
+    for (filter, row, expected) in [
+        ("type==call", "call", true),
+        ("type==call", "chat", false),
+        ("type=in=(meeting,call)", "meeting", true),
+        ("type!=call", "call", false),
+        ("type!=call", "chat", true),
+    ] {
+        let f = compile(filter);
+        let row = Kind(row);
+        assert_eq!(f.matches(&row), expected, "{filter} on {}", row.0);
+        assert_eq!(f.matches(&&row), expected, "{filter} on &{}", row.0);
+    }
+}
