@@ -545,3 +545,50 @@ fn a_get_only_record_and_a_reference_to_it_evaluate_alike() {
         assert_eq!(f.matches(&&row), expected, "{filter} on &{}", row.0);
     }
 }
+
+/// Each conjunct of a filter (`Filter::conjunct_refs`, what a store's
+/// planner hands its residual tests) matches a record exactly when the
+/// filter of that conjunct alone does; `FieldValue::is_missing` tells a
+/// missing value from every present one.
+#[test]
+fn conjuncts_match_as_their_own_filters_do() {
+    struct Kind<'a>(Option<&'a str>);
+    impl Record for Kind<'_> {
+        fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> {
+            self.0.map_or(FieldValue::Missing, FieldValue::Str)
+        }
+    }
+    let schema = Schema::builder()
+        .field(Field::new("type", FieldType::String))
+        .build()
+        .unwrap();
+    let compile = |text: &str| schema.compile(&rsql::parse(text).unwrap()).unwrap();
+    let whole = compile("(type==call,type==chat);type!=meeting;type=out=(x,y)");
+    let parts = ["type==call,type==chat", "type!=meeting", "type=out=(x,y)"];
+    assert_eq!(whole.conjunct_refs().len(), parts.len());
+    for row in [
+        Some("call"),
+        Some("chat"),
+        Some("meeting"),
+        Some("note"),
+        None,
+    ] {
+        let record = Kind(row);
+        assert_eq!(
+            record
+                .get(FieldRef::new(rsql::FieldId::new(0)))
+                .is_missing(),
+            row.is_none()
+        );
+        for (conjunct, text) in whole.conjunct_refs().iter().zip(parts) {
+            assert_eq!(
+                conjunct.matches(&record),
+                compile(text).matches(&record),
+                "{text} on {row:?}"
+            );
+        }
+    }
+    // Both answers occur, so a conjunct that always or never matches fails.
+    let first = &whole.conjunct_refs()[0];
+    assert!(first.matches(&Kind(Some("call"))) && !first.matches(&Kind(Some("note"))));
+}
