@@ -16,10 +16,6 @@ use crate::sort::{Direction, Sort, SortField};
 use crate::store::Store;
 use crate::view::{ConversationRef, PageRef};
 
-/// Most runs [`page_of_runs`] merges head by head (O(page × runs)); more
-/// are concatenated and selected like any other match list.
-const MAX_MERGED_RUNS: usize = 16;
-
 /// Whether `sort` is the default `startTime`, id ascending: the order of the
 /// slots in the ordered prefix.
 fn is_slot_order(sort: &Sort) -> bool {
@@ -41,8 +37,13 @@ pub(crate) enum Matches<'s> {
 }
 
 /// Slots `offset..offset + limit` of the ascending merge of disjoint
-/// ascending `runs`, reading only the first `offset + limit` of them.
+/// ascending `runs`, reading only the first `offset + limit` of them: a
+/// k-way merge over a min-heap of the runs' heads, O(k + (offset + limit) ×
+/// log k) for k runs, whatever their total length (a wildcard name that
+/// matches hundreds of names, each a run, stays cheap for a small page).
 fn page_of_runs(runs: &[&[u32]], offset: usize, limit: usize) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     if let [one] = runs {
         let end = offset.saturating_add(limit).min(one.len());
         return one
@@ -53,21 +54,22 @@ fn page_of_runs(runs: &[&[u32]], offset: usize, limit: usize) -> Vec<u32> {
     let total: usize = runs.iter().map(|r| r.len()).sum();
     let end = offset.saturating_add(limit).min(total);
     let mut page = Vec::with_capacity(end.saturating_sub(offset));
-    let mut heads: Vec<&[u32]> = runs.iter().copied().filter(|r| !r.is_empty()).collect();
+    // (head slot, run, position in the run); runs are disjoint: no ties.
+    let mut heads: BinaryHeap<Reverse<(u32, usize, usize)>> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| r.first().map(|&s| Reverse((s, k, 0))))
+        .collect();
     for i in 0..end {
-        // The run with the smallest head (runs are disjoint: no ties).
-        let Some((k, &slot)) = heads
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| r.first().map(|s| (k, s)))
-            .min_by_key(|&(_, s)| *s)
-        else {
+        let Some(Reverse((slot, k, at))) = heads.pop() else {
             break;
         };
         if i >= offset {
             page.push(slot);
         }
-        heads[k] = &heads[k][1..];
+        if let Some(&next) = runs.get(k).and_then(|r| r.get(at + 1)) {
+            heads.push(Reverse((next, k, at + 1)));
+        }
     }
     page
 }
@@ -188,8 +190,8 @@ impl Store {
                     let total = runs.iter().map(|r| r.len()).sum();
                     return (page_of_runs(&runs, spec.offset, spec.limit), total);
                 }
-                // Too many runs to merge head by head: in the default order
-                // their sorted union may still be a slice of the page.
+                // Runs past the ordered prefix: in the default order their
+                // sorted union may still be a slice of the page.
                 Matches::Runs(runs) if is_slot_order(&spec.sort) => crate::plan::union(runs),
                 // Disjoint: any order will do for `select_page`.
                 Matches::Runs(runs) => runs.concat(),
@@ -219,14 +221,12 @@ impl Store {
     }
 
     /// Whether disjoint ascending `runs` merge into `sort` order (see
-    /// [`Store::slot_order_is_sort_order`]), and are few enough to merge
-    /// head by head.
+    /// [`Store::slot_order_is_sort_order`]).
     fn runs_in_sort_order(&self, runs: &[&[u32]], sort: &Sort) -> bool {
-        runs.len() <= MAX_MERGED_RUNS
+        is_slot_order(sort)
             && runs
                 .iter()
                 .all(|r| r.last().is_none_or(|&last| last < self.ordered_upto))
-            && is_slot_order(sort)
     }
 
     /// Every candidate that passes the window and the residual.

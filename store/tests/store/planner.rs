@@ -14,8 +14,10 @@
 //! - `plan::union`'s pairwise `merge` of overlapping lists (2 to 8 lists of a
 //!   multi-valued field);
 //! - `plan::union`'s sort of a concatenation (more than 8 lists, sparse);
-//! - `Store::run` with more than `MAX_MERGED_RUNS` (16) disjoint runs: their
-//!   union in the default order, their concatenation in any other;
+//! - `Store::run` with many disjoint runs (a wildcard matching 30 names):
+//!   merged through a heap of their heads in the default order, and their
+//!   union (runs past the ordered prefix, on the churned copy) or
+//!   concatenation (any other order) otherwise;
 //! - the ordered walk that skips whole `name` / `type` groups (offsets past
 //!   a group of hundreds of rows).
 
@@ -401,7 +403,7 @@ fn issue_18_more_than_sixteen_disjoint_runs() {
         format!("access: dictionary conversation.name (40 distinct values) ({total} rows)")
     );
     assert_eq!(total, N * 30 / 40);
-    // Sixteen runs and fewer: merged head by head.
+    // Sixteen runs and fewer: the same heap merge.
     check(
         Some(&format!("metadata.agentId=in=({})", ids(0..16, "a", 2))),
         None,
