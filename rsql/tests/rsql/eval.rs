@@ -592,3 +592,36 @@ fn conjuncts_match_as_their_own_filters_do() {
     let first = &whole.conjunct_refs()[0];
     assert!(first.matches(&Kind(Some("call"))) && !first.matches(&Kind(Some("note"))));
 }
+
+/// A float field whose record gives whole numbers as `FieldValue::Int` (a
+/// JSON `3` for a float column): ranges and `=in=` lists compare them as
+/// floats.
+#[test]
+fn whole_numbers_in_a_float_field_compare_as_floats() {
+    struct Num(i64);
+    impl Record for Num {
+        fn get(&self, _field: FieldRef<'_>) -> FieldValue<'_> {
+            FieldValue::Int(self.0)
+        }
+    }
+    let schema = Schema::builder()
+        .field(Field::new("x", FieldType::Float))
+        .build()
+        .unwrap();
+    let compile = |text: &str| schema.compile(&rsql::parse(text).unwrap()).unwrap();
+    for (filter, value, expected) in [
+        ("x=in=(2.5,3)", 3, true),
+        ("x=in=(2.5,3)", 2, false),
+        ("x=out=(2.5,3)", 3, false),
+        ("x=gt=2.5", 3, true),
+        ("x=gt=2.5", 2, false),
+        ("x=ge=3.0;x=le=3.0", 3, true),
+        ("x=gt=3;x=lt=3", 3, false),
+    ] {
+        assert_eq!(
+            compile(filter).matches(&Num(value)),
+            expected,
+            "{filter} on {value}"
+        );
+    }
+}
