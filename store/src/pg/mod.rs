@@ -46,8 +46,10 @@
 //! # Failures
 //!
 //! A request waits at most [`PgOptions::pool_wait`] (2 s) for a
-//! connection; the database refusing, not answering, cancelling a
-//! statement or dropping the connection is
+//! connection and takes at most [`PgOptions::answer_timeout`] in all (the
+//! pool wait plus the statement timeout, however the database behaves);
+//! the database refusing, not answering, cancelling a statement or
+//! dropping the connection is
 //! [`StorageErrorKind::Unavailable`](crate::storage::StorageErrorKind)
 //! (503) and changes nothing. Broken connections are dropped by the pool,
 //! so the backend recovers by itself when the database is back.
