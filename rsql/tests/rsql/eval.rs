@@ -516,9 +516,10 @@ fn conjunctions_whatever_conjunct_is_tested_first() {
     );
 }
 
-/// A record that writes only `get` (single-valued fields: the trait's
-/// default `each` asks `get`), evaluated directly and through a reference
-/// (`impl Record for &R`): the same answers, matches and misses alike.
+/// A record that writes only `get`, evaluated directly and through a
+/// reference (`impl Record for &R`): the same answers, matches and misses
+/// alike, on a single-valued field (read with `get`) and on a multi-valued
+/// one (read with `each`, whose default asks `get` for the one value).
 #[test]
 fn a_get_only_record_and_a_reference_to_it_evaluate_alike() {
     struct Kind<'a>(&'a str);
@@ -527,10 +528,34 @@ fn a_get_only_record_and_a_reference_to_it_evaluate_alike() {
             FieldValue::Str(self.0)
         }
     }
+    let multi = Schema::builder()
+        .field(Field::new("type", FieldType::String).multi_valued())
+        .build()
+        .unwrap();
     let schema = Schema::builder()
         .field(Field::new("type", FieldType::String))
         .build()
         .unwrap();
+    for (filter, row, expected) in [
+        ("type==call", "call", true),
+        ("type==call", "chat", false),
+        ("type!=call", "chat", true),
+    ] {
+        let f = multi.compile(&rsql::parse(filter).unwrap()).unwrap();
+        let row = Kind(row);
+        assert_eq!(
+            f.matches(&row),
+            expected,
+            "multi-valued {filter} on {}",
+            row.0
+        );
+        assert_eq!(
+            f.matches(&&row),
+            expected,
+            "multi-valued {filter} on &{}",
+            row.0
+        );
+    }
     let compile = |text: &str| schema.compile(&rsql::parse(text).unwrap()).unwrap();
     for (filter, row, expected) in [
         ("type==call", "call", true),
