@@ -550,3 +550,53 @@ fn compare_rows(store: &Store, sort: &Sort, a: &Row, b: &Row) -> Ordering {
     }
     sort.compare(store, a, b)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::conversation;
+    use crate::{Conversation, Store, Window};
+
+    fn at(id: &str, start: i64, end: Option<i64>) -> Conversation {
+        Conversation {
+            id: id.to_owned(),
+            start_time: start,
+            end_time: end,
+            ..conversation(1, 0)
+        }
+    }
+
+    /// `window_count` (the total of a walked page) against the rows'
+    /// own test: inside when it starts at or after the window's start and
+    /// ends (or starts, when running) at or before its end.
+    #[test]
+    fn window_count_counts_the_rows_inside_the_window() {
+        let mut s = Store::new();
+        let rows = [
+            at("a", 1_000, Some(1_000)), // zero length
+            at("b", 1_000, Some(2_000)), // ends exactly at 2 000
+            at("c", 1_500, Some(2_001)), // ends just after
+            at("d", 2_000, None),        // running, starts at 2 000
+            at("e", 3_000, Some(4_000)),
+        ];
+        s.extend(rows.iter().cloned()).unwrap();
+        let count = |start, end| s.window_count(Some(&Window { start, end }));
+        let naive = |start: i64, end: i64| {
+            rows.iter()
+                .filter(|r| r.start_time >= start && r.end_time.unwrap_or(r.start_time) <= end)
+                .count()
+        };
+        for (start, end) in [
+            (1_000, 1_000),
+            (1_000, 2_000),
+            (1_000, 2_001),
+            (0, 5_000),
+            (1_001, 2_000),
+            (2_000, 2_000),
+            (2_001, 1_000),
+            (1_000, 999),
+        ] {
+            assert_eq!(count(start, end), naive(start, end), "[{start}, {end}]");
+        }
+        assert_eq!(s.window_count(None), rows.len());
+    }
+}

@@ -717,3 +717,62 @@ fn ordered_walks_skip_whole_groups() {
         }
     }
 }
+
+/// Start time ascending with ids descending among equal starts (rows `2k`
+/// and `2k + 1` start together): not the slots' order, so no slot-order
+/// shortcut may answer it.
+#[test]
+fn start_time_ascending_with_ids_descending_is_its_own_order() {
+    let sort = Sort::from_keys(vec![
+        store::sort::SortKey {
+            field: SortField::StartTime,
+            direction: Direction::Asc,
+        },
+        store::sort::SortKey {
+            field: SortField::Id,
+            direction: Direction::Desc,
+        },
+    ]);
+    check_in(None, None, std::slice::from_ref(&sort));
+    check_in(
+        Some("conversation.type==call"),
+        None,
+        std::slice::from_ref(&sort),
+    );
+    check_in(
+        Some("metadata.agentId=in=(a01,a02,a03)"),
+        None,
+        std::slice::from_ref(&sort),
+    );
+}
+
+/// A postings run whose last slot is the first one past the ordered prefix
+/// (a row inserted after the bulk load, starting before the others): the
+/// run is not in time order, so the page is sorted, not sliced.
+#[test]
+fn a_run_ending_just_past_the_ordered_prefix_is_sorted() {
+    let conv = |id: &str, kind: &str, start: i64| Conversation {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        name: "n".to_owned(),
+        start_time: start,
+        end_time: Some(start + 10),
+        members: vec![member(1)],
+        metadata: Metadata::new(),
+    };
+    let mut s = Store::new();
+    s.extend([conv("a", "call", T0 + 100), conv("b", "rare", T0 + 200)])
+        .unwrap();
+    s.insert(conv("c", "rare", T0 + 50)).unwrap();
+    let spec = spec(
+        Some("conversation.type==rare"),
+        None,
+        Sort::default(),
+        0,
+        10,
+    );
+    let page = s.query(&spec).unwrap();
+    let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["c", "b"], "{}", s.explain(&spec));
+    assert_eq!(page.total, 2);
+}
