@@ -179,7 +179,14 @@ fn sorts() -> Vec<Sort> {
 }
 
 /// The pages every check reads: first, middle, long, past the end.
-const PAGES: [(usize, usize); 5] = [(0, 20), (7, 5), (0, 1_000), (301, 40), (5_000, 10)];
+const PAGES: [(usize, usize); 6] = [
+    (0, 20),
+    (7, 5),
+    (0, 1_000),
+    (301, 40),
+    (N - 25, 40),
+    (5_000, 10),
+];
 
 /// Checks `filter` on both stores in `sorts`, on each of [`PAGES`], against
 /// the naive scan (sorted once per order); returns the totals (bulk, churned).
@@ -775,4 +782,52 @@ fn a_run_ending_just_past_the_ordered_prefix_is_sorted() {
     let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["c", "b"], "{}", s.explain(&spec));
     assert_eq!(page.total, 2);
+}
+
+/// Sorted by end time ascending, running conversations come after every
+/// ended one; a walked page that runs out of ended rows goes on into the
+/// running ones (a store of mostly running conversations, where the walk
+/// is the cheaper plan).
+#[test]
+fn an_end_time_walk_goes_on_into_the_running_conversations() {
+    let conv = |i: usize, end: Option<i64>| Conversation {
+        id: format!("r{i:02}"),
+        kind: "call".to_owned(),
+        name: "n".to_owned(),
+        start_time: T0 + i as i64 * 1_000,
+        end_time: end,
+        members: vec![member(1)],
+        metadata: Metadata::new(),
+    };
+    let all: Vec<Conversation> = (0..10)
+        .map(|i| conv(i, (i < 2).then(|| T0 + i as i64 * 1_000 + 500)))
+        .collect();
+    let mut s = Store::new();
+    s.extend(all.iter().cloned()).unwrap();
+    let sort = Sort::by(SortField::EndTime, Direction::Asc);
+    for (offset, limit) in [(0, 5), (1, 3), (0, 10), (3, 4)] {
+        let spec = spec(None, None, sort.clone(), offset, limit);
+        let (want, total) = naive::query(&all, None, None, &sort, offset, limit);
+        let page = s.query(&spec).unwrap();
+        let got: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+        let want: Vec<&str> = want.iter().map(String::as_str).collect();
+        assert_eq!(
+            got,
+            want,
+            "offset {offset} limit {limit}\n{}",
+            s.explain(&spec)
+        );
+        assert_eq!(page.total, total);
+    }
+    assert!(
+        s.explain(&spec(None, None, sort, 0, 5)).contains("walk"),
+        "{}",
+        s.explain(&spec(
+            None,
+            None,
+            Sort::by(SortField::EndTime, Direction::Asc),
+            0,
+            5
+        ))
+    );
 }
