@@ -30,6 +30,17 @@ pub(super) fn ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Conversation `id` as the in-memory store holds it now.
+pub(super) fn stored(s: &AppState, id: &str) -> store::Conversation {
+    s.memory()
+        .unwrap()
+        .symbl()
+        .try_read()
+        .unwrap()
+        .get(id)
+        .unwrap()
+}
+
 /// The store's own answer for the same parameters.
 pub(super) fn store_answer(s: &AppState, params: store::Params<'_>) -> (Vec<String>, usize) {
     let spec = store::QuerySpec::from_params(&params, NOW_MS).unwrap();

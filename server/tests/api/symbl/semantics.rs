@@ -125,14 +125,7 @@ async fn nul_is_refused_in_a_filter_and_in_every_write() {
         message.contains("U+0000 (NUL) cannot appear in a value: `a\\0b` for `conversation.name`"),
         "{message}"
     );
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get("probe-ended")
-        .unwrap();
+    let before = stored(&s, "probe-ended");
     for (body, message) in [
         (
             r#"{"metadata":{"team":"a\u0000b"}}"#,

@@ -29,16 +29,7 @@ async fn get_one_and_404() {
         .send(&s)
         .await;
     assert_eq!(r.status, 200);
-    let want = serde_json::to_value(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap(),
-    )
-    .unwrap();
+    let want = serde_json::to_value(stored(&s, &id)).unwrap();
     assert_eq!(r.json(), want);
     let r = get("/v1/conversations/nope").auth().send(&s).await;
     assert_eq!(r.status, 404);
@@ -57,15 +48,7 @@ async fn put_meta(s: &AppState, id: &str, body: &str) -> Resp {
 async fn put_metadata_merges() {
     let s = state();
     let id = some_id(&s);
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&id)
-        .unwrap()
-        .metadata;
+    let before = stored(&s, &id).metadata;
     let first_key = before
         .iter()
         .map(|(k, _)| k)
@@ -108,14 +91,7 @@ async fn put_metadata_merges() {
 async fn put_metadata_bad_bodies_change_nothing() {
     let s = state();
     let id = some_id(&s);
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&id)
-        .unwrap();
+    let before = stored(&s, &id);
     let long = "x".repeat(129);
     let cases = [
         ("not_json", "{\"metadata\":"),
@@ -142,17 +118,7 @@ async fn put_metadata_bad_bodies_change_nothing() {
         let r = put_meta(&s, &id, body).await;
         assert_eq!(r.status, 400, "{name}: {}", r.text());
         insta::assert_json_snapshot!(format!("400_symbl_put_{name}"), r.json());
-        assert_eq!(
-            s.memory()
-                .unwrap()
-                .symbl()
-                .try_read()
-                .unwrap()
-                .get(&id)
-                .unwrap(),
-            before,
-            "{name} changed data"
-        );
+        assert_eq!(stored(&s, &id), before, "{name} changed data");
     }
     let r = req("PUT", &format!("/v1/conversations/{id}"))
         .auth()
@@ -163,31 +129,13 @@ async fn put_metadata_bad_bodies_change_nothing() {
     assert_eq!(r.status, 415);
     let r = put_meta(&s, "nope", r#"{"metadata":{"a":"1"}}"#).await;
     assert_eq!(r.status, 404);
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap(),
-        before
-    );
+    assert_eq!(stored(&s, &id), before);
     let r = req("PUT", &format!("/v1/conversations/{id}"))
         .json_body(r#"{"metadata":{"a":"1"}}"#)
         .send(&s)
         .await;
     assert_eq!(r.status, 401);
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap(),
-        before
-    );
+    assert_eq!(stored(&s, &id), before);
 }
 
 /// `{"metadata":{…}}` of `pairs` in their order (`None` = `null`).
@@ -210,21 +158,12 @@ fn message(r: &Resp) -> String {
 async fn put_metadata_limits_at_and_past_each() {
     let s = state();
     let id = some_id(&s);
-    let stored = |s: &AppState| {
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap()
-    };
     // Keys: 128 bytes (multi-byte characters count as bytes) pass, 129 fail.
     let key128 = format!("{}{}", "é".repeat(63), "ab"); // 126 + 2 bytes
     assert_eq!(key128.len(), 128);
     let r = put_meta(&s, &id, &meta_body(&[(key128.clone(), Some("v".into()))])).await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let before = stored(&s);
+    let before = stored(&s, &id);
     let key129 = format!("{key128}x");
     let r = put_meta(&s, &id, &meta_body(&[(key129, Some("v".into()))])).await;
     assert_eq!(r.status, 400);
@@ -238,7 +177,7 @@ async fn put_metadata_limits_at_and_past_each() {
         "the key, truncated: {m}"
     );
     insta::assert_json_snapshot!("400_symbl_put_key_too_long", r.json());
-    assert_eq!(stored(&s), before);
+    assert_eq!(stored(&s, &id), before);
     // Values: 128 characters pass (see put_metadata_merges), 129 fail.
     let r = put_meta(&s, &id, &meta_body(&[("v".into(), Some("é".repeat(129)))])).await;
     assert_eq!(r.status, 400);
@@ -247,7 +186,7 @@ async fn put_metadata_limits_at_and_past_each() {
         "{}",
         r.text()
     );
-    assert_eq!(stored(&s), before);
+    assert_eq!(stored(&s, &id), before);
 
     // Keys on the conversation after the merge: exactly 100, then 101.
     let have = before.metadata.iter().count();
@@ -257,7 +196,7 @@ async fn put_metadata_limits_at_and_past_each() {
     let r = put_meta(&s, &id, &meta_body(&fill)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
-    let full = stored(&s);
+    let full = stored(&s, &id);
     let r = put_meta(
         &s,
         &id,
@@ -271,7 +210,7 @@ async fn put_metadata_limits_at_and_past_each() {
         "{m}"
     );
     insta::assert_json_snapshot!("400_symbl_put_too_many_keys_after_merge", r.json());
-    assert_eq!(stored(&s), full, "all or nothing");
+    assert_eq!(stored(&s, &id), full, "all or nothing");
     // Replacing a key and removing one to add one stay at 100.
     let r = put_meta(
         &s,
@@ -294,14 +233,7 @@ async fn put_metadata_limits_at_and_past_each() {
 async fn put_metadata_body_key_counts() {
     let s = state();
     let id = some_id(&s);
-    let have: Vec<String> = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&id)
-        .unwrap()
+    let have: Vec<String> = stored(&s, &id)
         .metadata
         .iter()
         .map(|(k, _)| k.to_owned())
@@ -317,14 +249,7 @@ async fn put_metadata_body_key_counts() {
     let r = put_meta(&s, &id, &meta_body(&pairs)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["metadata"].as_object().unwrap().len(), 100);
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&id)
-        .unwrap();
+    let before = stored(&s, &id);
     // 201 keys, all null: refused before the store is looked at.
     let nulls: Vec<(String, Option<String>)> = (0..201).map(|i| (format!("n{i}"), None)).collect();
     let r = put_meta(&s, &id, &meta_body(&nulls)).await;
@@ -346,16 +271,7 @@ async fn put_metadata_body_key_counts() {
         "{}",
         r.text()
     );
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap(),
-        before
-    );
+    assert_eq!(stored(&s, &id), before);
 }
 
 /// The issue's hostile body: 1 MiB of 3-letter keys from `[A-Za-z0-9]`
@@ -365,14 +281,7 @@ async fn put_metadata_body_key_counts() {
 async fn put_metadata_hostile_megabyte_of_keys_is_refused() {
     let s = state();
     let id = some_id(&s);
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&id)
-        .unwrap();
+    let before = stored(&s, &id);
     let alphabet: Vec<char> = ('A'..='Z').chain('a'..='z').chain('0'..='9').collect();
     let mut body = String::from(r#"{"metadata":{"#);
     let mut n = 0usize;
@@ -399,16 +308,7 @@ async fn put_metadata_hostile_megabyte_of_keys_is_refused() {
     let r = put_meta(&s, &id, &body).await;
     assert_eq!(r.status, 400);
     assert!(message(&r).contains("at most 200 keys"), "{}", r.text());
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&id)
-            .unwrap(),
-        before
-    );
+    assert_eq!(stored(&s, &id), before);
 }
 
 #[tokio::test]
@@ -527,14 +427,7 @@ async fn member_update_errors() {
     let c = conversation_with_messages(&s);
     let m = &c.members[0];
     let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
-    let before = s
-        .memory()
-        .unwrap()
-        .symbl()
-        .try_read()
-        .unwrap()
-        .get(&c.id)
-        .unwrap();
+    let before = stored(&s, &c.id);
     let cases = [
         (
             "id_mismatch",
@@ -567,16 +460,7 @@ async fn member_update_errors() {
         .send(&s)
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&c.id)
-            .unwrap(),
-        before
-    );
+    assert_eq!(stored(&s, &c.id), before);
     assert_eq!(
         get("/v1/conversations/nope/members")
             .auth()
@@ -699,14 +583,5 @@ async fn member_put_body_with_too_many_keys_is_refused() {
         message(&r),
         "body: more than 200 keys in one object (at key `x198`)"
     );
-    assert_eq!(
-        s.memory()
-            .unwrap()
-            .symbl()
-            .try_read()
-            .unwrap()
-            .get(&c.id)
-            .unwrap(),
-        c
-    );
+    assert_eq!(stored(&s, &c.id), c);
 }
