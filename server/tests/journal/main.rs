@@ -191,9 +191,19 @@ impl Rng {
 }
 
 /// Writer `w`: PUT metadata `w<w>` = counter on its conversations in turn,
-/// deleting one of its deletable conversations every few writes, until the
-/// connection breaks. Records each acknowledged write.
-fn writer(addr: String, w: u64, start: u64, acked: Arc<Mutex<Acked>>, acks: Arc<AtomicU64>) {
+/// deleting the next of its deletable conversations every few writes,
+/// until the connection breaks. Records each acknowledged write.
+/// `next_delete` is the writer's cursor over its deletable conversations;
+/// it moves on only once a delete is answered (200, or 404 when an earlier
+/// round's delete was applied but its answer lost), so every round deletes.
+fn writer(
+    addr: String,
+    w: u64,
+    start: u64,
+    acked: Arc<Mutex<Acked>>,
+    acks: Arc<AtomicU64>,
+    next_delete: Arc<AtomicU64>,
+) {
     let Ok(mut conn) = Conn::open(&addr) else {
         return;
     };
@@ -212,7 +222,7 @@ fn writer(addr: String, w: u64, start: u64, acked: Arc<Mutex<Acked>>, acks: Arc<
         }
         if counter.is_multiple_of(5) {
             // Deletable: ids past the updated ones, each writer its own.
-            let k = WRITERS * PER_WRITER + w + WRITERS * (counter / 5);
+            let k = WRITERS * PER_WRITER + w + WRITERS * next_delete.load(Ordering::Relaxed);
             if k >= SIZE {
                 continue;
             }
@@ -224,6 +234,7 @@ fn writer(addr: String, w: u64, start: u64, acked: Arc<Mutex<Acked>>, acks: Arc<
                 Ok((code, body)) => panic!("DELETE {d}: {code} {body}"),
                 Err(_) => return,
             }
+            next_delete.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -277,6 +288,8 @@ fn kill_9_under_concurrent_writes_loses_no_acknowledged_write() {
     let mut counters = 0;
     let mut torn = 0;
     let acks = Arc::new(AtomicU64::new(0));
+    let next_delete: Vec<Arc<AtomicU64>> =
+        (0..WRITERS).map(|_| Arc::new(AtomicU64::new(0))).collect();
     for round in 0..20 {
         let mut server = start(&dir, &args);
         check(&server.addr, &acked.lock().unwrap(), round);
@@ -290,8 +303,9 @@ fn kill_9_under_concurrent_writes_loses_no_acknowledged_write() {
             let addr = server.addr.clone();
             let acked = Arc::clone(&acked);
             let acks = Arc::clone(&acks);
+            let next = Arc::clone(&next_delete[w as usize]);
             threads.push(std::thread::spawn(move || {
-                writer(addr, w, counters, acked, acks)
+                writer(addr, w, counters, acked, acks, next)
             }));
         }
         // Kill once the writers are under way: after a random number of
