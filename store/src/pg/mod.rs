@@ -79,6 +79,7 @@
 //! ```
 
 mod connect;
+mod count_cache;
 mod error;
 pub mod families;
 pub mod load;
@@ -90,6 +91,9 @@ mod write;
 
 pub use options::PgOptions;
 
+use std::sync::Arc;
+
+use count_cache::CountCache;
 use deadpool_postgres::{Object, Pool};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -107,6 +111,7 @@ pub struct PgStorage {
     pool: Pool,
     describe: String,
     opts: PgOptions,
+    counts: Arc<CountCache>,
 }
 
 impl std::fmt::Debug for PgStorage {
@@ -141,6 +146,7 @@ impl PgStorage {
         let storage = PgStorage {
             pool: connected.pool,
             describe: connected.describe,
+            counts: Arc::new(CountCache::new(opts.count_cache)),
             opts,
         };
         let mut client = storage.client().await?;
@@ -157,6 +163,11 @@ impl PgStorage {
     /// The options the pool was built with.
     pub fn options(&self) -> &PgOptions {
         &self.opts
+    }
+
+    /// The list counts kept per query and write generation.
+    pub(crate) fn counts(&self) -> &CountCache {
+        &self.counts
     }
 
     /// A pooled connection within the pool's wait; its statement cache is

@@ -12,7 +12,10 @@ use std::time::Duration;
 /// `statement_timeout`, set on each connection; loads lift it for their own
 /// transaction), a whole request at most [`PgOptions::answer_timeout`] (the
 /// two added), and each connection keeps at most `statement_cache`
-/// prepared statements (past it the cache is emptied and refilled).
+/// prepared statements (past it the cache is emptied and refilled). The
+/// list route's exact totals are kept for at most `count_cache` queries
+/// (each for the write generation it was counted at; see the store README,
+/// "Counts between writes").
 ///
 /// ```
 /// use std::time::Duration;
@@ -33,6 +36,9 @@ pub struct PgOptions {
     pub statement_timeout: Duration,
     /// Prepared statements kept per connection (default 256).
     pub statement_cache: usize,
+    /// List totals kept, one per query (default 1024; 0 counts every
+    /// request).
+    pub count_cache: usize,
 }
 
 impl Default for PgOptions {
@@ -43,6 +49,7 @@ impl Default for PgOptions {
             connect_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(10),
             statement_cache: 256,
+            count_cache: 1024,
         }
     }
 }
@@ -116,6 +123,16 @@ impl PgOptions {
     /// ```
     pub fn with_statement_cache(mut self, n: usize) -> PgOptions {
         self.statement_cache = n;
+        self
+    }
+
+    /// Sets [`PgOptions::count_cache`].
+    ///
+    /// ```
+    /// assert_eq!(store::pg::PgOptions::default().with_count_cache(0).count_cache, 0);
+    /// ```
+    pub fn with_count_cache(mut self, n: usize) -> PgOptions {
+        self.count_cache = n;
         self
     }
 }

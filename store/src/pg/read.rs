@@ -10,6 +10,7 @@ use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
 
 use super::PgStorage;
+use super::count_cache::CountKey;
 use super::error::{self, BACKEND, bad_row};
 use super::messages;
 use crate::render::{LIST_CLOSE, LIST_OPEN};
@@ -19,6 +20,9 @@ use crate::{Conversation, Message, QuerySpec};
 /// The list route's two statements and their parameters.
 struct ListSql {
     count: String,
+    /// The count's key in [`CountCache`](super::count_cache::CountCache);
+    /// `None` for a count read from `conversation_count` (one row already).
+    key: Option<CountKey>,
     page: Option<String>,
     window: Option<[i64; 2]>,
     params: Vec<rsql::SqlParam>,
@@ -72,6 +76,10 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
         ),
         (Some(_), _) => format!("SELECT count(*) FROM conversations c{where_}"),
     };
+    let key = match (&spec.filter, window) {
+        (None, None) => None,
+        _ => CountKey::new(&count, window, &params),
+    };
     let page = if spec.limit == 0 {
         None
     } else {
@@ -85,6 +93,7 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
     };
     Ok(ListSql {
         count,
+        key,
         page,
         window,
         params,
@@ -123,21 +132,24 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
         .start()
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    let total = count(&tx, &sql, &bound).await?;
-    let mut body = Vec::with_capacity(64);
-    body.extend_from_slice(LIST_OPEN);
-    if let Some(page) = &sql.page {
+    // The generation (or the count) and the page are sent together: one
+    // round trip when the count is cached.
+    let page = async {
+        let Some(page) = &sql.page else {
+            return Ok(Vec::new());
+        };
         let stmt = tx
             .prepare_cached(page)
             .await
             .map_err(|e| error::db("preparing the page", &e))?;
-        let rows = tx
-            .query(&stmt, &bound)
+        tx.query(&stmt, &bound)
             .await
-            .map_err(|e| error::db("reading the page", &e))?;
-        body.reserve(rows.len() * 800);
-        write_docs(&rows, 0, &mut body)?;
-    }
+            .map_err(|e| error::db("reading the page", &e))
+    };
+    let (total, rows) = futures_util::future::try_join(total(s, &tx, &sql, &bound), page).await?;
+    let mut body = Vec::with_capacity(64 + rows.len() * 800);
+    body.extend_from_slice(LIST_OPEN);
+    write_docs(&rows, 0, &mut body)?;
     body.extend_from_slice(LIST_CLOSE);
     tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
     Ok(ListPage {
@@ -198,6 +210,41 @@ async fn fetch_chunk(
     Ok(rows.len())
 }
 
+/// The write generation of the snapshot (see
+/// [`count_cache`](super::count_cache)).
+const GENERATION: &str = "SELECT sum(n)::bigint FROM write_generation";
+
+/// The matches' total in the transaction `client` is in: from
+/// [`PgStorage`]'s count cache when it holds the query's count at the
+/// snapshot's write generation, counted (and kept) otherwise.
+async fn total(
+    s: &PgStorage,
+    client: &impl GenericClient,
+    sql: &ListSql,
+    bound: &[&(dyn ToSql + Sync)],
+) -> Result<usize> {
+    let cache = s.counts();
+    let Some(key) = sql.key.as_ref().filter(|_| cache.enabled()) else {
+        return count(client, sql, bound).await;
+    };
+    let stmt = client
+        .prepare_cached(GENERATION)
+        .await
+        .map_err(|e| error::db("preparing the generation read", &e))?;
+    let generation: i64 = client
+        .query_one(&stmt, &[])
+        .await
+        .map_err(|e| error::db("reading the write generation", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("write_generation", e))?;
+    if let Some(n) = cache.get(key, generation) {
+        return Ok(n);
+    }
+    let n = count(client, sql, bound).await?;
+    cache.put(key.clone(), generation, n);
+    Ok(n)
+}
+
 /// The matches' total, counted in the transaction `client` is in.
 async fn count(
     client: &impl GenericClient,
@@ -248,7 +295,7 @@ async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListP
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    let total = count(client, sql, &bound).await?;
+    let total = total(s, client, sql, &bound).await?;
     let declare = client
         .prepare_cached(&format!("{DECLARE}{page}"))
         .await

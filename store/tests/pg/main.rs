@@ -13,6 +13,7 @@
     reason = "the SKIP notice and the tallies are for the reader"
 )]
 
+mod counts;
 mod differential;
 mod families;
 mod load;
