@@ -79,9 +79,9 @@
 //! ```
 
 mod connect;
-mod count_cache;
 mod error;
 pub mod families;
+mod list_cache;
 pub mod load;
 mod messages;
 mod options;
@@ -93,10 +93,10 @@ pub use options::PgOptions;
 
 use std::sync::Arc;
 
-use count_cache::CountCache;
 use deadpool_postgres::{Object, Pool};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use list_cache::ListCache;
 
 use crate::families::whatsapp::Status;
 use crate::storage::{
@@ -111,7 +111,7 @@ pub struct PgStorage {
     pool: Pool,
     describe: String,
     opts: PgOptions,
-    counts: Arc<CountCache>,
+    list_cache: Arc<ListCache>,
 }
 
 impl std::fmt::Debug for PgStorage {
@@ -146,7 +146,7 @@ impl PgStorage {
         let storage = PgStorage {
             pool: connected.pool,
             describe: connected.describe,
-            counts: Arc::new(CountCache::new(opts.count_cache)),
+            list_cache: Arc::new(ListCache::new(opts.count_cache, opts.page_cache_bytes)),
             opts,
         };
         let mut client = storage.client().await?;
@@ -165,9 +165,9 @@ impl PgStorage {
         &self.opts
     }
 
-    /// The list counts kept per query and write generation.
-    pub(crate) fn counts(&self) -> &CountCache {
-        &self.counts
+    /// The list totals and pages kept per query and write generation.
+    pub(crate) fn list_cache(&self) -> &ListCache {
+        &self.list_cache
     }
 
     /// A pooled connection within the pool's wait; its statement cache is

@@ -36,9 +36,12 @@ pub struct PgOptions {
     pub statement_timeout: Duration,
     /// Prepared statements kept per connection (default 256).
     pub statement_cache: usize,
-    /// List totals kept, one per query (default 1024; 0 counts every
+    /// List totals kept, one per query (default 1024; 0 counts on every
     /// request).
     pub count_cache: usize,
+    /// Bytes of list pages kept (default 16 MiB; a page over a sixteenth
+    /// of it is not kept; 0 keeps none).
+    pub page_cache_bytes: usize,
 }
 
 impl Default for PgOptions {
@@ -50,6 +53,7 @@ impl Default for PgOptions {
             statement_timeout: Duration::from_secs(10),
             statement_cache: 256,
             count_cache: 1024,
+            page_cache_bytes: 16 << 20,
         }
     }
 }
@@ -133,6 +137,16 @@ impl PgOptions {
     /// ```
     pub fn with_count_cache(mut self, n: usize) -> PgOptions {
         self.count_cache = n;
+        self
+    }
+
+    /// Sets [`PgOptions::page_cache_bytes`].
+    ///
+    /// ```
+    /// assert_eq!(store::pg::PgOptions::default().with_page_cache_bytes(0).page_cache_bytes, 0);
+    /// ```
+    pub fn with_page_cache_bytes(mut self, n: usize) -> PgOptions {
+        self.page_cache_bytes = n;
         self
     }
 }

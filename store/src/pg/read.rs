@@ -10,8 +10,8 @@ use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
 
 use super::PgStorage;
-use super::count_cache::CountKey;
 use super::error::{self, BACKEND, bad_row};
+use super::list_cache::QueryKey;
 use super::messages;
 use crate::render::{LIST_CLOSE, LIST_OPEN};
 use crate::storage::{CHUNK_ROWS, ListBody, ListPage, ONE_BUFFER_ROWS, Result, StorageError};
@@ -20,9 +20,12 @@ use crate::{Conversation, Message, QuerySpec};
 /// The list route's two statements and their parameters.
 struct ListSql {
     count: String,
-    /// The count's key in [`CountCache`](super::count_cache::CountCache);
-    /// `None` for a count read from `conversation_count` (one row already).
-    key: Option<CountKey>,
+    /// The count's key in [`ListCache`](super::list_cache::ListCache)
+    /// (`None`: a parameter it cannot key; never cached).
+    key: Option<QueryKey>,
+    /// The page's key (for `limit = 0`, the empty statement: every such
+    /// page is the same empty list).
+    page_key: Option<QueryKey>,
     page: Option<String>,
     window: Option<[i64; 2]>,
     params: Vec<rsql::SqlParam>,
@@ -76,10 +79,7 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
         ),
         (Some(_), _) => format!("SELECT count(*) FROM conversations c{where_}"),
     };
-    let key = match (&spec.filter, window) {
-        (None, None) => None,
-        _ => CountKey::new(&count, window, &params),
-    };
+    let key = QueryKey::new(&count, window, &params);
     let page = if spec.limit == 0 {
         None
     } else {
@@ -91,9 +91,11 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
         }
         Some(page)
     };
+    let page_key = QueryKey::new(page.as_deref().unwrap_or(""), window, &params);
     Ok(ListSql {
         count,
         key,
+        page_key,
         page,
         window,
         params,
@@ -115,7 +117,10 @@ impl ListSql {
 
 /// `GET /v1/conversations`: the total and the page from one snapshot. A
 /// page of more than [`ONE_BUFFER_ROWS`] rows is streamed from a cursor
-/// ([`list_streamed`]).
+/// ([`list_streamed`]). A query asked again with no write since is
+/// answered from [`PgStorage`]'s list cache after one statement (the
+/// write generation); otherwise the page, the generation and (unless
+/// cached) the count are read in one transaction and kept.
 pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
     let sql = list_sql(spec)?;
     if spec.limit > ONE_BUFFER_ROWS
@@ -124,7 +129,23 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
         return list_streamed(s, &sql, page).await;
     }
     let bound = sql.bound();
+    let cache = s.list_cache();
+    let page_key = sql.page_key.as_ref().filter(|_| cache.pages_enabled());
     let mut client = s.client().await?;
+    if let (Some(page_key), Some(key)) = (page_key, &sql.key)
+        && cache.holds_page(page_key)
+    {
+        let generation = generation(&client).await?;
+        if let (Some(body), Some(total)) = (
+            cache.page(page_key, generation),
+            cache.count(key, generation),
+        ) {
+            return Ok(ListPage {
+                total,
+                body: ListBody::Bytes(body.to_vec()),
+            });
+        }
+    }
     let tx = client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -132,8 +153,8 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
         .start()
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    // The generation (or the count) and the page are sent together: one
-    // round trip when the count is cached.
+    // The generation and the page are sent together (pipelined); then the
+    // count, unless kept for that generation.
     let page = async {
         let Some(page) = &sql.page else {
             return Ok(Vec::new());
@@ -146,12 +167,25 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
             .await
             .map_err(|e| error::db("reading the page", &e))
     };
-    let (total, rows) = futures_util::future::try_join(total(s, &tx, &sql, &bound), page).await?;
+    let read_generation = async {
+        if cache.counts_enabled() || page_key.is_some() {
+            generation(&tx).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (generation, rows) = futures_util::future::try_join(read_generation, page).await?;
+    let total = total(s, &tx, &sql, &bound, generation).await?;
     let mut body = Vec::with_capacity(64 + rows.len() * 800);
     body.extend_from_slice(LIST_OPEN);
     write_docs(&rows, 0, &mut body)?;
     body.extend_from_slice(LIST_CLOSE);
     tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
+    if let (Some(page_key), Some(generation)) = (page_key, generation)
+        && sql.key.is_some()
+    {
+        cache.put_page(page_key.clone(), generation, &body);
+    }
     Ok(ListPage {
         total,
         body: ListBody::Bytes(body),
@@ -214,34 +248,41 @@ async fn fetch_chunk(
 /// [`count_cache`](super::count_cache)).
 const GENERATION: &str = "SELECT sum(n)::bigint FROM write_generation";
 
-/// The matches' total in the transaction `client` is in: from
-/// [`PgStorage`]'s count cache when it holds the query's count at the
-/// snapshot's write generation, counted (and kept) otherwise.
+/// The write generation of `client`'s snapshot (its transaction's, or the
+/// statement's own outside one).
+async fn generation(client: &impl GenericClient) -> Result<i64> {
+    let stmt = client
+        .prepare_cached(GENERATION)
+        .await
+        .map_err(|e| error::db("preparing the generation read", &e))?;
+    client
+        .query_one(&stmt, &[])
+        .await
+        .map_err(|e| error::db("reading the write generation", &e))?
+        .try_get(0)
+        .map_err(|e| bad_row("write_generation", e))
+}
+
+/// The matches' total in the transaction `client` is in, whose snapshot's
+/// write generation is `generation` (`None`: not read, count): from the
+/// list cache when it holds the query's count for that generation, counted
+/// (and kept) otherwise.
 async fn total(
     s: &PgStorage,
     client: &impl GenericClient,
     sql: &ListSql,
     bound: &[&(dyn ToSql + Sync)],
+    generation: Option<i64>,
 ) -> Result<usize> {
-    let cache = s.counts();
-    let Some(key) = sql.key.as_ref().filter(|_| cache.enabled()) else {
+    let cache = s.list_cache();
+    let (Some(key), Some(generation)) = (sql.key.as_ref(), generation) else {
         return count(client, sql, bound).await;
     };
-    let stmt = client
-        .prepare_cached(GENERATION)
-        .await
-        .map_err(|e| error::db("preparing the generation read", &e))?;
-    let generation: i64 = client
-        .query_one(&stmt, &[])
-        .await
-        .map_err(|e| error::db("reading the write generation", &e))?
-        .try_get(0)
-        .map_err(|e| bad_row("write_generation", e))?;
-    if let Some(n) = cache.get(key, generation) {
+    if let Some(n) = cache.count(key, generation) {
         return Ok(n);
     }
     let n = count(client, sql, bound).await?;
-    cache.put(key.clone(), generation, n);
+    cache.put_count(key.clone(), generation, n);
     Ok(n)
 }
 
@@ -295,7 +336,12 @@ async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListP
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    let total = total(s, client, sql, &bound).await?;
+    let generation = if s.list_cache().counts_enabled() {
+        Some(generation(client).await?)
+    } else {
+        None
+    };
+    let total = total(s, client, sql, &bound, generation).await?;
     let declare = client
         .prepare_cached(&format!("{DECLARE}{page}"))
         .await

@@ -13,9 +13,9 @@
     reason = "the SKIP notice and the tallies are for the reader"
 )]
 
-mod counts;
 mod differential;
 mod families;
+mod list_cache;
 mod load;
 mod pages;
 mod support;

@@ -1,0 +1,315 @@
+//! [`ListCache`]: the list route's totals and small pages, kept per query
+//! and per write generation, so that a query asked again before the next
+//! write is answered from memory instead of by the database (the exact
+//! count behind `X-Total-Count` costs a scan of every match).
+//!
+//! # Why it is exact
+//!
+//! Every transaction that changes `conversations` or `members` adds to
+//! `write_generation` (a statement trigger of `migrations/V3__generation.sql`,
+//! so writes from any client count, not only this server's). The sum of
+//! that table, read in a snapshot, therefore grows with every committed
+//! write, and the writes a snapshot sees only grow over time: two snapshots
+//! with the same sum see the same writes, so the same rows, the same pages
+//! and the same counts. An entry is used only for the generation it was
+//! read at; whatever process wrote since, the next request reads again.
+//!
+//! # Limits
+//!
+//! At most [`PgOptions::count_cache`](super::PgOptions::count_cache) totals
+//! and [`PgOptions::page_cache_bytes`](super::PgOptions::page_cache_bytes)
+//! bytes of pages (a page over a sixteenth of that is never kept). A new
+//! entry past a limit first drops the entries of older generations, then, if
+//! still over, every entry of its kind.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rsql::SqlParam;
+
+/// One parameter of a cached count, comparable (floats by their bits).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum KeyParam {
+    Text(String),
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Time(i64),
+    TimestampTz(i64),
+    Timestamp(i64),
+    Numeric(String),
+}
+
+/// A statement (a count or a page) and what is bound to it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct QueryKey {
+    sql: String,
+    window: Option<[i64; 2]>,
+    params: Vec<KeyParam>,
+}
+
+impl QueryKey {
+    /// The key of `sql` with `window` and `params` bound; `None` for a
+    /// parameter kind this module does not know (never cached).
+    pub(crate) fn new(sql: &str, window: Option<[i64; 2]>, params: &[SqlParam]) -> Option<Self> {
+        let params = params
+            .iter()
+            .map(|p| {
+                Some(match p {
+                    SqlParam::Text(s) => KeyParam::Text(s.clone()),
+                    SqlParam::Int(i) => KeyParam::Int(*i),
+                    SqlParam::Float(f) => KeyParam::Float(f.to_bits()),
+                    SqlParam::Bool(b) => KeyParam::Bool(*b),
+                    SqlParam::Time(t) => KeyParam::Time(*t),
+                    SqlParam::TimestampTz(t) => KeyParam::TimestampTz(*t),
+                    SqlParam::Timestamp(t) => KeyParam::Timestamp(*t),
+                    SqlParam::Numeric(s) => KeyParam::Numeric(s.clone()),
+                    _ => return None,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(QueryKey {
+            sql: sql.to_owned(),
+            window,
+            params,
+        })
+    }
+}
+
+/// Values by key, each with the write generation it was read at; at most
+/// `capacity` units of weight.
+#[derive(Debug)]
+struct Generations<V> {
+    capacity: usize,
+    weight: usize,
+    entries: HashMap<QueryKey, (i64, V, usize)>,
+}
+
+impl<V: Clone> Generations<V> {
+    fn new(capacity: usize) -> Self {
+        Generations {
+            capacity,
+            weight: 0,
+            entries: HashMap::new(),
+        }
+    }
+
+    fn get(&self, key: &QueryKey, generation: i64) -> Option<V> {
+        match self.entries.get(key) {
+            Some((g, v, _)) if *g == generation => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value` (of `weight`) as `key`'s at `generation`, replacing an
+    /// entry of an older generation, never one of a newer.
+    fn put(&mut self, key: QueryKey, generation: i64, value: V, weight: usize) {
+        if weight > self.capacity {
+            return;
+        }
+        if let Some((g, ..)) = self.entries.get(&key) {
+            if *g >= generation {
+                return;
+            }
+            if let Some((.., w)) = self.entries.remove(&key) {
+                self.weight -= w;
+            }
+        }
+        if self.weight + weight > self.capacity {
+            self.entries.retain(|_, (g, ..)| *g >= generation);
+            self.weight = self.entries.values().map(|(.., w)| w).sum();
+            if self.weight + weight > self.capacity {
+                self.entries.clear();
+                self.weight = 0;
+            }
+        }
+        self.weight += weight;
+        self.entries.insert(key, (generation, value, weight));
+    }
+}
+
+/// The totals (one unit of weight each) and pages (their bytes) of
+/// [`PgStorage`](super::PgStorage)'s list route.
+#[derive(Debug)]
+pub(crate) struct ListCache {
+    counts: Mutex<Generations<usize>>,
+    pages: Mutex<Generations<Arc<[u8]>>>,
+    largest_page: usize,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl ListCache {
+    /// An empty cache of at most `counts` totals and `page_bytes` bytes of
+    /// pages (0: none of that kind is kept).
+    pub(crate) fn new(counts: usize, page_bytes: usize) -> ListCache {
+        ListCache {
+            counts: Mutex::new(Generations::new(counts)),
+            pages: Mutex::new(Generations::new(page_bytes)),
+            largest_page: page_bytes / 16,
+        }
+    }
+
+    /// Whether totals are kept.
+    pub(crate) fn counts_enabled(&self) -> bool {
+        locked(&self.counts).capacity > 0
+    }
+
+    /// Whether pages are kept.
+    pub(crate) fn pages_enabled(&self) -> bool {
+        self.largest_page > 0
+    }
+
+    /// The total of `key` read at `generation`, if kept.
+    pub(crate) fn count(&self, key: &QueryKey, generation: i64) -> Option<usize> {
+        locked(&self.counts).get(key, generation)
+    }
+
+    /// Keeps `total` as `key`'s at `generation`.
+    pub(crate) fn put_count(&self, key: QueryKey, generation: i64, total: usize) {
+        locked(&self.counts).put(key, generation, total, 1);
+    }
+
+    /// The body of page `key` read at `generation`, if kept.
+    pub(crate) fn page(&self, key: &QueryKey, generation: i64) -> Option<Arc<[u8]>> {
+        locked(&self.pages).get(key, generation)
+    }
+
+    /// Whether a page of `key` is kept, for any generation.
+    pub(crate) fn holds_page(&self, key: &QueryKey) -> bool {
+        locked(&self.pages).entries.contains_key(key)
+    }
+
+    /// Keeps `body` as page `key`'s at `generation` (not when it is over a
+    /// sixteenth of the pages' bytes).
+    pub(crate) fn put_page(&self, key: QueryKey, generation: i64, body: &[u8]) {
+        if body.len() > self.largest_page {
+            return;
+        }
+        locked(&self.pages).put(key, generation, Arc::from(body), body.len());
+    }
+
+    /// How many totals and pages are kept, and the pages' bytes.
+    #[cfg(test)]
+    fn sizes(&self) -> (usize, usize, usize) {
+        let pages = locked(&self.pages);
+        (
+            locked(&self.counts).entries.len(),
+            pages.entries.len(),
+            pages.weight,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: i64) -> QueryKey {
+        QueryKey::new(
+            "SELECT count(*) FROM conversations c WHERE (c.type = $1)",
+            Some([0, i]),
+            &[SqlParam::Text("meeting".into())],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_entry_answers_only_for_its_generation() {
+        let cache = ListCache::new(4, 1 << 20);
+        cache.put_count(key(1), 7, 9_543);
+        assert_eq!(cache.count(&key(1), 7), Some(9_543));
+        assert_eq!(cache.count(&key(1), 8), None);
+        assert_eq!(cache.count(&key(2), 7), None);
+        // A newer count replaces an older one, never the other way round.
+        cache.put_count(key(1), 9, 9_542);
+        cache.put_count(key(1), 8, 1);
+        assert_eq!(cache.count(&key(1), 9), Some(9_542));
+        assert_eq!(cache.count(&key(1), 8), None);
+        cache.put_page(key(1), 9, b"[1]");
+        assert_eq!(cache.page(&key(1), 9).as_deref(), Some(&b"[1]"[..]));
+        assert_eq!(cache.page(&key(1), 10), None);
+        assert_eq!(cache.sizes(), (1, 1, 3));
+    }
+
+    #[test]
+    fn parameters_are_part_of_the_key() {
+        let sql = "SELECT count(*) FROM conversations c WHERE (c.x = $1)";
+        let a = QueryKey::new(sql, None, &[SqlParam::Int(5)]).unwrap();
+        let b = QueryKey::new(sql, None, &[SqlParam::Time(5)]).unwrap();
+        let c = QueryKey::new(sql, None, &[SqlParam::Float(5.0)]).unwrap();
+        let d = QueryKey::new(sql, Some([0, 5]), &[SqlParam::Int(5)]).unwrap();
+        let cache = ListCache::new(8, 0);
+        for (i, k) in [&a, &b, &c, &d].into_iter().enumerate() {
+            cache.put_count(k.clone(), 1, i);
+        }
+        for (i, k) in [&a, &b, &c, &d].into_iter().enumerate() {
+            assert_eq!(cache.count(k, 1), Some(i));
+        }
+    }
+
+    #[test]
+    fn counts_at_capacity_and_one_past() {
+        let cache = ListCache::new(3, 0);
+        for i in 0..3 {
+            cache.put_count(key(i), 5, 10);
+        }
+        assert_eq!(cache.sizes().0, 3);
+        // At capacity, a newer generation's entry drops the older ones.
+        cache.put_count(key(3), 6, 11);
+        assert_eq!(cache.sizes().0, 1);
+        assert_eq!(cache.count(&key(3), 6), Some(11));
+        for i in 4..6 {
+            cache.put_count(key(i), 6, 12);
+        }
+        assert_eq!(cache.sizes().0, 3);
+        // Full of the current generation: one past empties it first.
+        cache.put_count(key(6), 6, 13);
+        assert_eq!(cache.sizes().0, 1);
+        assert_eq!(cache.count(&key(6), 6), Some(13));
+        // An entry already kept is replaced in place at capacity.
+        let full = ListCache::new(1, 0);
+        full.put_count(key(0), 1, 1);
+        full.put_count(key(0), 2, 2);
+        assert_eq!((full.sizes().0, full.count(&key(0), 2)), (1, Some(2)));
+    }
+
+    #[test]
+    fn page_bytes_at_the_limit_and_one_past() {
+        // 1 600 bytes of pages: a page of at most 100 bytes is kept.
+        let cache = ListCache::new(0, 1_600);
+        cache.put_page(key(0), 1, &[b'x'; 101]);
+        assert_eq!(cache.sizes(), (0, 0, 0), "a page past a sixteenth");
+        for i in 0..16 {
+            cache.put_page(key(i), 1, &[b'x'; 100]);
+        }
+        assert_eq!(cache.sizes(), (0, 16, 1_600), "exactly at the limit");
+        cache.put_page(key(16), 1, &[b'y'; 1]);
+        assert_eq!(cache.sizes(), (0, 1, 1), "one byte past: emptied first");
+        assert_eq!(cache.page(&key(16), 1).as_deref(), Some(&b"y"[..]));
+        // Older generations go first.
+        for i in 0..15 {
+            cache.put_page(key(i), 1, &[b'x'; 100]);
+        }
+        cache.put_page(key(20), 2, &[b'z'; 100]);
+        assert_eq!(cache.sizes(), (0, 1, 100));
+        // Replacing an entry gives its bytes back.
+        cache.put_page(key(20), 3, &[b'z'; 50]);
+        assert_eq!(cache.sizes(), (0, 1, 50));
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing() {
+        let cache = ListCache::new(0, 0);
+        assert!(!cache.counts_enabled() && !cache.pages_enabled());
+        cache.put_count(key(0), 1, 1);
+        cache.put_page(key(0), 1, b"[]");
+        assert_eq!(cache.sizes(), (0, 0, 0));
+        assert_eq!(
+            (cache.count(&key(0), 1), cache.page(&key(0), 1)),
+            (None, None)
+        );
+    }
+}
