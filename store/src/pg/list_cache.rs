@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rsql::SqlParam;
+use tokio::sync::watch;
 
 /// One parameter of a cached count, comparable (floats by their bits).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -129,12 +130,28 @@ impl<V: Clone> Generations<V> {
 }
 
 /// The totals (one unit of weight each) and pages (their bytes) of
-/// [`PgStorage`](super::PgStorage)'s list route.
+/// [`PgStorage`](super::PgStorage)'s list route, and the pages being read
+/// (at most one entry per request in flight).
 #[derive(Debug)]
 pub(crate) struct ListCache {
     counts: Mutex<Generations<usize>>,
     pages: Mutex<Generations<Arc<[u8]>>>,
     largest_page: usize,
+    flights: Mutex<HashMap<QueryKey, watch::Sender<()>>>,
+}
+
+/// The one read of a page in flight: dropped (done, failed or cancelled),
+/// it wakes every request waiting for that page.
+#[derive(Debug)]
+pub(crate) struct Flight<'a> {
+    cache: &'a ListCache,
+    key: QueryKey,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        locked(&self.cache.flights).remove(&self.key);
+    }
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -149,7 +166,31 @@ impl ListCache {
             counts: Mutex::new(Generations::new(counts)),
             pages: Mutex::new(Generations::new(page_bytes)),
             largest_page: page_bytes / 16,
+            flights: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The read of page `key`: `Some` when no other request is reading it
+    /// (this one reads it, and others wait until the guard drops); `None`
+    /// after waiting for the request that was (then look in the cache
+    /// again, and read it without waiting if it is not there).
+    pub(crate) async fn join_flight(&self, key: &QueryKey) -> Option<Flight<'_>> {
+        let mut done = {
+            let mut flights = locked(&self.flights);
+            match flights.get(key) {
+                Some(sender) => sender.subscribe(),
+                None => {
+                    flights.insert(key.clone(), watch::channel(()).0);
+                    return Some(Flight {
+                        cache: self,
+                        key: key.clone(),
+                    });
+                }
+            }
+        };
+        // Nothing is ever sent: this ends when the sender is dropped.
+        let _ = done.changed().await;
+        None
     }
 
     /// Whether totals are kept.
@@ -298,6 +339,37 @@ mod tests {
         // Replacing an entry gives its bytes back.
         cache.put_page(key(20), 3, &[b'z'; 50]);
         assert_eq!(cache.sizes(), (0, 1, 50));
+    }
+
+    #[test]
+    fn one_read_per_page_in_flight_the_others_wait_for_it() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let cache = ListCache::new(4, 1 << 20);
+            let leader = cache.join_flight(&key(1)).await.expect("the first reads");
+            // Another page is not held up.
+            let other = cache.join_flight(&key(2)).await;
+            assert!(other.is_some());
+            let first = key(1);
+            let waiting = cache.join_flight(&first);
+            tokio::pin!(waiting);
+            // Still in flight: the second request waits.
+            assert!(
+                futures_util::FutureExt::now_or_never(&mut waiting).is_none(),
+                "waited for no read"
+            );
+            cache.put_page(key(1), 3, b"[]");
+            drop(leader);
+            assert!(waiting.await.is_none(), "woken, not made a reader");
+            assert_eq!(cache.page(&key(1), 3).as_deref(), Some(&b"[]"[..]));
+            // Done: the next request reads again; no entry left behind.
+            drop(other);
+            assert!(locked(&cache.flights).is_empty());
+            assert!(cache.join_flight(&key(1)).await.is_some());
+        });
     }
 
     #[test]

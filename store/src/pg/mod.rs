@@ -17,6 +17,7 @@
 //! | `tokens` | issued access tokens by SHA-256 digest → expiry |
 //! | `loads` | what each data flag loaded: `(family, fingerprint, rows, loaded_at)` |
 //! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it) |
+//! | `write_generation` | 64 counters a statement trigger on `conversations` and `members` increments in every transaction that changes them (`V3__generation.sql`) |
 //!
 //! Reads send `doc` as stored, so a body is byte-identical to the in-memory
 //! backend's; every write re-renders `doc` in Rust, inside its transaction.
@@ -33,6 +34,9 @@
 //! row (or no window) is counted from `conversation_count`. The total and
 //! the page run in one
 //! `REPEATABLE READ` read-only transaction, so they see one snapshot.
+//! Totals and small pages are kept per query and write generation
+//! (`list_cache.rs`): a query asked again with no write since (by any
+//! client) is answered after one statement.
 //! Statements are prepared once per connection and kept
 //! ([`PgOptions::statement_cache`] at most).
 //!

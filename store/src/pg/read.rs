@@ -34,8 +34,10 @@ struct ListSql {
 /// The statements of `spec`: `WHERE` = the window (parameters `$1`, `$2`)
 /// and the filter as rsql emits it (its parameters numbered after the
 /// window's); `ORDER BY` = the sort as rsql emits it; `LIMIT`/`OFFSET`
-/// literals. No page statement for `limit = 0`.
-fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
+/// literals. No page statement for `limit = 0`. With `generation`, each
+/// page row also holds the snapshot's write generation (an init plan, run
+/// once), so the page and its generation come in one statement.
+fn list_sql(spec: &QuerySpec, generation: bool) -> Result<ListSql> {
     let emit = |e: rsql::EmitError| {
         StorageError::internal(BACKEND, format!("emitting the query's SQL: {e}"))
     };
@@ -84,7 +86,12 @@ fn list_sql(spec: &QuerySpec) -> Result<ListSql> {
         None
     } else {
         let order = spec.sort.as_rsql().to_sql(&opts).map_err(emit)?;
-        let mut page = format!("SELECT c.doc FROM conversations c{where_} ORDER BY {order}");
+        let columns = if generation {
+            format!("c.doc, ({GENERATION})")
+        } else {
+            "c.doc".to_owned()
+        };
+        let mut page = format!("SELECT {columns} FROM conversations c{where_} ORDER BY {order}");
         let _ = write!(page, " LIMIT {}", spec.limit);
         if spec.offset > 0 {
             let _ = write!(page, " OFFSET {}", spec.offset);
@@ -119,33 +126,65 @@ impl ListSql {
 /// page of more than [`ONE_BUFFER_ROWS`] rows is streamed from a cursor
 /// ([`list_streamed`]). A query asked again with no write since is
 /// answered from [`PgStorage`]'s list cache after one statement (the
-/// write generation); otherwise the page, the generation and (unless
-/// cached) the count are read in one transaction and kept.
+/// write generation); a query already being read by another request waits
+/// for that read, then looks again (so a burst of the same new query reads
+/// the database once); otherwise [`read_page`].
 pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
-    let sql = list_sql(spec)?;
+    let cache = s.list_cache();
+    let sql = list_sql(spec, cache.pages_enabled() || cache.counts_enabled())?;
     if spec.limit > ONE_BUFFER_ROWS
         && let Some(page) = &sql.page
     {
         return list_streamed(s, &sql, page).await;
     }
+    let Some(page_key) = sql
+        .page_key
+        .as_ref()
+        .filter(|_| cache.pages_enabled() && sql.key.is_some())
+    else {
+        return read_page(s, &sql, None).await;
+    };
+    if cache.holds_page(page_key)
+        && let Some(kept) = kept(s, &sql, page_key).await?
+    {
+        return Ok(kept);
+    }
+    let flight = cache.join_flight(page_key).await;
+    if flight.is_none()
+        && let Some(kept) = kept(s, &sql, page_key).await?
+    {
+        return Ok(kept);
+    }
+    let page = read_page(s, &sql, Some(page_key)).await;
+    drop(flight);
+    page
+}
+
+/// The page and total of `page_key` kept for the database's present write
+/// generation (one statement), if any.
+async fn kept(s: &PgStorage, sql: &ListSql, page_key: &QueryKey) -> Result<Option<ListPage>> {
+    let Some(key) = &sql.key else {
+        return Ok(None);
+    };
+    let client = s.client().await?;
+    let generation = generation(&client).await?;
+    let cache = s.list_cache();
+    Ok(cache
+        .page(page_key, generation)
+        .zip(cache.count(key, generation))
+        .map(|(body, total)| ListPage {
+            total,
+            body: ListBody::Bytes(body.to_vec()),
+        }))
+}
+
+/// The page and its total from one `REPEATABLE READ` snapshot: the page
+/// (with the snapshot's write generation), then the total (kept, or
+/// counted and kept); the page is kept under `page_key`.
+async fn read_page(s: &PgStorage, sql: &ListSql, page_key: Option<&QueryKey>) -> Result<ListPage> {
     let bound = sql.bound();
     let cache = s.list_cache();
-    let page_key = sql.page_key.as_ref().filter(|_| cache.pages_enabled());
     let mut client = s.client().await?;
-    if let (Some(page_key), Some(key)) = (page_key, &sql.key)
-        && cache.holds_page(page_key)
-    {
-        let generation = generation(&client).await?;
-        if let (Some(body), Some(total)) = (
-            cache.page(page_key, generation),
-            cache.count(key, generation),
-        ) {
-            return Ok(ListPage {
-                total,
-                body: ListBody::Bytes(body.to_vec()),
-            });
-        }
-    }
     let tx = client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -153,37 +192,33 @@ pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
         .start()
         .await
         .map_err(|e| error::db("BEGIN", &e))?;
-    // The generation and the page are sent together (pipelined); then the
-    // count, unless kept for that generation.
-    let page = async {
-        let Some(page) = &sql.page else {
-            return Ok(Vec::new());
-        };
-        let stmt = tx
-            .prepare_cached(page)
-            .await
-            .map_err(|e| error::db("preparing the page", &e))?;
-        tx.query(&stmt, &bound)
-            .await
-            .map_err(|e| error::db("reading the page", &e))
-    };
-    let read_generation = async {
-        if cache.counts_enabled() || page_key.is_some() {
-            generation(&tx).await.map(Some)
-        } else {
-            Ok(None)
+    let rows = match &sql.page {
+        Some(page) => {
+            let stmt = tx
+                .prepare_cached(page)
+                .await
+                .map_err(|e| error::db("preparing the page", &e))?;
+            tx.query(&stmt, &bound)
+                .await
+                .map_err(|e| error::db("reading the page", &e))?
         }
+        None => Vec::new(),
     };
-    let (generation, rows) = futures_util::future::try_join(read_generation, page).await?;
-    let total = total(s, &tx, &sql, &bound, generation).await?;
+    let generation = match rows.first() {
+        _ if !cache.counts_enabled() && page_key.is_none() => None,
+        Some(row) => Some(
+            row.try_get(1)
+                .map_err(|e| bad_row("the page's write generation", e))?,
+        ),
+        None => Some(generation(&tx).await?),
+    };
+    let total = total(s, &tx, sql, &bound, generation).await?;
     let mut body = Vec::with_capacity(64 + rows.len() * 800);
     body.extend_from_slice(LIST_OPEN);
     write_docs(&rows, 0, &mut body)?;
     body.extend_from_slice(LIST_CLOSE);
     tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
-    if let (Some(page_key), Some(generation)) = (page_key, generation)
-        && sql.key.is_some()
-    {
+    if let (Some(page_key), Some(generation)) = (page_key, generation) {
         cache.put_page(page_key.clone(), generation, &body);
     }
     Ok(ListPage {
