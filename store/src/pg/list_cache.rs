@@ -20,7 +20,8 @@
 //! and [`PgOptions::page_cache_bytes`](super::PgOptions::page_cache_bytes)
 //! bytes of pages (a page over a sixteenth of that is never kept). A new
 //! entry past a limit first drops the entries of older generations, then, if
-//! still over, every entry of its kind.
+//! still over, the least asked-for entries of its kind, down to half the
+//! limit.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -77,13 +78,27 @@ impl QueryKey {
     }
 }
 
+/// A kept value: the write generation it was read at, its weight, how
+/// often it was asked for (halved at every eviction, so old favourites
+/// age) and when it was last put or asked for.
+#[derive(Debug)]
+struct Entry<V> {
+    generation: i64,
+    value: V,
+    weight: usize,
+    hits: u32,
+    used: u64,
+}
+
 /// Values by key, each with the write generation it was read at; at most
 /// `capacity` units of weight.
 #[derive(Debug)]
 struct Generations<V> {
     capacity: usize,
     weight: usize,
-    entries: HashMap<QueryKey, (i64, V, usize)>,
+    entries: HashMap<QueryKey, Entry<V>>,
+    /// Counts puts and hits: each entry's `used`.
+    clock: u64,
 }
 
 impl<V: Clone> Generations<V> {
@@ -92,40 +107,85 @@ impl<V: Clone> Generations<V> {
             capacity,
             weight: 0,
             entries: HashMap::new(),
+            clock: 0,
         }
     }
 
-    fn get(&self, key: &QueryKey, generation: i64) -> Option<V> {
-        match self.entries.get(key) {
-            Some((g, v, _)) if *g == generation => Some(v.clone()),
+    /// `key`'s value at `generation`, counted as a hit.
+    fn get(&mut self, key: &QueryKey, generation: i64) -> Option<V> {
+        match self.entries.get_mut(key) {
+            Some(e) if e.generation == generation => {
+                self.clock += 1;
+                e.hits = e.hits.saturating_add(1);
+                e.used = self.clock;
+                Some(e.value.clone())
+            }
             _ => None,
         }
     }
 
     /// Keeps `value` (of `weight`) as `key`'s at `generation`, replacing an
-    /// entry of an older generation, never one of a newer.
+    /// entry of an older generation, never one of a newer. Past the
+    /// capacity, the entries of older generations go first; if that is not
+    /// enough, the most asked-for entries are kept up to half the capacity
+    /// and the rest go (so a stream of queries asked once — a window ending
+    /// "now" is a new query every millisecond — cannot push out the ones
+    /// asked all the time), and the kept entries' hits are halved.
     fn put(&mut self, key: QueryKey, generation: i64, value: V, weight: usize) {
         if weight > self.capacity {
             return;
         }
-        if let Some((g, ..)) = self.entries.get(&key) {
-            if *g >= generation {
+        if let Some(e) = self.entries.get(&key) {
+            if e.generation >= generation {
                 return;
             }
-            if let Some((.., w)) = self.entries.remove(&key) {
-                self.weight -= w;
+            if let Some(e) = self.entries.remove(&key) {
+                self.weight -= e.weight;
             }
         }
         if self.weight + weight > self.capacity {
-            self.entries.retain(|_, (g, ..)| *g >= generation);
-            self.weight = self.entries.values().map(|(.., w)| w).sum();
-            if self.weight + weight > self.capacity {
-                self.entries.clear();
-                self.weight = 0;
-            }
+            self.entries.retain(|_, e| e.generation >= generation);
+            self.weight = self.entries.values().map(|e| e.weight).sum();
+        }
+        if self.weight + weight > self.capacity {
+            self.evict_to_half();
         }
         self.weight += weight;
-        self.entries.insert(key, (generation, value, weight));
+        self.clock += 1;
+        self.entries.insert(
+            key,
+            Entry {
+                generation,
+                value,
+                weight,
+                hits: 0,
+                used: self.clock,
+            },
+        );
+    }
+
+    /// Keeps the most asked-for entries (among equals, the most recently
+    /// used) up to half the capacity, halving their hits.
+    fn evict_to_half(&mut self) {
+        let mut by_hits: Vec<(u32, u64, QueryKey)> = self
+            .entries
+            .iter()
+            .map(|(k, e)| (e.hits, e.used, k.clone()))
+            .collect();
+        by_hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        let mut kept = 0;
+        for (_, _, key) in by_hits {
+            let weight = self.entries.get(&key).map_or(0, |e| e.weight);
+            if kept + weight <= self.capacity / 2 {
+                kept += weight;
+                if let Some(e) = self.entries.get_mut(&key) {
+                    e.hits /= 2;
+                }
+            } else {
+                self.entries.remove(&key);
+            }
+        }
+        self.weight = kept;
     }
 }
 
@@ -293,28 +353,58 @@ mod tests {
 
     #[test]
     fn counts_at_capacity_and_one_past() {
-        let cache = ListCache::new(3, 0);
-        for i in 0..3 {
+        let cache = ListCache::new(4, 0);
+        for i in 0..4 {
             cache.put_count(key(i), 5, 10);
         }
-        assert_eq!(cache.sizes().0, 3);
-        // At capacity, a newer generation's entry drops the older ones.
-        cache.put_count(key(3), 6, 11);
-        assert_eq!(cache.sizes().0, 1);
-        assert_eq!(cache.count(&key(3), 6), Some(11));
-        for i in 4..6 {
-            cache.put_count(key(i), 6, 12);
+        assert_eq!(cache.sizes().0, 4, "at capacity: all kept");
+        // Asked for: key 0 three times, key 1 twice, key 2 once.
+        for (i, n) in [(0, 3), (1, 2), (2, 1)] {
+            for _ in 0..n {
+                assert_eq!(cache.count(&key(i), 5), Some(10));
+            }
         }
+        // One past: the two most asked-for stay (half), then the new one.
+        cache.put_count(key(4), 5, 11);
         assert_eq!(cache.sizes().0, 3);
-        // Full of the current generation: one past empties it first.
-        cache.put_count(key(6), 6, 13);
+        for (i, kept) in [(0, true), (1, true), (2, false), (3, false), (4, true)] {
+            assert_eq!(cache.count(&key(i), 5).is_some(), kept, "key {i}");
+        }
+        // At capacity again, a newer generation's entry drops the older
+        // ones first (however often they were asked for).
+        cache.put_count(key(5), 5, 12);
+        assert_eq!(cache.sizes().0, 4);
+        cache.put_count(key(7), 7, 13);
         assert_eq!(cache.sizes().0, 1);
-        assert_eq!(cache.count(&key(6), 6), Some(13));
+        assert_eq!(cache.count(&key(7), 7), Some(13));
         // An entry already kept is replaced in place at capacity.
         let full = ListCache::new(1, 0);
         full.put_count(key(0), 1, 1);
         full.put_count(key(0), 2, 2);
         assert_eq!((full.sizes().0, full.count(&key(0), 2)), (1, Some(2)));
+    }
+
+    #[test]
+    fn queries_asked_once_do_not_push_out_the_ones_asked_often() {
+        let cache = ListCache::new(8, 0);
+        for i in 0..2 {
+            cache.put_count(key(i), 1, 1);
+            for _ in 0..1_000 {
+                cache.count(&key(i), 1);
+            }
+        }
+        // 40 queries asked once: 9 evictions, each halving the hits.
+        for i in 100..140 {
+            cache.put_count(key(i), 1, 1);
+        }
+        assert!(cache.sizes().0 <= 8);
+        assert_eq!(cache.count(&key(0), 1), Some(1));
+        assert_eq!(cache.count(&key(1), 1), Some(1));
+        // Not asked for any more, they age out in the end.
+        for i in 200..300 {
+            cache.put_count(key(i), 1, 1);
+        }
+        assert_eq!(cache.count(&key(0), 1), None);
     }
 
     #[test]
@@ -328,17 +418,18 @@ mod tests {
         }
         assert_eq!(cache.sizes(), (0, 16, 1_600), "exactly at the limit");
         cache.put_page(key(16), 1, &[b'y'; 1]);
-        assert_eq!(cache.sizes(), (0, 1, 1), "one byte past: emptied first");
+        assert_eq!(cache.sizes(), (0, 9, 801), "one byte past: half, then it");
         assert_eq!(cache.page(&key(16), 1).as_deref(), Some(&b"y"[..]));
         // Older generations go first.
-        for i in 0..15 {
-            cache.put_page(key(i), 1, &[b'x'; 100]);
-        }
         cache.put_page(key(20), 2, &[b'z'; 100]);
-        assert_eq!(cache.sizes(), (0, 1, 100));
+        assert_eq!(cache.sizes(), (0, 10, 901));
+        for i in 21..29 {
+            cache.put_page(key(i), 2, &[b'z'; 100]);
+        }
+        assert_eq!(cache.sizes(), (0, 9, 900), "generation 1 dropped");
         // Replacing an entry gives its bytes back.
         cache.put_page(key(20), 3, &[b'z'; 50]);
-        assert_eq!(cache.sizes(), (0, 1, 50));
+        assert_eq!(cache.sizes(), (0, 9, 850));
     }
 
     #[test]
