@@ -201,6 +201,27 @@ pub struct Config {
     )]
     pub statement_timeout: std::time::Duration,
 
+    /// With `--database-url`: list totals kept between writes, one per query (0–100 000; 0
+    /// counts on every request). A kept total is used only while no client has written to
+    /// the conversations since (store/README.md, "Answers kept between writes").
+    #[arg(
+        long,
+        env = "RSQL_COUNT_CACHE",
+        default_value_t = DEFAULT_COUNT_CACHE,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_COUNT_CACHE))
+    )]
+    pub count_cache: u32,
+
+    /// With `--database-url`: MiB of list pages kept between writes (0–1 024; 0 keeps none;
+    /// a page over a sixteenth of it is never kept).
+    #[arg(
+        long,
+        env = "RSQL_PAGE_CACHE_MIB",
+        default_value_t = DEFAULT_PAGE_CACHE_MIB,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_PAGE_CACHE_MIB))
+    )]
+    pub page_cache_mib: u32,
+
     /// Keep the Symbl data in DIR (created if missing): every write is journaled and on
     /// disk before it is acknowledged, and a restart or crash loses none (docs/journal.md).
     /// The data flags seed DIR once. Absent (and no database): memory only, writes are lost
@@ -215,6 +236,16 @@ pub struct Config {
     #[arg(long, env = "RSQL_REPLACE_DATA")]
     pub replace_data: bool,
 }
+
+/// List totals kept when `--count-cache` is not given.
+pub const DEFAULT_COUNT_CACHE: u32 = 1_024;
+/// The largest `--count-cache` (an entry holds its statement and parameters,
+/// up to the filter's 8 KiB and the SQL around it).
+pub const MAX_COUNT_CACHE: u32 = 100_000;
+/// MiB of list pages kept when `--page-cache-mib` is not given.
+pub const DEFAULT_PAGE_CACHE_MIB: u32 = 16;
+/// The largest `--page-cache-mib`.
+pub const MAX_PAGE_CACHE_MIB: u32 = 1_024;
 
 /// Connections to PostgreSQL at most when `--pool-size` is not given.
 pub const DEFAULT_POOL_SIZE: u32 = 16;

@@ -121,6 +121,10 @@ pub fn describe_target(url: &DatabaseUrl) -> String {
 /// assert_eq!((o.max_connections, o.pool_wait.as_millis()), (4, 500));
 /// assert!(o.connect_timeout <= o.pool_wait);
 /// assert_eq!(o.answer_timeout().as_millis(), 3_500);
+/// assert_eq!((o.count_cache, o.page_cache_bytes), (1_024, 16 << 20));
+/// let off = server::Config::parse_from(["rsql-server", "--count-cache", "0", "--page-cache-mib", "0"]);
+/// let o = server::backend::pg_options(&off);
+/// assert_eq!((o.count_cache, o.page_cache_bytes), (0, 0));
 /// ```
 pub fn pg_options(cfg: &Config) -> PgOptions {
     let defaults = PgOptions::default();
@@ -129,6 +133,8 @@ pub fn pg_options(cfg: &Config) -> PgOptions {
         .with_pool_wait(cfg.pool_wait)
         .with_connect_timeout(defaults.connect_timeout.min(cfg.pool_wait))
         .with_statement_timeout(cfg.statement_timeout)
+        .with_count_cache(usize::try_from(cfg.count_cache).unwrap_or(usize::MAX))
+        .with_page_cache_bytes(usize::try_from(cfg.page_cache_mib).unwrap_or(usize::MAX) << 20)
 }
 
 /// Connects to the database of `url` and applies the migrations. The wait is

@@ -19,7 +19,7 @@ fn total(srv: &Server) -> String {
 
 #[test]
 fn bad_flags_are_refused_naming_the_flag() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["--database-url", "mysql://root:pw-secret@host/db"],
             "postgres://",
@@ -28,6 +28,9 @@ fn bad_flags_are_refused_naming_the_flag() {
         (&["--pool-size", "0"], "--pool-size"),
         (&["--pool-size", "1001"], "--pool-size"),
         (&["--pool-wait", "61s"], "at most 60 s"),
+        (&["--count-cache", "100001"], "--count-cache"),
+        (&["--count-cache", "many"], "--count-cache"),
+        (&["--page-cache-mib", "1025"], "--page-cache-mib"),
     ];
     for (args, expect) in cases {
         let (code, _, err) = run_to_exit(args, &[]);
@@ -43,6 +46,14 @@ fn bad_flags_are_refused_naming_the_flag() {
     let cfg =
         server::Config::parse_from(["rsql-server", "--pool-size", "1000", "--pool-wait", "60s"]);
     assert_eq!((cfg.pool_size, cfg.pool_wait.as_secs()), (1000, 60));
+    let cfg = server::Config::parse_from([
+        "rsql-server",
+        "--count-cache",
+        "100000",
+        "--page-cache-mib",
+        "1024",
+    ]);
+    assert_eq!((cfg.count_cache, cfg.page_cache_mib), (100_000, 1_024));
     let (code, _, err) = run_to_exit(&["--replace-data", "--demo", "--demo-size", "10"], &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(

@@ -172,7 +172,7 @@ impl<V: Clone> Generations<V> {
             .iter()
             .map(|(k, e)| (e.hits, e.used, k.clone()))
             .collect();
-        by_hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        by_hits.sort_unstable_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let mut kept = 0;
         for (_, _, key) in by_hits {
             let weight = self.entries.get(&key).map_or(0, |e| e.weight);
