@@ -16,6 +16,9 @@
 #                          unmutated run, at least 60 s; .cargo/mutants.toml)
 #   MUTANTS_BUILD_TIMEOUT  seconds per mutant's build (default: 3 x the
 #                          unmutated build)
+#   MUTANTS_JOBS           mutants built and tested at once (default 1),
+#                          each job in a build directory of its own (rsql's
+#                          emitters with 2 on 2 cores: about 30 s a mutant)
 #   MUTANTS_OUT            where the reports go (default target/mutants; one
 #                          directory per crate: <out>/<crate>/mutants.out)
 #   MUTANTS_TARGET_DIR     the build directory of the mutated copies (default
@@ -127,7 +130,7 @@ for crate in "${!by_crate[@]}"; do
   echo "==> cargo mutants on $crate:${by_crate[$crate]//--file/}" >&2
   set +e
   cargo mutants \
-    --jobs 1 \
+    --jobs "${MUTANTS_JOBS:-1}" \
     "${timeouts[@]}" \
     --output "$out/$crate" \
     --test-package "$(test_package "$crate")" \
