@@ -212,8 +212,9 @@ pub struct Config {
     )]
     pub count_cache: u32,
 
-    /// With `--database-url`: MiB of list pages kept between writes (0–1 024; 0 keeps none;
-    /// a page over a sixteenth of it is never kept).
+    /// With `--database-url`: MiB of list pages kept between writes, keys included (0–1 024;
+    /// 0 keeps none, and so does `--count-cache 0`; a page over a sixteenth of it is never
+    /// kept).
     #[arg(
         long,
         env = "RSQL_PAGE_CACHE_MIB",

@@ -1,12 +1,15 @@
--- The write generation (store::pg::count_cache): every transaction that
--- changes `conversations` or `members` adds one to a row of
--- `write_generation` (a statement trigger, so writes from any client count,
--- psql's included). The sum of the table, read in a snapshot, tells whether
--- two snapshots see the same writes; the server keeps a list count per
--- query and generation and counts again only after a write.
+-- The write generation (store/src/pg/list_cache.rs): every statement that
+-- changes `conversations`, `members` or `conversation_count` adds one to a
+-- row of `write_generation` (statement triggers, so writes from any client
+-- count, psql's included, unless triggers are skipped:
+-- session_replication_role = replica, DISABLE TRIGGER). The sum of the
+-- table, read in a snapshot, tells whether two snapshots see the same
+-- writes; the server keeps list totals and pages per query and generation
+-- and reads them again only after a write.
 --
 -- 64 rows, picked by transaction id, so concurrent writers rarely wait for
--- one another's row lock (one transaction touches one row).
+-- one another's row lock (one transaction touches one row, once per
+-- statement).
 CREATE TABLE write_generation (
     shard smallint PRIMARY KEY,
     n     bigint NOT NULL
@@ -25,4 +28,7 @@ CREATE TRIGGER conversations_write_generation
     FOR EACH STATEMENT EXECUTE FUNCTION bump_write_generation();
 CREATE TRIGGER members_write_generation
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON members
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_write_generation();
+CREATE TRIGGER conversation_count_write_generation
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON conversation_count
     FOR EACH STATEMENT EXECUTE FUNCTION bump_write_generation();

@@ -5,9 +5,11 @@
 //!
 //! # Why it is exact
 //!
-//! Every transaction that changes `conversations` or `members` adds to
-//! `write_generation` (a statement trigger of `migrations/V3__generation.sql`,
-//! so writes from any client count, not only this server's). The sum of
+//! Every transaction that changes `conversations`, `members` or
+//! `conversation_count` (the tables the list route reads) adds to
+//! `write_generation` (statement triggers of `migrations/V3__generation.sql`,
+//! so writes from any client count, not only this server's; writes that skip
+//! triggers, and restores, are not seen: store README). The sum of
 //! that table, read in a snapshot, therefore grows with every committed
 //! write, and the writes a snapshot sees only grow over time: two snapshots
 //! with the same sum see the same writes, so the same rows, the same pages
@@ -24,6 +26,7 @@
 //! limit.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rsql::SqlParam;
@@ -76,7 +79,25 @@ impl QueryKey {
             params,
         })
     }
+
+    /// About the bytes the key holds (its text, its parameters, and the
+    /// entry around it), so that a kept page weighs its key too.
+    pub(crate) fn bytes(&self) -> usize {
+        let params: usize = self
+            .params
+            .iter()
+            .map(|p| match p {
+                KeyParam::Text(s) | KeyParam::Numeric(s) => 32 + s.len(),
+                _ => 32,
+            })
+            .sum();
+        ENTRY_OVERHEAD + self.sql.len() + params
+    }
 }
+
+/// Bytes counted for a kept page beside its body and its key's text: the
+/// map's slot, the key's and the entry's fixed parts.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// A kept value: the write generation it was read at, its weight, how
 /// often it was asked for (halved at every eviction, so old favourites
@@ -125,22 +146,25 @@ impl<V: Clone> Generations<V> {
     }
 
     /// Keeps `value` (of `weight`) as `key`'s at `generation`, replacing an
-    /// entry of an older generation, never one of a newer. Past the
-    /// capacity, the entries of older generations go first; if that is not
-    /// enough, the most asked-for entries are kept up to half the capacity
-    /// and the rest go (so a stream of queries asked once — a window ending
-    /// "now" is a new query every millisecond — cannot push out the ones
-    /// asked all the time), and the kept entries' hits are halved.
+    /// entry of an older generation (and keeping its hits), never one of a
+    /// newer. Past the capacity, the entries of older generations go
+    /// first; if that is not enough, the most asked-for entries are kept up
+    /// to half the capacity and the rest go (so a stream of queries asked
+    /// once — a window ending "now" is a new query every millisecond —
+    /// cannot push out the ones asked all the time), and the kept entries'
+    /// hits are halved.
     fn put(&mut self, key: QueryKey, generation: i64, value: V, weight: usize) {
         if weight > self.capacity {
             return;
         }
+        let mut hits = 0;
         if let Some(e) = self.entries.get(&key) {
             if e.generation >= generation {
                 return;
             }
             if let Some(e) = self.entries.remove(&key) {
                 self.weight -= e.weight;
+                hits = e.hits;
             }
         }
         if self.weight + weight > self.capacity {
@@ -158,33 +182,39 @@ impl<V: Clone> Generations<V> {
                 generation,
                 value,
                 weight,
-                hits: 0,
+                hits,
                 used: self.clock,
             },
         );
     }
 
     /// Keeps the most asked-for entries (among equals, the most recently
-    /// used) up to half the capacity, halving their hits.
+    /// used: `used` is unique, so the order is total) up to half the
+    /// capacity, halving their hits.
     fn evict_to_half(&mut self) {
-        let mut by_hits: Vec<(u32, u64, QueryKey)> = self
+        let mut ranked: Vec<(u32, u64, usize)> = self
             .entries
-            .iter()
-            .map(|(k, e)| (e.hits, e.used, k.clone()))
+            .values()
+            .map(|e| (e.hits, e.used, e.weight))
             .collect();
-        by_hits.sort_unstable_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+        ranked.sort_unstable_by_key(|r| std::cmp::Reverse((r.0, r.1)));
         let mut kept = 0;
-        for (_, _, key) in by_hits {
-            let weight = self.entries.get(&key).map_or(0, |e| e.weight);
-            if kept + weight <= self.capacity / 2 {
-                kept += weight;
-                if let Some(e) = self.entries.get_mut(&key) {
-                    e.hits /= 2;
-                }
-            } else {
-                self.entries.remove(&key);
+        // The rank of the last entry kept: every entry ranked at or above it.
+        let mut last = None;
+        for (hits, used, weight) in ranked {
+            if kept + weight > self.capacity / 2 {
+                break;
             }
+            kept += weight;
+            last = Some((hits, used));
         }
+        self.entries.retain(|_, e| match last {
+            Some(last) if (e.hits, e.used) >= last => {
+                e.hits /= 2;
+                true
+            }
+            _ => false,
+        });
         self.weight = kept;
     }
 }
@@ -198,6 +228,8 @@ pub(crate) struct ListCache {
     pages: Mutex<Generations<Arc<[u8]>>>,
     largest_page: usize,
     flights: Mutex<HashMap<QueryKey, watch::Sender<()>>>,
+    /// The highest write generation seen.
+    highest: AtomicI64,
 }
 
 /// The one read of a page in flight: dropped (done, failed or cancelled),
@@ -227,7 +259,16 @@ impl ListCache {
             pages: Mutex::new(Generations::new(page_bytes)),
             largest_page: page_bytes / 16,
             flights: Mutex::new(HashMap::new()),
+            highest: AtomicI64::new(i64::MIN),
         }
+    }
+
+    /// Takes note of a write generation read from the database; whether it
+    /// is the newest seen. Only such answers are kept: an older snapshot's
+    /// (a slow request's) would evict current entries for nothing.
+    fn newest(&self, generation: i64) -> bool {
+        let before = self.highest.fetch_max(generation, Ordering::Relaxed);
+        generation >= before
     }
 
     /// The read of page `key`: `Some` when no other request is reading it
@@ -258,9 +299,10 @@ impl ListCache {
         locked(&self.counts).capacity > 0
     }
 
-    /// Whether pages are kept.
+    /// Whether pages are kept: only with totals (a kept page is answered
+    /// only with its kept total).
     pub(crate) fn pages_enabled(&self) -> bool {
-        self.largest_page > 0
+        self.largest_page > 0 && self.counts_enabled()
     }
 
     /// The total of `key` read at `generation`, if kept.
@@ -268,9 +310,12 @@ impl ListCache {
         locked(&self.counts).get(key, generation)
     }
 
-    /// Keeps `total` as `key`'s at `generation`.
+    /// Keeps `total` as `key`'s at `generation` (unless a newer generation
+    /// was seen).
     pub(crate) fn put_count(&self, key: QueryKey, generation: i64, total: usize) {
-        locked(&self.counts).put(key, generation, total, 1);
+        if self.newest(generation) {
+            locked(&self.counts).put(key, generation, total, 1);
+        }
     }
 
     /// The body of page `key` read at `generation`, if kept.
@@ -283,13 +328,15 @@ impl ListCache {
         locked(&self.pages).entries.contains_key(key)
     }
 
-    /// Keeps `body` as page `key`'s at `generation` (not when it is over a
-    /// sixteenth of the pages' bytes).
+    /// Keeps `body` as page `key`'s at `generation` (not when it and its key
+    /// weigh over a sixteenth of the pages' bytes, or a newer generation
+    /// was seen).
     pub(crate) fn put_page(&self, key: QueryKey, generation: i64, body: &[u8]) {
-        if body.len() > self.largest_page {
+        let weight = body.len() + key.bytes();
+        if weight > self.largest_page || !self.newest(generation) {
             return;
         }
-        locked(&self.pages).put(key, generation, Arc::from(body), body.len());
+        locked(&self.pages).put(key, generation, Arc::from(body), weight);
     }
 
     /// How many totals and pages are kept, and the pages' bytes.
@@ -332,7 +379,7 @@ mod tests {
         cache.put_page(key(1), 9, b"[1]");
         assert_eq!(cache.page(&key(1), 9).as_deref(), Some(&b"[1]"[..]));
         assert_eq!(cache.page(&key(1), 10), None);
-        assert_eq!(cache.sizes(), (1, 1, 3));
+        assert_eq!(cache.sizes(), (1, 1, 3 + key(1).bytes()));
     }
 
     #[test]
@@ -409,27 +456,60 @@ mod tests {
 
     #[test]
     fn page_bytes_at_the_limit_and_one_past() {
-        // 1 600 bytes of pages: a page of at most 100 bytes is kept.
-        let cache = ListCache::new(0, 1_600);
+        // A page weighs its body and its key; the keys here weigh alike.
+        let k = key(0).bytes();
+        assert!(k > ENTRY_OVERHEAD);
+        let page = 100 + k;
+        // Room for 16 pages of 100 bytes: the largest kept is a sixteenth.
+        let cache = ListCache::new(1, 16 * page);
         cache.put_page(key(0), 1, &[b'x'; 101]);
         assert_eq!(cache.sizes(), (0, 0, 0), "a page past a sixteenth");
         for i in 0..16 {
             cache.put_page(key(i), 1, &[b'x'; 100]);
         }
-        assert_eq!(cache.sizes(), (0, 16, 1_600), "exactly at the limit");
+        assert_eq!(cache.sizes(), (0, 16, 16 * page), "exactly at the limit");
         cache.put_page(key(16), 1, &[b'y'; 1]);
-        assert_eq!(cache.sizes(), (0, 9, 801), "one byte past: half, then it");
+        assert_eq!(
+            cache.sizes(),
+            (0, 9, 8 * page + 1 + k),
+            "one byte past: half, then it"
+        );
         assert_eq!(cache.page(&key(16), 1).as_deref(), Some(&b"y"[..]));
         // Older generations go first.
         cache.put_page(key(20), 2, &[b'z'; 100]);
-        assert_eq!(cache.sizes(), (0, 10, 901));
+        assert_eq!(cache.sizes(), (0, 10, 9 * page + 1 + k));
         for i in 21..29 {
             cache.put_page(key(i), 2, &[b'z'; 100]);
         }
-        assert_eq!(cache.sizes(), (0, 9, 900), "generation 1 dropped");
+        assert_eq!(cache.sizes(), (0, 9, 9 * page), "generation 1 dropped");
         // Replacing an entry gives its bytes back.
         cache.put_page(key(20), 3, &[b'z'; 50]);
-        assert_eq!(cache.sizes(), (0, 9, 850));
+        assert_eq!(cache.sizes(), (0, 9, 9 * page - 50));
+        // An answer of an older generation than one seen is not kept.
+        cache.put_page(key(40), 2, b"[]");
+        assert_eq!(cache.page(&key(40), 2), None);
+    }
+
+    #[test]
+    fn a_key_weighs_its_text_and_parameters() {
+        let short = QueryKey::new("SELECT 1", None, &[]).unwrap();
+        let long = QueryKey::new("SELECT 1", None, &[SqlParam::Text("x".repeat(8_192))]).unwrap();
+        assert_eq!(short.bytes(), ENTRY_OVERHEAD + 8);
+        assert!(long.bytes() >= 8_192 + short.bytes());
+        // Many distinct queries with empty pages cannot hold more than the
+        // bytes given (empty pages weigh their keys).
+        let cache = ListCache::new(1, 1 << 20);
+        for i in 0..10_000 {
+            cache.put_page(key(i), 1, b"[]");
+        }
+        assert!(cache.sizes().2 <= 1 << 20, "{:?}", cache.sizes());
+    }
+
+    #[test]
+    fn pages_are_kept_only_with_totals() {
+        assert!(ListCache::new(1, 1 << 20).pages_enabled());
+        assert!(!ListCache::new(0, 1 << 20).pages_enabled());
+        assert!(!ListCache::new(1, 0).pages_enabled());
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! | `tokens` | issued access tokens by SHA-256 digest → expiry |
 //! | `loads` | what each data flag loaded: `(family, fingerprint, rows, loaded_at)` |
 //! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it) |
-//! | `write_generation` | 64 counters a statement trigger on `conversations` and `members` increments in every transaction that changes them (`V3__generation.sql`) |
+//! | `write_generation` | 64 counters statement triggers on `conversations`, `members` and `conversation_count` increment in every transaction that changes them (`V3__generation.sql`) |
 //!
 //! Reads send `doc` as stored, so a body is byte-identical to the in-memory
 //! backend's; every write re-renders `doc` in Rust, inside its transaction.

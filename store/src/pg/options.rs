@@ -13,9 +13,10 @@ use std::time::Duration;
 /// transaction), a whole request at most [`PgOptions::answer_timeout`] (the
 /// two added), and each connection keeps at most `statement_cache`
 /// prepared statements (past it the cache is emptied and refilled). The
-/// list route's exact totals are kept for at most `count_cache` queries
-/// (each for the write generation it was counted at; see the store README,
-/// "Counts between writes").
+/// list route keeps at most `count_cache` totals and `page_cache_bytes` of
+/// pages (bodies and keys), each for the write generation it was read at
+/// (the store README, "Answers kept between writes"); pages only with
+/// totals.
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,8 +40,9 @@ pub struct PgOptions {
     /// List totals kept, one per query (default 1024; 0 counts on every
     /// request).
     pub count_cache: usize,
-    /// Bytes of list pages kept (default 16 MiB; a page over a sixteenth
-    /// of it is not kept; 0 keeps none).
+    /// Bytes of list pages kept, each page's key counted (default 16 MiB; a
+    /// page over a sixteenth of it is not kept; 0 keeps none, and so does
+    /// `count_cache` 0).
     pub page_cache_bytes: usize,
 }
 

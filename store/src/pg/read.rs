@@ -279,8 +279,7 @@ async fn fetch_chunk(
     Ok(rows.len())
 }
 
-/// The write generation of the snapshot (see
-/// [`count_cache`](super::count_cache)).
+/// The write generation of the snapshot (see `list_cache.rs`).
 const GENERATION: &str = "SELECT sum(n)::bigint FROM write_generation";
 
 /// The write generation of `client`'s snapshot (its transaction's, or the

@@ -1,7 +1,8 @@
 //! The list totals and pages kept between writes (`PgOptions::count_cache`,
 //! `page_cache_bytes`): after every kind of write — through this storage,
 //! through another pool on the same database (another server process), and
-//! in plain SQL from another client — a cached answer equals a fresh one
+//! in plain SQL from another client (`conversation_count` included) — a
+//! cached answer equals a fresh one
 //! (both caches off) and the in-memory store's, byte for byte.
 
 use store::pg::PgOptions;
@@ -170,6 +171,12 @@ fn cached_totals_follow_every_write_from_any_client() {
             .unwrap();
         let members_gone = check("a DELETE of members in plain SQL", &cached).await;
         assert_ne!(members_gone, after, "the DELETE changed no total");
+        // The maintained count (the query without a filter or a window).
+        sql.batch_execute("UPDATE conversation_count SET n = n + 5")
+            .await
+            .unwrap();
+        let recounted = check("an UPDATE of conversation_count in plain SQL", &cached).await;
+        assert_ne!(recounted, members_gone, "the UPDATE changed no total");
         sql.batch_execute("TRUNCATE conversations, members, messages")
             .await
             .unwrap();
@@ -185,6 +192,6 @@ fn cached_totals_follow_every_write_from_any_client() {
         );
         let filtered = &empty[..empty.len() - 1];
         assert!(filtered.iter().all(|(n, _)| *n == 0), "{empty:?}");
-        assert_eq!(steps, 8);
+        assert_eq!(steps, 9);
     });
 }
