@@ -21,7 +21,7 @@ use crate::{Conversation, Message, QuerySpec};
 struct ListSql {
     count: String,
     /// The count's key in [`ListCache`](super::list_cache::ListCache)
-    /// (`None`: a parameter it cannot key; never cached).
+    /// (`None`: the cache is off, or a parameter it cannot key).
     key: Option<QueryKey>,
     /// The page's key (for `limit = 0`, the empty statement: every such
     /// page is the same empty list).
@@ -34,10 +34,11 @@ struct ListSql {
 /// The statements of `spec`: `WHERE` = the window (parameters `$1`, `$2`)
 /// and the filter as rsql emits it (its parameters numbered after the
 /// window's); `ORDER BY` = the sort as rsql emits it; `LIMIT`/`OFFSET`
-/// literals. No page statement for `limit = 0`. With `generation`, each
-/// page row also holds the snapshot's write generation (an init plan, run
-/// once), so the page and its generation come in one statement.
-fn list_sql(spec: &QuerySpec, generation: bool) -> Result<ListSql> {
+/// literals. No page statement for `limit = 0`. With `cached` (the list
+/// cache on), each page row also holds the snapshot's write generation (an
+/// init plan, run once), so the page and its generation come in one
+/// statement, and the statements get their cache keys.
+fn list_sql(spec: &QuerySpec, cached: bool) -> Result<ListSql> {
     let emit = |e: rsql::EmitError| {
         StorageError::internal(BACKEND, format!("emitting the query's SQL: {e}"))
     };
@@ -81,12 +82,14 @@ fn list_sql(spec: &QuerySpec, generation: bool) -> Result<ListSql> {
         ),
         (Some(_), _) => format!("SELECT count(*) FROM conversations c{where_}"),
     };
-    let key = QueryKey::new(&count, window, &params);
+    let key = cached
+        .then(|| QueryKey::new(&count, window, &params))
+        .flatten();
     let page = if spec.limit == 0 {
         None
     } else {
         let order = spec.sort.as_rsql().to_sql(&opts).map_err(emit)?;
-        let columns = if generation {
+        let columns = if cached {
             format!("c.doc, ({GENERATION})")
         } else {
             "c.doc".to_owned()
@@ -98,7 +101,9 @@ fn list_sql(spec: &QuerySpec, generation: bool) -> Result<ListSql> {
         }
         Some(page)
     };
-    let page_key = QueryKey::new(page.as_deref().unwrap_or(""), window, &params);
+    let page_key = cached
+        .then(|| QueryKey::new(page.as_deref().unwrap_or(""), window, &params))
+        .flatten();
     Ok(ListSql {
         count,
         key,
@@ -131,7 +136,8 @@ impl ListSql {
 /// the database once); otherwise [`read_page`].
 pub(crate) async fn list(s: &PgStorage, spec: &QuerySpec) -> Result<ListPage> {
     let cache = s.list_cache();
-    let sql = list_sql(spec, cache.pages_enabled() || cache.counts_enabled())?;
+    // Pages are kept only with totals: `counts_enabled` is the cache on.
+    let sql = list_sql(spec, cache.counts_enabled())?;
     if spec.limit > ONE_BUFFER_ROWS
         && let Some(page) = &sql.page
     {
@@ -205,7 +211,7 @@ async fn read_page(s: &PgStorage, sql: &ListSql, page_key: Option<&QueryKey>) ->
         None => Vec::new(),
     };
     let generation = match rows.first() {
-        _ if !cache.counts_enabled() && page_key.is_none() => None,
+        _ if !cache.counts_enabled() => None,
         Some(row) => Some(
             row.try_get(1)
                 .map_err(|e| bad_row("the page's write generation", e))?,
