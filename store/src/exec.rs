@@ -440,13 +440,25 @@ impl Store {
     }
 }
 
-/// Whether two schemas declare the same fields in the same order (a filter
-/// refers to fields by position).
+/// Whether two schemas declare the same fields in the same order with the
+/// same types and evaluation rules (a filter refers to fields by position and
+/// holds values of its schema's types): the store's own schema, or one built
+/// apart from the same declarations.
 pub(crate) fn same_schema(a: &rsql::Schema, b: &rsql::Schema) -> bool {
+    fn shape(f: &rsql::Field) -> (&str, &rsql::FieldType, bool, bool, bool, rsql::Missing) {
+        (
+            f.name(),
+            f.field_type(),
+            f.is_multi_valued(),
+            f.is_dynamic(),
+            f.has_numeric_strings(),
+            f.missing(),
+        )
+    }
     rsql::Schema::ptr_eq(a, b)
         || a.fields()
-            .map(|(_, f)| f.name())
-            .eq(b.fields().map(|(_, f)| f.name()))
+            .map(|(_, f)| shape(f))
+            .eq(b.fields().map(|(_, f)| shape(f)))
 }
 
 /// Collects a page from groups of rows that tie on the first sort key.

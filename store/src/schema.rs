@@ -248,6 +248,54 @@ mod tests {
         assert_eq!(s.resolve("metadata.agentId").map(|r| r.id), Some(METADATA));
     }
 
+    /// A filter compiled against the store's schema built apart (another
+    /// `Schema` value, the same declarations) is the store's: same answers.
+    /// One whose fields have the same names but another type is not.
+    #[test]
+    fn a_schema_built_apart_from_the_same_declarations_is_accepted() {
+        let store = crate::generate::store(5, 300);
+        let apart = build_schema();
+        assert!(!Schema::ptr_eq(&apart, schema()));
+        let text = "conversation.type==meeting,members.email==*@initech.net";
+        let query = |s: &Schema| {
+            let filter = s.compile(&rsql::parse(text).unwrap()).unwrap();
+            let spec = crate::QuerySpec {
+                filter: Some(filter.into()),
+                limit: 1000,
+                ..Default::default()
+            };
+            store.query(&spec).map(|page| {
+                let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
+                (ids, page.total)
+            })
+        };
+        let own = query(schema()).unwrap();
+        assert!(own.1 > 0 && own.1 < 300, "{own:?}");
+        assert_eq!(query(&apart).unwrap(), own);
+
+        // The same names, every field a plain string (`startTime` too): foreign.
+        let mut builder = Schema::builder();
+        for (_, f) in schema().fields() {
+            let mut g = Field::new(f.name(), FieldType::String);
+            if f.is_multi_valued() {
+                g = g.multi_valued();
+            }
+            builder = builder.field(g);
+        }
+        let renamed_types = builder.build().unwrap();
+        let filter = renamed_types
+            .compile(&rsql::parse("conversation.type==meeting").unwrap())
+            .unwrap();
+        let spec = crate::QuerySpec {
+            filter: Some(filter.into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            store.query(&spec),
+            Err(crate::StoreError::ForeignSchema)
+        ));
+    }
+
     #[test]
     fn owned_and_stored_records_agree() {
         let mut st = Store::new();
