@@ -180,6 +180,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RSQL_POOL_SIZE",
+        requires = "database_url",
         default_value_t = DEFAULT_POOL_SIZE,
         value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_POOL_SIZE))
     )]
@@ -187,7 +188,13 @@ pub struct Config {
 
     /// How long a request waits for a PostgreSQL connection (from the pool, or a new one)
     /// before it is answered 503 (1 ms–60 s).
-    #[arg(long, env = "RSQL_POOL_WAIT", default_value = "2s", value_parser = parse_pool_wait)]
+    #[arg(
+        long,
+        env = "RSQL_POOL_WAIT",
+        requires = "database_url",
+        default_value = "2s",
+        value_parser = parse_pool_wait
+    )]
     pub pool_wait: std::time::Duration,
 
     /// How long one PostgreSQL statement may run (PostgreSQL's `statement_timeout` on every
@@ -196,6 +203,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RSQL_STATEMENT_TIMEOUT",
+        requires = "database_url",
         default_value = "10s",
         value_parser = parse_statement_timeout
     )]
@@ -207,6 +215,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RSQL_COUNT_CACHE",
+        requires = "database_url",
         default_value_t = DEFAULT_COUNT_CACHE,
         value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_COUNT_CACHE))
     )]
@@ -218,6 +227,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RSQL_PAGE_CACHE_MIB",
+        requires = "database_url",
         default_value_t = DEFAULT_PAGE_CACHE_MIB,
         value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_PAGE_CACHE_MIB))
     )]

@@ -115,14 +115,18 @@ pub fn describe_target(url: &DatabaseUrl) -> String {
 /// ```
 /// use clap::Parser;
 /// let cfg = server::Config::parse_from([
-///     "rsql-server", "--pool-size", "4", "--pool-wait", "500ms", "--statement-timeout", "3s",
+///     "rsql-server", "--database-url", "postgres://db-host/conversations",
+///     "--pool-size", "4", "--pool-wait", "500ms", "--statement-timeout", "3s",
 /// ]);
 /// let o = server::backend::pg_options(&cfg);
 /// assert_eq!((o.max_connections, o.pool_wait.as_millis()), (4, 500));
 /// assert!(o.connect_timeout <= o.pool_wait);
 /// assert_eq!(o.answer_timeout().as_millis(), 3_500);
 /// assert_eq!((o.count_cache, o.page_cache_bytes), (1_024, 16 << 20));
-/// let off = server::Config::parse_from(["rsql-server", "--count-cache", "0", "--page-cache-mib", "0"]);
+/// let off = server::Config::parse_from([
+///     "rsql-server", "--database-url", "postgres://db-host/conversations",
+///     "--count-cache", "0", "--page-cache-mib", "0",
+/// ]);
 /// let o = server::backend::pg_options(&off);
 /// assert_eq!((o.count_cache, o.page_cache_bytes), (0, 0));
 /// ```

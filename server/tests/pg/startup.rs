@@ -43,11 +43,20 @@ fn bad_flags_are_refused_naming_the_flag() {
     }
     // The limits themselves: accepted.
     use clap::Parser;
-    let cfg =
-        server::Config::parse_from(["rsql-server", "--pool-size", "1000", "--pool-wait", "60s"]);
+    let cfg = server::Config::parse_from([
+        "rsql-server",
+        "--database-url",
+        "postgres://db-host/conversations",
+        "--pool-size",
+        "1000",
+        "--pool-wait",
+        "60s",
+    ]);
     assert_eq!((cfg.pool_size, cfg.pool_wait.as_secs()), (1000, 60));
     let cfg = server::Config::parse_from([
         "rsql-server",
+        "--database-url",
+        "postgres://db-host/conversations",
         "--count-cache",
         "100000",
         "--page-cache-mib",
@@ -60,6 +69,38 @@ fn bad_flags_are_refused_naming_the_flag() {
         err.contains("--replace-data") && err.contains("--database-url"),
         "{err}"
     );
+}
+
+/// The PostgreSQL settings do nothing without a database: given (as a flag or
+/// in the environment) without `--database-url`, start-up stops naming both,
+/// rather than running in memory as if they applied.
+#[test]
+fn postgres_settings_without_a_database_are_refused() {
+    for flag in [
+        "--pool-size",
+        "--pool-wait",
+        "--statement-timeout",
+        "--count-cache",
+        "--page-cache-mib",
+    ] {
+        let value = if flag.ends_with("wait") || flag.ends_with("timeout") {
+            "1s"
+        } else {
+            "4"
+        };
+        let (code, _, err) = run_to_exit(&[flag, value, "--demo", "--demo-size", "10"], &[]);
+        assert_eq!(code, Some(2), "{flag}: {err}");
+        assert!(
+            err.contains("--database-url") && err.contains(flag),
+            "{flag}: {err}"
+        );
+    }
+    let (code, _, err) = run_to_exit(
+        &["--demo", "--demo-size", "10"],
+        &[("RSQL_COUNT_CACHE", "0")],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--database-url"), "{err}");
 }
 
 #[test]
