@@ -27,10 +27,12 @@
 #                          other way round)
 #   MUTANTS_OUT            where the reports go (default target/mutants; one
 #                          directory per crate: <out>/<crate>/mutants.out)
-#   MUTANTS_TARGET_DIR     the build directory of the mutated copies (default
-#                          target/mutants-build). Never the normal one: cargo
-#                          can take a mutated copy's artifacts for fresh ones
-#                          of the real tree (same relative paths, older mtimes).
+#   The mutated copies are built in their own build directories (each
+#   job's copy of the tree has its own target/, made afresh by every run;
+#   CARGO_TARGET_DIR is unset for them). Never a shared one: the copies of
+#   one workspace give their artifacts the same names (cargo hashes a
+#   member's path relative to the workspace), so two jobs, or a job and the
+#   real tree, building into one directory run each other's binaries.
 #
 # Needs cargo-mutants (27.x):
 #   cargo install cargo-mutants --locked
@@ -122,10 +124,10 @@ done
 ((${#by_crate[@]})) || { echo "scripts/mutants.sh: no library source file to mutate" >&2; exit 2; }
 
 out="${MUTANTS_OUT:-target/mutants}"
-export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants-build}"
+unset CARGO_TARGET_DIR
 # No debug info in the mutated builds (a failing test's backtrace is not
-# read), so that each mutant builds faster. That build directory
-# is the script's own, so the normal builds keep theirs.
+# read), so that each mutant builds faster; the copies' build directories
+# are their own, so the normal builds keep theirs.
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-false}"
 export CARGO_PROFILE_TEST_DEBUG="${CARGO_PROFILE_TEST_DEBUG:-false}"
 timeouts=()

@@ -105,3 +105,24 @@ impl SqlOptions {
         self.first_placeholder
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Error messages name the dialect (`EmitError::UnsupportedSqlType`).
+    #[test]
+    fn dialects_are_named_as_their_projects_name_them() {
+        assert_eq!(SqlDialect::Postgres.to_string(), "PostgreSQL");
+        assert_eq!(SqlDialect::Sqlite.to_string(), "SQLite");
+    }
+
+    #[test]
+    fn the_first_placeholder_is_the_one_asked_for_and_at_least_1() {
+        let o = SqlOptions::postgres().with_first_placeholder(3);
+        assert_eq!(o.first_placeholder(), 3);
+        let o = SqlOptions::postgres().with_first_placeholder(0);
+        assert_eq!(o.first_placeholder(), 1);
+        assert_eq!(SqlOptions::sqlite().first_placeholder(), 1);
+    }
+}
