@@ -304,6 +304,10 @@ impl Record for View<'_> {
                     .map_or(WRONG, FieldValue::Time)
             }),
             "js" => json_at(&self.doc, "s").map(|v| v.as_str().map_or(WRONG, FieldValue::Str)),
+            "dn" => field
+                .key
+                .and_then(|k| json_at(&self.doc, k))
+                .map(|v| v.as_i64().map_or(WRONG, FieldValue::Int)),
             "meta" => self
                 .meta
                 .as_ref()
@@ -358,6 +362,8 @@ fn pg_schema() -> Schema {
                 .numeric_strings()
                 .sql_json("t.meta"),
         )
+        // a map of integers: `dn.n` is `doc.a.n`, typed like `jn`
+        .field(Field::dynamic("dn", FieldType::Integer).sql_json("(t.doc->'a')"))
         .field(
             Field::new("tags", FieldType::Timestamp)
                 .multi_valued()
@@ -404,6 +410,8 @@ fn sqlite_schema() -> Schema {
                 .numeric_strings()
                 .sql_json("t.meta"),
         )
+        // a map of integers: `dn.n` is `doc.a.n`, typed like `jn`
+        .field(Field::dynamic("dn", FieldType::Integer).sql_json("(t.doc -> '$.a')"))
         .field(
             Field::new("tags", FieldType::Timestamp)
                 .multi_valued()
@@ -482,7 +490,10 @@ fn quote(s: &str) -> String {
 fn filters(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for (_, field) in schema.fields() {
-        let sel = if field.is_dynamic() {
+        let sel = if field.name() == "dn" {
+            // a key some rows hold (`doc.a.n`: integers, and values of other types)
+            "dn.n".to_owned()
+        } else if field.is_dynamic() {
             format!("{}.score", field.name())
         } else {
             field.name().to_owned()
