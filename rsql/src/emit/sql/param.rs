@@ -68,3 +68,27 @@ pub struct SqlWhere {
     /// The values for the placeholders, in order.
     pub params: Vec<SqlParam>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SqlParam;
+
+    /// The rendering logs and the CLI's JSON output show (`rsql sql`).
+    #[test]
+    fn parameters_render_as_sql_literals_would_read() {
+        let cases = [
+            (SqlParam::Text("it's".into()), "'it''s'"),
+            (SqlParam::Int(-3), "-3"),
+            (SqlParam::Float(0.1), "0.1"),
+            (SqlParam::Float(2.5), "2.5"),
+            (SqlParam::Bool(true), "true"),
+            (SqlParam::Time(0), "1970-01-01T00:00:00.000Z"),
+            (SqlParam::TimestampTz(1_500), "1970-01-01T00:00:01.500Z"),
+            (SqlParam::Timestamp(-1), "1969-12-31T23:59:59.999Z"),
+            (SqlParam::Numeric("-12.50".into()), "-12.50"),
+        ];
+        for (param, text) in cases {
+            assert_eq!(param.to_string(), text, "{param:?}");
+        }
+    }
+}

@@ -99,8 +99,8 @@ impl Storage {
         }
         Ok(match sql_type {
             SqlType::EpochMs | SqlType::Text | SqlType::Boolean => plain,
-            SqlType::ByteText if pg => Storage::ByteText,
-            SqlType::ByteText => plain,
+            // Byte order needs no `COLLATE "C"`; SQLite compares bytes anyway.
+            SqlType::ByteText => Storage::ByteText,
             SqlType::Integer if pg => Storage::Integer,
             SqlType::Float if pg => Storage::Float,
             SqlType::Integer | SqlType::Float => plain,
