@@ -119,3 +119,36 @@ impl Storage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Field, FieldType, Parser, Schema, SqlOptions, SqlType};
+
+    /// Typed integer and float columns: parameters cast to the column's
+    /// width on PostgreSQL (a literal wider than a `smallint` compares
+    /// instead of failing to bind); SQLite has one integer and one real
+    /// type and binds them plainly.
+    #[test]
+    fn number_columns_cast_their_parameters_on_postgres_only() {
+        let schema = Schema::builder()
+            .field(
+                Field::new("n", FieldType::Integer)
+                    .sql_column("t.n")
+                    .sql_type(SqlType::Integer),
+            )
+            .field(
+                Field::new("x", FieldType::Float)
+                    .sql_column("t.x")
+                    .sql_type(SqlType::Float),
+            )
+            .build()
+            .unwrap();
+        let filter = schema.compile_str(&Parser::new(), "n==5;x==2.5").unwrap();
+        let sql = |o: &SqlOptions| filter.to_sql(o).unwrap().sql;
+        assert_eq!(sql(&SqlOptions::sqlite()), "t.n = ? AND t.x = ?");
+        assert_eq!(
+            sql(&SqlOptions::postgres()),
+            "t.n = CAST($1 AS bigint) AND t.x = CAST($2 AS double precision)"
+        );
+    }
+}
