@@ -84,11 +84,12 @@ impl Storage {
         }
         let sql_type = match (field.sql_type, expr) {
             (Some(t), _) => t,
-            (None, Expr::Json(_, Keys::Path(_))) => SqlType::Json,
-            // A dynamic map of non-string values: typed on both dialects
-            // (`json_extract`'s own typing would compare a JSON `true` as 1
-            // and a string as greater than every number).
-            (None, Expr::Json(_, Keys::One(_))) if !stringish(ty) => SqlType::Json,
+            // A JSON path or a dynamic map's key: JSON values, typed on
+            // both dialects (`json_extract`'s own typing would compare a
+            // JSON `true` as 1 and a string as greater than every number);
+            // strings read the text (`SqlType::Json` of a string field is
+            // plain).
+            (None, Expr::Json(..)) => SqlType::Json,
             (None, _) => return Ok(plain),
         };
         if json_expr != (sql_type == SqlType::Json) && field.sql_type.is_some() {
