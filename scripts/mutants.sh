@@ -96,7 +96,7 @@ test_package() {
 }
 features_for() {
   case "$1" in
-    rsql) echo "mongo,json,serde" ;;
+    rsql) echo "mongo,json,serde,bson" ;;
     rsql-derive) echo "derive" ;;
     *) echo "" ;;
   esac
