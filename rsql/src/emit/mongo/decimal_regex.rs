@@ -162,7 +162,6 @@ fn fraction(op: CmpOp, frac: &str) -> Option<String> {
     // After `F[..i]`: a digit above / below `F[i]`, then anything.
     let beyond = |i: usize, side: Side| digits_beyond(b[i], side).map(|c| format!("{c}[0-9]*"));
     match op {
-        CmpOp::Gt if m == 0 => Some(r"\.[0-9]*[1-9][0-9]*".to_owned()),
         CmpOp::Ge if m == 0 => Some(ANY_FRACTION.to_owned()),
         CmpOp::Lt if m == 0 => None,
         CmpOp::Le if m == 0 => Some(r"(?:\.0+)?".to_owned()),

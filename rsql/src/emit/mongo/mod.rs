@@ -344,13 +344,13 @@ fn ordering(bounds: &[(CmpOp, &Lit)]) -> Vec<Entries> {
     // Decimal values: the first decimal bound as `$regex`, a second as
     // `$not` of its complement's pattern (one `$regex` key per document).
     let mut decimal = Vec::new();
-    let mut patterns = 0;
+    let mut have_pattern = false;
     let mut possible = true;
     for b in bounds {
         match &b.1.num {
             None => decimal.push(bytes(b)),
-            Some(c) if patterns == 0 => {
-                patterns += 1;
+            Some(c) if !have_pattern => {
+                have_pattern = true;
                 match decimal_regex(b.0, c.as_ref()) {
                     Some(re) => decimal.push(("$regex".into(), Doc::Str(re))),
                     None => possible = false,
