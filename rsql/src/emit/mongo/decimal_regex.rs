@@ -210,11 +210,8 @@ fn chain(s: &str, at: impl Fn(usize) -> Option<String>) -> Option<String> {
         let hi = (lo + NEST).min(m + 1);
         let mut inner: Option<String> = None;
         for j in (lo..hi).rev() {
-            let deeper = if j + 1 < hi {
-                inner.map(|r| format!("{}{r}", &s[j..=j]))
-            } else {
-                None
-            };
+            // Nothing deeper at the chunk's last position (`inner` is None).
+            let deeper = inner.map(|r| format!("{}{r}", &s[j..=j]));
             inner = alt([at(j), deeper]);
         }
         if let Some(r) = inner {

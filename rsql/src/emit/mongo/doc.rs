@@ -99,3 +99,25 @@ fn one_json(key: &str, v: Value) -> Value {
     m.insert(key.to_owned(), v);
     Value::Object(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Doc;
+    use serde_json::json;
+
+    /// Numbers JSON cannot hold are written as Extended JSON spells them
+    /// (the compiler lets only finite floats into a filter; `Doc` is total
+    /// all the same).
+    #[test]
+    fn doubles_json_cannot_hold_are_extended_json() {
+        let cases = [
+            (f64::INFINITY, json!({"$numberDouble": "Infinity"})),
+            (f64::NEG_INFINITY, json!({"$numberDouble": "-Infinity"})),
+            (f64::NAN, json!({"$numberDouble": "NaN"})),
+            (2.5, json!(2.5)),
+        ];
+        for (x, want) in cases {
+            assert_eq!(Doc::Float(x).to_json(), want, "{x}");
+        }
+    }
+}
