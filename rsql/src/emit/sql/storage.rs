@@ -10,9 +10,11 @@ pub(super) enum Storage {
     /// Parameters of the field's type, no casts; timestamps as epoch
     /// milliseconds (no `sql_type`, or a type that needs nothing more).
     Plain { epoch_ms: bool },
-    /// An integer column of any width: parameters cast to `bigint`.
+    /// An integer column of any width: parameters cast to `bigint` (on
+    /// PostgreSQL; SQLite has one integer type).
     Integer,
-    /// A float column: parameters cast to `double precision`.
+    /// A float column: parameters cast to `double precision` (on
+    /// PostgreSQL).
     Float,
     /// A `numeric` column: exact decimal text cast to `numeric`.
     Numeric,
@@ -102,9 +104,9 @@ impl Storage {
             SqlType::EpochMs | SqlType::Text | SqlType::Boolean => plain,
             // Byte order needs no `COLLATE "C"`; SQLite compares bytes anyway.
             SqlType::ByteText => Storage::ByteText,
-            SqlType::Integer if pg => Storage::Integer,
-            SqlType::Float if pg => Storage::Float,
-            SqlType::Integer | SqlType::Float => plain,
+            // Casts are written on PostgreSQL only (`Writer::arg`).
+            SqlType::Integer => Storage::Integer,
+            SqlType::Float => Storage::Float,
             SqlType::Numeric if pg => Storage::Numeric,
             SqlType::TimestampTz if pg => Storage::Instant { tz: true },
             SqlType::Timestamp if pg => Storage::Instant { tz: false },
