@@ -51,7 +51,7 @@ impl Doc {
                 None => {
                     let text = if x.is_nan() {
                         "NaN"
-                    } else if *x > 0.0 {
+                    } else if x.is_sign_positive() {
                         "Infinity"
                     } else {
                         "-Infinity"
