@@ -186,19 +186,12 @@ impl NgramIndex {
         self.grams.len()
     }
 
-    /// Heap bytes held: the hash table (key, list header, control byte per
-    /// bucket) and the lists' buffers.
+    /// Heap bytes held: the hash table and the lists' buffers, rounded to
+    /// the allocator's size classes as every footprint component is
+    /// (`heapsize.rs`).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let table = self.grams.capacity() * (size_of::<(u32, Postings)>() + 1);
-        let lists: usize = self
-            .grams
-            .values()
-            .map(|p| match p {
-                Postings::One(_) => 0,
-                Postings::Many(v) => v.capacity() * size_of::<u32>(),
-            })
-            .sum();
-        table + lists
+        crate::heapsize::table::<(u32, Postings)>(self.grams.capacity())
+            + self.grams.values().map(Postings::heap_bytes).sum::<usize>()
     }
 }
 
@@ -291,6 +284,30 @@ mod tests {
         assert_eq!(find(&idx, &["", "storm", ""]), [1, 3]);
         let rebuilt = NgramIndex::build([(1, "Sales Brainstorm"), (3, "storm"), (7, "Legal")]);
         assert_eq!(idx, rebuilt);
-        assert!(idx.heap_bytes() > 0 && idx.len() > 10);
+        assert!(idx.len() > 10);
+    }
+
+    /// The footprint counts the table and every list of two or more values
+    /// (one value is held inline), in the allocator's size classes.
+    #[test]
+    fn heap_bytes_are_the_table_and_the_lists() {
+        let names: Vec<String> = (0..300).map(|i| format!("Brainstorm {}", i % 7)).collect();
+        let idx = NgramIndex::build(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (i as Sym, n.as_str())),
+        );
+        let table = crate::heapsize::table::<(u32, Postings)>(idx.grams.capacity());
+        let lists: usize = idx.grams.values().map(Postings::heap_bytes).sum();
+        // `Brainstorm` shares its grams by all 300 values: lists of 300.
+        assert!(lists >= 300 * 4 * 10, "{lists}");
+        assert!(table >= idx.len() * size_of::<(u32, Postings)>(), "{table}");
+        assert_eq!(idx.heap_bytes(), table + lists);
+        let empty = NgramIndex::build([]);
+        assert_eq!(
+            empty.heap_bytes(),
+            crate::heapsize::table::<(u32, Postings)>(0)
+        );
     }
 }
