@@ -530,6 +530,33 @@ fn every_access_path_agrees_with_the_naive_scan() {
     }
 }
 
+/// A conjunct whose `==` values only bound it is not tested by symbol: in
+/// `(type==meeting;type==*xyz*),type==call` the values are meeting and call
+/// but only calls match. A time range scans rows and tests the exact
+/// conjuncts on `type` and metadata by symbol; this one must stay in the
+/// residual (mutation testing: `exact && sym_able` as `||` went unnoticed).
+#[test]
+fn a_conjunct_its_values_only_bound_is_not_tested_by_symbol() {
+    let t = |i: usize| fmt_ms(start_of(i));
+    for group in [
+        "(conversation.type==meeting;conversation.type==*xyz*),conversation.type==call",
+        "(metadata.region==north;metadata.region==*xyz*),metadata.region==south",
+    ] {
+        let f = format!(
+            "conversation.startTime=ge={};conversation.startTime=le={};({group})",
+            t(1_000),
+            t(1_100)
+        );
+        let plan = explain(Some(&f), None);
+        assert!(
+            plan.starts_with("access: time range") && plan.contains("xyz"),
+            "{f}:\n{plan}"
+        );
+        let (bulk, churned) = check(Some(&f), None);
+        assert!(bulk > 10 && churned > 10, "{f}: {bulk}, {churned}");
+    }
+}
+
 /// The plan of each access path, so that a change of plan is a reviewed
 /// change: `(filter, the explain() text)` on the bulk-built store, default
 /// order, first page of 20.
