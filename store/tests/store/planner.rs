@@ -530,6 +530,93 @@ fn every_access_path_agrees_with_the_naive_scan() {
     }
 }
 
+/// On a tie in cost the path found first stays: the time range (600 rows)
+/// before the trigram path of `*retro*` (8 names, 600 rows) and before the
+/// dictionary scan of `metadata.region==*rth` (north: 1 500 rows). The
+/// rows are the same either way; the plan is not (mutation testing: `<` as
+/// `<=` there went unnoticed).
+#[test]
+fn a_tie_in_cost_keeps_the_path_found_first() {
+    let t = |i: usize| fmt_ms(start_of(i));
+    let range = format!(
+        "conversation.startTime=ge={};conversation.startTime=lt={}",
+        t(1_000),
+        t(1_600)
+    );
+    let f = format!("{range};conversation.name==*retro*");
+    assert_eq!(
+        access(Some(&f), None),
+        format!(
+            "access: time range conversation.startTime in [{}, {}] (600 rows)",
+            t(1_000),
+            fmt_ms(start_of(1_600) - 1)
+        )
+    );
+    assert_eq!(
+        access(Some("conversation.name==*retro*"), None),
+        "access: trigrams conversation.name (3 trigram(s), 8 candidate value(s), 8 matching) (600 rows)"
+    );
+    check(Some(&f), None);
+
+    let f = format!(
+        "conversation.startTime=ge={};conversation.startTime=lt={};metadata.region==*rth",
+        t(0),
+        t(1_500)
+    );
+    assert!(
+        access(Some(&f), None).starts_with("access: time range conversation.startTime in ["),
+        "{}",
+        explain(Some(&f), None)
+    );
+    assert!(
+        access(Some("metadata.region==*rth"), None).starts_with("access: dictionary"),
+        "{}",
+        explain(Some("metadata.region==*rth"), None)
+    );
+    check(Some(&f), None);
+}
+
+/// A dictionary is scanned only when it has fewer distinct values than the
+/// best path so far has candidates (testing a value costs about as much as
+/// testing a row). 60 rows, 30 names (two rows each): beside a 30-row time
+/// range the dictionary of names is not scanned, beside a 31-row range it
+/// is, and `*0*` (a single-character segment: no trigram) takes 12 names,
+/// 24 rows (mutation testing: `<` as `<=` there went unnoticed).
+#[test]
+fn a_dictionary_as_large_as_the_best_path_is_not_scanned() {
+    let all: Vec<Conversation> = (0..60)
+        .map(|i| Conversation {
+            id: format!("d{i:02}"),
+            name: format!("n{:02}", i % 30),
+            start_time: T0 + i as i64 * 60_000,
+            ..row(2 * i)
+        })
+        .collect();
+    let mut store = Store::new();
+    store.extend(all.iter().cloned()).unwrap();
+    let plan = |rows: usize| {
+        let f = format!(
+            "conversation.startTime=lt={};conversation.name==*0*",
+            fmt_ms(T0 + rows as i64 * 60_000)
+        );
+        let s = spec(Some(&f), None, Sort::default(), 0, 100);
+        let page = store.query(&s).unwrap();
+        let want: Vec<&str> = all[..rows]
+            .iter()
+            .filter(|c| c.name.contains('0'))
+            .map(|c| c.id.as_str())
+            .collect();
+        let got: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(got, want, "{f}");
+        store.explain(&s).lines().next().unwrap().to_owned()
+    };
+    assert!(plan(30).starts_with("access: time range"), "{}", plan(30));
+    assert_eq!(
+        plan(31),
+        "access: dictionary conversation.name (30 distinct values) (24 rows)"
+    );
+}
+
 /// A conjunct whose `==` values only bound it is not tested by symbol: in
 /// `(type==meeting;type==*xyz*),type==call` the values are meeting and call
 /// but only calls match. A time range scans rows and tests the exact
