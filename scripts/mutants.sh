@@ -18,7 +18,7 @@
 #                          unmutated build)
 #   MUTANTS_JOBS           mutants built and tested at once (default 1),
 #                          each job in a build directory of its own (rsql's
-#                          emitters with 2 on 2 cores: about 30 s a mutant)
+#                          SQL emitter with 2 on 2 cores: about 13 s a mutant)
 #   MUTANTS_SKIP           test names to skip, space-separated substrings
 #                          (cargo test's --skip), for tests that cannot reach
 #                          the mutated files: e.g. MUTANTS_SKIP=mongo for
