@@ -233,6 +233,19 @@ pub struct Config {
     )]
     pub page_cache_mib: u32,
 
+    /// In memory (without `--database-url`): MiB of rows kept for wildcard name patterns that
+    /// span many names, such as `conversation.name==*Brainstorm*` (0–1 024; 0 keeps none).
+    /// Every write that adds, removes or moves a conversation empties it (store/README.md,
+    /// "Wildcard names").
+    #[arg(
+        long,
+        env = "RSQL_PATTERN_CACHE_MIB",
+        conflicts_with = "database_url",
+        default_value_t = DEFAULT_PATTERN_CACHE_MIB,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_PATTERN_CACHE_MIB))
+    )]
+    pub pattern_cache_mib: u32,
+
     /// Keep the Symbl data in DIR (created if missing): every write is journaled and on
     /// disk before it is acknowledged, and a restart or crash loses none (docs/journal.md).
     /// The data flags seed DIR once. Absent (and no database): memory only, writes are lost
@@ -257,6 +270,11 @@ pub const MAX_COUNT_CACHE: u32 = 100_000;
 pub const DEFAULT_PAGE_CACHE_MIB: u32 = 16;
 /// The largest `--page-cache-mib`.
 pub const MAX_PAGE_CACHE_MIB: u32 = 1_024;
+
+/// MiB of wildcard-pattern rows kept when `--pattern-cache-mib` is not given.
+pub const DEFAULT_PATTERN_CACHE_MIB: u32 = 32;
+/// The largest `--pattern-cache-mib`.
+pub const MAX_PATTERN_CACHE_MIB: u32 = 1_024;
 
 /// Connections to PostgreSQL at most when `--pool-size` is not given.
 pub const DEFAULT_POOL_SIZE: u32 = 16;
@@ -593,6 +611,15 @@ impl Config {
     /// ```
     pub fn default_for_tests() -> Config {
         Config::parse_from(["rsql-server"])
+    }
+
+    /// `--pattern-cache-mib` in bytes.
+    ///
+    /// ```
+    /// assert_eq!(server::Config::default_for_tests().pattern_cache_bytes(), 32 << 20);
+    /// ```
+    pub fn pattern_cache_bytes(&self) -> usize {
+        usize::try_from(self.pattern_cache_mib).unwrap_or(usize::MAX) << 20
     }
 
     /// The app pairs accepted by `/oauth2/token:generate`: every `--app`,

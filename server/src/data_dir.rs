@@ -163,6 +163,8 @@ pub fn open(cfg: &Config, dir: &Path) -> Result<(MemoryStorage, LoadSummary), Da
     };
     lines.append(&mut summary.lines);
     summary.lines = lines;
+    let mut store = store;
+    store.set_pattern_cache_bytes(cfg.pattern_cache_bytes());
     let storage =
         MemoryStorage::new(store, data.mongo, data.whatsapp, data.chatbot).with_journal(journal);
     Ok((storage, summary))

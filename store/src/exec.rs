@@ -230,7 +230,7 @@ impl Store {
     }
 
     /// Every candidate that passes the window and the residual.
-    fn matches<'s>(&'s self, plan: &Plan<'s>) -> Matches<'s> {
+    fn matches<'s>(&'s self, plan: &'s Plan<'s>) -> Matches<'s> {
         let window = plan.window;
         let residual = plan.residual.as_ref();
         let sym_tests = plan.sym_tests.as_slice();
@@ -251,6 +251,7 @@ impl Store {
                 Access::Postings { lists, .. } => {
                     return Matches::Slots(crate::plan::union(lists.clone()));
                 }
+                Access::Kept { slots, .. } => return Matches::Runs(vec![&slots[..]]),
                 Access::Time { lo, hi } => {
                     return Matches::Slots(
                         self.by_start.between(*lo, *hi).map(|(_, s)| s).collect(),
@@ -299,6 +300,15 @@ impl Store {
             }
             Access::Time { lo, hi } => {
                 for (_, slot) in self.by_start.between(*lo, *hi) {
+                    if let Some(row) = self.row(slot)
+                        && keep(slot, row)
+                    {
+                        out.push(slot);
+                    }
+                }
+            }
+            Access::Kept { slots, .. } => {
+                for &slot in slots.iter() {
                     if let Some(row) = self.row(slot)
                         && keep(slot, row)
                     {

@@ -227,6 +227,7 @@ mod maintain;
 mod model;
 mod ngram;
 mod parse;
+mod pattern_cache;
 mod people;
 #[cfg(feature = "postgres")]
 pub mod pg;

@@ -122,6 +122,7 @@ impl Store {
     /// Rebuilds every index from the rows, renumbering slots in `startTime`
     /// order and dropping free slots.
     pub(crate) fn rebuild(&mut self) {
+        self.pattern_cache.clear();
         let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows);
         // Sort a small (start, index) permutation rather than the rows.
         let mut order: Vec<(i64, u32)> = old
@@ -251,6 +252,21 @@ impl Store {
         }
         if fresh.by_email != self.by_email || fresh.by_member != self.by_member {
             return Err("member postings differ".into());
+        }
+        for (segments, slots) in self.pattern_cache.entries() {
+            let want: Vec<u32> = live
+                .iter()
+                .copied()
+                .filter(|&s| {
+                    self.row(s)
+                        .is_some_and(|r| segments_match(&segments, self.strings.get(r.name)))
+                })
+                .collect();
+            if *slots != *want {
+                return Err(format!(
+                    "the kept rows of the name pattern {segments:?} differ"
+                ));
+            }
         }
         self.check_refs()
     }
@@ -562,4 +578,24 @@ fn group_by_sym(pairs: &[(Sym, u32)], syms: usize) -> Vec<(Sym, Postings)> {
         }
     }
     out
+}
+
+/// Whether `value` matches a wildcard pattern given as its literal segments
+/// (`Conjunct::as_pattern`: the first anchored at the start, the last at
+/// the end, the middle ones in order without overlaps); a second,
+/// independent reading of the pattern for [`Store::check_consistency`].
+fn segments_match(segments: &[String], value: &str) -> bool {
+    let [first, middle @ .., last] = segments else {
+        return segments.first().is_some_and(|only| only == value);
+    };
+    let Some(mut rest) = value.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    for m in middle {
+        match rest.find(m.as_str()) {
+            Some(at) => rest = &rest[at + m.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last.as_str())
 }

@@ -9,6 +9,7 @@
 //! | postings | `==` / `=in=` on `id`, `type`, `name`, a metadata key, `members.id`, `members.email` ([`Filter::eq_values`]) | the postings lengths |
 //! | trigrams | a case-sensitive wildcard `==` on `name` with a literal run of 3 bytes or an anchored end (`ngram.rs`): the names holding every trigram of the pattern, each tested once | the shortest trigram list, then the matches |
 //! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges): the test runs once per distinct value | distinct values + matches |
+//! | kept rows | a wildcard `==` on `name` whose rows the pattern cache holds (`pattern_cache.rs`); a trigram or dictionary answer spanning at least 16 names is merged once and kept there | the matches |
 //! | full scan | anything else | every row |
 //!
 //! A conjunct that the chosen path answers exactly is dropped from the
@@ -20,11 +21,13 @@
 //! stops after `offset + limit` rows: no sort at all.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use rsql::{Conjunct, FieldRef, Filter};
 
 use crate::intern::Sym;
 use crate::ngram::NgramIndex;
+use crate::pattern_cache::MIN_LISTS;
 use crate::query::{QuerySpec, Window};
 use crate::rows::Row;
 use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
@@ -50,6 +53,15 @@ pub(crate) enum Access<'s> {
         how: How,
         lists: Vec<&'s [u32]>,
         disjoint: bool,
+    },
+    /// The ascending slots of the rows that match the wildcard name
+    /// pattern of conjunct `conjunct`, from the pattern cache
+    /// (`pattern_cache.rs`); `merged` is how they were found when this
+    /// query merged and kept them (`None`: they were kept already).
+    Kept {
+        conjunct: usize,
+        slots: Arc<[u32]>,
+        merged: Option<How>,
     },
 }
 
@@ -251,6 +263,24 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 continue;
             }
             if let Some(segments) = c.as_pattern(*field)
+                && field.id == NAME
+                && let Some(slots) = store.pattern_cache.get(&segments)
+            {
+                // Kept since the last write: one list, the exact answer.
+                if slots.len() < best.cost {
+                    best = Candidate {
+                        cost: slots.len(),
+                        access: Access::Kept {
+                            conjunct: i,
+                            slots,
+                            merged: None,
+                        },
+                        answered: vec![i],
+                    };
+                }
+                continue;
+            }
+            if let Some(segments) = c.as_pattern(*field)
                 && let Some(grams) = ngram_grams(*field, &segments)
             {
                 // The trigram index narrows the values to check: cheaper
@@ -294,6 +324,10 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 }
             }
         }
+    }
+
+    if let Some(f) = filter {
+        keep_pattern(store, f, &mut best);
     }
 
     // A time range or a full scan visits every row of its range: the
@@ -648,6 +682,41 @@ fn dictionary_scan<'s>(
     Some(lists)
 }
 
+/// When the chosen path is a wildcard name pattern answered from many
+/// names' postings, merges them once, keeps the result in the pattern cache
+/// and reads it from there instead (see `pattern_cache.rs`).
+fn keep_pattern(store: &Store, filter: &Filter, best: &mut Candidate<'_>) {
+    let Access::Postings {
+        how: how @ (How::Ngram { conjunct, .. } | How::Dictionary { conjunct, .. }),
+        lists,
+        ..
+    } = &best.access
+    else {
+        return;
+    };
+    if lists.len() < MIN_LISTS || store.pattern_cache.limit() == 0 {
+        return;
+    }
+    let (conjunct, how) = (*conjunct, *how);
+    let Some(c) = filter.conjunct_refs().into_iter().nth(conjunct) else {
+        return;
+    };
+    let fields = c.fields();
+    let Some(segments) = fields
+        .first()
+        .filter(|f| f.id == NAME)
+        .and_then(|&f| c.as_pattern(f))
+    else {
+        return;
+    };
+    let slots = store.pattern_cache.put(&segments, union(lists.clone()));
+    best.access = Access::Kept {
+        conjunct,
+        slots,
+        merged: Some(how),
+    };
+}
+
 /// `explain()` text: one line per plan part.
 pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
     let mut out = String::new();
@@ -662,30 +731,31 @@ pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
             plan.candidates
         ),
         Access::Postings { how, lists, .. } => {
-            let _ = match *how {
-                How::Postings { conjunct, values } => write!(
-                    out,
-                    "access: postings {} in {values} value(s)",
-                    conjunct_selector(spec, conjunct)
-                ),
-                How::Dictionary { conjunct, distinct } => write!(
-                    out,
-                    "access: dictionary {} ({distinct} distinct values)",
-                    conjunct_selector(spec, conjunct)
-                ),
-                How::Ngram {
-                    conjunct,
-                    grams,
-                    candidates,
-                    matched,
-                } => write!(
-                    out,
-                    "access: trigrams {} ({grams} trigram(s), {candidates} candidate value(s), {matched} matching)",
-                    conjunct_selector(spec, conjunct)
-                ),
-            };
+            write_how(&mut out, *how, spec);
             writeln!(out, " ({} rows)", union(lists.clone()).len())
         }
+        Access::Kept {
+            merged: Some(how),
+            slots,
+            ..
+        } => {
+            write_how(&mut out, *how, spec);
+            writeln!(
+                out,
+                " ({} rows), now kept in the pattern cache",
+                slots.len()
+            )
+        }
+        Access::Kept {
+            conjunct,
+            slots,
+            merged: None,
+        } => writeln!(
+            out,
+            "access: kept rows of {} (pattern cache, {} rows)",
+            conjunct_selector(spec, *conjunct),
+            slots.len()
+        ),
     };
     // The filter without the conjuncts the access path answers (an empty
     // plan reads nothing, so nothing remains).
@@ -729,6 +799,32 @@ pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
         ),
     };
     out
+}
+
+/// The `access:` line of an index path, up to its row count.
+fn write_how(out: &mut String, how: How, spec: &QuerySpec) {
+    let _ = match how {
+        How::Postings { conjunct, values } => write!(
+            out,
+            "access: postings {} in {values} value(s)",
+            conjunct_selector(spec, conjunct)
+        ),
+        How::Dictionary { conjunct, distinct } => write!(
+            out,
+            "access: dictionary {} ({distinct} distinct values)",
+            conjunct_selector(spec, conjunct)
+        ),
+        How::Ngram {
+            conjunct,
+            grams,
+            candidates,
+            matched,
+        } => write!(
+            out,
+            "access: trigrams {} ({grams} trigram(s), {candidates} candidate value(s), {matched} matching)",
+            conjunct_selector(spec, conjunct)
+        ),
+    };
 }
 
 /// The selector of the single field of conjunct `i` of the query's filter.

@@ -19,6 +19,7 @@ use crate::intern::{FastMap, Interner, NO_SYM, Sym};
 use crate::limits::Limits;
 use crate::model::{Conversation, Member, Message, Metadata};
 use crate::ngram::NgramIndex;
+use crate::pattern_cache::PatternCache;
 use crate::people::People;
 use crate::rows::Row;
 use crate::view::ConversationRef;
@@ -69,6 +70,9 @@ pub struct Store {
     /// How much the store may hold (the string and people tables keep their
     /// own limit too).
     pub(crate) limits: Limits,
+    /// The rows of costly wildcard name patterns, kept between writes
+    /// (`pattern_cache.rs`).
+    pub(crate) pattern_cache: PatternCache,
 }
 
 impl Store {
@@ -113,6 +117,42 @@ impl Store {
     /// ```
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Sets the most bytes the pattern cache holds (default 32 MiB; 0 turns
+    /// it off) and empties it. The cache keeps, between writes, the rows
+    /// whose `conversation.name` matches a wildcard pattern that spans many
+    /// distinct names (`*Brainstorm*`), so the next query with that pattern
+    /// reads one list; every write that adds, removes or moves a row empties
+    /// it. Answers are the same with it on or off.
+    ///
+    /// ```
+    /// let mut s = store::generate::store(42, 2_000);
+    /// let spec = store::QuerySpec {
+    ///     filter: Some(store::compile_filter("conversation.name==*Sync*")?),
+    ///     ..Default::default()
+    /// };
+    /// let first = s.query(&spec)?; // computed, then kept
+    /// assert!(s.explain(&spec).starts_with("access: kept rows of conversation.name"));
+    /// assert_eq!(s.query(&spec)?, first);
+    /// s.set_pattern_cache_bytes(0);
+    /// assert_eq!(s.pattern_cache_bytes(), 0);
+    /// assert!(s.explain(&spec).starts_with("access: trigrams"));
+    /// assert_eq!(s.query(&spec)?, first);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_pattern_cache_bytes(&mut self, bytes: usize) {
+        self.pattern_cache.set_limit(bytes);
+    }
+
+    /// The most bytes the pattern cache holds (see
+    /// [`Store::set_pattern_cache_bytes`]).
+    ///
+    /// ```
+    /// assert_eq!(store::Store::new().pattern_cache_bytes(), 32 << 20);
+    /// ```
+    pub fn pattern_cache_bytes(&self) -> usize {
+        self.pattern_cache.limit()
     }
 
     /// Number of conversations.

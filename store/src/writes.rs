@@ -455,6 +455,7 @@ impl Store {
     /// every index is updated now; otherwise only the id map is, and the
     /// caller must index the row or call [`Store::rebuild`].
     fn place_row(&mut self, row: Row, slot: u32, indexed: bool) {
+        self.pattern_cache.clear();
         self.max_span = self
             .max_span
             .max(row.effective_end().saturating_sub(row.start));
@@ -492,6 +493,7 @@ impl Store {
     /// Takes the row out of `slot` and every index, returning it; its
     /// messages go too unless told to stay with the id.
     fn remove_slot(&mut self, slot: u32, messages: Messages) -> Conversation {
+        self.pattern_cache.clear();
         let conv = self.materialize(slot);
         self.unindex_row(slot);
         if let Some(row) = self.rows.get_mut(slot as usize).and_then(Option::take) {

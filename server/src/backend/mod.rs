@@ -239,7 +239,10 @@ pub async fn build(cfg: &Config) -> Result<(Backend, LoadSummary), BackendError>
                 Ok((Backend::Memory(Box::new(memory)), summary))
             }
             None => {
-                let (data, summary) = crate::Data::from_config(cfg).map_err(BackendError::Data)?;
+                let (mut data, summary) =
+                    crate::Data::from_config(cfg).map_err(BackendError::Data)?;
+                data.symbl
+                    .set_pattern_cache_bytes(cfg.pattern_cache_bytes());
                 Ok((Backend::Memory(Box::new(data.into_storage())), summary))
             }
         },

@@ -19,7 +19,7 @@ fn total(srv: &Server) -> String {
 
 #[test]
 fn bad_flags_are_refused_naming_the_flag() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--database-url", "mysql://root:pw-secret@host/db"],
             "postgres://",
@@ -31,6 +31,7 @@ fn bad_flags_are_refused_naming_the_flag() {
         (&["--count-cache", "100001"], "--count-cache"),
         (&["--count-cache", "many"], "--count-cache"),
         (&["--page-cache-mib", "1025"], "--page-cache-mib"),
+        (&["--pattern-cache-mib", "1025"], "--pattern-cache-mib"),
     ];
     for (args, expect) in cases {
         let (code, _, err) = run_to_exit(args, &[]);
@@ -63,6 +64,10 @@ fn bad_flags_are_refused_naming_the_flag() {
         "1024",
     ]);
     assert_eq!((cfg.count_cache, cfg.page_cache_mib), (100_000, 1_024));
+    for (mib, bytes) in [("1024", 1 << 30), ("0", 0)] {
+        let cfg = server::Config::parse_from(["rsql-server", "--pattern-cache-mib", mib]);
+        assert_eq!(cfg.pattern_cache_bytes(), bytes);
+    }
     let (code, _, err) = run_to_exit(&["--replace-data", "--demo", "--demo-size", "10"], &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
@@ -101,6 +106,22 @@ fn postgres_settings_without_a_database_are_refused() {
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--database-url"), "{err}");
+}
+
+/// The in-memory pattern cache does nothing on PostgreSQL: with
+/// `--database-url` it stops start-up, as a flag or from the environment.
+#[test]
+fn the_memory_pattern_cache_with_a_database_is_refused() {
+    let url = "postgres://db-host/conversations";
+    let (code, _, err) = run_to_exit(&["--database-url", url, "--pattern-cache-mib", "4"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--pattern-cache-mib") && err.contains("--database-url"),
+        "{err}"
+    );
+    let (code, _, err) = run_to_exit(&["--database-url", url], &[("RSQL_PATTERN_CACHE_MIB", "4")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--pattern-cache-mib"), "{err}");
 }
 
 #[test]
