@@ -6,6 +6,8 @@
 //! [`LoadOptions`] decides what happens next: stop at the first bad line
 //! ([`OnError::Fail`]) or skip it and report it ([`OnError::Skip`]).
 
+use std::io::Read as _;
+
 use crate::error::LoadError;
 
 /// What to do with a bad record.
@@ -162,11 +164,17 @@ pub fn load_jsonl(
         scope.spawn(move || read_chunks(input, &tx));
         for chunk in rx {
             let chunk = chunk?;
-            for (line_no, parsed) in chunk.lines {
-                match parsed.and_then(|d| bulk.add(&d.attach(&chunk.text))) {
+            for (line_no, parsed) in chunk.borrow_dependent() {
+                let stored = match parsed {
+                    Ok(draft) => bulk.add(draft),
+                    Err(err) => Err(err.clone()),
+                };
+                match stored {
                     Ok(()) => report.loaded += 1,
-                    Err(err) => report
-                        .reject(LoadError::record(crate::Position::Line(line_no), err), opts)?,
+                    Err(err) => report.reject(
+                        LoadError::record(crate::Position::Line(*line_no), err),
+                        opts,
+                    )?,
                 }
             }
         }
@@ -174,11 +182,19 @@ pub fn load_jsonl(
     })
 }
 
-/// Lines of input text, parsed: each `(line number, draft or error)`.
-struct Chunk {
-    text: String,
-    lines: Vec<(usize, Result<crate::parse::Detached, crate::RecordError>)>,
-}
+/// The parsed lines of a chunk: each `(line number, draft or error)`, the
+/// drafts borrowing from the chunk's text.
+type Lines<'a> = Vec<(usize, Result<crate::parse::Draft<'a>, crate::RecordError>)>;
+
+self_cell::self_cell!(
+    /// Lines of input text and their drafts, which borrow from it: the
+    /// storing thread reads them as they are, with no copy.
+    struct Chunk {
+        owner: String,
+        #[covariant]
+        dependent: Lines,
+    }
+);
 
 /// Where a decoded line sits in a chunk's text, or why it could not be decoded.
 type LineSpan = Result<(usize, usize), crate::RecordError>;
@@ -198,24 +214,18 @@ fn read_chunks(
     while !eof {
         // Fill a block, then cut it after its last newline; the rest of the
         // line waits for the next block.
+        // (`read_to_end` reads into the spare capacity without zeroing it
+        // first, and retries interrupted reads.)
         let mut block = std::mem::take(&mut carry);
-        let target = block.len() + CHUNK_BYTES;
         block.reserve(CHUNK_BYTES);
-        while block.len() < target {
-            let at = block.len();
-            block.resize(target, 0);
-            match input.read(&mut block[at..]) {
-                Ok(0) => {
-                    block.truncate(at);
-                    eof = true;
-                    break;
-                }
-                Ok(n) => block.truncate(at + n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => block.truncate(at),
-                Err(e) => {
-                    let _ = tx.send(Err(LoadError::io(None, &e)));
-                    return;
-                }
+        match (&mut input)
+            .take(CHUNK_BYTES as u64)
+            .read_to_end(&mut block)
+        {
+            Ok(n) => eof = n < CHUNK_BYTES,
+            Err(e) => {
+                let _ = tx.send(Err(LoadError::io(None, &e)));
+                return;
             }
         }
         if !eof {
@@ -283,17 +293,17 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
             (text, spans)
         }
     };
-    let lines = spans
-        .into_iter()
-        .map(|(n, span)| {
-            let parsed = span.and_then(|(a, b)| {
-                let line = text.get(a..b).unwrap_or_default();
-                crate::parse::parse_conversation(line).map(|d| d.detach(&text))
-            });
-            (n, parsed)
-        })
-        .collect();
-    Chunk { text, lines }
+    Chunk::new(text, |text| {
+        spans
+            .into_iter()
+            .map(|(n, span)| {
+                let parsed = span.and_then(|(a, b)| {
+                    crate::parse::parse_conversation(text.get(a..b).unwrap_or_default())
+                });
+                (n, parsed)
+            })
+            .collect()
+    })
 }
 
 /// [`load_jsonl`] from a file; errors name the file.

@@ -168,8 +168,8 @@ impl Store {
         let (strings, people) = (&self.strings, &self.people);
         let (ids, rows_ref) = (&mut self.ids, &rows);
         let (
-            ((by_id, by_start, by_end, running), name_grams),
-            (by_type, by_name, name_order, by_member, by_email, by_meta),
+            ((by_id, by_start, by_end, running), name_grams, (by_type, by_name, name_order)),
+            (by_member, by_email, by_meta),
         ) = std::thread::scope(|scope| {
             let keys = scope.spawn(move || {
                 ids.renumber(&new_of_old);
@@ -177,9 +177,10 @@ impl Store {
                 (
                     time_and_id_indexes(rows_ref),
                     name_grams(rows_ref, strings, syms),
+                    type_and_name_indexes(rows_ref, strings, syms),
                 )
             });
-            let values = value_indexes(rows_ref, strings, people.as_slice(), syms);
+            let values = member_and_metadata_indexes(rows_ref, people.as_slice(), syms);
             let keys = match keys.join() {
                 Ok(k) => k,
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -427,17 +428,20 @@ fn time_and_id_indexes(
 }
 
 /// Postings of every value index.
-type ValueIndexes = (
+type TypeAndNameIndexes = (
     BTreeMap<Arc<str>, Postings>,
     FastMap<Sym, Postings>,
     BTreeMap<Arc<str>, Sym>,
+);
+
+type MemberAndMetadataIndexes = (
     FastMap<Sym, Postings>,
     FastMap<Sym, Postings>,
     FastMap<Sym, FastMap<Sym, Postings>>,
 );
 
-/// The type, name, member id, e-mail and metadata postings of rows in slot order.
-fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usize) -> ValueIndexes {
+/// The type and name postings of rows in slot order, and the names in order.
+fn type_and_name_indexes(rows: &[Row], strings: &Interner, syms: usize) -> TypeAndNameIndexes {
     let pairs: Vec<(Sym, u32)> = rows
         .iter()
         .enumerate()
@@ -454,6 +458,15 @@ fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usiz
         .collect();
     let by_name: FastMap<Sym, Postings> = group_by_sym(&pairs, syms).into_iter().collect();
     let name_order = by_name.keys().map(|&k| (strings.arc(k), k)).collect();
+    (by_type, by_name, name_order)
+}
+
+/// The member id, e-mail and metadata postings of rows in slot order.
+fn member_and_metadata_indexes(
+    rows: &[Row],
+    people: &[Person],
+    syms: usize,
+) -> MemberAndMetadataIndexes {
     let persons = || {
         rows.iter().enumerate().flat_map(|(slot, r)| {
             r.members()
@@ -490,7 +503,7 @@ fn value_indexes(rows: &[Row], strings: &Interner, people: &[Person], syms: usiz
             .collect();
         by_meta.insert(key, group_by_sym(&pairs, syms).into_iter().collect());
     }
-    (by_type, by_name, name_order, by_member, by_email, by_meta)
+    (by_member, by_email, by_meta)
 }
 
 /// The trigram index of the distinct names of `rows`.

@@ -362,6 +362,10 @@ pub(crate) struct Draft<'a> {
     pub(crate) end: Option<i64>,
     pub(crate) members: Vec<MemberDraft<'a>>,
     pub(crate) metadata: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Known to hold no U+0000: parsed from JSON (where only an escaped
+    /// string, which is owned, can hold one) and no owned string does. When
+    /// `false`, writes check every string (`writes::no_nul_in_draft`).
+    pub(crate) nul_free: bool,
 }
 
 impl<'a> Draft<'a> {
@@ -411,6 +415,7 @@ impl<'a> Draft<'a> {
                 .iter()
                 .map(|(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v)))
                 .collect(),
+            nul_free: false,
         }
     }
 
@@ -448,105 +453,6 @@ impl<'a> Draft<'a> {
             ));
         }
         Ok(())
-    }
-}
-
-/// A string of a parsed line, detached from its lifetime: a byte range of
-/// the chunk of text it was parsed from, or its own (unescaped) copy.
-#[derive(Debug)]
-pub(crate) enum Piece {
-    At(usize, usize),
-    Own(String),
-}
-
-impl Piece {
-    fn detach(s: Cow<'_, str>, base: &str) -> Piece {
-        match s {
-            Cow::Borrowed(b) => {
-                let start = (b.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
-                if start <= base.len() && base.len() - start >= b.len() {
-                    Piece::At(start, start + b.len())
-                } else {
-                    Piece::Own(b.to_string())
-                }
-            }
-            Cow::Owned(o) => Piece::Own(o),
-        }
-    }
-
-    fn attach(self, base: &str) -> Cow<'_, str> {
-        match self {
-            Piece::At(a, b) => Cow::Borrowed(base.get(a..b).unwrap_or_default()),
-            Piece::Own(o) => Cow::Owned(o),
-        }
-    }
-}
-
-/// A [`Draft`] that can cross threads without its text (see `load_jsonl`).
-#[derive(Debug)]
-pub(crate) struct Detached {
-    id: Piece,
-    kind: Piece,
-    name: Piece,
-    start: i64,
-    end: Option<i64>,
-    members: Vec<(Piece, Piece, Option<Piece>)>,
-    metadata: Vec<(Piece, Piece)>,
-}
-
-impl Draft<'_> {
-    /// Replaces borrowed strings by ranges of `base`, the text they borrow from.
-    pub(crate) fn detach(self, base: &str) -> Detached {
-        Detached {
-            id: Piece::detach(self.id, base),
-            kind: Piece::detach(self.kind, base),
-            name: Piece::detach(self.name, base),
-            start: self.start,
-            end: self.end,
-            members: self
-                .members
-                .into_iter()
-                .map(|m| {
-                    (
-                        Piece::detach(m.id, base),
-                        Piece::detach(m.name, base),
-                        m.email.map(|e| Piece::detach(e, base)),
-                    )
-                })
-                .collect(),
-            metadata: self
-                .metadata
-                .into_iter()
-                .map(|(k, v)| (Piece::detach(k, base), Piece::detach(v, base)))
-                .collect(),
-        }
-    }
-}
-
-impl Detached {
-    /// The draft again, borrowing from the same `base`.
-    pub(crate) fn attach(self, base: &str) -> Draft<'_> {
-        Draft {
-            id: self.id.attach(base),
-            kind: self.kind.attach(base),
-            name: self.name.attach(base),
-            start: self.start,
-            end: self.end,
-            members: self
-                .members
-                .into_iter()
-                .map(|(id, name, email)| MemberDraft {
-                    id: id.attach(base),
-                    name: name.attach(base),
-                    email: email.map(|e| e.attach(base)),
-                })
-                .collect(),
-            metadata: self
-                .metadata
-                .into_iter()
-                .map(|(k, v)| (k.attach(base), v.attach(base)))
-                .collect(),
-        }
     }
 }
 
@@ -643,9 +549,27 @@ fn draft(fields: Fields<ConvSlots<'_>>) -> Result<Draft<'_>, RecordError> {
                 .collect::<Result<_, _>>()?,
             Some(Pairs::Other(found)) => return Err(wrong("metadata", "an object", found)),
         },
+        nul_free: false,
     };
     d.check()?;
-    Ok(d)
+    Ok(Draft {
+        nul_free: owned_nul_free(&d),
+        ..d
+    })
+}
+
+/// Whether no owned (unescaped) string of a parsed draft holds U+0000. A
+/// borrowed one cannot: JSON text holds no raw control character, inside a
+/// string (serde_json refuses it) or out.
+fn owned_nul_free(d: &Draft<'_>) -> bool {
+    let ok = |s: &Cow<'_, str>| matches!(s, Cow::Borrowed(_)) || !s.contains('\0');
+    ok(&d.id)
+        && ok(&d.kind)
+        && ok(&d.name)
+        && d.members
+            .iter()
+            .all(|m| ok(&m.id) && ok(&m.name) && m.email.as_ref().is_none_or(ok))
+        && d.metadata.iter().all(|(k, v)| ok(k) && ok(v))
 }
 
 fn member<'a>(i: usize, m: Fields<MemberSlots<'a>>) -> Result<MemberDraft<'a>, RecordError> {

@@ -620,6 +620,9 @@ pub(crate) fn no_nul_in_member(
 
 /// No U+0000 in any string of a conversation.
 pub(crate) fn no_nul_in_draft(d: &Draft<'_>) -> Result<(), RecordError> {
+    if d.nul_free {
+        return Ok(());
+    }
     no_nul(|| "id".to_owned(), &d.id)?;
     no_nul(|| "type".to_owned(), &d.kind)?;
     no_nul(|| "name".to_owned(), &d.name)?;
