@@ -28,8 +28,9 @@
 # minus the holding time). Needs `psql`.
 #
 # Needs `wrk` (Debian package; installed with apt-get when missing and root).
-# Prints a Markdown table: req/s, p50, p99, and req/s as a share of the
-# neighbouring /healthz runs;
+# Prints a Markdown table: req/s, p50, p99, the server's and wrk's CPU per
+# request (wrk runs on the same cores, so its cost is part of what a route
+# can reach), and req/s as a share of the neighbouring /healthz runs;
 # then the server's resident memory (idle after loading, and peak).
 set -euo pipefail
 
@@ -126,7 +127,7 @@ TICK="$(getconf CLK_TCK)"
 # wrk on one path; sets RPS, P50, P99 and CPU (the server's user and system
 # CPU per request, in µs, from /proc/PID/stat); exits on a non-2xx answer.
 measure() {
-    local name="$1" path="$2" out errors u0 s0 u1 s1 n db0 db1 x0 x1 sampler busy
+    local name="$1" path="$2" out errors u0 s0 u1 s1 n db0 db1 x0 x1 sampler busy wu ws
     read -r u0 s0 < <(awk '{ print $14, $15 }' "/proc/$PID/stat")
     local account=0
     [ -z "$DB_URL" ] || [ "$name" = healthz ] || account=1
@@ -137,8 +138,11 @@ measure() {
         (while :; do psql -X -q -At "$DB_URL" -c "$BUSY_SQL" >>"$BUSY" 2>/dev/null; sleep 0.2; done) &
         sampler=$!
     fi
-    out="$("${WRK_PREFIX[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path")"
+    # wrk's own user and system CPU (bash's `time`): the client shares the
+    # cores with the server, so its cost per request is part of the ceiling.
+    out="$( { TIMEFORMAT='%U %S'; time "${WRK_PREFIX[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$path"; } 2>"$WRK_TIME")"
     read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$PID/stat")
+    read -r wu ws < <(tail -n1 "$WRK_TIME")
     n="$(awk '/requests in/ { print $1 }' <<<"$out")"
     MEAN="$(to_ms "$(awk '$1 == "Latency" { print $2 }' <<<"$out")")"
     if [ "$account" = 1 ]; then
@@ -151,7 +155,8 @@ measure() {
             -v rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")" -v m="$MEAN" \
             'BEGIN { h = b * 1000 / rps; printf "%.1f %.2f %s %.2f %.2f %.2f", c * 1e6 / t / n, x / n, b, h, m, m - h }')"
     fi
-    CPU="$(awk -v a="$((u1 - u0))" -v b="$((s1 - s0))" -v n="$n" -v t="$TICK" 'BEGIN { printf "%.1f %.1f", a * 1e6 / t / n, b * 1e6 / t / n }')"
+    CPU="$(awk -v a="$((u1 - u0))" -v b="$((s1 - s0))" -v wu="$wu" -v ws="$ws" -v n="$n" -v t="$TICK" \
+        'BEGIN { printf "%.1f %.1f %.1f", a * 1e6 / t / n, b * 1e6 / t / n, (wu + ws) * 1e6 / n }')"
     RPS="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     P50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
     P99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
@@ -184,15 +189,16 @@ db_xacts() {
 # (not idle in the pool), the sampler's own excluded.
 BUSY_SQL="SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
 BUSY="$(mktemp)"
+WRK_TIME="$(mktemp)"
 DB=""
 MEAN=""
 
 HEALTH_PATH="${ROUTES[0]#*|}"
 RESULTS="$(mktemp)"
 DBRESULTS="$(mktemp)"
-trap 'cleanup; rm -f "$RESULTS" "$DBRESULTS" "$BUSY"' EXIT
+trap 'cleanup; rm -f "$RESULTS" "$DBRESULTS" "$BUSY" "$WRK_TIME"' EXIT
 # One round: /healthz, then each route followed by /healthz. A line per
-# route: name round req/s p50 p99 cpu-user cpu-system share (the share
+# route: name round req/s p50 p99 cpu-user cpu-system wrk-cpu share (the share
 # against the mean of the /healthz runs just before and after it); a line
 # per /healthz run, without the share.
 for round in $(seq 1 "$ROUNDS"); do
@@ -215,8 +221,8 @@ done
 
 # Per route: the median over rounds of req/s, p50, server CPU and the share,
 # the worst p99, every round's share and p99. /healthz: over all its runs.
-echo "| route | req/s (median) | p50 ms (median) | p99 ms (worst) | server CPU µs/request, user + system (median) | share of /healthz (median) | shares per round | p99 ms per round |"
-echo "|---|---:|---:|---:|---:|---:|---|---|"
+echo "| route | req/s (median) | p50 ms (median) | p99 ms (worst) | server CPU µs/request, user + system (median) | wrk CPU µs/request (median) | share of /healthz (median) | shares per round | p99 ms per round |"
+echo "|---|---:|---:|---:|---:|---:|---:|---|---|"
 awk -v order="healthz ${ROUTES[*]:1}" '
     function median(list,   a, n, i, j, t) {
         n = split(list, a, " ")
@@ -225,16 +231,16 @@ awk -v order="healthz ${ROUTES[*]:1}" '
     }
     { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; if ($5 + 0 > worst[$1] + 0) worst[$1] = $5
       p99s[$1] = p99s[$1] (p99s[$1] == "" ? "" : ", ") $5
-      usr[$1] = usr[$1] " " $6; sys[$1] = sys[$1] " " $7; runs[$1]++
-      if (NF == 8) { share[$1] = share[$1] " " $8; shares[$1] = shares[$1] (shares[$1] == "" ? "" : ", ") $8 " %" } }
+      usr[$1] = usr[$1] " " $6; sys[$1] = sys[$1] " " $7; wrk[$1] = wrk[$1] " " $8; runs[$1]++
+      if (NF == 9) { share[$1] = share[$1] " " $9; shares[$1] = shares[$1] (shares[$1] == "" ? "" : ", ") $9 " %" } }
     END {
         n = split(order, names, " ")
         for (i = 1; i <= n; i++) {
             k = names[i]; sub(/\|.*/, "", k)
             if (k == "healthz")
-                printf "| healthz (%d runs) | %.0f | %.3f | %.3f | %.1f + %.1f | 100 %% | | |\n", runs[k], median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k])
+                printf "| healthz (%d runs) | %.0f | %.3f | %.3f | %.1f + %.1f | %.1f | 100 %% | | |\n", runs[k], median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k]), median(wrk[k])
             else
-                printf "| %s | %.0f | %.3f | %.3f | %.1f + %.1f | %.0f %% | %s | %s |\n", k, median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k]), median(share[k]), shares[k], p99s[k]
+                printf "| %s | %.0f | %.3f | %.3f | %.1f + %.1f | %.1f | %.0f %% | %s | %s |\n", k, median(rps[k]), median(p50[k]), worst[k], median(usr[k]), median(sys[k]), median(wrk[k]), median(share[k]), shares[k], p99s[k]
         }
     }' "$RESULTS"
 if [ -n "$DB_URL" ]; then
