@@ -56,6 +56,9 @@ pub struct Footprint {
     pub people: usize,
     /// Messages: the map, its vectors and their strings (words not counted).
     pub messages: usize,
+    /// The pattern cache's entries, as counted against its limit
+    /// ([`Store::set_pattern_cache_bytes`]).
+    pub pattern_cache: usize,
 }
 
 impl Footprint {
@@ -65,7 +68,7 @@ impl Footprint {
     /// let f = store::Store::new().footprint();
     /// assert_eq!(f.components()[0].0, "rows");
     /// ```
-    pub fn components(&self) -> [(&'static str, usize); 14] {
+    pub fn components(&self) -> [(&'static str, usize); 15] {
         [
             ("rows", self.rows),
             ("row ids", self.row_ids),
@@ -81,6 +84,7 @@ impl Footprint {
             ("strings", self.strings),
             ("people", self.people),
             ("messages", self.messages),
+            ("pattern cache", self.pattern_cache),
         ]
     }
 
@@ -168,6 +172,7 @@ impl Store {
                                 .sum::<usize>()
                     })
                     .sum::<usize>(),
+            pattern_cache: self.pattern_cache.bytes(),
         }
     }
 }

@@ -194,7 +194,6 @@ impl PatternCache {
     }
 
     /// Bytes held, as counted against the limit.
-    #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.lock().bytes
     }

@@ -252,6 +252,9 @@ fn a_pattern_spanning_many_names_is_kept_until_a_row_changes() {
     );
     let kept = "access: kept rows of conversation.name (pattern cache, 80 rows)";
     assert!(check(&store, &all, brain).starts_with(kept));
+    // Its memory is a footprint component: 80 slots of 4 bytes, the
+    // pattern's 3 segments ("", "Brainstorm", "") and 96 bytes of overhead.
+    assert_eq!(store.footprint().pattern_cache, 96 + 80 * 4 + 10 + 3 * 16);
     // The kept rows serve the pattern as one conjunct among others, in any
     // order and page.
     for (filter, sort) in [
@@ -315,6 +318,7 @@ fn a_pattern_spanning_many_names_is_kept_until_a_row_changes() {
     }
     // Off: answered from the trigrams every time, with the same rows.
     store.set_pattern_cache_bytes(0);
+    assert_eq!(store.footprint().pattern_cache, 0);
     for _ in 0..2 {
         let explain = check(&store, &all, brain);
         assert!(
