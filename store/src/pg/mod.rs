@@ -16,7 +16,7 @@
 //! | `messages` | `(conversation_id, position)` → the message's fields, in stored order |
 //! | `tokens` | issued access tokens by SHA-256 digest → expiry |
 //! | `loads` | what each data flag loaded: `(family, fingerprint, rows, loaded_at)` |
-//! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it) |
+//! | `conversation_count` | how many conversations there are (a load sets it, a delete decrements it, a `TRUNCATE` of `conversations` by any client resets it: `V4__count_truncate.sql`) |
 //! | `write_generation` | 64 counters statement triggers on `conversations`, `members` and `conversation_count` increment in every transaction that changes them (`V3__generation.sql`) |
 //!
 //! Reads send `doc` as stored, so a body is byte-identical to the in-memory
