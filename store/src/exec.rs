@@ -239,7 +239,7 @@ impl Store {
                 && sym_tests.iter().all(|t| t.matches(row))
                 && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
         };
-        let mut out = Vec::new();
+        let passes = |slot: u32| self.row(slot).is_some_and(|row| keep(slot, row));
         if window.is_none() && residual.is_none() && sym_tests.is_empty() {
             // Every candidate matches; postings and the time index hold live slots only.
             match &plan.access {
@@ -283,49 +283,33 @@ impl Store {
             return Matches::Slots(
                 crate::plan::union(runs)
                     .into_iter()
-                    .filter(|&slot| self.row(slot).is_some_and(|row| keep(slot, row)))
+                    .filter(|&slot| passes(slot))
                     .collect(),
             );
         }
-        match &plan.access {
-            Access::Empty(_) => {}
-            Access::Full => {
-                for (i, row) in self.rows.iter().enumerate() {
-                    if let Some(row) = row
-                        && keep(i as u32, row)
-                    {
-                        out.push(i as u32);
-                    }
-                }
-            }
-            Access::Time { lo, hi } => {
-                for (_, slot) in self.by_start.between(*lo, *hi) {
-                    if let Some(row) = self.row(slot)
-                        && keep(slot, row)
-                    {
-                        out.push(slot);
-                    }
-                }
-            }
+        let out = match &plan.access {
+            Access::Empty(_) => Vec::new(),
+            Access::Full => self
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(i, row)| row.as_ref().is_some_and(|row| keep(*i as u32, row)))
+                .map(|(i, _)| i as u32)
+                .collect(),
+            Access::Time { lo, hi } => self
+                .by_start
+                .between(*lo, *hi)
+                .map(|(_, slot)| slot)
+                .filter(|&slot| passes(slot))
+                .collect(),
             Access::Kept { slots, .. } => {
-                for &slot in slots.iter() {
-                    if let Some(row) = self.row(slot)
-                        && keep(slot, row)
-                    {
-                        out.push(slot);
-                    }
-                }
+                slots.iter().copied().filter(|&slot| passes(slot)).collect()
             }
-            Access::Postings { lists, .. } => {
-                for slot in crate::plan::union(lists.clone()) {
-                    if let Some(row) = self.row(slot)
-                        && keep(slot, row)
-                    {
-                        out.push(slot);
-                    }
-                }
-            }
-        }
+            Access::Postings { lists, .. } => crate::plan::union(lists.clone())
+                .into_iter()
+                .filter(|&slot| passes(slot))
+                .collect(),
+        };
         Matches::Slots(out)
     }
 

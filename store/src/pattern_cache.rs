@@ -49,6 +49,8 @@ type Key = Box<[Box<str>]>;
 
 struct Entry {
     slots: Arc<[u32]>,
+    /// Bytes counted against the limit ([`entry_bytes`]).
+    bytes: usize,
     /// The tick of the last use (eviction order).
     used: u64,
 }
@@ -139,7 +141,7 @@ impl PatternCache {
         let mut table = self.lock();
         let key = segments_key(segments);
         if let Some(old) = table.entries.remove(&key) {
-            table.bytes -= entry_bytes(segments, old.slots.len());
+            table.bytes -= old.bytes;
         }
         while table.bytes + size > self.limit {
             let Some(oldest) = table
@@ -151,8 +153,7 @@ impl PatternCache {
                 break;
             };
             if let Some(e) = table.entries.remove(&oldest) {
-                let segs: Vec<&str> = oldest.iter().map(|s| &**s).collect();
-                table.bytes -= entry_bytes(&segs, e.slots.len());
+                table.bytes -= e.bytes;
             }
         }
         table.tick += 1;
@@ -162,6 +163,7 @@ impl PatternCache {
             key,
             Entry {
                 slots: slots.clone(),
+                bytes: size,
                 used,
             },
         );

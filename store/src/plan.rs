@@ -262,9 +262,10 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 }
                 continue;
             }
-            if let Some(segments) = c.as_pattern(*field)
+            let segments = c.as_pattern(*field);
+            if let Some(segments) = &segments
                 && field.id == NAME
-                && let Some(slots) = store.pattern_cache.get(&segments)
+                && let Some(slots) = store.pattern_cache.get(segments)
             {
                 // Kept since the last write: one list, the exact answer.
                 if slots.len() < best.cost {
@@ -280,8 +281,8 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 }
                 continue;
             }
-            if let Some(segments) = c.as_pattern(*field)
-                && let Some(grams) = ngram_grams(*field, &segments)
+            if let Some(segments) = &segments
+                && let Some(grams) = ngram_grams(*field, segments)
             {
                 // The trigram index narrows the values to check: cheaper
                 // than the dictionary scan below, which it replaces.

@@ -83,13 +83,19 @@ const FIXED: [&str; 12] = [
     "x",
 ];
 
-fn fixed_store() -> (Store, Vec<Conversation>) {
-    let all: Vec<Conversation> = (0..240u32)
-        .map(|i| conv(i, FIXED[i as usize % FIXED.len()]))
-        .collect();
+/// A store holding `all`, and `all`.
+fn stored(all: Vec<Conversation>) -> (Store, Vec<Conversation>) {
     let mut store = Store::new();
     store.extend(all.iter().cloned()).unwrap();
     (store, all)
+}
+
+fn fixed_store() -> (Store, Vec<Conversation>) {
+    stored(
+        (0..240u32)
+            .map(|i| conv(i, FIXED[i as usize % FIXED.len()]))
+            .collect(),
+    )
 }
 
 #[test]
@@ -224,19 +230,18 @@ fn writes_keep_the_trigrams_in_step() {
 
 /// 40 distinct names holding "Brainstorm" (and 40 others), two rows each.
 fn many_names_store() -> (Store, Vec<Conversation>) {
-    let all: Vec<Conversation> = (0..160u32)
-        .map(|i| {
-            let name = if i % 2 == 0 {
-                format!("Team {} Brainstorm", i / 4)
-            } else {
-                format!("Team {} Review", i / 4)
-            };
-            conv(i, &name)
-        })
-        .collect();
-    let mut store = Store::new();
-    store.extend(all.iter().cloned()).unwrap();
-    (store, all)
+    stored(
+        (0..160u32)
+            .map(|i| {
+                let name = if i % 2 == 0 {
+                    format!("Team {} Brainstorm", i / 4)
+                } else {
+                    format!("Team {} Review", i / 4)
+                };
+                conv(i, &name)
+            })
+            .collect(),
+    )
 }
 
 #[test]
@@ -331,14 +336,14 @@ fn a_pattern_spanning_many_names_is_kept_until_a_row_changes() {
 #[test]
 fn a_pattern_spanning_few_names_is_not_kept() {
     // 15 names: under the 16 that make merging worth keeping.
-    let all: Vec<Conversation> = (0..60u32)
-        .map(|i| match i % 2 {
-            0 => conv(i, &format!("Team {} Brainstorm", i % 15)),
-            _ => conv(i, "Review"),
-        })
-        .collect();
-    let mut store = Store::new();
-    store.extend(all.iter().cloned()).unwrap();
+    let (store, all) = stored(
+        (0..60u32)
+            .map(|i| match i % 2 {
+                0 => conv(i, &format!("Team {} Brainstorm", i % 15)),
+                _ => conv(i, "Review"),
+            })
+            .collect(),
+    );
     for _ in 0..2 {
         let explain = check(&store, &all, "conversation.name==*Brainstorm*");
         assert!(
