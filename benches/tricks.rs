@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | `json_str` | `store::json::write_str` | `serde_json::to_writer` of the `&str` |
 //! | `json_conversation` | `store::json::write_owned` (strings and timestamps) | `serde_json::to_writer` of the `Conversation` (serde and chrono) |
+//! | `json_read` | `Conversation::from_json` of each data-file line (the fast reader takes them) | the same function and lines with the `id` key written `"\u0069d"`, an escape the fast reader leaves to serde_json: the reader it stands in for, with the same validation after it |
 //! | `time_write` | `store::json::write_time` (hand-written, kept) | chrono's `to_rfc3339_opts(Millis, true)`, quoted |
 //! | `time_parse` | `store::time::parse_rfc3339_ms` | chrono's `DateTime::parse_from_rfc3339` |
 //! | `id_lookup` | `Store::contains` (the id map is private) over 100 000 rows | `HashMap<Arc<str>, u32>` with foldhash; `hashbrown::HashTable<u32>` |
@@ -18,7 +19,8 @@
 //! | `request_id` | `/healthz` through `server::routes` without `X-Request-Id` (a fresh id in hex; private) | the same request echoing a sent id (no hex at all) |
 //!
 //! Only the RFC 3339 writer kept its hand-written code: it is the one trick
-//! that won on a route-level figure (see `benches/README.md`). The others (an
+//! of issue 12 that won on a route-level figure (see `benches/README.md`);
+//! the fast line reader of issue 17 (`json_read`) came later and won too. The others (an
 //! eight-bytes-at-a-time escape check, an RFC 3339 parser, a pass-through
 //! hasher with an overflow map, two hex encoders) were replaced by the crate,
 //! so their groups now time the project's function, crate inside, against the
@@ -179,6 +181,36 @@ fn bench_json(c: &mut Criterion, inp: &Inputs) {
             black_box(out.len())
         })
     });
+    g.finish();
+
+    // The same lines but one escaped key, which sends each to serde_json.
+    let lines: Vec<String> = convs
+        .iter()
+        .map(|c| String::from_utf8(serde_json::to_vec(c).unwrap()).unwrap())
+        .collect();
+    let escaped: Vec<String> = lines
+        .iter()
+        .map(|l| l.replacen("\"id\"", "\"\\u0069d\"", 1))
+        .collect();
+    for (a, b) in lines.iter().zip(&escaped) {
+        assert_ne!(a, b);
+        assert_eq!(
+            Conversation::from_json(a).unwrap(),
+            Conversation::from_json(b).unwrap()
+        );
+    }
+    let mut g = c.benchmark_group("json_read");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    for (name, input) in [("project", &lines), ("serde_json", &escaped)] {
+        g.bench_function(name, |bch| {
+            bch.iter(|| {
+                input
+                    .iter()
+                    .map(|l| Conversation::from_json(black_box(l)).unwrap().members.len())
+                    .sum::<usize>()
+            })
+        });
+    }
     g.finish();
 }
 
@@ -455,9 +487,10 @@ fn route(name: &str) {
 }
 
 /// Each group's crate contenders, beside its `project` one.
-const PAIRS: [(&str, &[&str]); 7] = [
+const PAIRS: [(&str, &[&str]); 8] = [
     ("json_str", &["serde_json"]),
     ("json_conversation", &["serde_json"]),
+    ("json_read", &["serde_json"]),
     ("time_write", &["chrono"]),
     ("time_parse", &["chrono"]),
     ("id_lookup", &["foldhash_hashmap", "hashbrown_table"]),
