@@ -155,15 +155,33 @@ pub fn load_jsonl(
     input: impl std::io::Read + Send,
     opts: &LoadOptions,
 ) -> Result<LoadReport, LoadError> {
+    load_lines(store, input, None, opts)
+}
+
+/// [`load_jsonl`] of an input of `size` bytes, when known (a file's): once
+/// the first chunk shows the bytes per line, room is reserved for the rows
+/// the rest of the input holds at that rate (see [`reserve_for`]).
+fn load_lines(
+    store: &mut crate::Store,
+    input: impl std::io::Read + Send,
+    size: Option<u64>,
+    opts: &LoadOptions,
+) -> Result<LoadReport, LoadError> {
     let mut report = LoadReport::default();
     let mut bulk = store.bulk();
     // A second thread reads and parses chunks of lines while this one
-    // interns and stores them: parsing is about a third of the work.
+    // interns and stores them. Stored chunks go back to it to be freed
+    // there, and their text buffers reused.
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, LoadError>>(4);
-        scope.spawn(move || read_chunks(input, &tx));
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Chunk>();
+        scope.spawn(move || read_chunks(input, &tx, &done_rx));
+        let mut size = size;
         for chunk in rx {
             let chunk = chunk?;
+            if let Some(size) = size.take() {
+                bulk.reserve(reserve_for(size, &chunk));
+            }
             for (line_no, parsed) in chunk.borrow_dependent() {
                 let stored = match parsed {
                     Ok(draft) => bulk.add(draft),
@@ -177,9 +195,25 @@ pub fn load_jsonl(
                     )?,
                 }
             }
+            // The reading thread may have finished: then the chunk is freed here.
+            let _ = done_tx.send(chunk);
         }
         Ok(report)
     })
+}
+
+/// How many rows an input of `size` bytes holds at the rate of its first
+/// chunk, plus 5 % and one chunk's worth: the row vector is then sized once
+/// instead of doubling (each doubling copies it, and holds both copies for a
+/// moment). At most one row per 64 bytes (no valid line is
+/// shorter), so a first chunk of short lines cannot reserve much more than
+/// the file could hold.
+fn reserve_for(size: u64, first: &Chunk) -> usize {
+    let lines = first.borrow_dependent().len() as u64;
+    let bytes = (first.borrow_owner().len() as u64).max(1);
+    let rows = size.saturating_mul(lines) / bytes;
+    let rows = (rows + rows / 20 + lines).min(size / 64);
+    usize::try_from(rows).unwrap_or(usize::MAX)
 }
 
 /// The parsed lines of a chunk: each `(line number, draft or error)`, the
@@ -207,6 +241,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 fn read_chunks(
     mut input: impl std::io::Read,
     tx: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>,
+    done: &std::sync::mpsc::Receiver<Chunk>,
 ) {
     let mut line_no = 0usize;
     let mut carry: Vec<u8> = Vec::new();
@@ -216,7 +251,17 @@ fn read_chunks(
         // line waits for the next block.
         // (`read_to_end` reads into the spare capacity without zeroing it
         // first, and retries interrupted reads.)
-        let mut block = std::mem::take(&mut carry);
+        // The text buffer of a stored chunk, when one is back (its drafts
+        // are freed here, not on the storing thread).
+        let mut block = match done.try_recv() {
+            Ok(chunk) => {
+                let mut buffer = chunk.into_owner().into_bytes();
+                buffer.clear();
+                buffer.extend_from_slice(&std::mem::take(&mut carry));
+                buffer
+            }
+            Err(_) => std::mem::take(&mut carry),
+        };
         block.reserve(CHUNK_BYTES);
         match (&mut input)
             .take(CHUNK_BYTES as u64)
@@ -326,9 +371,34 @@ pub fn load_jsonl_file(
     let path = path.as_ref();
     let file =
         std::fs::File::open(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))?;
-    let mut report = load_jsonl(store, file, opts).map_err(|e| e.in_file(path))?;
+    // The length is only a hint: a file that grows or shrinks meanwhile
+    // loads what is read.
+    let size = file.metadata().ok().map(|m| m.len());
+    let mut report = load_lines(store, file, size, opts).map_err(|e| e.in_file(path))?;
     for e in &mut report.skipped {
         *e = e.clone().in_file(path);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(text: &str) -> Chunk {
+        parse_block(text.as_bytes().to_vec(), &mut 0)
+    }
+
+    #[test]
+    fn reserves_for_the_rest_at_the_first_chunks_rate() {
+        // Ten lines of 100 bytes in a file of 1 MB: 10 000 rows, plus 5 %
+        // and the chunk's ten.
+        let line = format!("{{\"id\":\"{}\"}}\n", "x".repeat(90));
+        assert_eq!(line.len(), 100);
+        assert_eq!(reserve_for(1_000_000, &chunk(&line.repeat(10))), 10_510);
+        // Lines shorter than any valid one: at most one row per 64 bytes.
+        assert_eq!(reserve_for(1_000_000, &chunk(&"{}\n".repeat(10))), 15_625);
+        // A chunk without a line reserves nothing.
+        assert_eq!(reserve_for(1_000_000, &chunk("\n\n")), 0);
+    }
 }

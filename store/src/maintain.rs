@@ -162,31 +162,60 @@ impl Store {
         #[allow(clippy::filter_map_identity, reason = "`filter_map` collects in place")]
         let rows: Vec<Row> = old.into_iter().filter_map(|r| r).collect();
         self.free.clear();
-        // Two threads build disjoint sets of indexes from the (read-only)
-        // rows; within each, one index at a time keeps temporaries small.
+        // Two threads build the indexes, each taking the next one not yet
+        // taken (the costliest first), so neither waits long for the other
+        // whatever the data's shape; each index's temporaries go with it.
         let syms = self.strings.count();
-        let (strings, people) = (&self.strings, &self.people);
-        let (ids, rows_ref) = (&mut self.ids, &rows);
-        let (
-            ((by_id, by_start, by_end, running), name_grams, (by_type, by_name, name_order)),
-            (by_member, by_email, by_meta),
-        ) = std::thread::scope(|scope| {
-            let keys = scope.spawn(move || {
-                ids.renumber(&new_of_old);
-                drop(new_of_old);
-                (
-                    time_and_id_indexes(rows_ref),
-                    name_grams(rows_ref, strings, syms),
-                    type_and_name_indexes(rows_ref, strings, syms),
-                )
-            });
-            let values = member_and_metadata_indexes(rows_ref, people.as_slice(), syms);
-            let keys = match keys.join() {
-                Ok(k) => k,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            (keys, values)
+        let (strings, people, rows_ref) = (&self.strings, self.people.as_slice(), &rows);
+        let ids = std::sync::Mutex::new((&mut self.ids, new_of_old));
+        let built = Built::default();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            loop {
+                match next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+                    0 => set(&built.meta, metadata_index(rows_ref, syms)),
+                    1 => {
+                        if let Ok(mut ids) = ids.lock() {
+                            let (ids, new_of_old) = &mut *ids;
+                            ids.renumber(new_of_old);
+                            *new_of_old = Vec::new();
+                        }
+                        set(&built.times, time_and_id_indexes(rows_ref));
+                    }
+                    2 => set(
+                        &built.members,
+                        person_index(rows_ref, people, syms, |p| p.id),
+                    ),
+                    3 => set(
+                        &built.emails,
+                        person_index(rows_ref, people, syms, |p| p.email),
+                    ),
+                    4 => set(&built.names, type_and_name_indexes(rows_ref, strings, syms)),
+                    5 => set(&built.grams, name_grams(rows_ref, strings, syms)),
+                    _ => break,
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(work);
+            work();
         });
+        #[allow(clippy::expect_used, reason = "the two workers above ran every task")]
+        let (
+            (by_id, by_start, by_end, running),
+            name_grams,
+            (by_type, by_name, name_order),
+            (by_member, by_email, by_meta),
+        ) = (
+            built.times.into_inner().expect("built"),
+            built.grams.into_inner().expect("built"),
+            built.names.into_inner().expect("built"),
+            (
+                built.members.into_inner().expect("built"),
+                built.emails.into_inner().expect("built"),
+                built.meta.into_inner().expect("built"),
+            ),
+        );
         self.by_id = by_id;
         self.by_start = by_start;
         self.by_end = by_end;
@@ -387,9 +416,10 @@ fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) ->
 }
 
 /// The id, start and end indexes of rows in slot order.
-fn time_and_id_indexes(
-    rows: &[Row],
-) -> (BTreeMap<Arc<str>, u32>, TimeIndex, TimeIndex, BTreeSet<u32>) {
+/// The id map's B-tree, the two time indexes and the running rows.
+type TimeAndIdIndexes = (BTreeMap<Arc<str>, u32>, TimeIndex, TimeIndex, BTreeSet<u32>);
+
+fn time_and_id_indexes(rows: &[Row]) -> TimeAndIdIndexes {
     // Ids sorted by their first 16 bytes (integer compares), ties by the
     // whole string; the B-tree is then built from sorted input.
     let mut ids: Vec<(u128, u32)> = rows
@@ -434,11 +464,21 @@ type TypeAndNameIndexes = (
     BTreeMap<Arc<str>, Sym>,
 );
 
-type MemberAndMetadataIndexes = (
-    FastMap<Sym, Postings>,
-    FastMap<Sym, Postings>,
-    FastMap<Sym, FastMap<Sym, Postings>>,
-);
+/// The indexes a rebuild builds, each filled once by whichever thread took it.
+#[derive(Default)]
+struct Built {
+    times: std::sync::OnceLock<TimeAndIdIndexes>,
+    grams: std::sync::OnceLock<NgramIndex>,
+    names: std::sync::OnceLock<TypeAndNameIndexes>,
+    members: std::sync::OnceLock<FastMap<Sym, Postings>>,
+    emails: std::sync::OnceLock<FastMap<Sym, Postings>>,
+    meta: std::sync::OnceLock<FastMap<Sym, FastMap<Sym, Postings>>>,
+}
+
+/// Fills a slot of [`Built`] (each is filled once).
+fn set<T>(slot: &std::sync::OnceLock<T>, value: T) {
+    let _ = slot.set(value);
+}
 
 /// The type and name postings of rows in slot order, and the names in order.
 fn type_and_name_indexes(rows: &[Row], strings: &Interner, syms: usize) -> TypeAndNameIndexes {
@@ -461,29 +501,31 @@ fn type_and_name_indexes(rows: &[Row], strings: &Interner, syms: usize) -> TypeA
     (by_type, by_name, name_order)
 }
 
-/// The member id, e-mail and metadata postings of rows in slot order.
-fn member_and_metadata_indexes(
+/// The postings of one of the members' symbols (`of`: the id or the e-mail;
+/// [`NO_SYM`] for none) of rows in slot order.
+fn person_index(
     rows: &[Row],
     people: &[Person],
     syms: usize,
-) -> MemberAndMetadataIndexes {
-    let persons = || {
-        rows.iter().enumerate().flat_map(|(slot, r)| {
+    of: impl Fn(&Person) -> Sym,
+) -> FastMap<Sym, Postings> {
+    let pairs: Vec<(Sym, u32)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(slot, r)| {
             r.members()
                 .iter()
                 .map(move |&p| (people[p as usize], slot as u32))
         })
-    };
-    let pairs: Vec<(Sym, u32)> = persons().map(|(p, slot)| (p.id, slot)).collect();
-    let by_member = group_by_sym(&pairs, syms).into_iter().collect();
-    let pairs: Vec<(Sym, u32)> = persons()
-        .filter(|(p, _)| p.email != NO_SYM)
-        .map(|(p, slot)| (p.email, slot))
+        .map(|(p, slot)| (of(&p), slot))
+        .filter(|&(sym, _)| sym != NO_SYM)
         .collect();
-    let by_email = group_by_sym(&pairs, syms).into_iter().collect();
-    drop(pairs);
-    // Metadata: group the (key, value, slot) triples by key, then each key's
-    // (value, slot) pairs by value.
+    group_by_sym(&pairs, syms).into_iter().collect()
+}
+
+/// The metadata postings of rows in slot order: the (key, value, slot)
+/// triples grouped by key, then each key's (value, slot) pairs by value.
+fn metadata_index(rows: &[Row], syms: usize) -> FastMap<Sym, FastMap<Sym, Postings>> {
     let meta: Vec<(Sym, Sym, u32)> = rows
         .iter()
         .enumerate()
@@ -503,7 +545,7 @@ fn member_and_metadata_indexes(
             .collect();
         by_meta.insert(key, group_by_sym(&pairs, syms).into_iter().collect());
     }
-    (by_member, by_email, by_meta)
+    by_meta
 }
 
 /// The trigram index of the distinct names of `rows`.

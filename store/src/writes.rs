@@ -684,6 +684,15 @@ impl Bulk<'_> {
     pub(crate) fn added(&self) -> usize {
         self.new_slots.len()
     }
+
+    /// Reserves room for `rows` more rows in the row vector (not the id
+    /// map: a map sized for every row from the start misses the cache on
+    /// each insert, where a growing one stays small for longer; its growth
+    /// re-inserts hashes without reading a row).
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.store.rows.reserve(rows);
+        self.new_slots.reserve(rows);
+    }
 }
 
 impl Drop for Bulk<'_> {

@@ -212,3 +212,26 @@ fn line_numbers_survive_chunking() {
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].position(), Some(Position::Line(5001)));
 }
+
+#[test]
+fn a_file_of_many_chunks_loads_every_line_in_place() {
+    // About 13 MB: a dozen of the reader's blocks, so text buffers come back
+    // to the reading thread and are read into again; the file's length sizes
+    // the row vector. The last line is bad and reported at its number.
+    let path = std::env::temp_dir().join(format!("many-chunks-{}.jsonl", std::process::id()));
+    let mut data = Vec::new();
+    store::generate::write_jsonl(9, 20_000, &mut data).unwrap();
+    data.extend_from_slice(b"{broken\n");
+    std::fs::write(&path, &data).unwrap();
+    let mut s = Store::new();
+    let report = load_jsonl_file(&mut s, &path, &LoadOptions::default()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!((report.loaded, s.len()), (20_000, 20_000));
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].position(), Some(Position::Line(20_001)));
+    s.check_consistency().unwrap();
+    for i in [0, 1, 9_999, 19_999] {
+        let c = store::generate::conversation(9, i);
+        assert_eq!(s.get(&c.id).as_ref(), Some(&c), "row {i}");
+    }
+}
