@@ -124,43 +124,24 @@ impl Store {
     pub(crate) fn rebuild(&mut self) {
         self.pattern_cache.clear();
         let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows);
-        // Sort a small (start, index) permutation rather than the rows.
-        let mut order: Vec<(i64, u32)> = old
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.as_ref().map(|r| (r.start, i as u32)))
-            .collect();
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| match (&old[a.1 as usize], &old[b.1 as usize]) {
-                    (Some(x), Some(y)) => x.id.cmp(&y.id),
-                    _ => a.1.cmp(&b.1),
-                })
-        });
-        // `u32::MAX` for a free slot: never a row's new number (see below).
+        let order = start_order(&old);
+        // `u32::MAX` for a free slot: never a row's new number.
         let mut new_of_old = vec![u32::MAX; old.len()];
         for (new, &(_, i)) in order.iter().enumerate() {
             new_of_old[i as usize] = new as u32;
         }
+        // Gather the rows in their new order: the reads are independent, so
+        // their cache misses overlap (following the permutation's cycles with
+        // swaps waits for one miss at a time). The moved-from vector holds
+        // `None`s until it goes.
+        let mut rows: Vec<Row> = Vec::with_capacity(order.len());
+        rows.extend(
+            order
+                .iter()
+                .filter_map(|&(_, i)| old.get_mut(i as usize).and_then(Option::take)),
+        );
+        drop(old);
         drop(order);
-        // Move each row to its new slot in place (each swap puts one row
-        // where it belongs; a free slot has nowhere to go and ends up past
-        // the rows), then drop the free slots in place too: the rows are
-        // never held twice, so a bulk load's peak does not hold two copies
-        // of the slot vector.
-        let mut target = new_of_old.clone();
-        for i in 0..old.len() {
-            while let Some(&t) = target.get(i)
-                && t != u32::MAX
-                && t as usize != i
-            {
-                old.swap(i, t as usize);
-                target.swap(i, t as usize);
-            }
-        }
-        drop(target);
-        #[allow(clippy::filter_map_identity, reason = "`filter_map` collects in place")]
-        let rows: Vec<Row> = old.into_iter().filter_map(|r| r).collect();
         self.free.clear();
         // Two threads build the indexes, each taking the next one not yet
         // taken (the costliest first), so neither waits long for the other
@@ -416,6 +397,43 @@ fn remove_posting_hash(map: &mut FastMap<Sym, Postings>, key: Sym, slot: u32) ->
 }
 
 /// The id, start and end indexes of rows in slot order.
+/// The live rows' `(start, slot)`, ordered by start then id: the slots'
+/// new order. Two threads sort a half each, then the halves are merged.
+fn start_order(rows: &[Option<Row>]) -> Vec<(i64, u32)> {
+    let mut order: Vec<(i64, u32)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().map(|r| (r.start, i as u32)))
+        .collect();
+    let by_start_then_id = |a: &(i64, u32), b: &(i64, u32)| {
+        a.0.cmp(&b.0)
+            .then_with(|| match (&rows[a.1 as usize], &rows[b.1 as usize]) {
+                (Some(x), Some(y)) => x.id.cmp(&y.id),
+                _ => a.1.cmp(&b.1),
+            })
+    };
+    let mid = order.len() / 2;
+    let (left, right) = order.split_at_mut(mid);
+    std::thread::scope(|scope| {
+        scope.spawn(|| left.sort_unstable_by(by_start_then_id));
+        right.sort_unstable_by(by_start_then_id);
+    });
+    let mut merged = Vec::with_capacity(order.len());
+    let (mut i, mut j) = (0, mid);
+    while let (Some(a), Some(b)) = (order[..mid].get(i), order.get(j)) {
+        if by_start_then_id(b, a).is_lt() {
+            merged.push(*b);
+            j += 1;
+        } else {
+            merged.push(*a);
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(&order[i..mid]);
+    merged.extend_from_slice(&order[j..]);
+    merged
+}
+
 /// The id map's B-tree, the two time indexes and the running rows.
 type TimeAndIdIndexes = (BTreeMap<Arc<str>, u32>, TimeIndex, TimeIndex, BTreeSet<u32>);
 
