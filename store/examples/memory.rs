@@ -13,7 +13,9 @@
 //! it freed), its peak, [`store::Store::footprint`] by component, and the
 //! difference (allocator slack: free space in its pages, size classes).
 //! `--time K` then runs K rounds of {the `Value` pass, a fresh load}, both
-//! from the file, and prints each time. Uses mimalloc, as the server does.
+//! from the file, and prints each time, then the median load ÷ pass ratio,
+//! its range and how many rounds were at most 1×. Uses mimalloc, as the
+//! server does.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::BufRead;
@@ -227,6 +229,7 @@ fn run(args: &[String]) -> Result<(), String> {
         );
     }
     drop(s);
+    let mut ratios = Vec::with_capacity(rounds);
     for round in 1..=rounds {
         let (n, pass, pass_cpu) = value_pass(path)?;
         let (s, took, took_cpu) = load(path)?;
@@ -244,6 +247,18 @@ fn run(args: &[String]) -> Result<(), String> {
             took_cpu,
             took.as_secs_f64() / pass.as_secs_f64(),
             took_cpu / pass_cpu.max(0.01)
+        );
+        ratios.push(took.as_secs_f64() / pass.as_secs_f64());
+    }
+    if !ratios.is_empty() {
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "load / pass over {} rounds: median {:.2}x, {:.2}x to {:.2}x; at most 1x in {}",
+            ratios.len(),
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+            ratios.iter().filter(|&&r| r <= 1.0).count()
         );
     }
     Ok(())
