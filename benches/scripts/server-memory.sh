@@ -9,7 +9,9 @@
 #   benches/scripts/server-memory.sh /tmp/conv-1m.jsonl
 #
 # Needs: curl, Linux /proc. BIN overrides the server binary
-# (default: $CARGO_TARGET_DIR or target, release/rsql-server).
+# (default: $CARGO_TARGET_DIR or target, release/rsql-server). SERVER_ARGS
+# adds flags, e.g. SERVER_ARGS="--data-dir /tmp/journal-1m" for the journal
+# on (the first start seeds the directory; a second start recovers from it).
 set -euo pipefail
 file=${1:?usage: server-memory.sh FILE}
 settle=${SETTLE:-20}
@@ -17,7 +19,8 @@ bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/rsql-server}
 port=${PORT:-$(( 20000 + RANDOM % 20000 ))}
 [ -x "$bin" ] || { echo "no server binary at $bin (cargo build --release -p server)" >&2; exit 1; }
 start=$(date +%s.%N)
-"$bin" --addr "127.0.0.1:$port" --symbl-data "$file" --static-token "memtest-$RANDOM$RANDOM" \
+# shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
+"$bin" --addr "127.0.0.1:$port" --symbl-data "$file" --static-token "memtest-$RANDOM$RANDOM" ${SERVER_ARGS:-} \
   >/dev/null 2>"${TMPDIR:-/tmp}/server-memory.$$.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
