@@ -15,6 +15,8 @@ mod fast_read;
 mod found;
 mod serde_read;
 
+pub(crate) use serde_read::json_error;
+
 use std::borrow::Cow;
 
 use found::{ConvSlots, Fields, List, MemberSlots, Pairs, Val};
@@ -146,22 +148,6 @@ fn first_duplicate<'k>(pairs: &'k [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&'k 
     } else {
         let mut seen = std::collections::HashSet::with_capacity(pairs.len());
         pairs.iter().map(|(k, _)| &**k).find(|k| !seen.insert(*k))
-    }
-}
-
-/// A serde_json error as a [`RecordError`].
-pub(crate) fn json_error(e: &serde_json::Error) -> RecordError {
-    RecordError::whole(RecordErrorKind::Json {
-        message: strip_position(&e.to_string()),
-        column: e.column(),
-    })
-}
-
-/// serde_json appends " at line L column C"; the position is reported separately.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
     }
 }
 

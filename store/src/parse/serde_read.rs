@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::error::RecordError;
+use crate::error::{RecordError, RecordErrorKind};
 
 use super::found::{ConvSlots, Fields, Key, List, MemberSlots, Pairs, Val, set};
 
@@ -267,5 +267,21 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
 
 /// The fields of a line, or its syntax error.
 pub(super) fn conversation(text: &str) -> Result<Fields<ConvSlots<'_>>, RecordError> {
-    serde_json::from_str(text).map_err(|e| super::json_error(&e))
+    serde_json::from_str(text).map_err(|e| json_error(&e))
+}
+
+/// A serde_json error as a [`RecordError`].
+pub(crate) fn json_error(e: &serde_json::Error) -> RecordError {
+    RecordError::whole(RecordErrorKind::Json {
+        message: strip_position(&e.to_string()),
+        column: e.column(),
+    })
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
 }
