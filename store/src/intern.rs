@@ -79,6 +79,16 @@ fn padded(s: &str) -> Option<[u8; SHORT]> {
     Some(bytes)
 }
 
+/// An entry's hash, from its symbol's string (when the map grows or shrinks).
+fn rehash(hasher: &foldhash::fast::RandomState, strings: &[Option<Arc<str>>], e: &Entry) -> u64 {
+    hasher.hash_one(
+        strings
+            .get(e.sym as usize)
+            .and_then(Option::as_deref)
+            .unwrap_or(""),
+    )
+}
+
 /// The symbol table.
 #[derive(Clone, Debug)]
 pub(crate) struct Interner {
@@ -149,11 +159,10 @@ impl Interner {
         if self.map.len() >= self.limit as usize {
             return Err(crate::limits::reached("distinct strings", self.limit));
         }
-        let arc: Arc<str> = Arc::from(s);
         let sym = match self.free.pop() {
             Some(sym) => {
                 let i = sym as usize;
-                self.strings[i] = Some(arc.clone());
+                self.strings[i] = Some(Arc::from(s));
                 self.refs[i] = 1;
                 sym
             }
@@ -163,7 +172,7 @@ impl Interner {
                 let Ok(sym) = Sym::try_from(self.strings.len()) else {
                     return Err(crate::limits::reached("distinct strings", self.limit));
                 };
-                self.strings.push(Some(arc.clone()));
+                self.strings.push(Some(Arc::from(s)));
                 self.refs.push(1);
                 sym
             }
@@ -175,14 +184,8 @@ impl Interner {
             bytes: short.unwrap_or_default(),
         };
         let (strings, hasher) = (&self.strings, &self.hasher);
-        self.map.insert_unique(hash, entry, |e| {
-            hasher.hash_one(
-                strings
-                    .get(e.sym as usize)
-                    .and_then(Option::as_deref)
-                    .unwrap_or(""),
-            )
-        });
+        self.map
+            .insert_unique(hash, entry, |e| rehash(hasher, strings, e));
         Ok(sym)
     }
 
@@ -217,27 +220,18 @@ impl Interner {
             0 | STUCK => {}
             1 => {
                 *r = 0;
-                if let Some(s) = self.strings.get(sym as usize).and_then(Option::clone) {
+                if let Some(s) = self.strings.get_mut(sym as usize).and_then(Option::take) {
                     self.bytes -= s.len();
                     let hash = self.hasher.hash_one(&*s);
                     if let Ok(entry) = self.map.find_entry(hash, |e| e.sym == sym) {
                         entry.remove();
                     }
-                    if let Some(slot) = self.strings.get_mut(sym as usize) {
-                        *slot = None;
-                    }
-                    // Give the memory back once under a quarter full (see
-                    // `shrink_if_sparse`).
+                    // Give the memory back once under a quarter full (as
+                    // `shrink_if_sparse` does for the other maps).
                     if self.map.capacity() > 4096 && self.map.len() * 4 < self.map.capacity() {
                         let (strings, hasher) = (&self.strings, &self.hasher);
-                        self.map.shrink_to(self.map.len() * 2, |e| {
-                            hasher.hash_one(
-                                strings
-                                    .get(e.sym as usize)
-                                    .and_then(Option::as_deref)
-                                    .unwrap_or(""),
-                            )
-                        });
+                        self.map
+                            .shrink_to(self.map.len() * 2, |e| rehash(hasher, strings, e));
                     }
                 }
                 self.free.push(sym);
@@ -388,6 +382,30 @@ mod tests {
             i.intern(t).unwrap();
         }
         assert_eq!(i.held(), text.len());
+        i.check().unwrap();
+    }
+
+    #[test]
+    fn a_map_mostly_released_shrinks_and_still_finds_the_rest() {
+        let mut i = Interner::default();
+        // Short and long strings, so the shrink rehashes both kinds.
+        let text: Vec<String> = (0..20_000)
+            .map(|n| format!("{n:0width$}", width = 5 + n % 40))
+            .collect();
+        let syms: Vec<_> = text.iter().map(|t| i.intern(t).unwrap()).collect();
+        let full = i.map.capacity();
+        for &sym in &syms[100..] {
+            i.release(sym);
+        }
+        assert!(
+            i.map.capacity() < full / 4,
+            "{} of {full}",
+            i.map.capacity()
+        );
+        for (t, &sym) in text.iter().zip(&syms).take(100) {
+            assert_eq!(i.lookup(t), Some(sym));
+        }
+        assert_eq!(i.lookup(&text[100]), None);
         i.check().unwrap();
     }
 
