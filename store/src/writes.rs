@@ -689,7 +689,10 @@ impl Bulk<'_> {
     /// map: a map sized for every row from the start misses the cache on
     /// each insert, where a growing one stays small for longer; its growth
     /// re-inserts hashes without reading a row).
+    /// Never past [`Limits::conversations`](crate::Limits::conversations).
     pub(crate) fn reserve(&mut self, rows: usize) {
+        let room = (self.store.limits.conversations as usize).saturating_sub(self.store.rows.len());
+        let rows = rows.min(room);
         self.store.rows.reserve(rows);
         self.new_slots.reserve(rows);
     }
@@ -744,6 +747,19 @@ mod tests {
 
     fn limited(limits: Limits) -> Store {
         Store::with_limits(limits)
+    }
+
+    #[test]
+    fn a_bulk_reserves_no_more_rows_than_the_limit_allows() {
+        let mut s = limited(Limits {
+            conversations: 10,
+            ..Limits::default()
+        });
+        s.insert(conv("1", "a", &[])).unwrap();
+        let mut bulk = s.bulk();
+        bulk.reserve(1_000_000);
+        assert!(bulk.store.rows.capacity() <= 16, "{}", bulk.store.rows.capacity());
+        assert!(bulk.new_slots.capacity() <= 16, "{}", bulk.new_slots.capacity());
     }
 
     #[test]
