@@ -156,11 +156,14 @@ impl Store {
                 match next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
                     0 => set(&built.meta, metadata_index(rows_ref, syms)),
                     1 => {
-                        if let Ok(mut ids) = ids.lock() {
-                            let (ids, new_of_old) = &mut *ids;
-                            ids.renumber(new_of_old);
-                            *new_of_old = Vec::new();
-                        }
+                        // Only this task takes the lock, once: it cannot be
+                        // poisoned, and a panic elsewhere ends the scope anyway.
+                        let mut ids = ids
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let (ids, new_of_old) = &mut *ids;
+                        ids.renumber(new_of_old);
+                        *new_of_old = Vec::new();
                         set(&built.times, time_and_id_indexes(rows_ref));
                     }
                     2 => set(

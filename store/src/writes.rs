@@ -758,8 +758,16 @@ mod tests {
         s.insert(conv("1", "a", &[])).unwrap();
         let mut bulk = s.bulk();
         bulk.reserve(1_000_000);
-        assert!(bulk.store.rows.capacity() <= 16, "{}", bulk.store.rows.capacity());
-        assert!(bulk.new_slots.capacity() <= 16, "{}", bulk.new_slots.capacity());
+        assert!(
+            bulk.store.rows.capacity() <= 16,
+            "{}",
+            bulk.store.rows.capacity()
+        );
+        assert!(
+            bulk.new_slots.capacity() <= 16,
+            "{}",
+            bulk.new_slots.capacity()
+        );
     }
 
     #[test]
