@@ -361,12 +361,14 @@ impl Store {
             }
         };
         let mut data: Vec<u32> = Vec::with_capacity(d.members.len() + 2 * d.metadata.len());
-        let mut head: Vec<Sym> = Vec::with_capacity(2);
+        // The type and name symbols taken so far (an array, not a vector:
+        // no allocation per row for this bookkeeping).
+        let mut head = Head::default();
         let [kind, name] = match self.take_refs(d, &mut data, &mut head) {
             Ok(head) => head,
             Err(e) => {
                 let (people, syms) = data.split_at(data.len().min(d.members.len()));
-                self.release_refs(people, syms.iter().chain(&head));
+                self.release_refs(people, syms.iter().chain(head.taken()));
                 return Err(e);
             }
         };
@@ -403,7 +405,7 @@ impl Store {
         &mut self,
         d: &Draft<'_>,
         data: &mut Vec<u32>,
-        head: &mut Vec<Sym>,
+        head: &mut Head,
     ) -> Result<[Sym; 2], RecordError> {
         for m in &d.members {
             let p = self
@@ -668,6 +670,26 @@ enum Messages {
 /// indexed one by one when they are few compared with the store, otherwise
 /// every index is rebuilt in one pass (and slots renumbered by `startTime`).
 /// Queries cannot run meanwhile: the bulk holds `&mut Store`.
+/// Up to two symbols (a row's type and name) taken while a row is prepared.
+#[derive(Default)]
+struct Head {
+    syms: [Sym; 2],
+    len: usize,
+}
+
+impl Head {
+    fn push(&mut self, sym: Sym) {
+        if let Some(slot) = self.syms.get_mut(self.len) {
+            *slot = sym;
+            self.len += 1;
+        }
+    }
+
+    fn taken(&self) -> &[Sym] {
+        self.syms.get(..self.len).unwrap_or_default()
+    }
+}
+
 pub(crate) struct Bulk<'s> {
     store: &'s mut Store,
     new_slots: Vec<u32>,
