@@ -42,9 +42,15 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// that grew for a burst of writes does not keep that size. Shrinking to
 /// twice the length makes the rehash's cost amortised O(1) per removal.
 pub(crate) fn shrink_if_sparse<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
-    if map.capacity() > 4096 && map.len() * 4 < map.capacity() {
+    if sparse(map.len(), map.capacity()) {
         map.shrink_to(map.len() * 2);
     }
+}
+
+/// Whether a map of `len` entries in `capacity` should shrink (to twice
+/// `len`): the rule of [`shrink_if_sparse`], for maps of other types too.
+fn sparse(len: usize, capacity: usize) -> bool {
+    capacity > 4096 && len * 4 < capacity
 }
 
 /// An interned string's number.
@@ -226,9 +232,7 @@ impl Interner {
                     if let Ok(entry) = self.map.find_entry(hash, |e| e.sym == sym) {
                         entry.remove();
                     }
-                    // Give the memory back once under a quarter full (as
-                    // `shrink_if_sparse` does for the other maps).
-                    if self.map.capacity() > 4096 && self.map.len() * 4 < self.map.capacity() {
+                    if sparse(self.map.len(), self.map.capacity()) {
                         let (strings, hasher) = (&self.strings, &self.hasher);
                         self.map
                             .shrink_to(self.map.len() * 2, |e| rehash(hasher, strings, e));

@@ -131,9 +131,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let mut bulk = self.bulk();
         for c in conversations {
-            let draft = Draft::from_conversation(&c);
-            draft.check()?;
-            bulk.add(&draft)?;
+            bulk.add_conversation(&c)?;
         }
         Ok(bulk.added())
     }
@@ -701,6 +699,13 @@ impl Bulk<'_> {
         let slot = self.store.insert_draft(d, false)?;
         self.new_slots.push(slot);
         Ok(())
+    }
+
+    /// Checks and stores one owned conversation (see [`Bulk::add`]).
+    pub(crate) fn add_conversation(&mut self, c: &Conversation) -> Result<(), RecordError> {
+        let draft = Draft::from_conversation(c);
+        draft.check()?;
+        self.add(&draft)
     }
 
     pub(crate) fn added(&self) -> usize {

@@ -18,8 +18,7 @@ use super::record::{
     ConvRec, MsgRec, RECORD_VERSION, decode_versioned, encode_into, encode_versioned,
 };
 use super::{LoadMark, sync_dir};
-use crate::parse::Draft;
-use crate::{Conversation, Message, Store};
+use crate::{Message, Store};
 
 /// Magic bytes at the start of a snapshot's header.
 const SNAP_MAGIC: [u8; 8] = *b"RSQLSNAP";
@@ -233,14 +232,9 @@ pub(crate) fn read(path: &Path) -> Result<(Store, SnapHeader, SnapshotStats), Jo
                 .map_err(|e| damaged(format!("undecodable snapshot item: {e}")))?;
             rest = tail;
             match item {
-                SnapItem::Conversation(c) => {
-                    let c: Conversation = c.into();
-                    let draft = Draft::from_conversation(&c);
-                    draft
-                        .check()
-                        .and_then(|()| bulk.add(&draft))
-                        .map_err(|e| damaged(format!("a conversation is refused: {e}")))?;
-                }
+                SnapItem::Conversation(c) => bulk
+                    .add_conversation(&c.into())
+                    .map_err(|e| damaged(format!("a conversation is refused: {e}")))?,
                 SnapItem::Message(m) => messages.push(m.into()),
                 SnapItem::End {
                     conversations,

@@ -24,6 +24,28 @@ macro_rules! other {
     };
 }
 
+/// The visitor methods for the scalar JSON types a container field may
+/// hold instead of its container: each gives `$other(the type's name)`.
+macro_rules! scalars_are {
+    ($value:ty, $other:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$value, E> {
+            Ok($other("a boolean"))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$value, E> {
+            Ok($other("a number"))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$value, E> {
+            Ok($other("a number"))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$value, E> {
+            Ok($other("a number"))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<$value, E> {
+            Ok($other("a string"))
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for AnyVisitor {
     type Value = Val<'de>;
 
@@ -116,21 +138,7 @@ macro_rules! object_visitor {
                     fn visit_unit<E>(self) -> Result<Self::Value, E> {
                         Ok(Fields::not_object("null"))
                     }
-                    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                        Ok(Fields::not_object("a boolean"))
-                    }
-                    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                        Ok(Fields::not_object("a number"))
-                    }
-                    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                        Ok(Fields::not_object("a number"))
-                    }
-                    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                        Ok(Fields::not_object("a number"))
-                    }
-                    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                        Ok(Fields::not_object("a string"))
-                    }
+                    scalars_are!(Self::Value, Fields::not_object);
                     fn visit_seq<A: SeqAccess<'de>>(
                         self,
                         mut seq: A,
@@ -203,21 +211,7 @@ impl<'de> Deserialize<'de> for List<'de> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(List::Other("an object"))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<List<'de>, E> {
-                Ok(List::Other("a boolean"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<List<'de>, E> {
-                Ok(List::Other("a number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<List<'de>, E> {
-                Ok(List::Other("a number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<List<'de>, E> {
-                Ok(List::Other("a number"))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<List<'de>, E> {
-                Ok(List::Other("a string"))
-            }
+            scalars_are!(List<'de>, List::Other);
         }
         d.deserialize_any(V)
     }
@@ -245,21 +239,7 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Pairs::Other("an array"))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<Pairs<'de>, E> {
-                Ok(Pairs::Other("a boolean"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Pairs<'de>, E> {
-                Ok(Pairs::Other("a number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Pairs<'de>, E> {
-                Ok(Pairs::Other("a number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Pairs<'de>, E> {
-                Ok(Pairs::Other("a number"))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Pairs<'de>, E> {
-                Ok(Pairs::Other("a string"))
-            }
+            scalars_are!(Pairs<'de>, Pairs::Other);
         }
         d.deserialize_any(V)
     }
