@@ -5,7 +5,7 @@
 //! conversations) must give the same total and the same JSON bytes, and
 //! the file loaders the same reports.
 //!
-//! Each test creates its own database (`pgf_<tag>_<pid>_<n>`), applies the
+//! Each test creates its own database (`test_pg::TempDb`), applies the
 //! migrations of `store/migrations` in version order, and drops the
 //! database when it ends, failed or not. The server is `DATABASE_URL`, else
 //! `postgres://postgres@127.0.0.1:5432/postgres`. When it does not answer,
@@ -14,7 +14,6 @@
 
 #![cfg(feature = "postgres")]
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -30,16 +29,9 @@ use tokio_postgres::{Client, NoTls};
 
 // ---- a database of the test's own -------------------------------------------
 
-/// The server when `DATABASE_URL` is not set.
-const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_SERVER.to_owned())
-}
-
-/// Connects to `config`, driving the connection on the test's runtime.
-async fn connect(config: &tokio_postgres::Config) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(NoTls).await?;
+/// Connects to `url`, driving the connection on the test's runtime.
+async fn connect(url: &str) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(async move {
         // The connection ends when the client is dropped or the server
         // closes it; the client's calls report any error.
@@ -48,52 +40,19 @@ async fn connect(config: &tokio_postgres::Config) -> Result<Client, tokio_postgr
     Ok(client)
 }
 
-/// A database created for one test and dropped (`WITH (FORCE)`) with the
-/// guard, also when the test fails.
-struct TempDb {
-    admin: tokio_postgres::Config,
-    name: String,
-}
+/// A database created for one test (`test_pg`'s, with the migrations
+/// applied) and dropped (`WITH (FORCE)`) with the guard, also when the test
+/// fails.
+struct TempDb(test_pg::TempDb);
 
 impl TempDb {
     /// Creates the database and applies the migrations; `None` (after a
     /// SKIP notice) when PostgreSQL does not answer outside CI.
     async fn create(tag: &str) -> Option<TempDb> {
-        let server = server_url();
-        let mut admin: tokio_postgres::Config = server
-            .parse()
-            .unwrap_or_else(|e| panic!("DATABASE_URL={server:?} is not a connection string: {e}"));
-        // A server that never answers must not stall the test.
-        admin.connect_timeout(std::time::Duration::from_secs(10));
-        let client = match connect(&admin).await.map_err(|e| with_causes(&e)) {
-            Ok(c) => c,
-            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                // Straight to the terminal: the test harness captures
-                // `eprintln!`, and a SKIP nobody sees is no notice.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIP pg_families::{tag}: PostgreSQL at {server} does not answer ({e}); \
-                     start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) \
-                     main start` or set DATABASE_URL (with CI=true this fails)"
-                );
-                return None;
-            }
-            Err(e) => panic!("CI=true and PostgreSQL at {server} does not answer: {e}"),
-        };
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "pgf_{tag}_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        assert!(name.len() <= 63, "database name {name} too long");
-        client
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        let db = TempDb { admin, name };
+        let db = TempDb(test_pg::TempDb::try_create(
+            &format!("pg_families::{tag}"),
+            tag,
+        )?);
         let c = db.client().await;
         for (file, sql) in migrations() {
             c.batch_execute(&sql)
@@ -105,56 +64,10 @@ impl TempDb {
 
     /// A new connection to the test's database.
     async fn client(&self) -> Client {
-        let mut config = self.admin.clone();
-        config.dbname(&self.name);
-        connect(&config)
+        connect(self.0.url())
             .await
-            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name))
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.0.name()))
     }
-}
-
-impl Drop for TempDb {
-    #[allow(
-        clippy::print_stderr,
-        reason = "a panic in drop would abort a failing test: say what is left behind instead"
-    )]
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime, which cannot be blocked on:
-        // drop the database from a thread with a runtime of its own.
-        let dropped = std::thread::spawn(move || -> Result<(), String> {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            rt.block_on(async {
-                let c = connect(&admin).await.map_err(|e| e.to_string())?;
-                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("could not drop the test database {}: {e}", self.name),
-            Err(_) => eprintln!("dropping the test database {} panicked", self.name),
-        }
-    }
-}
-
-/// `e` and the errors under it, `: `-separated ("error connecting to
-/// server: Connection refused …").
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
 }
 
 /// `store/migrations/V<n>__*.sql`, by version.

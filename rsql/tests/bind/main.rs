@@ -1,14 +1,11 @@
 //! The one-call bindings (`rsql::bind`) against real databases: the
 //! machine's PostgreSQL (`DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/postgres`;
-//! each test creates a database of its own with [`temp_pg::TempDb`] and drops
+//! each test creates a database of its own with [`test_pg::TempDb`] and drops
 //! it, also on failure)
 //! and SQLite in memory.
 // helpers outside #[test] fns are not covered by clippy.toml's allow-*-in-tests
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[cfg(any(feature = "postgres", feature = "sqlx-postgres"))]
-#[path = "../support/temp_pg.rs"]
-mod temp_pg;
 #[cfg(feature = "postgres")]
 mod with_postgres;
 #[cfg(feature = "rusqlite")]

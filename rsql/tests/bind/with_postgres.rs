@@ -5,7 +5,7 @@
 use postgres::types::{ToSql, Type};
 use rsql::{BindError, Field, FieldType, Schema, SqlOptions, SqlParam, SqlType};
 
-use crate::temp_pg::TempDb;
+use test_pg::TempDb;
 
 /// `SELECT <select>` with `$1` declared as `ty` and bound to `param`; the
 /// first column as text.

@@ -8,7 +8,7 @@ use rsql::{Field, FieldType, Schema, SqlOptions, SqlParam, SqlType};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
-use crate::temp_pg::TempDb;
+use test_pg::TempDb;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -30,5 +30,3 @@ mod roundtrip;
 mod schema_file;
 mod semantics;
 mod sql_types_pg;
-#[path = "../support/temp_pg.rs"]
-mod temp_pg;

@@ -6,7 +6,7 @@
 //!
 //! The PostgreSQL test needs PostgreSQL (`DATABASE_URL`, else the machine's
 //! on 127.0.0.1:5432); it creates its own database with
-//! [`crate::temp_pg::TempDb`] and drops it at the end, also on failure.
+//! [`test_pg::TempDb`] and drops it at the end, also on failure.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -16,7 +16,7 @@ use rsql::{
 };
 use rusqlite::Connection;
 
-use crate::temp_pg::TempDb;
+use test_pg::TempDb;
 
 const ID: FieldId = FieldId::new(0);
 const NAME: FieldId = FieldId::new(1);

@@ -5,7 +5,7 @@
 //! `Filter::matches` selects on the same rows held as a Rust [`Record`].
 //! The untyped (epoch-ms) mapping runs on SQLite over the same rows.
 //!
-//! The test creates its own database with [`crate::temp_pg::TempDb`]
+//! The test creates its own database with [`test_pg::TempDb`]
 //! (`DATABASE_URL`, else the machine's PostgreSQL) and drops it when it
 //! ends, also on failure. Parameters are bound by a small
 //! local match over [`SqlParam`] that follows the type PostgreSQL inferred
@@ -21,7 +21,7 @@ use rsql::{
 };
 use serde_json::Value;
 
-use crate::temp_pg::TempDb;
+use test_pg::TempDb;
 
 /// One row; timestamps in microseconds since the epoch.
 #[derive(Clone, Debug, Default)]

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestCaseError, TestRunner};
 
 use crate::http::{Req, Resp};
-use crate::pg_env::TempDb;
 use crate::server_proc::{Server, with_auth};
+use test_pg::TempDb;
 
 /// Demo conversations: 1 000 with messages, 500 without.
 const SIZE: u64 = 1_500;
@@ -319,7 +319,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 #[test]
 fn memory_and_postgres_answer_alike() {
     let test = "differential::memory_and_postgres_answer_alike";
-    let Some(db) = TempDb::create(test, "diff") else {
+    let Some(db) = TempDb::try_create(test, "diff") else {
         return;
     };
     let demo = [
@@ -365,7 +365,7 @@ fn memory_and_postgres_answer_alike() {
         panic!("{e}\nPostgreSQL server output:\n{}", pg.output());
     }
     let statuses = statuses.into_inner().unwrap();
-    crate::pg_env::notice(&format!(
+    test_pg::notice(&format!(
         "differential: answers compared, by method and status: {statuses:?}"
     ));
     // The sequences reach the data, not only the validation.

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::cluster::Cluster;
 use crate::http::{Req, Resp};
-use crate::pg_env::skip_or_fail;
 use crate::server_proc::{Server, with_auth};
+use test_pg::skip_or_fail;
 
 /// The servers' `--pool-wait`.
 const POOL_WAIT: &str = "1s";

@@ -28,7 +28,6 @@ mod differential;
 mod families;
 mod fault;
 mod http;
-mod pg_env;
 mod scale_out;
 #[path = "../support/server_cmd.rs"]
 mod server_cmd;

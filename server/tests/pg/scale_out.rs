@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::http::Req;
-use crate::pg_env::TempDb;
 use crate::server_proc::{APP_ID, APP_SECRET, Server, with_auth};
+use test_pg::TempDb;
 
 const SIZE: u64 = 600;
 /// Conversations every writer updates (each writer its own key), so that
@@ -55,7 +55,7 @@ fn secs() -> u64 {
 #[test]
 fn two_servers_share_one_database() {
     let test = "scale_out::two_servers_share_one_database";
-    let Some(db) = TempDb::create(test, "scale") else {
+    let Some(db) = TempDb::try_create(test, "scale") else {
         return;
     };
     let a = Server::start(&demo_args(&db));
@@ -144,7 +144,7 @@ fn two_servers_share_one_database() {
         writes >= WRITERS,
         "the writers acknowledged {writes} writes"
     );
-    crate::pg_env::notice(&format!(
+    test_pg::notice(&format!(
         "scale_out: {writes} acknowledged writes ({} deletes) by {WRITERS} writers over two servers in {} s",
         deleted.len(),
         secs()

@@ -5,8 +5,8 @@
 //! `--replace-data`).
 
 use crate::http::Req;
-use crate::pg_env::TempDb;
 use crate::server_proc::{Server, run_to_exit, with_auth};
+use test_pg::TempDb;
 
 const ALL_2021: &str =
     "/v1/conversations?startTime=2021-01-01T00:00:00Z&endTime=2022-01-01T00:00:00Z&limit=0";
@@ -189,7 +189,7 @@ fn demo(db: &TempDb, size: &str, extra: &[&str]) -> Vec<String> {
 #[test]
 fn data_flags_seed_once_and_replace_only_when_asked() {
     let test = "startup::data_flags_seed_once_and_replace_only_when_asked";
-    let Some(db) = TempDb::create(test, "seed") else {
+    let Some(db) = TempDb::try_create(test, "seed") else {
         return;
     };
     let id = store::generate::conversation(42, 3).id;
@@ -241,7 +241,7 @@ fn data_flags_seed_once_and_replace_only_when_asked() {
 #[test]
 fn symbl_data_file_loads_into_the_database_once() {
     let test = "startup::symbl_data_file_loads_into_the_database_once";
-    let Some(db) = TempDb::create(test, "file") else {
+    let Some(db) = TempDb::try_create(test, "file") else {
         return;
     };
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(

@@ -1,152 +1,41 @@
-//! A database of the test's own ([`TempDb`]), created under a unique name
-//! and dropped (`WITH (FORCE)`) when the guard is, also when the test
-//! fails; the server is `DATABASE_URL`, else the machine's PostgreSQL.
-
-use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+//! A database of the test's own ([`TempDb`]: `test_pg`'s, with the store's
+//! connections to it), dropped (`WITH (FORCE)`) when the guard is, also
+//! when the test fails; the server is `DATABASE_URL`, else the machine's
+//! PostgreSQL.
 
 use store::pg::{PgOptions, PgStorage};
 use tokio_postgres::NoTls;
 
-/// The server when `DATABASE_URL` is not set.
-const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_SERVER.to_owned())
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_dbname(url: &str, name: &str) -> String {
-    let (scheme, rest) = url
-        .split_once("://")
-        .expect("DATABASE_URL must be a postgres:// URL");
-    let (authority, query) = match rest.split_once('/') {
-        Some((a, path)) => (a, path.split_once('?').map(|(_, q)| q)),
-        None => (
-            rest.split('?').next().unwrap_or(rest),
-            rest.split_once('?').map(|(_, q)| q),
-        ),
-    };
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
-        None => format!("{scheme}://{authority}/{name}"),
-    }
-}
-
 /// A fresh database; dropping the guard drops it.
-pub(crate) struct TempDb {
-    admin: String,
-    name: String,
-}
+pub(crate) struct TempDb(test_pg::TempDb);
 
 impl TempDb {
-    /// Creates `store_pg_<tag>_<pid>_<n>_<nanos>`; `None` (after a SKIP
-    /// notice) when no PostgreSQL answers outside CI. Under `CI=true` a
-    /// missing server fails the test.
+    /// Creates a database tagged `tag`; `None` (after a SKIP notice) when no
+    /// PostgreSQL answers outside CI. Under `CI=true` a missing server fails
+    /// the test.
     pub(crate) async fn create(tag: &str) -> Option<TempDb> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!(
-            "store_pg_{tag}_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        assert!(
-            name.len() <= 63,
-            "database name {name} too long: shorten the tag"
-        );
-        let admin = server_url();
-        let client = match tokio_postgres::connect(&admin, NoTls).await {
-            Ok((client, conn)) => {
-                tokio::spawn(conn);
-                client
-            }
-            Err(err) => {
-                // Not the URL itself: it may hold a password.
-                let at = if std::env::var_os("DATABASE_URL").is_some() {
-                    "DATABASE_URL"
-                } else {
-                    DEFAULT_SERVER
-                };
-                let mut e = err.to_string();
-                let mut source = std::error::Error::source(&err);
-                while let Some(inner) = source {
-                    e = format!("{e}: {inner}");
-                    source = inner.source();
-                }
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!(
-                        "CI=true and PostgreSQL at {at} does not answer: {e}; start it (DEVELOPERS.md)"
-                    );
-                }
-                // Straight to stderr: the harness captures `eprintln!`.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIP: PostgreSQL tests need a server at DATABASE_URL (else {DEFAULT_SERVER}); {at}: {e}; \
-                     start it as DEVELOPERS.md says (under CI=true this fails)"
-                );
-                return None;
-            }
-        };
-        client
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        Some(TempDb { admin, name })
+        test_pg::TempDb::try_create(&format!("store pg {tag}"), tag).map(TempDb)
     }
 
     /// The URL of the database.
     pub(crate) fn url(&self) -> String {
-        with_dbname(&self.admin, &self.name)
+        self.0.url().to_owned()
     }
 
     /// A storage on the database (migrations applied).
     pub(crate) async fn storage(&self, opts: PgOptions) -> PgStorage {
-        PgStorage::connect(&self.url(), opts)
+        PgStorage::connect(self.0.url(), opts)
             .await
-            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name))
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.0.name()))
     }
 
     /// A plain client on the database.
     pub(crate) async fn client(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.url(), NoTls)
+        let (client, conn) = tokio_postgres::connect(self.0.url(), NoTls)
             .await
-            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name));
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.0.name()));
         tokio::spawn(conn);
         client
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        // Its own thread and runtime: Drop may run inside a runtime.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            rt.block_on(async {
-                let (client, conn) = tokio_postgres::connect(&admin, NoTls)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tokio::spawn(conn);
-                client
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-        })
-        .join();
-        if let Ok(Err(e)) | Err(e) = dropped.map_err(|_| "panicked".to_owned()) {
-            eprintln!("dropping test database {}: {e}", self.name);
-        }
     }
 }
 

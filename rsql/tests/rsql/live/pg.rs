@@ -3,7 +3,7 @@
 //! `en-US` default collation (so a comparison that forgets `COLLATE "C"`
 //! shows) and dropped at the end, also when the test fails.
 //!
-//! The server and the database's life are [`crate::temp_pg`]'s
+//! The server and the database's life are [`test_pg`]'s
 //! (`DATABASE_URL`, else the machine's PostgreSQL); when it cannot be reached
 //! the tests fail and say how to start it.
 
@@ -14,7 +14,7 @@ use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner}
 use rsql::{Filter, SqlOptions, SqlParam};
 
 use super::{Run, check_fixed, compile, data, disagreement, expected_ids, filters};
-use crate::temp_pg::{Collation, TempDb};
+use test_pg::{Collation, TempDb};
 
 /// A database of its own (ICU `en-US` collation) holding [`data::rows`];
 /// dropped with the value.
