@@ -166,6 +166,29 @@ struct Candidate<'s> {
     answered: Vec<usize>,
 }
 
+impl<'s> Candidate<'s> {
+    /// The postings of the values of a single-valued field that passed
+    /// conjunct `i`'s test (found by `how`: the trigram index or the whole
+    /// dictionary). Distinct values of such a field hold disjoint rows, and
+    /// the path answers the conjunct exactly.
+    fn values_checked(i: usize, how: How, lists: Vec<&'s [u32]>) -> Candidate<'s> {
+        Candidate {
+            cost: lists.iter().map(|l| l.len()).sum(),
+            access: Access::Postings {
+                how,
+                lists,
+                disjoint: true,
+            },
+            answered: vec![i],
+        }
+    }
+
+    /// `other` when it costs less, else this one.
+    fn or_cheaper(self, other: Candidate<'s>) -> Candidate<'s> {
+        if other.cost < self.cost { other } else { self }
+    }
+}
+
 /// Builds the plan for `spec`.
 pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
     let filter = spec.filter.as_deref().filter(|f| !f.is_match_all());
@@ -287,18 +310,7 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 // The trigram index narrows the values to check: cheaper
                 // than the dictionary scan below, which it replaces.
                 if let Some((how, lists)) = ngram_scan(store, c, *field, &grams, best.cost) {
-                    let cost = lists.iter().map(|l| l.len()).sum();
-                    if cost < best.cost {
-                        best = Candidate {
-                            cost,
-                            access: Access::Postings {
-                                how,
-                                lists,
-                                disjoint: true,
-                            },
-                            answered: vec![i],
-                        };
-                    }
+                    best = best.or_cheaper(Candidate::values_checked(i, how, lists));
                 }
                 continue;
             }
@@ -306,23 +318,11 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
                 && distinct < best.cost
                 && let Some(lists) = dictionary_scan(store, *field, c)
             {
-                let cost = lists.iter().map(|l| l.len()).sum();
-                if cost < best.cost {
-                    let how = How::Dictionary {
-                        conjunct: i,
-                        distinct,
-                    };
-                    // Distinct values of a single-valued field: disjoint.
-                    best = Candidate {
-                        cost,
-                        access: Access::Postings {
-                            how,
-                            lists,
-                            disjoint: true,
-                        },
-                        answered: vec![i],
-                    };
-                }
+                let how = How::Dictionary {
+                    conjunct: i,
+                    distinct,
+                };
+                best = best.or_cheaper(Candidate::values_checked(i, how, lists));
             }
         }
     }
