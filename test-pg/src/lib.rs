@@ -138,11 +138,14 @@ pub fn host_token() -> String {
 }
 
 /// The process that created test database `name` on the machine `host`
-/// ([`host_token`]), from its name; `None` for any other database.
+/// ([`host_token`]), from its name (`rsqlt_<host>_<pid>_<n>_<tag>`, `tag`
+/// lower-case ASCII letters, digits and `_`); `None` for any other name.
 ///
 /// ```
 /// assert_eq!(test_pg::creator("rsqlt_0a1b2c3d_4242_0_query", "0a1b2c3d"), Some(4242));
 /// assert_eq!(test_pg::creator("rsqlt_ffffffff_4242_0_query", "0a1b2c3d"), None);
+/// assert_eq!(test_pg::creator("rsqlt_0a1b2c3d_4242_0_Query", "0a1b2c3d"), None);
+/// assert_eq!(test_pg::creator("rsqlt_0a1b2c3d_4242_0_", "0a1b2c3d"), None);
 /// assert_eq!(test_pg::creator("postgres", "0a1b2c3d"), None);
 /// ```
 pub fn creator(name: &str, host: &str) -> Option<u32> {
@@ -151,7 +154,42 @@ pub fn creator(name: &str, host: &str) -> Option<u32> {
         .strip_prefix('_')?
         .strip_prefix(host)?
         .strip_prefix('_')?;
-    rest.split('_').next()?.parse().ok()
+    let (pid, rest) = rest.split_once('_')?;
+    let (n, tag) = rest.split_once('_')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let tag_ok = !tag.is_empty()
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !(digits(pid) && digits(n) && tag_ok) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Of the database `names`, the test databases of the machine `host` whose
+/// creating process is neither this one (`own`) nor `running`, each with
+/// that process.
+///
+/// ```
+/// let names = ["rsqlt_0a1b2c3d_7_0_a", "rsqlt_0a1b2c3d_8_0_b", "rsqlt_0a1b2c3d_9_0_c", "postgres"]
+///     .map(String::from);
+/// assert_eq!(
+///     test_pg::leftovers(&names, "0a1b2c3d", 9, |pid| pid == 8),
+///     vec![("rsqlt_0a1b2c3d_7_0_a", 7)]
+/// );
+/// ```
+pub fn leftovers<'a>(
+    names: &'a [String],
+    host: &str,
+    own: u32,
+    running: impl Fn(u32) -> bool,
+) -> Vec<(&'a str, u32)> {
+    names
+        .iter()
+        .filter_map(|name| Some((name.as_str(), creator(name, host)?)))
+        .filter(|&(_, pid)| pid != own && !running(pid))
+        .collect()
 }
 
 /// The collation a [`TempDb`] is created with.
@@ -359,15 +397,10 @@ pub fn sweep(client: &mut Client, host: &str, running: impl Fn(u32) -> bool) -> 
         }
     };
     let mut lines = Vec::new();
-    for name in names {
-        let Some(pid) = creator(&name, host) else {
-            continue;
-        };
-        if pid == std::process::id() || running(pid) {
-            continue;
-        }
-        // `name` matched the pattern: letters, digits and `_` only.
-        match client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {
+    for (name, pid) in leftovers(&names, host, std::process::id(), running) {
+        // `creator` took only letters, digits and `_`; quoted all the same.
+        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        match client.batch_execute(&drop) {
             Ok(()) => lines.push(format!(
                 "dropped the test database {name}, left by process {pid}, which is gone"
             )),
@@ -434,8 +467,9 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
-    /// A database left by a process that is gone is dropped; one of a
-    /// running process, one of another machine and an unrelated one stay.
+    /// A database left by a process that is gone is dropped; one of this
+    /// (running) process and one of another machine stay. (Which processes
+    /// count as gone is `leftovers`', tested in its example.)
     #[test]
     fn the_sweep_drops_only_the_databases_of_gone_processes_of_this_machine() {
         let Some(db) = TempDb::try_create("sweep", "sweep") else {
@@ -447,24 +481,22 @@ mod tests {
         } else {
             "00000000"
         };
-        // Names a killed run would have left: no guard drops them.
+        // Names a killed run would have left (no guard drops them): process
+        // 4000000001 is above any number Linux gives, so it is gone for
+        // every sweep, another test process's too; this process runs.
+        let own = std::process::id();
         let gone = format!("{PREFIX}_{host}_4000000001_0_left");
-        let alive = format!("{PREFIX}_{host}_4000000002_0_left");
+        let alive = format!("{PREFIX}_{host}_{own}_999999_left");
         let elsewhere = format!("{PREFIX}_{other_host}_4000000001_0_left");
-        let mut admin = db.admin.clone();
-        admin.dbname(&db.name);
+        let admin = db.admin.clone();
         let names = [gone.clone(), alive.clone(), elsewhere.clone()];
-        let seen = on_own_thread(move || {
-            let mut c = admin.connect(NoTls).expect("the test database answers");
+        let (lines, left) = on_own_thread(move || {
+            let mut c = admin.connect(NoTls).expect("the server answers");
             for n in &names {
                 c.batch_execute(&format!("CREATE DATABASE {n} TEMPLATE template0"))
                     .expect("CREATE DATABASE");
             }
-            // Other test processes running now keep theirs; 4000000001 is
-            // above any process number Linux gives.
-            let lines = sweep(&mut c, &host, |pid| {
-                pid == 4_000_000_002 || process_is_running(pid)
-            });
+            let lines = sweep(&mut c, &host, process_is_running);
             let left: Vec<String> = c
                 .query(
                     "SELECT datname FROM pg_database WHERE datname LIKE '%\\_left' ORDER BY 1",
@@ -479,19 +511,21 @@ mod tests {
             }
             (lines, left)
         });
-        let (lines, left) = seen;
-        // Databases a killed earlier run really left may go too.
-        let lines: Vec<String> = lines.into_iter().filter(|l| l.contains("_left")).collect();
-        assert_eq!(
-            lines,
-            vec![format!(
-                "dropped the test database {gone}, left by process 4000000001, which is gone"
-            )]
-        );
         assert!(!left.contains(&gone), "{left:?}");
         assert!(
             left.contains(&alive) && left.contains(&elsewhere),
             "{left:?}"
+        );
+        // Databases a killed earlier run really left may go too, and another
+        // test process's sweep may have dropped `gone` first.
+        let ours: Vec<&String> = lines.iter().filter(|l| l.contains("_left")).collect();
+        assert!(
+            ours.is_empty()
+                || ours
+                    == [&format!(
+                        "dropped the test database {gone}, left by process 4000000001, which is gone"
+                    )],
+            "{lines:?}"
         );
     }
 
