@@ -13,7 +13,8 @@
 //! it freed), its peak, [`store::Store::footprint`] by component, and the
 //! difference (allocator slack: free space in its pages, size classes).
 //! `--time K` then runs K rounds of {the `Value` pass, a fresh load}, both
-//! from the file, and prints each time, then the median load ÷ pass ratio,
+//! from the file (the pass first in odd rounds, the load first in even
+//! ones), and prints each time, then the median load ÷ pass ratio,
 //! its range and how many rounds were at most 1×. Uses mimalloc, as the
 //! server does.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -231,13 +232,19 @@ fn run(args: &[String]) -> Result<(), String> {
     drop(s);
     let mut ratios = Vec::with_capacity(rounds);
     for round in 1..=rounds {
-        let (n, pass, pass_cpu) = value_pass(path)?;
-        let (s, took, took_cpu) = load(path)?;
-        if s.len() != n {
-            return Err(format!(
-                "the pass read {n} objects, the store holds {}",
-                s.len()
-            ));
+        // The order alternates, so a machine that slows down or speeds up
+        // during the run favours neither side.
+        // The loaded store goes before the next timing starts.
+        let load_and_drop = || load(path).map(|(s, took, cpu)| (s.len(), took, cpu));
+        let ((n, pass, pass_cpu), (held, took, took_cpu)) = if round % 2 == 1 {
+            let pass = value_pass(path)?;
+            (pass, load_and_drop()?)
+        } else {
+            let load = load_and_drop()?;
+            (value_pass(path)?, load)
+        };
+        if held != n {
+            return Err(format!("the pass read {n} objects, the store holds {held}"));
         }
         println!(
             "round {round}: serde_json::Value pass {:.2} s ({:.2} s of CPU), store load {:.2} s ({:.2} s of CPU): {:.2}x wall, {:.2}x CPU",
