@@ -14,9 +14,8 @@
 //! URL), else the machine's PostgreSQL, [`DEFAULT_SERVER`]. The database
 //! named there is only used to create and drop test databases.
 //!
-//! Without a server: [`TempDb::create`] fails the test saying how to start
-//! one; [`TempDb::try_create`] skips it (a `SKIP` line on stderr), except
-//! under `CI=true`, where the PostgreSQL tests must run.
+//! Without a server, [`TempDb::try_create`] skips the test (a `SKIP` line on
+//! stderr), except under `CI=true`, where the PostgreSQL tests must run.
 
 #![forbid(unsafe_code)]
 
@@ -210,7 +209,9 @@ pub enum Collation {
 /// starts a runtime of its own, which a runtime's thread may not).
 ///
 /// ```no_run
-/// let db = test_pg::TempDb::create("example");
+/// let Some(db) = test_pg::TempDb::try_create("an_example", "example") else {
+///     return Ok(());
+/// };
 /// let mut client = db.client();
 /// client.batch_execute("CREATE TABLE t (x int)")?;
 /// # Ok::<(), postgres::Error>(())
@@ -225,24 +226,17 @@ pub struct TempDb {
 
 impl TempDb {
     /// Creates `rsqlt_<host>_<pid>_<n>_<tag>` (UTF-8, the server's default
-    /// locale). `tag` is lower-case ASCII letters, digits and `_`. Panics,
-    /// saying how to start one, when no server answers.
-    pub fn create(tag: &str) -> TempDb {
-        TempDb::create_with(tag, Collation::ServerDefault)
-    }
-
-    /// Like [`TempDb::create`], with the given default collation.
-    pub fn create_with(tag: &str, collation: Collation) -> TempDb {
-        TempDb::make(tag, collation).unwrap_or_else(|why| {
-            panic!("{why}\nStart the machine's server with\n    {START}\nor set DATABASE_URL to another one.")
-        })
-    }
-
-    /// Like [`TempDb::create`], but when no server answers outside CI: a
-    /// `SKIP <test>` line on stderr and `None` (the test returns). Under
-    /// `CI=true` a missing server fails the test.
+    /// locale; `tag` lower-case ASCII letters, digits and `_`). When no
+    /// server answers: outside CI a `SKIP <test>` line on stderr and `None`
+    /// (the test returns); under `CI=true` the test fails, saying how to
+    /// start one.
     pub fn try_create(test: &str, tag: &str) -> Option<TempDb> {
-        match TempDb::make(tag, Collation::ServerDefault) {
+        TempDb::try_create_with(test, tag, Collation::ServerDefault)
+    }
+
+    /// Like [`TempDb::try_create`], with the given default collation.
+    pub fn try_create_with(test: &str, tag: &str, collation: Collation) -> Option<TempDb> {
+        match TempDb::make(tag, collation) {
             Ok(db) => Some(db),
             Err(why) => {
                 skip_or_fail(test, &why);
