@@ -209,6 +209,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod escape;
 mod exec;
 pub mod families;
 pub mod filter;

@@ -43,45 +43,6 @@ pub(super) fn conversation(text: &str) -> Option<Fields<ConvSlots<'_>>> {
     (r.at == text.len()).then_some(out)
 }
 
-/// The bytes that end a string the fast way: its closing quote, or what only
-/// the general reader handles (an escape, a control character).
-const STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Where the first [`STOP`] byte of `bytes` is, eight bytes at a time (SWAR:
-/// each test below marks the lowest matching byte exactly; a borrow can only
-/// mark bytes above a true match).
-fn stop_at(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let hits = zero_byte(w ^ (ONES * u64::from(b'"')))
-            | zero_byte(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = words.remainder();
-    tail.iter().position(|&b| STOP[b as usize]).map(|i| at + i)
-}
-
 /// A position in a line.
 struct Reader<'a> {
     text: &'a str,
@@ -111,7 +72,9 @@ impl<'a> Reader<'a> {
         self.eat(b'"')?;
         let start = self.at;
         let rest = self.text.as_bytes().get(start..)?;
-        let len = stop_at(rest)?;
+        // Its closing quote, or what only the general reader handles (an
+        // escape, a control character).
+        let len = crate::escape::first_to_escape(rest)?;
         if rest[len] != b'"' {
             return None;
         }
