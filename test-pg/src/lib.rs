@@ -122,18 +122,23 @@ pub fn database_url(url: &str, name: &str) -> Option<String> {
 /// assert_eq!(host, test_pg::host_token());
 /// ```
 pub fn host_token() -> String {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-    let text = format!(
-        "{}\n{}",
-        read("/etc/machine-id").trim(),
-        read("/proc/sys/kernel/hostname").trim()
-    );
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in text.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    format!("{hash:08x}")
+    // Read once per process: every database a test makes names it.
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let text = format!(
+            "{}\n{}",
+            read("/etc/machine-id").trim(),
+            read("/proc/sys/kernel/hostname").trim()
+        );
+        let mut hash: u32 = 0x811c_9dc5;
+        for b in text.bytes() {
+            hash ^= u32::from(b);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+        format!("{hash:08x}")
+    })
+    .clone()
 }
 
 /// The process that created test database `name` on the machine `host`
@@ -156,14 +161,19 @@ pub fn creator(name: &str, host: &str) -> Option<u32> {
     let (pid, rest) = rest.split_once('_')?;
     let (n, tag) = rest.split_once('_')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let tag_ok = !tag.is_empty()
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !(digits(pid) && digits(n) && tag_ok) {
+    if !(digits(pid) && digits(n) && is_tag(tag)) {
         return None;
     }
     pid.parse().ok()
+}
+
+/// Whether `tag` can end a test database's name: lower-case ASCII letters,
+/// digits and `_`, at least one.
+fn is_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Of the database `names`, the test databases of the machine `host` whose
@@ -249,10 +259,7 @@ impl TempDb {
     /// password hidden). Anything else that fails panics.
     fn make(tag: &str, collation: Collation) -> Result<TempDb, String> {
         assert!(
-            !tag.is_empty()
-                && tag
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            is_tag(tag),
             "test database tag {tag:?}: use lower-case ASCII letters, digits and `_`"
         );
         static NEXT: AtomicUsize = AtomicUsize::new(0);
