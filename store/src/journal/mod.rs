@@ -290,7 +290,9 @@ impl Journal {
         let next = {
             let mut inner = self.shared.lock();
             inner.loads = loads;
-            self.shared.rotate(&mut inner)?
+            let next = self.shared.rotate(&mut inner)?;
+            inner.since_snapshot = 0;
+            next
         };
         self.write_snapshot(next, store)
     }
@@ -311,7 +313,11 @@ impl Journal {
                 let store = symbl.blocking_read();
                 let next = {
                     let mut inner = self.shared.lock();
-                    self.shared.rotate(&mut inner)?
+                    let next = self.shared.rotate(&mut inner)?;
+                    // The snapshot covers everything before `next`: the
+                    // count starts again from here.
+                    inner.since_snapshot = 0;
+                    next
                 };
                 (next, store.clone())
             };
@@ -406,7 +412,6 @@ impl Shared {
         inner.number = next;
         inner.len = len;
         inner.header_len = len;
-        inner.since_snapshot = 0;
         Ok(next)
     }
 

@@ -568,3 +568,42 @@ fn the_loads_are_kept_with_the_data() {
     assert_eq!(j.loads(), vec![mark]);
     assert!(rec.store.is_empty());
 }
+
+#[test]
+fn a_snapshot_comes_due_after_its_bytes_even_across_segment_rollovers() {
+    // Segments of 1 KiB, a snapshot every 8 KiB: the rollovers must not
+    // restart the count (they did, so with the defaults, 64 MiB segments and
+    // 256 MiB between snapshots, no snapshot ever came due).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let (journal, _store) = seeded(&dir, 10, opts(1 << 10, 8 << 10));
+    let wal_bytes = |dir: &Path| -> u64 {
+        wal_files(dir)
+            .iter()
+            .map(|p| std::fs::metadata(p).unwrap().len())
+            .sum()
+    };
+    let mut due = None;
+    for i in 0..1000 {
+        let before = wal_bytes(&dir);
+        if journal.append(&meta_record(i)).unwrap().snapshot_due {
+            due = Some((before, wal_bytes(&dir)));
+            break;
+        }
+    }
+    let (before, after) = due.expect("no snapshot came due in 1 000 records");
+    let segments = wal_files(&dir).len() as u64;
+    assert!(segments > 4, "the records crossed several segments");
+    // Due with the record that brought the records' bytes to 8 KiB: the
+    // files hold those plus one header per segment (well under 200 bytes).
+    assert!(after >= 8 << 10, "due after {after} bytes");
+    assert!(
+        before < (8 << 10) + segments * 200,
+        "due only after {before} bytes"
+    );
+    // Due once: the next write does not ask again while it runs, and a
+    // snapshot that could not start is asked for again by the next write.
+    assert!(!journal.append(&meta_record(0)).unwrap().snapshot_due);
+    journal.snapshot_not_started();
+    assert!(journal.append(&meta_record(1)).unwrap().snapshot_due);
+}
