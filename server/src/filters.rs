@@ -18,7 +18,7 @@ use warp::reply::Response;
 use crate::auth::Credentials;
 use crate::error::{ApiError, ErrorKind, Family, Unmatched};
 use crate::handlers;
-use crate::ratelimit::Decision;
+use crate::ratelimit::{ClientAddr, Decision};
 use crate::state::AppState;
 
 /// Every route, then the catch-all that turns a miss into 404/405.
@@ -294,25 +294,27 @@ impl warp::reject::Reject for Limited {}
 pub(crate) fn rate_limit(
     state: AppState,
 ) -> impl Filter<Extract = (Option<Decision>,), Error = Rejection> + Clone {
-    warp::addr::remote().and(warp::path::full()).and_then(
-        move |addr: Option<std::net::SocketAddr>, path: warp::path::FullPath| {
-            let state = state.clone();
-            async move {
-                let Some(limiter) = &state.limiter else {
-                    return Ok(None);
-                };
-                let decision = limiter.check(addr.map(|a| a.ip()));
-                if decision.allowed {
-                    Ok(Some(decision))
-                } else {
-                    Err(warp::reject::custom(Limited {
-                        family: Family::of_path(path.as_str()),
-                        decision,
-                    }))
+    warp::ext::optional::<ClientAddr>()
+        .and(warp::path::full())
+        .and_then(
+            move |addr: Option<ClientAddr>, path: warp::path::FullPath| {
+                let state = state.clone();
+                async move {
+                    let Some(limiter) = &state.limiter else {
+                        return Ok(None);
+                    };
+                    let decision = limiter.check(addr.map(|ClientAddr(a)| a.ip()));
+                    if decision.allowed {
+                        Ok(Some(decision))
+                    } else {
+                        Err(warp::reject::custom(Limited {
+                            family: Family::of_path(path.as_str()),
+                            decision,
+                        }))
+                    }
                 }
-            }
-        },
-    )
+            },
+        )
 }
 
 /// The 429 of a [`Limited`] rejection, with every `RateLimit-*` header and

@@ -55,6 +55,13 @@ pub struct Decision {
     pub retry_after_secs: u64,
 }
 
+/// The address of the peer a request came from: the connection's, put in
+/// every request's extensions by the server (`serve`), read by the limiter.
+/// A request without one (in-process tests) is counted as
+/// [`ClientKey::Unknown`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClientAddr(pub(crate) std::net::SocketAddr);
+
 /// What a client is counted as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientKey {

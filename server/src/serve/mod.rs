@@ -56,6 +56,7 @@ use service::Tracked;
 use track::{Expired, Track};
 
 use crate::AppState;
+use crate::ratelimit::ClientAddr;
 
 /// A server started by [`spawn`].
 #[derive(Debug)]
@@ -107,9 +108,9 @@ where
                 () = &mut shutdown => break 'accept,
             }
         }
-        let stream: TcpStream = tokio::select! {
+        let (stream, peer): (TcpStream, _) = tokio::select! {
             r = listener.accept() => match r {
-                Ok((s, _)) => { failures = 0; s }
+                Ok((s, peer)) => { failures = 0; (s, peer) }
                 Err(e) if is_per_connection(&e) => continue,
                 Err(e) => {
                     let wait = log::accept_error(&e, failures);
@@ -134,7 +135,7 @@ where
         let _ = stream.set_nodelay(true);
         let track = Arc::new(Track::new(registry.changed.clone()));
         let id = registry.insert(track.clone());
-        let conn = connection(stream, track, svc.clone(), builder.clone(), opts);
+        let conn = connection(stream, peer, track, svc.clone(), builder.clone(), opts);
         let leave = Leave {
             registry: registry.clone(),
             id,
@@ -188,6 +189,7 @@ fn is_per_connection(e: &io::Error) -> bool {
 /// Runs one connection until it ends, times out, is evicted or shut down.
 async fn connection<S, B>(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     track: Arc<Track>,
     svc: S,
     builder: http1::Builder,
@@ -209,6 +211,7 @@ async fn connection<S, B>(
     let service = Tracked {
         inner: svc,
         track: track.clone(),
+        peer: Some(ClientAddr(peer)),
     };
     let mut conn = pin!(builder.serve_connection(io, service));
     let mut closing = false;

@@ -20,6 +20,7 @@ use http_body::{Body, Frame, SizeHint};
 use warp::http::{HeaderValue, Request, Response, StatusCode, header};
 
 use crate::error::Family;
+use crate::ratelimit::ClientAddr;
 
 use super::track::Track;
 
@@ -28,6 +29,8 @@ use super::track::Track;
 pub(crate) struct Tracked<S> {
     pub(crate) inner: S,
     pub(crate) track: Arc<Track>,
+    /// The peer's address, given to every request (see [`ClientAddr`]).
+    pub(crate) peer: Option<ClientAddr>,
 }
 
 /// Generic over the request body so the panic handling can be tested
@@ -45,8 +48,11 @@ where
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
-    fn call(&self, req: Request<R>) -> Self::Future {
+    fn call(&self, mut req: Request<R>) -> Self::Future {
         self.track.request_started();
+        if let Some(peer) = self.peer {
+            req.extensions_mut().insert(peer);
+        }
         let guard = Done(Some(self.track.clone()));
         // Used only if the handler panics.
         let family = Family::of_path(req.uri().path());
@@ -181,6 +187,7 @@ mod tests {
         let svc = Tracked {
             inner: Panicky,
             track: track.clone(),
+            peer: None,
         };
         let req = |path: &str, id: Option<&str>| {
             let mut b = Request::builder().uri(path);

@@ -157,4 +157,16 @@ async fn over_tcp_the_client_address_is_the_key() {
     assert_eq!(h("retry-after").as_deref(), Some("1800"));
     assert_eq!(h("ratelimit-reset").as_deref(), Some("3600"));
     assert!(h("x-request-id").is_some());
+    // Another client address has a budget of its own (127.0.0.2 is this
+    // machine too): it passes while the first is still refused.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let mut statuses = Vec::new();
+    for client in [&other, &other, &c, &other] {
+        let r = client.get(format!("{}/healthz", srv.base)).send().await;
+        statuses.push(r.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429, 429]);
 }
