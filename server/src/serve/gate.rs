@@ -31,7 +31,7 @@ const READ_CHUNK: usize = 8 * 1024;
 #[derive(Debug)]
 enum Phase {
     /// Between requests or inside a head.
-    Head { scan: usize },
+    Head { scan: head::Scan },
     /// Inside a body with this many bytes to go.
     Length(u64),
     /// Inside a chunked body.
@@ -64,7 +64,9 @@ impl Gate {
         Gate {
             io,
             track,
-            phase: Phase::Head { scan: 0 },
+            phase: Phase::Head {
+                scan: head::Scan::default(),
+            },
             inbuf: BytesMut::new(),
             out: BytesMut::new(),
             eof: false,
@@ -82,7 +84,9 @@ impl Gate {
                         self.out.unsplit(self.inbuf.split_to(len));
                         self.track.head_passed();
                         self.phase = match framing {
-                            Framing::Empty => Phase::Head { scan: 0 },
+                            Framing::Empty => Phase::Head {
+                                scan: head::Scan::default(),
+                            },
                             Framing::Length(n) => Phase::Length(n),
                             Framing::Chunked => Phase::Chunked(Chunked::new()),
                         };
@@ -131,7 +135,9 @@ impl Gate {
     }
 
     fn body_done(&mut self) {
-        self.phase = Phase::Head { scan: 0 };
+        self.phase = Phase::Head {
+            scan: head::Scan::default(),
+        };
         self.track.body_done();
     }
 
