@@ -57,6 +57,27 @@ fn credentials() -> impl Filter<Extract = (Credentials,), Error = Rejection> + C
         })
 }
 
+/// Passes only a request with a valid token, else rejects with 401 in
+/// `family`'s envelope (`handlers::authorize`). Routes with a body put it
+/// before [`body`], so the body of a client without a token is never read,
+/// nor held in memory.
+fn authorized(
+    state: AppState,
+    family: Family,
+    allow_api_key: bool,
+) -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    credentials()
+        .and_then(move |creds: Credentials| {
+            let state = state.clone();
+            async move {
+                handlers::authorize(&state, family, &creds, allow_api_key)
+                    .await
+                    .map_err(warp::reject::custom)
+            }
+        })
+        .untuple_one()
+}
+
 /// The request body, at most `limit` bytes (413 in
 /// `family`'s envelope above it, whether announced by `Content-Length` or not).
 fn body(
@@ -125,7 +146,7 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     let put = warp::path!("v1" / "conversations" / String)
         .and(warp::put())
         .and(s())
-        .and(credentials())
+        .and(authorized(state.clone(), Family::Symbl, true))
         .and(content_type())
         .and(body(state.config.body_limit, Family::Symbl))
         .then(handlers::symbl::put_metadata);
@@ -142,7 +163,7 @@ fn symbl(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     let member_put = warp::path!("v1" / "conversations" / String / "members" / String)
         .and(warp::put())
         .and(s())
-        .and(credentials())
+        .and(authorized(state.clone(), Family::Symbl, true))
         .and(content_type())
         .and(body(state.config.body_limit, Family::Symbl))
         .then(handlers::symbl::put_member);
@@ -188,12 +209,12 @@ fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
     warp::path!("get-all-conversations")
         .and(get_or_head())
         .and(with_state(state.clone()))
-        .and(credentials())
+        .and(authorized(state.clone(), Family::Mongo, false))
         .and(raw_query())
         .and(content_type())
         .and(body(state.config.body_limit, Family::Mongo))
         .and_then(
-            |state, creds, query, ctype: Option<String>, body: Bytes| async move {
+            |state, query, ctype: Option<String>, body: Bytes| async move {
                 // Every body is read under the same limit (`body`); a
                 // non-empty one must be JSON (a missing `Content-Type` is
                 // read as JSON), else 415.
@@ -204,7 +225,7 @@ fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
                         .map_err(warp::reject::custom)?;
                     Some(body)
                 };
-                Ok::<_, Rejection>(handlers::mongo::get_all(state, creds, query, body).await)
+                Ok::<_, Rejection>(handlers::mongo::get_all(state, query, body).await)
             },
         )
         .boxed()

@@ -5,21 +5,15 @@ use serde_json::{Map, Value};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::{authorize, optional_uint, respond, storage_error};
-use crate::auth::Credentials;
+use super::{optional_uint, respond, storage_error};
 use crate::error::{ApiError, Family};
 use crate::query::Params;
 use crate::state::AppState;
 
 const F: Family = Family::Mongo;
 
-pub(crate) async fn get_all(
-    state: AppState,
-    creds: Credentials,
-    query: String,
-    body: Option<Bytes>,
-) -> Response {
-    respond(get_all_inner(&state, &creds, &query, body.as_deref()).await)
+pub(crate) async fn get_all(state: AppState, query: String, body: Option<Bytes>) -> Response {
+    respond(get_all_inner(&state, &query, body.as_deref()).await)
 }
 
 /// Where a parameter came from; the query string wins (api.md A-19).
@@ -83,11 +77,9 @@ struct Request {
 
 async fn get_all_inner(
     state: &AppState,
-    creds: &Credentials,
     query: &str,
     body: Option<&[u8]>,
 ) -> Result<Response, ApiError> {
-    authorize(state, F, creds, false).await?;
     let Request {
         database,
         collection,

@@ -342,6 +342,33 @@ async fn read_timeout_cuts_silent_half_head_and_slow_body_clients() {
 }
 
 #[tokio::test]
+async fn a_body_without_a_token_is_refused_before_it_is_read() {
+    // A read timeout past the bound: were the announced 1 MiB waited for,
+    // no answer would come. The token is checked first: 401 at once, and
+    // the server never holds the client's body.
+    let srv = Server::start(opts(60_000, 60_000, 64)).await;
+    for head in [
+        "PUT /v1/conversations/1 HTTP/1.1\r\nContent-Type: application/json",
+        "PUT /v1/conversations/1/members/2 HTTP/1.1\r\nAuthorization: Bearer nope",
+        "GET /get-all-conversations HTTP/1.1\r\nContent-Type: application/json",
+    ] {
+        let raw = format!("{head}\r\nContent-Length: 1048576\r\n\r\n{{\"a\":");
+        let a = ask(&mut srv.connect().await, raw.as_bytes()).await.unwrap();
+        assert_eq!(a.status, 401, "{head}");
+        assert!(a.header("x-request-id").is_some());
+    }
+    // With a token the same head waits for its body, which is then read.
+    let body = r#"{"metadata":{"k":"v"}}"#;
+    let raw = format!(
+        "PUT /v1/conversations/nope HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let a = ask(&mut srv.connect().await, raw.as_bytes()).await.unwrap();
+    assert_eq!(a.status, 404);
+    srv.stop().await;
+}
+
+#[tokio::test]
 async fn idle_keep_alive_connections_close_after_the_idle_timeout() {
     let srv = Server::start(opts(60_000, 300, 64)).await;
     let mut s = srv.connect().await;
