@@ -697,7 +697,7 @@ fn schemas(member: Value) -> Value {
             "metadata": { "type": "object", "additionalProperties": { "type": "string" } } } },
         "MemberUpdate": { "type": "object", "required": ["id", "name"], "properties": {
             "id": { "type": "string", "description": "must equal the `memberId` of the path" },
-            "name": { "type": "string", "minLength": 1 },
+            "name": { "type": "string", "minLength": 1, "maxLength": 256 },
             "email": { "anyOf": [
                 { "type": "string", "maxLength": 254, "pattern": email,
                   "description": "one `@`, a non-empty local part, a domain with a dot and no empty label, no whitespace, at most 254 bytes" },

@@ -28,6 +28,10 @@ const F: Family = Family::Symbl;
 pub(crate) const MAX_METADATA_VALUE: usize = 128;
 /// Longest metadata key, in bytes (`api.md` §2.2); keys are never empty.
 pub(crate) const MAX_METADATA_KEY_BYTES: usize = 128;
+/// Longest member name a member PUT may set, in characters. `api.md` sets
+/// none; without one a single PUT could set a name as long as the body
+/// limit, copied into every message of that member (`from.name`).
+pub(crate) const MAX_MEMBER_NAME: usize = 256;
 /// Most metadata keys a conversation holds after a PUT's merge (`api.md` §2.2).
 pub(crate) const MAX_METADATA_KEYS: usize = store::storage::MAX_METADATA_KEYS;
 /// Most keys one PUT body's `metadata` may carry, `null`s included: 100 to
@@ -510,6 +514,13 @@ fn member_update(
         return Err(ApiError::body_error(
             F,
             "body: `name` must be a non-empty string",
+        ));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_MEMBER_NAME {
+        return Err(ApiError::body_error(
+            F,
+            format!("body: `name` is longer than {MAX_MEMBER_NAME} characters (found {chars})"),
         ));
     }
     let email = field("email")?;

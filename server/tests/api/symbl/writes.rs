@@ -422,6 +422,29 @@ async fn members_list_and_update() {
 }
 
 #[tokio::test]
+async fn a_member_name_at_the_limit_and_past_it() {
+    let s = state();
+    let c = conversation_with_messages(&s);
+    let m = &c.members[0];
+    let path = format!("/v1/conversations/{}/members/{}", c.id, m.id);
+    // Characters, not bytes: 256 two-byte characters pass.
+    let at = "é".repeat(256);
+    let body = format!(r#"{{"id":"{}","name":"{at}"}}"#, m.id);
+    let r = req("PUT", &path).auth().json_body(&body).send(&s).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let before = stored(&s, &c.id);
+    let past = format!("{at}x");
+    let body = format!(r#"{{"id":"{}","name":"{past}"}}"#, m.id);
+    let r = req("PUT", &path).auth().json_body(&body).send(&s).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["message"],
+        "body: `name` is longer than 256 characters (found 257)"
+    );
+    assert_eq!(stored(&s, &c.id), before, "nothing changed");
+}
+
+#[tokio::test]
 async fn member_update_errors() {
     let s = state();
     let c = conversation_with_messages(&s);
