@@ -209,6 +209,9 @@ pub(crate) fn read(path: &Path) -> Result<(Store, SnapHeader, SnapshotStats), Jo
     let mut store = Store::new();
     let mut bulk = store.bulk();
     let mut messages: Vec<Message> = Vec::new();
+    // Where each run of one conversation's messages starts: the offset of
+    // the frame that holds its first message (for errors), and its index.
+    let mut runs: Vec<(u64, usize)> = Vec::new();
     let mut end = None;
     loop {
         let at = r.offset();
@@ -235,7 +238,16 @@ pub(crate) fn read(path: &Path) -> Result<(Store, SnapHeader, SnapshotStats), Jo
                 SnapItem::Conversation(c) => bulk
                     .add_conversation(&c.into())
                     .map_err(|e| damaged(format!("a conversation is refused: {e}")))?,
-                SnapItem::Message(m) => messages.push(m.into()),
+                SnapItem::Message(m) => {
+                    let m: Message = m.into();
+                    if messages
+                        .last()
+                        .is_none_or(|last| last.conversation_id != m.conversation_id)
+                    {
+                        runs.push((at, messages.len()));
+                    }
+                    messages.push(m);
+                }
                 SnapItem::End {
                     conversations,
                     messages,
@@ -269,24 +281,20 @@ pub(crate) fn read(path: &Path) -> Result<(Store, SnapHeader, SnapshotStats), Jo
         ));
     }
     drop(bulk);
-    let mut i = 0;
-    while i < messages.len() {
-        let id = messages
-            .get(i)
+    // Each run moves into the store: the messages are held once (their
+    // list's own slots stay until the last run is in).
+    let total = messages.len();
+    let mut decoded = messages.into_iter();
+    for (k, &(at, first)) in runs.iter().enumerate() {
+        let next = runs.get(k + 1).map_or(total, |&(_, i)| i);
+        let group: Vec<Message> = decoded.by_ref().take(next - first).collect();
+        let id = group
+            .first()
             .map(|m| m.conversation_id.clone())
             .unwrap_or_default();
-        let mut j = i;
-        while messages.get(j).is_some_and(|m| m.conversation_id == id) {
-            j += 1;
-        }
-        let group = messages
-            .get(i..j)
-            .map(<[Message]>::to_vec)
-            .unwrap_or_default();
         store.set_messages(&id, group).map_err(|e| {
-            JournalError::damaged(path, 0, format!("messages of `{id}` are refused: {e}"))
+            JournalError::damaged(path, at, format!("messages of `{id}` are refused: {e}"))
         })?;
-        i = j;
     }
     Ok((store, header, stats))
 }
@@ -360,6 +368,68 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("a conversation is refused"), "{err}");
         assert!(err.contains(&c.id), "{err}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn messages_of_an_unknown_conversation_are_damage_at_their_frame() {
+        // One conversation with its messages in the first frame, then, in
+        // a second frame, messages of a conversation the snapshot lacks.
+        let d = dir("orphans");
+        let tmp = path(&d, 1);
+        let file = File::create(&tmp).unwrap();
+        let mut out = Frames {
+            w: BufWriter::new(file),
+            path: &tmp,
+            frame: Vec::new(),
+            bytes: 0,
+        };
+        let header = SnapHeader {
+            magic: SNAP_MAGIC,
+            next_segment: 1,
+            loads: Vec::new(),
+        };
+        out.write_frame(&encode_versioned(&header).unwrap())
+            .unwrap();
+        let c = crate::generate::conversation(5, 0);
+        let mut kept = crate::generate::messages(5, &c);
+        kept.truncate(3);
+        let ghost = crate::generate::conversation(5, 1);
+        let orphans = crate::generate::messages(5, &ghost);
+        assert!(!kept.is_empty() && !orphans.is_empty());
+        let mut items = vec![RECORD_VERSION];
+        encode_into(
+            &SnapItem::Conversation(ConvRec::from(c.clone())),
+            &mut items,
+        )
+        .unwrap();
+        for m in &kept {
+            encode_into(&SnapItem::Message(MsgRec::from(m)), &mut items).unwrap();
+        }
+        out.flush_items(&mut items, true).unwrap();
+        let second = out.bytes;
+        let mut items = vec![RECORD_VERSION];
+        for m in &orphans {
+            encode_into(&SnapItem::Message(MsgRec::from(m)), &mut items).unwrap();
+        }
+        let end = SnapItem::End {
+            conversations: 1,
+            messages: (kept.len() + orphans.len()) as u64,
+        };
+        encode_into(&end, &mut items).unwrap();
+        out.flush_items(&mut items, true).unwrap();
+        out.w.flush().unwrap();
+        drop(out);
+        match super::read(&tmp) {
+            Err(JournalError::Damaged { offset, reason, .. }) => {
+                assert_eq!(offset, second, "{reason}");
+                assert!(
+                    reason.contains(&format!("messages of `{}`", ghost.id)),
+                    "{reason}"
+                );
+            }
+            other => panic!("expected damage, got {:?}", other.map(|(_, _, s)| s)),
+        }
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
