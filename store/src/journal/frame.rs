@@ -96,19 +96,28 @@ impl<R: Read> FrameReader<R> {
             // apart by looking for one (`body` < `len` ≤ MAX_FRAME bytes).
             let mut rest = vec![0u8; usize::try_from(body).unwrap_or(usize::MAX)];
             self.r.read_exact(&mut rest)?;
-            return Ok(match first_valid_frame(&rest) {
-                None => Next::Bad {
+            return Ok(match first_valid_frame(&rest, SEARCH_BUDGET) {
+                Search::None => Next::Bad {
                     reason: format!(
                         "a frame of {len} bytes with only {body} bytes left in the file"
                     ),
                     torn: true,
                 },
-                Some(at) => Next::Bad {
+                Search::Found(at) => Next::Bad {
                     reason: format!(
                         "a frame length of {len} that runs past the end of the file, while a \
                          valid frame follows {} bytes further on (a damaged length, not an \
                          interrupted append)",
                         HEADER + at as u64
+                    ),
+                    torn: false,
+                },
+                Search::Unsure => Next::Bad {
+                    reason: format!(
+                        "a frame length of {len} that runs past the end of the file, and the \
+                         {body} bytes after it could not be searched for a valid frame within \
+                         {SEARCH_BUDGET} bytes of checksums (treated as a damaged length, not \
+                         an interrupted append)"
                     ),
                     torn: false,
                 },
@@ -118,11 +127,14 @@ impl<R: Read> FrameReader<R> {
         self.r.read_exact(&mut payload)?;
         let actual = crc32fast::hash(&payload);
         if actual != crc {
+            // The last frame, or one followed only by zeros (a file whose
+            // size grew before its data reached the disk): torn.
+            let after = body - u64::from(len);
             return Ok(Next::Bad {
                 reason: format!(
                     "checksum mismatch (stored {crc:08x}, computed {actual:08x} over {len} bytes)"
                 ),
-                torn: u64::from(len) == body,
+                torn: after == 0 || self.rest_is_zero(after)?,
             });
         }
         self.offset += HEADER + u64::from(len);
@@ -145,20 +157,49 @@ impl<R: Read> FrameReader<R> {
     }
 }
 
+/// Most bytes [`first_valid_frame`] checksums before it gives up: a damaged
+/// length leaves up to [`MAX_FRAME`] bytes to search, and at each offset the
+/// next four bytes may read as a length that fits (text followed by a zero
+/// byte reads as 6 to 8 MB), so an unbounded search could hash terabytes.
+/// 256 MiB takes well under a second.
+pub(crate) const SEARCH_BUDGET: usize = 256 << 20;
+
+/// What [`first_valid_frame`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Search {
+    /// A whole valid frame starts at this offset.
+    Found(usize),
+    /// There is none.
+    None,
+    /// The budget ran out first.
+    Unsure,
+}
+
 /// The offset in `bytes` of the first whole valid frame (a length in
-/// range that fits and a matching checksum), if any.
-fn first_valid_frame(bytes: &[u8]) -> Option<usize> {
+/// range that fits and a matching checksum), hashing at most `budget` bytes.
+fn first_valid_frame(bytes: &[u8], budget: usize) -> Search {
     let header = HEADER as usize;
-    (0..bytes.len().saturating_sub(header)).find(|&at| {
+    let mut left = budget;
+    for at in 0..bytes.len().saturating_sub(header) {
         let Some(&[l0, l1, l2, l3, c0, c1, c2, c3]) = bytes.get(at..at + header) else {
-            return false;
+            return Search::None;
         };
         let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
-        (1..=MAX_FRAME).contains(&len)
-            && bytes
-                .get(at + header..at + header + len)
-                .is_some_and(|p| crc32fast::hash(p) == u32::from_le_bytes([c0, c1, c2, c3]))
-    })
+        if !(1..=MAX_FRAME).contains(&len) {
+            continue;
+        }
+        let Some(payload) = bytes.get(at + header..at + header + len) else {
+            continue;
+        };
+        let Some(rest) = left.checked_sub(len) else {
+            return Search::Unsure;
+        };
+        left = rest;
+        if crc32fast::hash(payload) == u32::from_le_bytes([c0, c1, c2, c3]) {
+            return Search::Found(at);
+        }
+    }
+    Search::None
 }
 
 #[cfg(test)]
@@ -223,6 +264,49 @@ mod tests {
         let mut last = frames(&[b"one", b"two!"]);
         last[13] = 0x10;
         assert_eq!(read_all(&last), (vec![b"one".to_vec()], Some((11, true))));
+    }
+
+    #[test]
+    fn a_bad_checksum_followed_only_by_zeros_is_torn() {
+        // The last frame's payload never reached the disk, and the file
+        // grew with zeros after it: torn, like an all-zero tail.
+        let mut bytes = frames(&[b"one", b"two!"]);
+        let last = bytes.len() - 4;
+        bytes[last..].fill(0);
+        bytes.extend_from_slice(&[0; 100]);
+        assert_eq!(read_all(&bytes), (vec![b"one".to_vec()], Some((11, true))));
+        // A byte that is not zero after it: damage.
+        bytes.push(1);
+        assert_eq!(read_all(&bytes), (vec![b"one".to_vec()], Some((11, false))));
+    }
+
+    #[test]
+    fn the_search_after_a_damaged_length_is_bounded_and_unsure_is_damage() {
+        // 64 blocks of a 4 096-byte frame header with a wrong checksum and
+        // 0xff bytes: each block's header is the only offset that reads as
+        // a length that fits, and each costs 4 096 bytes of hashing.
+        let mut rest = Vec::new();
+        for _ in 0..64 {
+            rest.extend_from_slice(&4096u32.to_le_bytes());
+            rest.extend_from_slice(&[0xff; 4 + 4096]);
+        }
+        assert_eq!(first_valid_frame(&rest, usize::MAX), Search::None);
+        assert_eq!(first_valid_frame(&rest, 64 * 4096), Search::None);
+        assert_eq!(first_valid_frame(&rest, 64 * 4096 - 1), Search::Unsure);
+        // A valid frame after them is found within the budget.
+        let mut found = rest.clone();
+        encode(b"four", &mut found).unwrap();
+        assert_eq!(
+            first_valid_frame(&found, 64 * 4096 + 4),
+            Search::Found(rest.len())
+        );
+        // A frame whose length runs past the end with those bytes after it:
+        // searched within the reader's budget, nothing valid: torn.
+        let mut bytes = frames(&[b"one"]);
+        bytes.extend_from_slice(&(1u32 << 23).to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&rest);
+        assert_eq!(read_all(&bytes), (vec![b"one".to_vec()], Some((11, true))));
     }
 
     #[test]
