@@ -117,8 +117,23 @@ impl RecoveryReport {
     }
 }
 
-pub(super) fn open(dir: &Path, opts: JournalOptions) -> Result<(Journal, Recovery), JournalError> {
+/// Creates `dir` and its missing parents, each new directory's entry made
+/// durable (its parent fsynced): otherwise a power loss soon after could
+/// take a new data directory away with writes already acknowledged in it.
+fn create_durably(dir: &Path) -> Result<(), JournalError> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|p| !p.exists()).collect();
     std::fs::create_dir_all(dir).map_err(|e| JournalError::io("create", dir, e))?;
+    for new in missing.iter().rev() {
+        match new.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => sync_dir(parent)?,
+            _ => sync_dir(Path::new("."))?,
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn open(dir: &Path, opts: JournalOptions) -> Result<(Journal, Recovery), JournalError> {
+    create_durably(dir)?;
     let lock_path = dir.join("LOCK");
     let lock = std::fs::OpenOptions::new()
         .create(true)

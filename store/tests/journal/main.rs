@@ -607,3 +607,21 @@ fn a_snapshot_comes_due_after_its_bytes_even_across_segment_rollovers() {
     journal.snapshot_not_started();
     assert!(journal.append(&meta_record(1)).unwrap().snapshot_due);
 }
+
+#[test]
+fn a_missing_data_directory_is_created_with_its_parents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a").join("b").join("data");
+    let (journal, rec) = Journal::open(&dir, JournalOptions::default()).unwrap();
+    assert!(rec.report.is_fresh());
+    assert!(dir.join("LOCK").is_file());
+    drop(journal);
+    // A file where a parent should be: an error naming the path.
+    let blocked = tmp.path().join("file");
+    std::fs::write(&blocked, b"x").unwrap();
+    let err = Journal::open(blocked.join("data"), JournalOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("file"), "{err}");
+}
