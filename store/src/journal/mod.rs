@@ -190,9 +190,12 @@ impl Journal {
 
     /// Why the journal refuses writes until a restart (a failed fsync, or a
     /// partial write it could not truncate away), if it does.
+    /// Read from the durability channel, not under the journal's lock: a
+    /// readiness probe does not wait out a segment switch's fsyncs.
     pub fn failure(&self) -> Option<JournalError> {
         self.shared
-            .lock()
+            .durable
+            .borrow()
             .failed
             .as_ref()
             .map(|reason| JournalError::Failed {
