@@ -119,8 +119,15 @@ pub struct Config {
     #[arg(long, env = "RSQL_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
 
-    /// Maximum `filter` length in bytes (`api.md` A-8: 8 KiB).
-    #[arg(long, env = "RSQL_FILTER_LIMIT", default_value_t = store::filter::MAX_FILTER_LEN)]
+    /// Maximum `filter` length in bytes (`api.md` A-8: 8 KiB); at most
+    /// 32 KiB, the longest request line (a longer filter could not arrive).
+    #[arg(
+        long,
+        env = "RSQL_FILTER_LIMIT",
+        default_value_t = store::filter::MAX_FILTER_LEN,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+            .range(1..=crate::serve::head::MAX_REQUEST_LINE as u64)
+    )]
     pub filter_limit: usize,
 
     /// Default (and maximum without `limit`) rows of the WhatsApp list.

@@ -419,7 +419,45 @@ async fn validation_catalogue() {
     }
 }
 
-/// The structured fields of a filter error, beyond its snapshot.
+/// A `filter` of exactly `--filter-limit` bytes (8 KiB; decoded, as the
+/// limit counts them) is read; one byte more is refused.
+#[tokio::test]
+async fn a_filter_at_the_limit_and_one_byte_past_it() {
+    let s = state();
+    // Two values of 4 084 bytes (a value may have 4 096).
+    let value = "x".repeat(4084);
+    let at = format!("conversation.name=in=({value},{value})");
+    assert_eq!(at.len(), 8 * 1024);
+    let r = list(&s, &format!("filter={at}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(ids(&r.json()), Vec::<String>::new());
+    // Percent-encoded, the same filter takes more bytes on the wire and
+    // is still within the limit.
+    let encoded = at.replace('=', "%3D").replace('(', "%28");
+    assert_eq!(list(&s, &format!("filter={encoded}")).await.status, 200);
+    let past = format!("conversation.name=in=({value},{value}x)");
+    let v = bad(&s, &format!("filter={past}")).await;
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("8193") && message.contains("8192"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_filter_limit_flag_is_at_most_the_request_line() {
+    use clap::Parser;
+    let parse = |v: &str| {
+        server::Config::try_parse_from(["rsql-server", "--filter-limit", v]).map(|c| c.filter_limit)
+    };
+    assert_eq!(parse("32768").unwrap(), 32 * 1024);
+    for v in ["0", "32769"] {
+        let err = parse(v).unwrap_err().to_string();
+        assert!(err.contains("--filter-limit") && err.contains(v), "{err}");
+    }
+}
+
+/// The structured fields of a filter error, beyond its snapshot./// The structured fields of a filter error, beyond its snapshot.
 #[tokio::test]
 async fn filter_syntax_error_has_offset_column_and_snippet() {
     let s = state();
