@@ -165,3 +165,35 @@ fn chunked_bodies_have_the_same_limit_over_tcp() {
     );
     assert_eq!(r.status, 413);
 }
+
+#[tokio::test]
+async fn json_nesting_at_the_limit_and_one_level_past_it() {
+    // serde_json reads at most 127 nested arrays and objects: the body
+    // object, `metadata`, and 125 arrays around a string are read (and
+    // refused for what they hold); one more array is refused as JSON.
+    let (s, _) = demo_state();
+    let body = |arrays: usize| {
+        format!(
+            r#"{{"metadata":{{"k":{}"v"{}}}}}"#,
+            "[".repeat(arrays),
+            "]".repeat(arrays)
+        )
+    };
+    let put = |b: String| {
+        req("PUT", "/v1/conversations/1")
+            .auth()
+            .header("content-type", "application/json")
+            .body(b.into_bytes())
+    };
+    let r = put(body(125)).send(&s).await;
+    assert_eq!(r.status, 400);
+    let m = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(m.contains("metadata.k: expected a string or null"), "{m}");
+    let r = put(body(126)).send(&s).await;
+    assert_eq!(r.status, 400);
+    let m = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        m.contains("invalid JSON") && m.contains("recursion limit"),
+        "{m}"
+    );
+}
