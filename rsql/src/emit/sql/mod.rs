@@ -296,6 +296,17 @@ impl<'f> Writer<'f> {
             (Some(SqlMapping::Exists { from, join, column }), true, false) => {
                 let column = Expr::column(column, field.sql_type);
                 let st = Storage::of(field, column, self.opts.dialect)?;
+                if p.strict {
+                    // `Missing::MatchesNothing`: some value, and none of
+                    // them passes (the evaluator's rule for a negation).
+                    self.s("(EXISTS (SELECT 1 FROM ");
+                    self.s(from);
+                    self.s(" WHERE ");
+                    self.s(join);
+                    self.s(" AND ");
+                    self.expr(column);
+                    self.s(" IS NOT NULL) AND ");
+                }
                 if p.negated {
                     self.s("NOT ");
                 }
@@ -305,7 +316,7 @@ impl<'f> Writer<'f> {
                 self.s(join);
                 self.s(" AND ");
                 self.positive(st, column, &p.test);
-                self.s(")");
+                self.s(if p.strict { "))" } else { ")" });
                 return Ok(());
             }
             (Some(SqlMapping::Column(c)), false, false) => Expr::column(c, field.sql_type),
