@@ -142,7 +142,8 @@ pub enum CompileErrorKind {
     WrongArity {
         /// The operator.
         op: String,
-        /// How many values it takes (1 or 2).
+        /// How many values it takes (1 or 2; for `=in=` and `=out=`, 1 means
+        /// at least one).
         expected: usize,
         /// How many were given.
         found: usize,
@@ -321,6 +322,7 @@ impl fmt::Display for CompileErrorKind {
                 found,
             } => {
                 let what = match expected {
+                    1 if op == "=in=" || op == "=out=" => "at least one value",
                     1 => "one value",
                     2 => "exactly two values",
                     _ => "values",

@@ -434,8 +434,13 @@ impl ParseError {
     pub fn help(&self) -> Option<String> {
         use ParseErrorKind::*;
         let text = self.span_text();
-        let after_space = self.inner.input[..self.inner.span.start.min(self.inner.input.len())]
-            .ends_with([' ', '\t', '\r', '\n']);
+        // `get`: a span from another input may not fall on a character
+        // boundary of this one (`Policy::check` takes both from its caller).
+        let after_space = self
+            .inner
+            .input
+            .get(..self.inner.span.start)
+            .is_some_and(|before| before.ends_with([' ', '\t', '\r', '\n']));
         Some(match &self.inner.kind {
             Empty => "write a comparison such as `name==value`".to_owned(),
             ExpectedComparison { .. } => return None,

@@ -360,7 +360,10 @@ fn simplify(p: Pred) -> Node {
 
 fn check_arity(cmp: &Comparison<'_>, op: Op, values: &[Value<'_>]) -> Result<(), CompileError> {
     let expected = match op {
-        Op::In | Op::Out => return Ok(()),
+        // At least one (the parser never makes an empty list; a tree built
+        // by hand can).
+        Op::In | Op::Out if !values.is_empty() => return Ok(()),
+        Op::In | Op::Out => 1,
         Op::Between | Op::NotBetween => 2,
         _ => 1,
     };

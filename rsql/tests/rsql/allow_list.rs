@@ -33,3 +33,21 @@ fn a_prefix_pattern_needs_a_segment_after_the_dot() {
         "{err:#}"
     );
 }
+
+#[test]
+fn a_span_inside_a_character_of_the_given_input_is_no_panic() {
+    // `Policy::check` takes the tree and the input from its caller: here
+    // they differ, and `b`'s span (byte 5) falls inside the third `é`.
+    let ast = rsql::parse("a==1;b==2").unwrap();
+    let input = "ééé==1";
+    let err = Policy::new()
+        .with_allowed_selectors(["a"])
+        .check(&ast, input)
+        .unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ParseErrorKind::SelectorNotAllowed { .. }
+    ));
+    let _ = err.help();
+    let _ = format!("{err:#}");
+}

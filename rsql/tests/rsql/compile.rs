@@ -497,6 +497,30 @@ fn wrong_arity() {
     }
     let e = schema().compile(&ast).unwrap_err().with_input(input);
     insta::assert_snapshot!("wrong_arity_eq", format!("{e:#}"));
+
+    // An empty list, which only a tree built by hand can hold: an error,
+    // on every field type (it was an index out of bounds).
+    for (selector, op) in [
+        ("conversation.type", rsql::Operator::In),
+        ("conversation.name", rsql::Operator::Out),
+        ("count", rsql::Operator::In),
+        ("score", rsql::Operator::Out),
+    ] {
+        let ast = Ast::Cmp(Comparison {
+            selector: Selector::new(selector),
+            op,
+            args: rsql::Args::List(vec![]),
+            span: Span::default(),
+            op_span: Span::default(),
+        });
+        let e = schema().compile(&ast).unwrap_err();
+        assert_eq!(e.code(), "wrong_arity", "{selector}");
+        assert!(
+            e.message().ends_with("takes at least one value, found 0"),
+            "{}",
+            e.message()
+        );
+    }
 }
 
 #[test]
