@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::model::Conversation;
 use crate::sort::{Direction, Sort, SortError};
-use crate::time::{TimestampError, parse_rfc3339_ms};
+use crate::time::{TimestampError, parse_rfc3339_exact};
 
 /// Seven days in milliseconds: the default window's length.
 pub const DEFAULT_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -312,15 +312,19 @@ fn int_param(
     }
 }
 
+/// A time parameter as the instant it names: its millisecond (floor) and
+/// the nanoseconds past it, so that a bound finer than the stored
+/// millisecond is applied exactly (`startTime=…00.0005Z` keeps no
+/// conversation that starts at `…00.000`).
 fn time_param(
     param: &'static str,
     value: Option<&str>,
     now: i64,
-) -> Result<Option<i64>, ParamError> {
+) -> Result<Option<(i64, u32)>, ParamError> {
     let Some(text) = value else {
         return Ok(None);
     };
-    let ms = parse_rfc3339_ms(text).map_err(|reason| ParamError {
+    let (ms, sub) = parse_rfc3339_exact(text).map_err(|reason| ParamError {
         param,
         kind: ParamErrorKind::Timestamp {
             value: text.to_string(),
@@ -335,7 +339,7 @@ fn time_param(
             },
         });
     }
-    Ok(Some(ms))
+    Ok(Some((ms, sub)))
 }
 
 impl QuerySpec {
@@ -393,9 +397,18 @@ impl QuerySpec {
         };
         let start = time_param("startTime", p.start_time, now)?;
         let end = time_param("endTime", p.end_time, now)?;
-        let window = Window::resolve(start, end, p.filter.is_some(), now);
-        if let (Some(w), Some(text)) = (window, p.start_time)
-            && w.start >= w.end
+        // conv.startTime ≥ startTime: the first millisecond at or after it;
+        // conv.endTime ≤ endTime: the last millisecond at or before it.
+        let window = Window::resolve(
+            start.map(|(ms, sub)| ms.saturating_add(i64::from(sub > 0))),
+            end.map(|(ms, _)| ms),
+            p.filter.is_some(),
+            now,
+        );
+        // The order of the instants themselves (`…00.0005Z` is before
+        // `…00.0009Z`, though no millisecond lies between them).
+        if let (Some(_), Some(text), Some(start)) = (window, p.start_time, start)
+            && start >= end.unwrap_or((now, 0))
         {
             let end_text = p
                 .end_time
@@ -489,6 +502,37 @@ mod tests {
             e.to_string(),
             "startTime: `2021-02-01T00:00:00Z` must be before endTime `2021-01-01T00:00:00Z`"
         );
+    }
+
+    #[test]
+    fn a_bound_finer_than_a_millisecond_is_applied_exactly() {
+        let t = |s: &str| crate::time::parse_rfc3339_ms(s).unwrap();
+        let window = |start: &str, end: &str| {
+            let p = Params {
+                start_time: Some(start),
+                end_time: Some(end),
+                ..Params::default()
+            };
+            QuerySpec::from_params(&p, i64::MAX / 2).map(|s| s.window)
+        };
+        let at = t("2021-03-01T00:00:00Z");
+        // startTime: the first millisecond at or after it; endTime: the last
+        // at or before it.
+        let w = window("2021-03-01T00:00:00.0005Z", "2021-03-02T00:00:00.0009Z")
+            .unwrap()
+            .unwrap();
+        assert_eq!((w.start, w.end), (at + 1, t("2021-03-02T00:00:00Z")));
+        assert!(!w.contains(at, Some(at + 5)), "starts before the bound");
+        assert!(w.contains(at + 1, Some(at + 5)));
+        // Two bounds within one millisecond, in order: no error, and no
+        // millisecond in between, so an empty window.
+        let w = window("2021-03-01T00:00:00.0005Z", "2021-03-01T00:00:00.0009Z")
+            .unwrap()
+            .unwrap();
+        assert!(w.start > w.end);
+        // Out of order within the millisecond: the error, as for any order.
+        assert!(window("2021-03-01T00:00:00.0009Z", "2021-03-01T00:00:00.0005Z").is_err());
+        assert!(window("2021-03-01T00:00:00.0005Z", "2021-03-01T00:00:00.0005Z").is_err());
     }
 
     #[test]

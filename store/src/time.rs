@@ -60,6 +60,24 @@ pub fn parse_rfc3339_ms(s: &str) -> Result<i64, TimestampError> {
     }
 }
 
+/// [`parse_rfc3339_ms`] and the nanoseconds past that millisecond (0 to
+/// 999 999): the instant exactly, ordered as a pair.
+///
+/// ```
+/// use store::time::parse_rfc3339_exact;
+/// assert_eq!(parse_rfc3339_exact("1970-01-01T00:00:01.5009Z"), Ok((1500, 900_000)));
+/// assert_eq!(parse_rfc3339_exact("1969-12-31T23:59:59.9995Z"), Ok((-1, 500_000)));
+/// ```
+pub fn parse_rfc3339_exact(s: &str) -> Result<(i64, u32), TimestampError> {
+    match DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => Ok((
+            dt.timestamp_millis(),
+            dt.timestamp_subsec_nanos() % 1_000_000,
+        )),
+        Err(_) => Err(classify_failure(s)),
+    }
+}
+
 /// Parses RFC 3339 into epoch microseconds (chatbot `createdOn`).
 ///
 /// ```
