@@ -25,23 +25,7 @@ pub(crate) struct Connected {
 
 /// Parses `url`, builds the pool of `opts` (no connection is opened yet).
 pub(crate) fn pool(url: &str, opts: &PgOptions) -> Result<Connected, StorageError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-        // Never the URL itself: it may hold a password.
-        StorageError::internal(
-            BACKEND,
-            format!("the database URL is not a PostgreSQL connection string: {e}"),
-        )
-    })?;
-    config.connect_timeout(opts.connect_timeout);
-    let timeout_ms = opts.statement_timeout.as_millis();
-    let options = match config.get_options() {
-        Some(o) if !o.is_empty() => format!("{o} -c statement_timeout={timeout_ms}"),
-        _ => format!("-c statement_timeout={timeout_ms}"),
-    };
-    config.options(&options);
-    if config.get_application_name().is_none() {
-        config.application_name("conversations-store");
-    }
+    let config = configure(url, opts)?;
     let describe = describe(&config);
     let manager = Manager::from_config(
         config,
@@ -59,6 +43,40 @@ pub(crate) fn pool(url: &str, opts: &PgOptions) -> Result<Connected, StorageErro
         .build()
         .map_err(|e| StorageError::internal(BACKEND, format!("building the pool: {e}")))?;
     Ok(Connected { pool, describe })
+}
+
+/// The connection settings of `url` with `opts`' timeouts: the connect
+/// timeout, the statement timeout (a session option), and a TCP user
+/// timeout of the answer timeout unless the URL sets one. Without the
+/// last, a request cut off by the answer timeout on a database that
+/// stopped answering (a fail-over to another address, a network that drops
+/// packets) handed its connection back to the pool with its query still
+/// queued, and each request after it waited out the timeout again on the
+/// same connection until the kernel gave up retransmitting (about 15
+/// minutes); now the kernel closes such a connection within the timeout,
+/// and the pool drops it (a closed connection is never handed out).
+fn configure(url: &str, opts: &PgOptions) -> Result<tokio_postgres::Config, StorageError> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        // Never the URL itself: it may hold a password.
+        StorageError::internal(
+            BACKEND,
+            format!("the database URL is not a PostgreSQL connection string: {e}"),
+        )
+    })?;
+    config.connect_timeout(opts.connect_timeout);
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(opts.answer_timeout());
+    }
+    let timeout_ms = opts.statement_timeout.as_millis();
+    let options = match config.get_options() {
+        Some(o) if !o.is_empty() => format!("{o} -c statement_timeout={timeout_ms}"),
+        _ => format!("-c statement_timeout={timeout_ms}"),
+    };
+    config.options(&options);
+    if config.get_application_name().is_none() {
+        config.application_name("conversations-store");
+    }
+    Ok(config)
 }
 
 /// `PostgreSQL at host:port/dbname` (never the user or password).
@@ -108,4 +126,43 @@ pub(crate) async fn migrate(client: &mut Object) -> Result<(), StorageError> {
     result.map_err(|e| StorageError::internal(BACKEND, format!("applying migrations: {e}")))?;
     unlock.map_err(|e| error::db("releasing the migration lock", &e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_settings_carry_the_timeouts_and_keep_the_urls_own() {
+        let opts = PgOptions::default();
+        let c = configure("postgres://u@db.example:5433/app", &opts).unwrap();
+        assert_eq!(c.get_tcp_user_timeout(), Some(&opts.answer_timeout()));
+        assert_eq!(c.get_connect_timeout(), Some(&opts.connect_timeout));
+        let statement = format!(
+            "-c statement_timeout={}",
+            opts.statement_timeout.as_millis()
+        );
+        assert_eq!(c.get_options(), Some(statement.as_str()));
+        assert_eq!(c.get_application_name(), Some("conversations-store"));
+        // The URL's own TCP user timeout, options and name stay.
+        let c = configure(
+            "postgres://u@db.example/app?tcp_user_timeout=3&options=-c%20work_mem%3D8MB&application_name=x",
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(
+            c.get_options(),
+            Some(format!("-c work_mem=8MB {statement}").as_str())
+        );
+        assert_eq!(c.get_application_name(), Some("x"));
+        // Never the URL in the error: it may hold a password.
+        let e = configure("postgres://u:secret@db/app?sslmode=sideways", &opts)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
+    }
 }
