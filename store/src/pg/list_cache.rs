@@ -32,71 +32,71 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rsql::SqlParam;
 use tokio::sync::watch;
 
-/// One parameter of a cached count, comparable (floats by their bits).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum KeyParam {
-    Text(String),
-    Int(i64),
-    Float(u64),
-    Bool(bool),
-    Time(i64),
-    TimestampTz(i64),
-    Timestamp(i64),
-    Numeric(String),
-}
-
-/// A statement (a count or a page) and what is bound to it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct QueryKey {
-    sql: String,
-    window: Option<[i64; 2]>,
-    params: Vec<KeyParam>,
-}
+/// A statement (a count or a page) and what is bound to it, as the SHA-256
+/// of both: 32 bytes whatever the statement's length. (The key held the
+/// statement's text and parameters: an 8 KiB filter of numeric metadata
+/// comparisons emits about 250 KB of SQL, so 1 024 kept totals could hold
+/// 250 MB.) Two different statements, windows or parameters give different
+/// digests but for a SHA-256 collision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct QueryKey([u8; 32]);
 
 impl QueryKey {
     /// The key of `sql` with `window` and `params` bound; `None` for a
     /// parameter kind this module does not know (never cached).
     pub(crate) fn new(sql: &str, window: Option<[i64; 2]>, params: &[SqlParam]) -> Option<Self> {
-        let params = params
-            .iter()
-            .map(|p| {
-                Some(match p {
-                    SqlParam::Text(s) => KeyParam::Text(s.clone()),
-                    SqlParam::Int(i) => KeyParam::Int(*i),
-                    SqlParam::Float(f) => KeyParam::Float(f.to_bits()),
-                    SqlParam::Bool(b) => KeyParam::Bool(*b),
-                    SqlParam::Time(t) => KeyParam::Time(*t),
-                    SqlParam::TimestampTz(t) => KeyParam::TimestampTz(*t),
-                    SqlParam::Timestamp(t) => KeyParam::Timestamp(*t),
-                    SqlParam::Numeric(s) => KeyParam::Numeric(s.clone()),
-                    _ => return None,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(QueryKey {
-            sql: sql.to_owned(),
-            window,
-            params,
-        })
+        use sha2::Digest;
+        // A self-delimiting encoding: every variable part carries its
+        // length, every choice a tag byte, so two inputs that differ encode
+        // differently.
+        let mut h = sha2::Sha256::new();
+        let text = |h: &mut sha2::Sha256, tag: u8, s: &str| {
+            h.update([tag]);
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        text(&mut h, 0, sql);
+        match window {
+            None => h.update([0]),
+            Some([a, b]) => {
+                h.update([1]);
+                h.update(a.to_le_bytes());
+                h.update(b.to_le_bytes());
+            }
+        }
+        h.update((params.len() as u64).to_le_bytes());
+        for p in params {
+            let (tag, n) = match p {
+                SqlParam::Text(s) => {
+                    text(&mut h, 1, s);
+                    continue;
+                }
+                SqlParam::Numeric(s) => {
+                    text(&mut h, 2, s);
+                    continue;
+                }
+                SqlParam::Int(i) => (3, *i),
+                SqlParam::Float(f) => (4, f.to_bits() as i64),
+                SqlParam::Bool(b) => (5, i64::from(*b)),
+                SqlParam::Time(t) => (6, *t),
+                SqlParam::TimestampTz(t) => (7, *t),
+                SqlParam::Timestamp(t) => (8, *t),
+                _ => return None,
+            };
+            h.update([tag]);
+            h.update(n.to_le_bytes());
+        }
+        Some(QueryKey(h.finalize().into()))
     }
 
-    /// About the bytes the key holds (its text, its parameters, and the
-    /// entry around it), so that a kept page weighs its key too.
+    /// The bytes a kept entry's key and slot take.
     pub(crate) fn bytes(&self) -> usize {
-        let params: usize = self
-            .params
-            .iter()
-            .map(|p| match p {
-                KeyParam::Text(s) | KeyParam::Numeric(s) => 32 + s.len(),
-                _ => 32,
-            })
-            .sum();
-        ENTRY_OVERHEAD + self.sql.len() + params
+        ENTRY_OVERHEAD
     }
 }
 
-/// Bytes counted for a kept page beside its body and its key's text: the
-/// map's slot, the key's and the entry's fixed parts.
+/// Bytes counted for a kept page beside its body: the map's slot, the
+/// key (a digest) and the entry's fixed parts.
 const ENTRY_OVERHEAD: usize = 128;
 
 /// A kept value: the write generation it was read at, its weight, how
@@ -281,10 +281,10 @@ impl ListCache {
             match flights.get(key) {
                 Some(sender) => sender.subscribe(),
                 None => {
-                    flights.insert(key.clone(), watch::channel(()).0);
+                    flights.insert(*key, watch::channel(()).0);
                     return Some(Flight {
                         cache: self,
-                        key: key.clone(),
+                        key: *key,
                     });
                 }
             }
@@ -391,11 +391,40 @@ mod tests {
         let d = QueryKey::new(sql, Some([0, 5]), &[SqlParam::Int(5)]).unwrap();
         let cache = ListCache::new(8, 0);
         for (i, k) in [&a, &b, &c, &d].into_iter().enumerate() {
-            cache.put_count(k.clone(), 1, i);
+            cache.put_count(*k, 1, i);
         }
         for (i, k) in [&a, &b, &c, &d].into_iter().enumerate() {
             assert_eq!(cache.count(k, 1), Some(i));
         }
+    }
+
+    #[test]
+    fn a_key_is_a_digest_of_every_part_told_apart() {
+        let sql = "SELECT count(*) FROM conversations c WHERE (c.x = $1 OR c.y = $2)";
+        let text = |a: &str, b: &str| {
+            QueryKey::new(
+                sql,
+                None,
+                &[SqlParam::Text(a.into()), SqlParam::Text(b.into())],
+            )
+            .unwrap()
+        };
+        // Lengths delimit: moving a byte between two values is another key.
+        assert_ne!(text("ab", ""), text("a", "b"));
+        assert_eq!(text("a", "b"), text("a", "b"));
+        let numeric = QueryKey::new(sql, None, &[SqlParam::Numeric("1".into())]);
+        let text1 = QueryKey::new(sql, None, &[SqlParam::Text("1".into())]);
+        assert_ne!(numeric, text1);
+        assert_ne!(
+            QueryKey::new(sql, None, &[]),
+            QueryKey::new(&format!("{sql} "), None, &[])
+        );
+        // The same weight for a statement of any length.
+        let long = "x".repeat(250_000);
+        assert_eq!(
+            QueryKey::new(&long, None, &[]).unwrap().bytes(),
+            key(0).bytes()
+        );
     }
 
     #[test]
@@ -458,7 +487,7 @@ mod tests {
     fn page_bytes_at_the_limit_and_one_past() {
         // A page weighs its body and its key; the keys here weigh alike.
         let k = key(0).bytes();
-        assert!(k > ENTRY_OVERHEAD);
+        assert_eq!(k, ENTRY_OVERHEAD);
         let page = 100 + k;
         // Room for 16 pages of 100 bytes: the largest kept is a sixteenth.
         let cache = ListCache::new(1, 16 * page);
@@ -491,11 +520,12 @@ mod tests {
     }
 
     #[test]
-    fn a_key_weighs_its_text_and_parameters() {
+    fn a_key_weighs_the_same_whatever_its_text_and_parameters() {
         let short = QueryKey::new("SELECT 1", None, &[]).unwrap();
         let long = QueryKey::new("SELECT 1", None, &[SqlParam::Text("x".repeat(8_192))]).unwrap();
-        assert_eq!(short.bytes(), ENTRY_OVERHEAD + 8);
-        assert!(long.bytes() >= 8_192 + short.bytes());
+        assert_eq!(short.bytes(), ENTRY_OVERHEAD);
+        assert_eq!(long.bytes(), ENTRY_OVERHEAD);
+        assert_eq!(std::mem::size_of::<QueryKey>(), 32);
         // Many distinct queries with empty pages cannot hold more than the
         // bytes given (empty pages weigh their keys).
         let cache = ListCache::new(1, 1 << 20);

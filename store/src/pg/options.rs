@@ -12,7 +12,9 @@ use std::time::Duration;
 /// `statement_timeout`, set on each connection; loads lift it for their own
 /// transaction), a whole request at most [`PgOptions::answer_timeout`] (the
 /// two added), and each connection keeps at most `statement_cache`
-/// prepared statements (past it the cache is emptied and refilled). The
+/// prepared statements of at most 16 KiB each (past the count the cache
+/// is emptied and refilled; a longer statement is prepared for its one
+/// use). The
 /// list route keeps at most `count_cache` totals and `page_cache_bytes` of
 /// pages (bodies and keys), each for the write generation it was read at
 /// (the store README, "Answers kept between writes"); pages only with
@@ -38,7 +40,8 @@ pub struct PgOptions {
     /// Prepared statements kept per connection (default 256).
     pub statement_cache: usize,
     /// List totals kept, one per query (default 1024; 0 counts on every
-    /// request).
+    /// request). A total is kept under the SHA-256 of its statement and
+    /// parameters, about 200 bytes whatever the filter's length.
     pub count_cache: usize,
     /// Bytes of list pages kept, each page's key counted (default 16 MiB; a
     /// page over a sixteenth of it is not kept; 0 keeps none, and so does

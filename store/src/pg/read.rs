@@ -17,6 +17,31 @@ use crate::render::{LIST_CLOSE, LIST_OPEN};
 use crate::storage::{CHUNK_ROWS, ListBody, ListPage, ONE_BUFFER_ROWS, Result, StorageError};
 use crate::{Conversation, Message, QuerySpec};
 
+/// The longest statement kept in a connection's statement cache. PostgreSQL
+/// holds a prepared statement's text and plan for as long as the connection
+/// lives, and the cache keeps [`PgOptions::statement_cache`] of them per
+/// connection: a filter's statement is usually a few hundred bytes, but an
+/// 8 KiB filter of numeric metadata comparisons emits about 250 KB, and 256
+/// such statements on each of 16 connections would hold a gigabyte on the
+/// database. A longer statement is prepared for its one use (and closed
+/// when it is dropped).
+///
+/// [`PgOptions::statement_cache`]: super::PgOptions::statement_cache
+pub(crate) const MAX_CACHED_STATEMENT: usize = 16 * 1024;
+
+/// `sql` prepared on `client`: from or into the connection's statement
+/// cache up to [`MAX_CACHED_STATEMENT`] bytes, for this use only past it.
+async fn prepare(
+    client: &impl GenericClient,
+    sql: &str,
+) -> std::result::Result<tokio_postgres::Statement, tokio_postgres::Error> {
+    if sql.len() <= MAX_CACHED_STATEMENT {
+        client.prepare_cached(sql).await
+    } else {
+        client.prepare(sql).await
+    }
+}
+
 /// The list route's two statements and their parameters.
 struct ListSql {
     count: String,
@@ -200,8 +225,7 @@ async fn read_page(s: &PgStorage, sql: &ListSql, page_key: Option<&QueryKey>) ->
         .map_err(|e| error::db("BEGIN", &e))?;
     let rows = match &sql.page {
         Some(page) => {
-            let stmt = tx
-                .prepare_cached(page)
+            let stmt = prepare(&tx, page)
                 .await
                 .map_err(|e| error::db("preparing the page", &e))?;
             tx.query(&stmt, &bound)
@@ -225,7 +249,7 @@ async fn read_page(s: &PgStorage, sql: &ListSql, page_key: Option<&QueryKey>) ->
     body.extend_from_slice(LIST_CLOSE);
     tx.commit().await.map_err(|e| error::db("COMMIT", &e))?;
     if let (Some(page_key), Some(generation)) = (page_key, generation) {
-        cache.put_page(page_key.clone(), generation, &body);
+        cache.put_page(*page_key, generation, &body);
     }
     Ok(ListPage {
         total,
@@ -322,7 +346,7 @@ async fn total(
         return Ok(n);
     }
     let n = count(client, sql, bound).await?;
-    cache.put_count(key.clone(), generation, n);
+    cache.put_count(*key, generation, n);
     Ok(n)
 }
 
@@ -332,8 +356,7 @@ async fn count(
     sql: &ListSql,
     bound: &[&(dyn ToSql + Sync)],
 ) -> Result<usize> {
-    let stmt = client
-        .prepare_cached(&sql.count)
+    let stmt = prepare(client, &sql.count)
         .await
         .map_err(|e| error::db("preparing the count", &e))?;
     let total: i64 = client
@@ -382,8 +405,7 @@ async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListP
         None
     };
     let total = total(s, client, sql, &bound, generation).await?;
-    let declare = client
-        .prepare_cached(&format!("{DECLARE}{page}"))
+    let declare = prepare(client, &format!("{DECLARE}{page}"))
         .await
         .map_err(|e| error::db("preparing the page's cursor", &e))?;
     client
