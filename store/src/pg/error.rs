@@ -35,9 +35,24 @@ pub(crate) fn is_transient(e: &tokio_postgres::Error) -> bool {
             *code == SqlState::QUERY_CANCELED
                 || TRANSIENT_CLASSES.iter().any(|c| code.code().starts_with(c))
         }
-        // No SQLSTATE: I/O, a closed connection, a failed connect.
-        None => true,
+        // No SQLSTATE: the connection is gone (closed, or an I/O error), or
+        // this side could not use what it got (a value of another type, a
+        // row count other than one): only the first is "not now". A value
+        // that cannot be read now cannot be read on a retry either.
+        None => e.is_closed() || caused_by_io(e),
     }
+}
+
+/// Whether an I/O error is among `e`'s causes.
+fn caused_by_io(e: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if inner.is::<std::io::Error>() {
+            return true;
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// The error with its database message and detail when there is one.
@@ -76,4 +91,46 @@ pub(crate) fn pool(e: &PoolError) -> StorageError {
 /// a bug): internal.
 pub(crate) fn bad_row(what: &str, reason: impl std::fmt::Display) -> StorageError {
     StorageError::internal(BACKEND, format!("{what}: {reason}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_this_side_cannot_read_is_internal_and_a_lost_connection_unavailable() {
+        let Some(temp) = test_pg::TempDb::try_create("pg_error_kinds", "errkinds") else {
+            return;
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(temp.url(), tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let conn = tokio::spawn(conn);
+            // An int read as text, and no row where one was expected.
+            let row = client.query_one("SELECT 1::int4", &[]).await.unwrap();
+            let e = row.try_get::<_, String>(0).unwrap_err();
+            assert!(!is_transient(&e), "{e}");
+            assert!(db("reading", &e).to_string().contains("reading"));
+            let e = client
+                .query_one("SELECT 1 WHERE false", &[])
+                .await
+                .unwrap_err();
+            assert!(!is_transient(&e), "{e}");
+            // The database's own error: by its class (42: a syntax error).
+            let e = client.simple_query("SELEC 1").await.unwrap_err();
+            assert!(!is_transient(&e), "{e}");
+            // The server ends the connection: unavailable.
+            let _ = client
+                .simple_query("SELECT pg_terminate_backend(pg_backend_pid())")
+                .await;
+            let e = client.simple_query("SELECT 1").await.unwrap_err();
+            assert!(is_transient(&e), "{e}");
+            let _ = conn.await;
+        });
+    }
 }

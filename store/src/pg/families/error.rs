@@ -34,8 +34,9 @@ pub enum FamilyError {
 
 impl FamilyError {
     /// Whether this is the database not answering now, as opposed to a
-    /// refused statement or a damaged row: no SQLSTATE at all (I/O, a
-    /// closed connection, a failed connect), or one of the classes 08
+    /// refused statement or a damaged row: a lost connection (closed, or an
+    /// I/O error; not a value this side cannot read, which has no SQLSTATE
+    /// either), or one of the classes 08
     /// (connection exception), 53 (insufficient resources), 57 (operator
     /// intervention: shutdown, a cancelled statement) and 40 (serialization
     /// failure, deadlock); the rule of the Symbl backend. A server answers
@@ -49,12 +50,7 @@ impl FamilyError {
         let FamilyError::Database(e) = self else {
             return false;
         };
-        match e.code() {
-            Some(code) => ["08", "53", "57", "40"]
-                .iter()
-                .any(|class| code.code().starts_with(class)),
-            None => true,
-        }
+        crate::pg::error::is_transient(e)
     }
 }
 
