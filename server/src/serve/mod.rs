@@ -87,6 +87,9 @@ pub async fn serve<F>(listener: TcpListener, state: AppState, opts: ServeOptions
 where
     F: Future<Output = ()> + Send,
 {
+    // Only the rate limiter reads the client's address: without it, no
+    // request carries one (inserting it allocates the request's extensions).
+    let keyed = state.limiter.is_some();
     let svc = warp::service(crate::routes(state));
     let registry = Arc::new(Registry::new());
     let mut builder = http1::Builder::new();
@@ -135,6 +138,7 @@ where
         let _ = stream.set_nodelay(true);
         let track = Arc::new(Track::new(registry.changed.clone()));
         let id = registry.insert(track.clone());
+        let peer = keyed.then_some(ClientAddr(peer));
         let conn = connection(stream, peer, track, svc.clone(), builder.clone(), opts);
         let leave = Leave {
             registry: registry.clone(),
@@ -189,7 +193,7 @@ fn is_per_connection(e: &io::Error) -> bool {
 /// Runs one connection until it ends, times out, is evicted or shut down.
 async fn connection<S, B>(
     stream: TcpStream,
-    peer: std::net::SocketAddr,
+    peer: Option<ClientAddr>,
     track: Arc<Track>,
     svc: S,
     builder: http1::Builder,
@@ -211,7 +215,7 @@ async fn connection<S, B>(
     let service = Tracked {
         inner: svc,
         track: track.clone(),
-        peer: Some(ClientAddr(peer)),
+        peer,
     };
     let mut conn = pin!(builder.serve_connection(io, service));
     let mut closing = false;
