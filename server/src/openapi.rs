@@ -452,17 +452,16 @@ fn whatsapp_params() -> Value {
 }
 
 fn chatbot_params() -> Value {
-    let mut id = pp(
-        "id",
-        json!({ "type": "integer", "minimum": 1, "maximum": 18446744073709551615_u64 }),
+    let mut id = pp("id", json!({ "type": "integer", "minimum": 1 }));
+    id["description"] = json!(
+        "the conversation, a positive integer (of any length: one that large names no conversation, 404)"
     );
-    id["description"] = json!("the conversation, a positive integer");
     json!([
         id,
         qp(
             "page",
-            json!({ "type": "integer", "minimum": 1, "maximum": 4294967295_u64, "default": 1 }),
-            "page number; a page past the end is `[]`"
+            json!({ "type": "integer", "minimum": 1, "default": 1 }),
+            "page number, of any size; a page past the end is `[]`"
         ),
         qp(
             "per_page",

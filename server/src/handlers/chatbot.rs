@@ -20,6 +20,21 @@ pub(crate) async fn messages(
     respond(messages_inner(&state, &id, &creds, &query).await)
 }
 
+/// A positive integer of any length: one past `u64::MAX` reads as
+/// `u64::MAX` (an id or page that large names nothing: 404, or a page past
+/// the end, never a 400, as `api.md` §2.5 has no upper bound).
+fn positive_unbounded(name: &'static str, raw: &str, msg: &str) -> Result<u64, ApiError> {
+    let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    if digits && raw.bytes().any(|b| b != b'0') {
+        return Ok(raw.parse::<u64>().unwrap_or(u64::MAX));
+    }
+    Err(ApiError::param(
+        F,
+        name,
+        format!("{msg}, found `{}`", crate::error::truncate(raw)),
+    ))
+}
+
 fn positive(name: &'static str, raw: &str, max: u64, msg: &str) -> Result<u64, ApiError> {
     match raw.parse::<u64>() {
         Ok(n) if n >= 1 && n <= max && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
@@ -39,21 +54,15 @@ async fn messages_inner(
 ) -> Result<Response, ApiError> {
     authorize(state, F, creds, false).await?;
     let raw_id = crate::query::decode_segment(raw_id);
-    let id = positive(
+    let id = positive_unbounded(
         "id",
         &raw_id,
-        u64::MAX,
         "id (the conversation id in the path) must be a positive integer",
     )?;
     let params = Params::parse(query);
     let page = match params.get("page") {
         None => 1,
-        Some(p) => positive(
-            "page",
-            p,
-            u64::from(u32::MAX),
-            "page must be an integer between 1 and 4294967295",
-        )?,
+        Some(p) => positive_unbounded("page", p, "page must be a positive integer")?,
     };
     let per_page = match params.get("per_page") {
         None => 20,
@@ -66,7 +75,10 @@ async fn messages_inner(
         .chatbot_page(id, page_usize, per_page_usize)
         .await
         .map_err(|e| storage_error(F, e))?
-        .ok_or_else(|| ApiError::not_found(F, format!("conversation `{id}` not found")))?;
+        .ok_or_else(|| {
+            let id = crate::error::truncate(&raw_id);
+            ApiError::not_found(F, format!("conversation `{id}` not found"))
+        })?;
     let total = found.total;
     let mut resp = crate::json_response(StatusCode::OK, &found.items);
     let h = resp.headers_mut();

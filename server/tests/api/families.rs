@@ -631,18 +631,41 @@ async fn chatbot_bad_input_is_400_with_field() {
             "/v1/api/conversation-messages/1?per_page=ten",
             "per_page",
         ),
-        (
-            "big_page",
-            "/v1/api/conversation-messages/1?page=4294967296",
-            "page",
-        ),
     ] {
         let r = get(path).auth().send(&s).await;
         assert_eq!(r.status, 400, "{name}");
         assert_eq!(r.json()["error"]["field"], field, "{name}");
         insta::assert_json_snapshot!(format!("400_chatbot_{name}"), r.json());
     }
-    // At the limits: the largest page is an empty page, 100 rows a page pass.
+    // No upper bound (api.md §2.5): a page of any size past the end is an
+    // empty page, 100 rows a page pass, and an id too large for any
+    // conversation is an unknown one.
+    for page in [
+        "4294967296",
+        "18446744073709551615",
+        "99999999999999999999999",
+    ] {
+        let r = get(&format!(
+            "/v1/api/conversation-messages/1?page={page}&per_page=100"
+        ))
+        .auth()
+        .send(&s)
+        .await;
+        assert_eq!(
+            (r.status.as_u16(), r.json()),
+            (200, serde_json::json!([])),
+            "{page}"
+        );
+    }
+    let r = get("/v1/api/conversation-messages/99999999999999999999999")
+        .auth()
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "conversation `99999999999999999999999` not found"
+    );
     let r = get("/v1/api/conversation-messages/1?page=4294967295&per_page=100")
         .auth()
         .send(&s)
