@@ -130,8 +130,14 @@ pub struct Config {
     )]
     pub filter_limit: usize,
 
-    /// Default (and maximum without `limit`) rows of the WhatsApp list.
-    #[arg(long, env = "RSQL_WHATSAPP_LIMIT", default_value_t = 100)]
+    /// Default (and maximum without `limit`) rows of the WhatsApp list: 1–1 000,
+    /// the range of its `limit` parameter (the `Link` URLs carry it as `limit`).
+    #[arg(
+        long,
+        env = "RSQL_WHATSAPP_LIMIT",
+        default_value_t = 100,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000)
+    )]
     pub whatsapp_limit: usize,
 
     /// Requests per client address and `--rate-period` (GCRA: a burst of

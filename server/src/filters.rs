@@ -211,24 +211,37 @@ fn mongo(state: AppState) -> warp::filters::BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .and(authorized(state.clone(), Family::Mongo, false))
         .and(raw_query())
-        .and(content_type())
-        .and(body(state.config.body_limit, Family::Mongo))
+        .and(json_body_if_declared(state.config.body_limit))
+        .then(handlers::mongo::get_all)
+        .boxed()
+}
+
+/// The Mongo route's body (`api.md` §2.3): read only when its
+/// `Content-Type` says JSON (`application/json`, parameters and `+json`
+/// types included), under the body limit (413 above it); a body of another
+/// type, or of none, is not read and the request is answered from its
+/// query string. An empty body is no body.
+fn json_body_if_declared(
+    limit: usize,
+) -> impl Filter<Extract = (Option<Bytes>,), Error = Rejection> + Clone {
+    content_type()
+        .and(warp::header::optional::<u64>("content-length"))
+        .and(warp::body::stream())
         .and_then(
-            |state, query, ctype: Option<String>, body: Bytes| async move {
-                // Every body is read under the same limit (`body`); a
-                // non-empty one must be JSON (a missing `Content-Type` is
-                // read as JSON), else 415.
-                let body = if body.is_empty() {
-                    None
-                } else {
-                    handlers::require_json(Family::Mongo, ctype.as_deref())
-                        .map_err(warp::reject::custom)?;
-                    Some(body)
-                };
-                Ok::<_, Rejection>(handlers::mongo::get_all(state, query, body).await)
+            move |ctype: Option<String>, len: Option<u64>, stream| async move {
+                if !ctype.as_deref().is_some_and(handlers::is_json_content_type) {
+                    return Ok(None);
+                }
+                if len.is_some_and(|l| l > limit as u64) {
+                    return Err(warp::reject::custom(ApiError::new(
+                        Family::Mongo,
+                        ErrorKind::PayloadTooLarge { limit },
+                    )));
+                }
+                let body = read_limited(stream, limit, Family::Mongo).await?;
+                Ok::<_, Rejection>((!body.is_empty()).then_some(body))
             },
         )
-        .boxed()
 }
 
 async fn read_limited<S, B>(stream: S, limit: usize, family: Family) -> Result<Bytes, Rejection>

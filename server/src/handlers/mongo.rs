@@ -35,7 +35,10 @@ impl Sources<'_> {
         };
         for n in names {
             match body.get(*n) {
+                // An empty string is an absent parameter, as in the query
+                // string (`user_id=`).
                 None | Some(Value::Null) => {}
+                Some(Value::String(s)) if s.is_empty() => {}
                 Some(Value::String(s)) => return Ok(Some((n, s.clone()))),
                 Some(_) => {
                     return Err(ApiError::body_error(

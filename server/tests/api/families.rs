@@ -146,14 +146,35 @@ async fn mongo_parameters_from_json_body_and_query_wins() {
         .send(&s)
         .await;
     assert_eq!(r.json(), from_query);
-    // A body in another type is refused (415), never silently dropped.
+    // A body in another type is not read (api.md §2.3: only a body
+    // declared JSON is): the query string answers.
+    let all = get("/get-all-conversations?organization_id=acme")
+        .auth()
+        .send(&s)
+        .await
+        .json();
     let r = get("/get-all-conversations?organization_id=acme")
         .auth()
         .header("content-type", "text/plain")
-        .body("{not json")
+        .body(r#"{"user_id":"user1"}"#)
         .send(&s)
         .await;
-    assert_eq!(r.status, 415);
+    assert_eq!((r.status.as_u16(), r.json()), (200, all));
+    // An empty string in the body is an absent parameter, as in the query.
+    let r = get("/get-all-conversations")
+        .auth()
+        .json_body(r#"{"organization_id":"acme","user_id":"","collection":""}"#)
+        .send(&s)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        get("/get-all-conversations?organization_id=acme")
+            .auth()
+            .send(&s)
+            .await
+            .json()
+    );
 }
 
 #[tokio::test]
@@ -692,4 +713,19 @@ async fn chatbot_unknown_conversation_is_404() {
         .await;
     assert_eq!(r.status, 404);
     insta::assert_json_snapshot!("404_chatbot_unknown_conversation", r.json());
+}
+
+#[test]
+fn the_whatsapp_limit_flag_is_the_range_of_limit() {
+    use clap::Parser;
+    let parse = |v: &str| {
+        server::Config::try_parse_from(["rsql-server", "--whatsapp-limit", v])
+            .map(|c| c.whatsapp_limit)
+    };
+    assert_eq!(parse("1").unwrap(), 1);
+    assert_eq!(parse("1000").unwrap(), 1000);
+    for v in ["0", "1001"] {
+        let err = parse(v).unwrap_err().to_string();
+        assert!(err.contains("--whatsapp-limit") && err.contains(v), "{err}");
+    }
 }
