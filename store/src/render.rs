@@ -2,9 +2,10 @@
 //!
 //! The list and get routes render borrowed rows ([`crate::ConversationRef`], read in place
 //! under the store's read lock) with [`list_bytes_ref`] and
-//! [`write_conversation_ref`]: the store's writer for its own rows (each row's
-//! JSON and each person's member object rendered once, when stored), which
-//! gives the bytes serde gives for the owned [`crate::Conversation`].
+//! [`write_conversation_ref`]: the store's writer for its own rows (a row's
+//! fields are written on demand; each person's member object is rendered
+//! once, when the person is stored), which gives the bytes serde gives for
+//! the owned [`crate::Conversation`].
 
 use crate::ConversationRef;
 

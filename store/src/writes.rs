@@ -664,10 +664,6 @@ enum Messages {
     Keep,
 }
 
-/// A bulk insert in progress. Rows go in unindexed; on drop, the new rows are
-/// indexed one by one when they are few compared with the store, otherwise
-/// every index is rebuilt in one pass (and slots renumbered by `startTime`).
-/// Queries cannot run meanwhile: the bulk holds `&mut Store`.
 /// Up to two symbols (a row's type and name) taken while a row is prepared.
 #[derive(Default)]
 struct Head {
@@ -688,6 +684,10 @@ impl Head {
     }
 }
 
+/// A bulk insert in progress. Rows go in unindexed; on drop, the new rows are
+/// indexed one by one when they are few compared with the store, otherwise
+/// every index is rebuilt in one pass (and slots renumbered by `startTime`).
+/// Queries cannot run meanwhile: the bulk holds `&mut Store`.
 pub(crate) struct Bulk<'s> {
     store: &'s mut Store,
     new_slots: Vec<u32>,
@@ -774,6 +774,23 @@ mod tests {
 
     fn limited(limits: Limits) -> Store {
         Store::with_limits(limits)
+    }
+
+    #[test]
+    fn the_earliest_millisecond_is_no_end_time() {
+        // It marks a row without an end: as an end time it would read back
+        // as none, so it is refused; every later one reads back as given.
+        let mut s = Store::new();
+        let mut c = conv("1", "a", &[]);
+        c.start_time = i64::MIN;
+        c.end_time = Some(i64::MIN);
+        let err = s.insert(c.clone()).unwrap_err().to_string();
+        assert!(err.contains("endTime"), "{err}");
+        assert_eq!(s.len(), 0);
+        c.end_time = Some(i64::MIN + 1);
+        s.insert(c).unwrap();
+        assert_eq!(s.get("1").unwrap().end_time, Some(i64::MIN + 1));
+        s.check_consistency().unwrap();
     }
 
     #[test]

@@ -105,6 +105,15 @@ impl<'a> Draft<'a> {
         if self.id.is_empty() {
             return Err(RecordError::invalid("id", "a non-empty string", ""));
         }
+        // The earliest millisecond marks a row without an end (`rows.rs`):
+        // as an end time it would come back as none.
+        if self.end == Some(i64::MIN) {
+            return Err(RecordError::invalid(
+                "endTime",
+                "a time after the earliest 64-bit millisecond",
+                &i64::MIN.to_string(),
+            ));
+        }
         if let Some(end) = self.end
             && end < self.start
         {
