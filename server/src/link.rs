@@ -72,6 +72,28 @@ pub fn offset_links(
     offset: u64,
     total: u64,
 ) -> String {
+    offset_links_named(path, params, limit, ("offset", offset), total)
+}
+
+/// [`offset_links`] for a list whose offset parameter has another name
+/// (the Mongo route's `skip`).
+///
+/// ```
+/// use server::link::offset_links_named;
+/// let l = offset_links_named("/m", &[("organization_id", "acme")], 10, ("skip", 10), 25);
+/// assert_eq!(l,
+///   "</m?limit=10&skip=20&organization_id=acme>; rel=\"next\", \
+///    </m?limit=10&skip=0&organization_id=acme>; rel=\"prev\", \
+///    </m?limit=10&skip=0&organization_id=acme>; rel=\"first\", \
+///    </m?limit=10&skip=20&organization_id=acme>; rel=\"last\"");
+/// ```
+pub fn offset_links_named(
+    path: &str,
+    params: &[(&str, &str)],
+    limit: u64,
+    (offset_name, offset): (&str, u64),
+    total: u64,
+) -> String {
     // The parameters are encoded once; each link repeats them.
     let mut tail =
         String::with_capacity(params.iter().map(|(k, v)| k.len() + 3 * v.len() + 2).sum());
@@ -90,7 +112,9 @@ pub fn offset_links(
         out.push_str(path);
         out.push_str("?limit=");
         out.push_str(itoa::Buffer::new().format(limit));
-        out.push_str("&offset=");
+        out.push('&');
+        out.push_str(offset_name);
+        out.push('=');
         out.push_str(itoa::Buffer::new().format(off));
         out.push_str(&tail);
         out.push_str(">; rel=\"");

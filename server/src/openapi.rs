@@ -536,7 +536,7 @@ fn paths() -> Value {
                     json!({ "oneOf": [
                         { "type": "array", "items": r("MongoDocument") },
                         r("LambdaEnvelope")
-                    ] }), &[("X-Total-Count", true)])),
+                    ] }), &[("X-Total-Count", true), ("Link", false)])),
         } },
         "/v1/api/conversation-messages/{id}": { "get": op("chatbot messages of one conversation", true,
             resp_with("a page of messages, createdOn ascending", json!({ "type": "array", "items": r("ChatbotMessage") }),

@@ -68,6 +68,9 @@ struct LambdaHeaders {
     content_type: &'static str,
 }
 
+/// The collection when none is named (`api.md` A-19).
+const DEFAULT_COLLECTION: &str = "conversations";
+
 /// A validated request: what the storage is asked for, and the envelope.
 struct Request {
     database: String,
@@ -112,8 +115,33 @@ async fn get_all_inner(
     } else {
         crate::json_response(StatusCode::OK, &page)
     };
-    resp.headers_mut()
-        .insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
+    let h = resp.headers_mut();
+    h.insert(crate::names::X_TOTAL_COUNT, HeaderValue::from(total));
+    // Paged (`limit` given): `Link` as on the other list routes
+    // (`api.md` §2.0), each URL the whole request in its query string (the
+    // parameters may have come from the body).
+    if let Some(limit) = limit {
+        let mut params = vec![("organization_id", database.as_str())];
+        if collection != DEFAULT_COLLECTION {
+            params.push(("collection", collection.as_str()));
+        }
+        if let Some(u) = &user_id {
+            params.push(("user_id", u.as_str()));
+        }
+        if lambda {
+            params.push(("envelope", "lambda"));
+        }
+        let links = crate::link::offset_links_named(
+            "/get-all-conversations",
+            &params,
+            limit as u64,
+            ("skip", skip as u64),
+            total as u64,
+        );
+        if let Ok(v) = HeaderValue::from_str(&links) {
+            h.insert(warp::http::header::LINK, v);
+        }
+    }
     Ok(resp)
 }
 
@@ -156,7 +184,7 @@ fn request(query: &str, body: Option<&[u8]>) -> Result<Request, ApiError> {
     })?;
     let collection = src
         .get(&["collection"])?
-        .map_or_else(|| "conversations".to_owned(), |(_, c)| c);
+        .map_or_else(|| DEFAULT_COLLECTION.to_owned(), |(_, c)| c);
     store::families::mongo::validate_collection_name(&collection).map_err(|e| {
         ApiError::param(
             F,

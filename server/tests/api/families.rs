@@ -296,6 +296,39 @@ async fn mongo_limit_skip_and_lambda_envelope() {
         r.header("x-total-count"),
         Some(all.len().to_string().as_str())
     );
+    // Paged, so `Link` as on the other list routes; every URL carries the
+    // whole request, parameters from the body included, and following
+    // them walks the pages.
+    let link = r.header("link").unwrap().to_owned();
+    assert!(
+        link.starts_with(
+            "</get-all-conversations?limit=3&skip=5&organization_id=acme>; rel=\"next\""
+        ),
+        "{link}"
+    );
+    assert!(
+        link.contains("skip=0&organization_id=acme>; rel=\"first\""),
+        "{link}"
+    );
+    let r = get("/get-all-conversations?limit=3")
+        .auth()
+        .json_body(r#"{"organization_id":"acme","user_id":"user1"}"#)
+        .send(&s)
+        .await;
+    let link = r.header("link").unwrap().to_owned();
+    let next = link_target(&link, "next").expect("more than 3 documents of user1");
+    assert!(
+        next.contains("organization_id=acme&user_id=user1"),
+        "{next}"
+    );
+    let page2 = get(&next).auth().send(&s).await;
+    assert_eq!(page2.status, 200);
+    // Not paged: one answer, no `Link`.
+    let r = get("/get-all-conversations?organization_id=acme")
+        .auth()
+        .send(&s)
+        .await;
+    assert!(r.header("link").is_none());
     let r = get("/get-all-conversations?organization_id=acme&envelope=lambda")
         .auth()
         .send(&s)
