@@ -28,6 +28,9 @@ pub enum StrictError {
         limit: usize,
         /// The first key past the cap (truncated for messages).
         key: String,
+        /// Where the object is: the keys leading to it, joined by `.`, and
+        /// `[i]` for an array element (empty for the body itself).
+        path: String,
     },
 }
 
@@ -35,8 +38,14 @@ impl fmt::Display for StrictError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StrictError::Json(e) => fmt::Display::fmt(e, f),
-            StrictError::TooManyKeys { limit, key } => {
+            StrictError::TooManyKeys { limit, key, path } if path.is_empty() => {
                 write!(f, "more than {limit} keys in one object (at key `{key}`)")
+            }
+            StrictError::TooManyKeys { limit, key, path } => {
+                write!(
+                    f,
+                    "{path}: more than {limit} keys in one object (at key `{key}`)"
+                )
             }
         }
     }
@@ -54,10 +63,12 @@ impl std::error::Error for StrictError {}
 /// ```
 pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     let overflow = RefCell::new(None);
+    let path = RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v = Strict {
         cap: usize::MAX,
         overflow: &overflow,
+        path: &path,
     }
     .deserialize(&mut de)?;
     de.end()?;
@@ -71,22 +82,25 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
 /// use server::jsonmap::{parse_strict_capped, StrictError};
 /// assert!(parse_strict_capped(br#"{"m":{"a":"1","b":"2"}}"#, 2).is_ok());
 /// let err = parse_strict_capped(br#"{"m":{"a":"1","b":"2","c":"3","d":"4"}}"#, 2).unwrap_err();
-/// assert!(matches!(&err, StrictError::TooManyKeys { limit: 2, key } if key == "c"));
-/// assert_eq!(err.to_string(), "more than 2 keys in one object (at key `c`)");
+/// assert!(matches!(&err, StrictError::TooManyKeys { limit: 2, key, path } if key == "c" && path == "m"));
+/// assert_eq!(err.to_string(), "m: more than 2 keys in one object (at key `c`)");
 /// ```
 pub fn parse_strict_capped(bytes: &[u8], max_keys: usize) -> Result<Value, StrictError> {
     let overflow = RefCell::new(None);
+    let path = RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = Strict {
         cap: max_keys,
         overflow: &overflow,
+        path: &path,
     }
     .deserialize(&mut de)
     .and_then(|v| de.end().map(|()| v));
     match (parsed, overflow.into_inner()) {
-        (Err(_), Some(key)) => Err(StrictError::TooManyKeys {
+        (Err(_), Some((key, path))) => Err(StrictError::TooManyKeys {
             limit: max_keys,
             key,
+            path,
         }),
         (Err(e), None) => Err(StrictError::Json(e)),
         (Ok(v), _) => Ok(v),
@@ -98,7 +112,31 @@ pub fn parse_strict_capped(bytes: &[u8], max_keys: usize) -> Result<Value, Stric
 #[derive(Clone, Copy)]
 struct Strict<'c> {
     cap: usize,
-    overflow: &'c RefCell<Option<String>>,
+    /// The key past the cap and the path of its object.
+    overflow: &'c RefCell<Option<(String, String)>>,
+    /// The keys (and `[i]`s) leading to the value being read.
+    path: &'c RefCell<Vec<String>>,
+}
+
+impl Strict<'_> {
+    /// Reads the next value with `step` on the path.
+    fn within<T>(self, step: String, read: impl FnOnce(Self) -> T) -> T {
+        self.path.borrow_mut().push(step);
+        let v = read(self);
+        self.path.borrow_mut().pop();
+        v
+    }
+
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for step in self.path.borrow().iter() {
+            if !out.is_empty() && !step.starts_with('[') {
+                out.push('.');
+            }
+            out.push_str(step);
+        }
+        out
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Strict<'_> {
@@ -146,7 +184,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(self)? {
+        while let Some(v) = self.within(format!("[{}]", out.len()), |s| seq.next_element_seed(s))? {
             out.push(v);
         }
         Ok(Value::Array(out))
@@ -162,7 +200,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
                     "more than {} keys in one object (at key `{key}`)",
                     self.cap
                 ));
-                *self.overflow.borrow_mut() = Some(key);
+                *self.overflow.borrow_mut() = Some((key, self.path()));
                 return Err(e);
             }
             if !seen.insert(key.clone()) {
@@ -171,7 +209,8 @@ impl<'de> Visitor<'de> for Strict<'_> {
                     crate::error::truncate(&key)
                 )));
             }
-            let v = map.next_value_seed(self)?;
+            let step = crate::error::truncate(&key);
+            let v = self.within(step, |s| map.next_value_seed(s))?;
             out.insert(key, v);
         }
         Ok(Value::Object(out))
@@ -190,7 +229,27 @@ mod tests {
         };
         assert!(parse_strict_capped(body(200).as_bytes(), 200).is_ok());
         match parse_strict_capped(body(201).as_bytes(), 200) {
-            Err(StrictError::TooManyKeys { limit: 200, key }) => assert_eq!(key, "k200"),
+            Err(StrictError::TooManyKeys {
+                limit: 200,
+                key,
+                path,
+            }) => assert_eq!((key.as_str(), path.as_str()), ("k200", "metadata")),
+            other => panic!("{other:?}"),
+        }
+        // The path names the object past the cap, through arrays too.
+        let deep = format!(r#"{{"a":[1,{{"b":{}}}]}}"#, body(3));
+        match parse_strict_capped(deep.as_bytes(), 2) {
+            Err(e @ StrictError::TooManyKeys { .. }) => assert_eq!(
+                e.to_string(),
+                "a[1].b.metadata: more than 2 keys in one object (at key `k2`)"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let top = r#"{"a":1,"b":2,"c":3}"#;
+        match parse_strict_capped(top.as_bytes(), 2) {
+            Err(e @ StrictError::TooManyKeys { .. }) => {
+                assert_eq!(e.to_string(), "more than 2 keys in one object (at key `c`)")
+            }
             other => panic!("{other:?}"),
         }
         // Arrays of objects: the cap is per object.

@@ -252,10 +252,12 @@ fn object_body(
     require_json(F, content_type)?;
     let v = crate::jsonmap::parse_strict_capped(body, MAX_BODY_METADATA_KEYS).map_err(|e| {
         let message = match e {
-            StrictError::TooManyKeys { limit, key } if metadata => format!(
-                "metadata: a body may carry at most {limit} keys, keys set to null included \
+            StrictError::TooManyKeys { limit, key, path } if metadata && path == "metadata" => {
+                format!(
+                    "metadata: a body may carry at most {limit} keys, keys set to null included \
                  (at most {MAX_METADATA_KEYS} with a value), found more at key `{key}`"
-            ),
+                )
+            }
             e @ StrictError::TooManyKeys { .. } => format!("body: {e}"),
             StrictError::Json(e) => format!("body: invalid JSON: {e}"),
         };

@@ -260,6 +260,16 @@ async fn put_metadata_body_key_counts() {
         "{m}"
     );
     insta::assert_json_snapshot!("400_symbl_put_body_too_many_keys", r.json());
+    // An object of 201 keys inside `metadata` is not the metadata's own
+    // count: the message names the object.
+    let inner: Vec<String> = (0..201).map(|i| format!(r#""n{i}":1"#)).collect();
+    let body = format!(r#"{{"metadata":{{"a":{{{}}}}}}}"#, inner.join(","));
+    let r = put_meta(&s, &id, &body).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        message(&r),
+        "body: metadata.a: more than 200 keys in one object (at key `n200`)"
+    );
     // 101 keys with a value.
     let sets: Vec<(String, Option<String>)> = (0..101)
         .map(|i| (format!("s{i}"), Some("v".into())))
