@@ -326,15 +326,12 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 
-    #[test]
-    fn a_conversation_the_store_refuses_is_damage() {
-        // Well-framed, checksummed items, but one id twice.
-        let d = dir("refused");
-        let tmp = path(&d, 1);
-        let file = File::create(&tmp).unwrap();
+    /// A snapshot file at `tmp` holding only its header frame (segment 1).
+    fn headed(tmp: &std::path::Path) -> Frames<'_> {
+        let file = File::create(tmp).unwrap();
         let mut out = Frames {
             w: BufWriter::new(file),
-            path: &tmp,
+            path: tmp,
             frame: Vec::new(),
             bytes: 0,
         };
@@ -345,6 +342,15 @@ mod tests {
         };
         out.write_frame(&encode_versioned(&header).unwrap())
             .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_conversation_the_store_refuses_is_damage() {
+        // Well-framed, checksummed items, but one id twice.
+        let d = dir("refused");
+        let tmp = path(&d, 1);
+        let mut out = headed(&tmp);
         let mut items = vec![RECORD_VERSION];
         let c = crate::generate::conversation(5, 0);
         for _ in 0..2 {
@@ -377,20 +383,7 @@ mod tests {
         // a second frame, messages of a conversation the snapshot lacks.
         let d = dir("orphans");
         let tmp = path(&d, 1);
-        let file = File::create(&tmp).unwrap();
-        let mut out = Frames {
-            w: BufWriter::new(file),
-            path: &tmp,
-            frame: Vec::new(),
-            bytes: 0,
-        };
-        let header = SnapHeader {
-            magic: SNAP_MAGIC,
-            next_segment: 1,
-            loads: Vec::new(),
-        };
-        out.write_frame(&encode_versioned(&header).unwrap())
-            .unwrap();
+        let mut out = headed(&tmp);
         let c = crate::generate::conversation(5, 0);
         let mut kept = crate::generate::messages(5, &c);
         kept.truncate(3);
