@@ -297,6 +297,26 @@ impl Store {
     }
 
     /// The owned form of a stored row.
+    /// What a snapshot reads of the store ([`Store::iter`], `contains` and
+    /// the messages), copied: the rows with their strings and people, the
+    /// two id maps and the messages, without the time indexes, postings,
+    /// trigrams and ordered names a query would need. A snapshot copies the
+    /// store under its read lock, which a writer waits for, and readers
+    /// after the writer wait too (tokio's lock is fair): the copy is that
+    /// pause, and the indexes were about half of it.
+    pub(crate) fn snapshot_copy(&self) -> Store {
+        Store {
+            strings: self.strings.clone(),
+            people: self.people.clone(),
+            rows: self.rows.clone(),
+            ids: self.ids.clone(),
+            by_id: self.by_id.clone(),
+            messages: self.messages.clone(),
+            limits: self.limits,
+            ..Store::default()
+        }
+    }
+
     pub(crate) fn materialize(&self, slot: u32) -> Conversation {
         let Some(row) = self.row(slot) else {
             return Conversation {

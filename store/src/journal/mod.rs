@@ -302,14 +302,19 @@ impl Journal {
 
     /// Takes a snapshot of the store behind `symbl` (blocking: call it from
     /// a thread of its own, not an async task): under a read lock, closes
-    /// the current segment and copies the store (writers wait that long,
-    /// readers do not); then, without any lock, writes the copy and drops
-    /// the segments it covers. Clears the "snapshot running" mark that
-    /// [`Ticket::snapshot_due`] set.
+    /// the current segment and copies what the snapshot reads of the store
+    /// (its rows and messages, not its indexes; a writer waits that long,
+    /// and so do the readers that come after it, the lock being fair); then,
+    /// without any lock, writes the copy and drops the segments it covers.
+    /// Clears the "snapshot running" mark that [`Ticket::snapshot_due`] set,
+    /// also when it panics.
     pub fn snapshot_from(
         &self,
         symbl: &tokio::sync::RwLock<Store>,
     ) -> Result<SnapshotStats, JournalError> {
+        // Cleared however this ends, a panic included: otherwise no
+        // snapshot would ever come due again.
+        let _running = ClearOnDrop(&self.shared.snapshotting);
         let one_at_a_time = self.shared.snapshot_lock.lock();
         let result = (|| {
             let (next, copy) = {
@@ -322,7 +327,7 @@ impl Journal {
                     inner.since_snapshot = 0;
                     next
                 };
-                (next, store.clone())
+                (next, store.snapshot_copy())
             };
             self.write_snapshot(next, &copy)
         })();
@@ -331,7 +336,6 @@ impl Journal {
             self.shared.lock().since_snapshot = 0;
         }
         drop(one_at_a_time);
-        self.shared.snapshotting.store(false, Ordering::Release);
         result
     }
 
@@ -509,4 +513,13 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), JournalError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| JournalError::io("fsync", dir, e))
+}
+
+/// Clears a flag when dropped.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }

@@ -161,15 +161,25 @@ impl MemoryStorage {
             let symbl = Arc::clone(&self.symbl);
             let spawned = std::thread::Builder::new()
                 .name("journal-snapshot".to_owned())
-                .spawn(move || match for_thread.snapshot_from(&symbl) {
-                    Ok(s) => tracing::info!(
-                        dir = %for_thread.dir().display(),
-                        conversations = s.conversations,
-                        messages = s.messages,
-                        bytes = s.bytes,
-                        "journal: snapshot written, older segments removed"
-                    ),
-                    Err(e) => tracing::error!("journal: snapshot failed (segments kept): {e}"),
+                .spawn(move || {
+                    let run = std::panic::AssertUnwindSafe(|| for_thread.snapshot_from(&symbl));
+                    match std::panic::catch_unwind(run) {
+                        Ok(Ok(s)) => tracing::info!(
+                            dir = %for_thread.dir().display(),
+                            conversations = s.conversations,
+                            messages = s.messages,
+                            bytes = s.bytes,
+                            "journal: snapshot written, older segments removed"
+                        ),
+                        Ok(Err(e)) => {
+                            tracing::error!("journal: snapshot failed (segments kept): {e}");
+                        }
+                        // A panic ends only this snapshot: the next one
+                        // comes due after as much journal again.
+                        Err(_) => {
+                            tracing::error!("journal: the snapshot thread panicked (segments kept)")
+                        }
+                    }
                 });
             if let Err(e) = spawned {
                 tracing::error!("journal: cannot start the snapshot thread: {e}");
