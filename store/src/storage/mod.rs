@@ -12,7 +12,9 @@
 //! Errors are [`StorageError`]: the request's own fault ([`StoreError`](crate::StoreError):
 //! 400/404), a limit of `api.md` §2.2 ([`StorageErrorKind::TooManyKeys`]:
 //! 400), or the backend not answering ([`StorageErrorKind::Unavailable`]:
-//! 503, and nothing was changed).
+//! 503; the write was not acknowledged: nothing was changed, except when a
+//! journal's fsync failed after the write was applied in memory, where it
+//! may be served until the restart and is gone after it, `docs/journal.md`).
 //!
 //! ```
 //! use store::storage::{MemoryStorage, Storage};
