@@ -553,3 +553,43 @@ fn batch_line_limit_at_and_past() {
     let (code, lines, _) = batch(&[], format!("{json_at} \n").as_bytes());
     assert_eq!((code, lines.len()), (Some(2), 0));
 }
+
+/// `--batch` as a co-process: each answer comes out before the next line is
+/// sent (the flush used to wait for the next line of input first, so a
+/// caller waiting for its answer waited forever).
+#[test]
+fn batch_answers_a_line_before_the_next_one_is_sent() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rsql"))
+        .args(["parse", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Answers are read on a thread; a missing one fails after a bound
+    // (a hang, not a timing).
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    let bound = std::time::Duration::from_secs(20);
+    for filter in ["a==1", "b=gt=2;c==x", "((("] {
+        writeln!(stdin, "{}", Value::from(filter)).unwrap();
+        stdin.flush().unwrap();
+        let answer = rx
+            .recv_timeout(bound)
+            .unwrap_or_else(|e| panic!("no answer to `{filter}` while the next line waits: {e}"));
+        let v: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(v["ok"], filter != "(((", "{answer}");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().code().is_some());
+    reader.join().unwrap();
+}

@@ -83,26 +83,28 @@ pub(crate) enum Line {
 
 /// Reads `--batch` lines: skips blank ones, stops at the first unreadable one.
 pub(crate) struct Lines<R> {
-    input: R,
+    input: std::io::BufReader<R>,
     format: LineFormat,
     buf: Vec<u8>,
     line: usize,
 }
 
-impl<R: BufRead> Lines<R> {
+impl<R: Read> Lines<R> {
     pub(crate) fn new(input: R, format: LineFormat) -> Lines<R> {
         Lines {
-            input,
+            input: std::io::BufReader::new(input),
             format,
             buf: Vec::new(),
             line: 0,
         }
     }
 
-    /// Whether more input is buffered (when not, output is flushed so the
-    /// tool can be driven one line at a time as a co-process).
-    pub(crate) fn has_buffered(&mut self) -> Result<bool, InputError> {
-        Ok(!self.input.fill_buf().map_err(InputError::Io)?.is_empty())
+    /// Whether more input is already buffered, without reading (when not,
+    /// output is flushed, so the tool can be driven one line at a time as a
+    /// co-process: a read here would wait for the next line before the
+    /// answer to this one went out).
+    pub(crate) fn has_buffered(&self) -> bool {
+        !self.input.buffer().is_empty()
     }
 
     /// The next line that holds something, with its 1-based number.

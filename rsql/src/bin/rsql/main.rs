@@ -351,7 +351,7 @@ fn job(command: Command) -> Result<(Job, InputArgs), ExitCode> {
 
 fn run_batch(job: &Job, format: LineFormat) -> Result<(), InputError> {
     let stdin = io::stdin();
-    let mut lines = Lines::new(stdin.lock(), format);
+    let mut lines = Lines::new(stdin, format);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     while let Some((n, line)) = lines.next_line()? {
@@ -361,7 +361,7 @@ fn run_batch(job: &Job, format: LineFormat) -> Result<(), InputError> {
         };
         let json = answer.map_err(|reason| InputError::Line { line: n, reason })?;
         writeln!(out, "{json}").map_err(InputError::Io)?;
-        if !lines.has_buffered()? {
+        if !lines.has_buffered() {
             out.flush().map_err(InputError::Io)?;
         }
     }
