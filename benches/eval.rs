@@ -2,9 +2,9 @@
 //!
 //! * Groups `eval_q1` … `eval_q4`: `Filter::matches` over 100 000 generated
 //!   conversations held as structs (`support/conv.rs`, distributions of
-//!   `shared/data/README.md`), against a hand-written Rust closure for the
+//!   `store::generate`), against a hand-written Rust closure for the
 //!   same predicate, in the same group. Throughput is rows (elements). The
-//!   queries are those of `shared/bench/README.md`; q5 has no filter (it
+//!   queries are those of `benches/README.md`; q5 has no filter (it
 //!   only sorts and pages), so it has nothing to evaluate here.
 //! * Group `compile`: `Schema::compile` of pre-parsed ASTs of the filter
 //!   corpus (`data/filters.txt`): `short` (< 256 bytes), `all`, and

@@ -1,6 +1,6 @@
 //! Shared helpers for the criterion benches: the filter corpus and its subsets.
 //!
-//! The corpus is `data/filters.txt` (a copy of `shared/bench/filters.txt`), one
+//! The corpus is `data/filters.txt` (the benchmark brief's filter corpus), one
 //! filter per line, compiled into the bench binaries with `include_str!` so a
 //! bench never depends on the working directory it is started from.
 //!
@@ -19,7 +19,7 @@
 pub const FILTERS_TXT: &str = include_str!("data/filters.txt");
 
 /// Lines shorter than this many bytes are "short", the others "long"
-/// (`shared/bench/README.md`: 36 short lines, 5 long ones).
+/// (`benches/README.md`: 36 short lines, 5 long ones).
 pub const SHORT_LIMIT: usize = 256;
 
 /// A named list of filters, with the byte count used for `Throughput::Bytes`.
@@ -150,7 +150,7 @@ pub fn corpus_lines(text: &str) -> Vec<&str> {
 
 /// The store bench's data set as a JSONL file of `n` generated conversations
 /// of 2021, pinned explicitly (`store::generate::write_jsonl_until(seed, n,
-/// END_2021_MS, …)`, the data set of `shared/data/README.md`), beside criterion's results,
+/// END_2021_MS, …)`, the data set of `store::generate`), beside criterion's results,
 /// written on first use (through a temporary file, so an interrupted run
 /// leaves no partial file). Returns the path and, when it had to be written,
 /// how long that took. The store and tricks benches load the same file.

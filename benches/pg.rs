@@ -1,4 +1,4 @@
-//! The five store queries of `shared/bench/README.md` on PostgreSQL: the SQL
+//! The five store queries of `benches/README.md` on PostgreSQL: the SQL
 //! rsql emits against the SQL an expert writes for the same question, timed
 //! in the same run on the same 1M conversations.
 //!

@@ -1,4 +1,4 @@
-//! The five store queries of `shared/bench/README.md`, timed in one run for
+//! The five store queries of `benches/README.md`, timed in one run for
 //! the `store` crate, SQLite in memory with indexes, and a naive `Vec` scan.
 //!
 //! * Data: `store::generate` with seed 42, N = 100 000 conversations, or
@@ -20,7 +20,7 @@
 //!   `sqlite_ids` is SQLite's page of ids alone (no count, no members), a
 //!   lower bound. The naive scan clones its page rows. A preflight asserts
 //!   that all systems return the same ids in the same order and the same total.
-//! * SQLite schema (`shared/bench/README.md`): one `conversations` table,
+//! * SQLite schema (`benches/README.md`): one `conversations` table,
 //!   indexes on `start_ms`, `(name, id DESC)` and
 //!   `json_extract(metadata,'$.agentId')`, a `members` table indexed on
 //!   `email` and on `conversation_id`; prepared statements; q2 as `GLOB`.

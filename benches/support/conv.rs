@@ -1,5 +1,5 @@
 //! Bench-local conversations held as structs, a deterministic generator with
-//! the distributions of `shared/data/README.md`, and the `rsql::Record`
+//! the distributions of `store::generate`, and the `rsql::Record`
 //! implementation a store would write for them, over the store's conversation
 //! schema (`store::schema()` and its field ids).
 //!

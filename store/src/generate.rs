@@ -9,7 +9,7 @@
 //! * `startTime` uniform over the 365 days that end at `until` (millisecond
 //!   precision), duration 5–120 minutes (so an end may lie up to 2 h past
 //!   `until`); the functions without `_until` use [`END_2021_MS`], i.e. 2021,
-//!   the data set the benches and `shared/data/README.md` describe, and a
+//!   the data set the benches describe (`benches/README.md`), and a
 //!   conversation `_until` another end is the same one shifted in time;
 //! * `name`: `{team} {topic}`, then nothing, ` - {company}` or ` MM/DD`; 12 teams, 20 topics,
 //!   one of which is `Brainstorm` (so `*Brainstorm*` matches about 5 %);

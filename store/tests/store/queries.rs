@@ -1,6 +1,6 @@
-//! The five bench queries of `shared/bench/README.md` on the 1 000-line
-//! fixture (`tests/data/conversations-1k.jsonl`, a copy of
-//! `shared/data/conversations-1k.jsonl`): results checked against the naive
+//! The five bench queries of `benches/README.md` on the 1 000-line
+//! fixture (`tests/data/conversations-1k.jsonl`, the sample file of the
+//! project's data brief): results checked against the naive
 //! scan and pinned as snapshots, and `explain()` snapshots of their plans.
 
 use std::sync::OnceLock;

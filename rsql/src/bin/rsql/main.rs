@@ -92,7 +92,7 @@ enum Command {
     ///
     /// The text form is the clause, then one line per parameter (`$1 = 'x'`
     /// or `?1 = 'x'`; a time is bound as epoch milliseconds). --json prints
-    /// {"sql": "…", "params": [{"type": "text|int|float|bool|time", "value": …}]}.
+    /// {"sql": "…", "params": [{"type": "text|int|float|bool|time|timestamptz|timestamp|numeric", "value": …}]}.
     ///
     /// Exit status: 0 emitted, 1 the filter is invalid or names a field
     /// without a SQL mapping, 2 usage error, schema file error or unreadable input.
