@@ -116,6 +116,11 @@ pub struct PgStorage {
     describe: String,
     opts: PgOptions,
     list_cache: Arc<ListCache>,
+    /// Streamed pages in flight at once: half the pool (at least one). A
+    /// streamed page holds a connection for as long as its client reads,
+    /// so without a bound a few slow readers of large pages would hold
+    /// every connection, and every other request would get 503.
+    streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for PgStorage {
@@ -151,6 +156,7 @@ impl PgStorage {
             pool: connected.pool,
             describe: connected.describe,
             list_cache: Arc::new(ListCache::new(opts.count_cache, opts.page_cache_bytes)),
+            streams: Arc::new(tokio::sync::Semaphore::new(stream_slots(&opts))),
             opts,
         };
         let mut client = storage.client().await?;
@@ -167,6 +173,24 @@ impl PgStorage {
     /// The options the pool was built with.
     pub fn options(&self) -> &PgOptions {
         &self.opts
+    }
+
+    /// A slot for one streamed page, within the pool's wait (else 503): at
+    /// most half the pool's connections stream at once.
+    pub(crate) async fn stream_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        let wait = self.opts.pool_wait;
+        match tokio::time::timeout(wait, Arc::clone(&self.streams).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(StorageError::unavailable(
+                error::BACKEND,
+                format!(
+                    "{} large pages are being streamed, the most at once (half the pool's \
+                     connections); none ended within the pool's wait ({} ms)",
+                    stream_slots(&self.opts),
+                    wait.as_millis()
+                ),
+            )),
+        }
     }
 
     /// The list totals and pages kept per query and write generation.
@@ -321,4 +345,10 @@ impl Storage for PgStorage {
     fn token_expiry<'a>(&'a self, digest: &'a str) -> BoxFuture<'a, Result<Option<i64>>> {
         self.bounded(read::token_expiry(self, digest))
     }
+}
+
+/// Streamed pages in flight at once: half the pool's connections, at least
+/// one.
+fn stream_slots(opts: &PgOptions) -> usize {
+    (opts.max_connections / 2).max(1)
 }

@@ -387,12 +387,15 @@ fn write_docs(rows: &[tokio_postgres::Row], written: usize, out: &mut Vec<u8>) -
 /// cursor over the page whose rows are fetched [`CHUNK_ROWS`] at a time by
 /// a task of its own and handed to the HTTP layer through a channel of one
 /// chunk (so a slow client holds at most two chunks in memory, and a
-/// connection for as long as it reads). The first chunk is fetched before
+/// connection for as long as it reads; at most half the pool's connections
+/// stream at once, [`PgStorage::stream_slot`]). The first chunk is fetched before
 /// the answer's head, so a failure up to there is a 503; a later one ends
 /// the body in error. Each fetch is bounded by
 /// [`PgOptions::answer_timeout`](super::PgOptions::answer_timeout).
 async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListPage> {
     let bound = sql.bound();
+    // Held until the page ends (moved into the task below).
+    let slot = s.stream_slot().await?;
     let conn = InTransaction(Some(s.client().await?));
     let client = conn.client()?;
     client
@@ -430,6 +433,7 @@ async fn list_streamed(s: &PgStorage, sql: &ListSql, page: &str) -> Result<ListP
     let (send, recv) = tokio::sync::mpsc::channel::<Result<Vec<u8>>>(1);
     let limit = s.options().answer_timeout();
     tokio::spawn(async move {
+        let _slot = slot;
         loop {
             let mut out = Vec::with_capacity(CHUNK_ROWS * 1024);
             let fetched = match conn.client() {

@@ -98,3 +98,52 @@ fn large_pages_stream_in_chunks_and_equal_memory() {
         }
     });
 }
+
+#[test]
+fn streamed_pages_hold_at_most_half_the_pool() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TempDb::create("streams")) else {
+        return;
+    };
+    // Four connections: two may stream at once; a third streamed page waits
+    // the pool's wait, then 503, while small pages still get a connection.
+    let opts = PgOptions::default()
+        .with_max_connections(4)
+        .with_pool_wait(std::time::Duration::from_millis(300));
+    let pg = rt.block_on(db.storage(opts));
+    let source = SymblSource::Demo {
+        seed: 9,
+        size: ROWS,
+        until_ms: store::generate::END_2021_MS,
+        with_messages: 0,
+    };
+    rt.block_on(load_symbl(pg.pool(), &source, LoadMode::SeedOnce))
+        .unwrap();
+    rt.block_on(async {
+        let large = || spec(CHUNK_ROWS * 4, 0);
+        // Two streams whose clients read nothing yet: each holds its slot.
+        let first = pg.list(large()).await.unwrap();
+        let second = pg.list(large()).await.unwrap();
+        assert!(matches!(first.body, ListBody::Stream(_)));
+        let third = pg.list(large()).await.map(|_| ()).unwrap_err();
+        assert!(
+            matches!(
+                third.kind(),
+                store::storage::StorageErrorKind::Unavailable { .. }
+            ),
+            "{third}"
+        );
+        assert!(third.to_string().contains("streamed"), "{third}");
+        let small = pg.list(spec(20, 0)).await.unwrap();
+        assert_eq!(small.total, ROWS as usize);
+        // A stream read to its end gives its slot back.
+        let ListBody::Stream(mut chunks) = first.body else {
+            unreachable!()
+        };
+        while let Some(chunk) = chunks.next().await {
+            chunk.unwrap();
+        }
+        let again = pg.list(large()).await.unwrap();
+        drop((second, again));
+    });
+}
