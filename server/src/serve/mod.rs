@@ -242,8 +242,17 @@ async fn connection<S, B>(
             }
             () = track.changed.notified() => {
                 if track.is_evicted() {
-                    tracing::debug!("connection closed to make room (idle at the connection cap)");
-                    return;
+                    if !track.in_progress() {
+                        tracing::debug!("connection closed to make room (idle at the connection cap)");
+                        return;
+                    }
+                    // A request arrived after the connection was chosen as
+                    // idle: answer it, then close (dropping it here could
+                    // apply a write and send no answer).
+                    if !closing {
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
                 }
             }
             () = timer.as_mut() => {

@@ -204,6 +204,15 @@ impl Track {
         self.lock().evicted
     }
 
+    /// Whether a request is in progress (a head passed and its response not
+    /// yet written): a connection evicted while idle may have received one
+    /// since, which is then answered before the connection closes.
+    pub(crate) fn in_progress(&self) -> bool {
+        let passed = self.passed.load(Ordering::Relaxed);
+        let s = self.lock();
+        s.started.max(passed) > s.finished || s.write_blocked.is_some()
+    }
+
     /// Whether hyper should be told to close once idle: at shutdown, or
     /// after a refused head (or lost framing) once every head passed before
     /// it is answered (told earlier, hyper would drop the pipelined
@@ -311,5 +320,21 @@ mod tests {
         t.reject();
         assert_eq!(t.deadline(&o), None);
         assert!(t.wants_close() && t.idle_since().is_none());
+    }
+
+    #[test]
+    fn an_evicted_connection_knows_whether_a_request_arrived_since() {
+        let t = Track::new(Arc::new(Notify::new()));
+        t.evict();
+        assert!(t.idle_since().is_none(), "evicted: never chosen again");
+        assert!(!t.in_progress(), "nothing arrived: closed at once");
+        t.head_started();
+        assert!(!t.in_progress(), "part of a head is no request yet");
+        t.head_passed();
+        assert!(t.in_progress(), "answered first, then closed");
+        t.request_started();
+        t.response_ended();
+        t.flushed();
+        assert!(!t.in_progress());
     }
 }
