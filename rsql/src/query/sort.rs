@@ -754,11 +754,38 @@ pub(crate) fn compare_values(a: FieldValue<'_>, b: FieldValue<'_>) -> Ordering {
         (V::Str(x), V::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
         (V::Int(x), V::Int(y)) | (V::Time(x), V::Time(y)) => x.cmp(&y),
         (V::Float(x), V::Float(y)) => compare_f64(x, y),
-        (V::Int(x), V::Float(y)) => compare_f64(x as f64, y),
-        (V::Float(x), V::Int(y)) => compare_f64(x, y as f64),
+        (V::Int(x), V::Float(y)) => compare_int_f64(x, y),
+        (V::Float(x), V::Int(y)) => compare_int_f64(y, x).reverse(),
         (V::Bool(x), V::Bool(y)) => x.cmp(&y),
         (x, y) => kind_rank(x).cmp(&kind_rank(y)),
     }
+}
+
+/// An integer against a float, exactly (`x as f64` rounds near 2^63, which
+/// made three values compare in a cycle, and a sort may panic on an order
+/// that is not total); NaN after every number.
+fn compare_int_f64(x: i64, y: f64) -> Ordering {
+    // 2^63: every float at or above it is above every i64, every float
+    // below -2^63 below every i64.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if y.is_nan() || y >= TWO_63 {
+        return Ordering::Less;
+    }
+    if y < -TWO_63 {
+        return Ordering::Greater;
+    }
+    // In range: the floor is an exact i64, and a fraction puts `y` above it.
+    let floor = y.floor();
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "-2^63 <= floor < 2^63: exact"
+    )]
+    let whole = floor as i64;
+    x.cmp(&whole).then(if y > floor {
+        Ordering::Less
+    } else {
+        Ordering::Equal
+    })
 }
 
 /// Numeric order; NaN after every number (as PostgreSQL orders it).
@@ -807,5 +834,65 @@ impl fmt::Display for Sort {
 impl fmt::Debug for Sort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Sort({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_and_floats_compare_exactly() {
+        use FieldValue::{Float, Int};
+        let two_63 = 9_223_372_036_854_775_808.0_f64;
+        let cmp = |a, b| compare_values(a, b);
+        assert_eq!(cmp(Int(i64::MAX), Float(two_63)), Ordering::Less);
+        assert_eq!(cmp(Int(i64::MAX - 1), Float(two_63)), Ordering::Less);
+        assert_eq!(cmp(Int(i64::MIN), Float(-two_63)), Ordering::Equal);
+        assert_eq!(
+            cmp(Int(i64::MIN), Float(-two_63 - 4096.0)),
+            Ordering::Greater
+        );
+        assert_eq!(cmp(Int(3), Float(3.0)), Ordering::Equal);
+        assert_eq!(cmp(Int(0), Float(-0.0)), Ordering::Equal);
+        assert_eq!(cmp(Int(3), Float(3.5)), Ordering::Less);
+        assert_eq!(cmp(Int(4), Float(3.5)), Ordering::Greater);
+        assert_eq!(cmp(Int(-4), Float(-3.5)), Ordering::Less);
+        assert_eq!(cmp(Int(-3), Float(-3.5)), Ordering::Greater);
+        assert_eq!(cmp(Float(f64::NAN), Int(i64::MAX)), Ordering::Greater);
+        assert_eq!(cmp(Float(3.5), Int(3)), Ordering::Greater);
+        // The three values that compared in a cycle (`x as f64` rounds both
+        // integers to 2^63): every order of them sorts the same way.
+        let values = [Int(9_223_372_036_854_775_806), Int(i64::MAX), Float(two_63)];
+        for perm in [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ] {
+            let mut v: Vec<FieldValue<'_>> = perm.iter().map(|&i| values[i]).collect();
+            v.sort_by(|a, b| cmp(*a, *b));
+            assert_eq!(format!("{v:?}"), format!("{values:?}"), "{perm:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_integral_float_compares_as_its_integer(x: i64, y: i64, nudge in -2i64..=2) {
+            // A float holding an integer exactly compares as that integer.
+            let f = (y.saturating_add(nudge) as f64).clamp(-9.2e18, 9.2e18);
+            let exact = f as i64;
+            proptest::prop_assume!(exact as f64 == f);
+            proptest::prop_assert_eq!(
+                compare_values(FieldValue::Int(x), FieldValue::Float(f)),
+                x.cmp(&exact)
+            );
+            proptest::prop_assert_eq!(
+                compare_values(FieldValue::Float(f), FieldValue::Int(x)),
+                exact.cmp(&x)
+            );
+        }
     }
 }
