@@ -233,6 +233,9 @@ self_cell::self_cell!(
 /// Where a decoded line sits in a chunk's text, or why it could not be decoded.
 type LineSpan = Result<(usize, usize), crate::RecordError>;
 
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// About this many bytes of text per chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 
@@ -262,6 +265,9 @@ fn read_chunks(
             }
             Err(_) => std::mem::take(&mut carry),
         };
+        // The carried bytes hold no newline: only what is read now is
+        // searched (a line of many blocks is not searched again each time).
+        let carried = block.len();
         block.reserve(CHUNK_BYTES);
         match (&mut input)
             .take(CHUNK_BYTES as u64)
@@ -273,8 +279,17 @@ fn read_chunks(
                 return;
             }
         }
+        if line_no == 0 && carried == 0 && block.starts_with(BOM) {
+            // A UTF-8 byte order mark (some editors write one) is not part
+            // of the first line.
+            block.drain(..BOM.len());
+        }
         if !eof {
-            match block.iter().rposition(|&b| b == b'\n') {
+            let last_newline = block
+                .get(carried..)
+                .and_then(|new| new.iter().rposition(|&b| b == b'\n'))
+                .map(|at| carried + at);
+            match last_newline {
                 Some(nl) => carry = block.split_off(nl + 1),
                 // A line longer than a block: keep reading it.
                 None => {
@@ -387,6 +402,45 @@ mod tests {
 
     fn chunk(text: &str) -> Chunk {
         parse_block(text.as_bytes().to_vec(), &mut 0)
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let mut data = BOM.to_vec();
+        crate::generate::write_jsonl(7, 3, &mut data).unwrap();
+        let mut s = crate::Store::new();
+        let report = load_jsonl(&mut s, data.as_slice(), &LoadOptions::fail_fast()).unwrap();
+        assert_eq!((report.loaded, s.len()), (3, 3));
+        // Only at the very start: elsewhere it is a bad line, named.
+        let mut later = Vec::new();
+        crate::generate::write_jsonl(7, 1, &mut later).unwrap();
+        later.extend_from_slice(BOM);
+        crate::generate::write_jsonl(8, 1, &mut later).unwrap();
+        let mut s = crate::Store::new();
+        let report = load_jsonl(&mut s, later.as_slice(), &LoadOptions::default()).unwrap();
+        assert_eq!(report.loaded, 1);
+        assert_eq!(report.skipped.len(), 1);
+        assert!(
+            report.skipped[0].to_string().contains("line 2"),
+            "{}",
+            report.skipped[0]
+        );
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_is_read_whole() {
+        // Three blocks' worth of one line (a name padded past 2 MiB), then a
+        // short line: both load; the long one is searched once per block.
+        let mut c = crate::generate::conversation(7, 0);
+        c.name = "x".repeat(2 * CHUNK_BYTES + 10);
+        let mut data = serde_json::to_vec(&c).unwrap();
+        data.push(b'\n');
+        let short = crate::generate::conversation(7, 1);
+        data.extend_from_slice(&serde_json::to_vec(&short).unwrap());
+        let mut s = crate::Store::new();
+        let report = load_jsonl(&mut s, data.as_slice(), &LoadOptions::fail_fast()).unwrap();
+        assert_eq!(report.loaded, 2);
+        assert_eq!(s.get(&c.id).unwrap().name.len(), 2 * CHUNK_BYTES + 10);
     }
 
     #[test]

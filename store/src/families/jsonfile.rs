@@ -41,9 +41,16 @@ pub(crate) fn items(text: &str) -> Result<Vec<Item>, LoadError> {
     }
 }
 
-/// Reads a whole file into a string, naming the file on failure.
+/// Reads a whole file into a string, naming the file on failure; a leading
+/// UTF-8 byte order mark (which some editors write) is dropped, so the first
+/// character still decides between an array and JSON Lines.
 pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))
+    let mut text =
+        std::fs::read_to_string(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 /// Reads the file at `path` and feeds every item to `add` (see
@@ -166,5 +173,21 @@ impl<'a> Obj<'a> {
                 },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod bom_tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_does_not_turn_an_array_into_json_lines() {
+        let path = std::env::temp_dir().join(format!("jsonfile-bom-{}.json", std::process::id()));
+        std::fs::write(&path, "\u{feff}[{\"a\":1},\n {\"a\":2}]").unwrap();
+        let text = read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let items = items(&text).unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(matches!(items[1], (Position::Item(1), Ok(_))));
     }
 }

@@ -91,7 +91,8 @@ impl std::str::FromStr for ObjectId {
     /// Parses 24 hexadecimal digits (either case).
     fn from_str(s: &str) -> Result<ObjectId, RecordError> {
         let bad = || RecordError::invalid("_id", "an ObjectId of 24 hexadecimal digits", s);
-        if s.len() != 24 || !s.is_ascii() {
+        // Hex digits only (`from_str_radix` alone takes a leading `+`).
+        if s.len() != 24 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad());
         }
         let mut b = [0u8; 12];
@@ -690,6 +691,21 @@ mod tests {
                 "000000020000000000000001"
             ]
         );
+    }
+
+    #[test]
+    fn an_object_id_is_24_hex_digits_and_nothing_else() {
+        assert!("5f1c2a9e4b0a1b2c3d4e5f6A".parse::<ObjectId>().is_ok());
+        // `from_str_radix` alone takes a sign: "+5" read as 05.
+        for bad in [
+            "+5+1c2a9e4b0a1b2c3d4e5f6",
+            "5f1c2a9e4b0a1b2c3d4e5f6g",
+            "5f1c2a9e4b0a1b2c3d4e5f6",
+            "-f1c2a9e4b0a1b2c3d4e5f61",
+        ] {
+            let err = bad.parse::<ObjectId>().unwrap_err().to_string();
+            assert!(err.contains("24 hexadecimal digits"), "{bad}: {err}");
+        }
     }
 
     #[test]
