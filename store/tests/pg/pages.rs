@@ -24,6 +24,22 @@ fn spec(limit: usize, offset: usize) -> QuerySpec {
     }
 }
 
+/// The storage of `db` with `opts`, holding the `ROWS` demo conversations
+/// of seed 9 in 2021.
+async fn loaded(db: &TempDb, opts: PgOptions) -> store::pg::PgStorage {
+    let pg = db.storage(opts).await;
+    let source = SymblSource::Demo {
+        seed: 9,
+        size: ROWS,
+        until_ms: store::generate::END_2021_MS,
+        with_messages: 0,
+    };
+    load_symbl(pg.pool(), &source, LoadMode::SeedOnce)
+        .await
+        .unwrap();
+    pg
+}
+
 #[test]
 fn large_pages_stream_in_chunks_and_equal_memory() {
     let rt = runtime();
@@ -32,15 +48,7 @@ fn large_pages_stream_in_chunks_and_equal_memory() {
     };
     // One connection: every request below must find it back in the pool,
     // out of any transaction.
-    let pg = rt.block_on(db.storage(PgOptions::default().with_max_connections(1)));
-    let source = SymblSource::Demo {
-        seed: 9,
-        size: ROWS,
-        until_ms: store::generate::END_2021_MS,
-        with_messages: 0,
-    };
-    rt.block_on(load_symbl(pg.pool(), &source, LoadMode::SeedOnce))
-        .unwrap();
+    let pg = rt.block_on(loaded(&db, PgOptions::default().with_max_connections(1)));
     let mem = MemoryStorage::new(
         store::generate::store_until(9, ROWS, store::generate::END_2021_MS),
         Default::default(),
@@ -110,15 +118,7 @@ fn streamed_pages_hold_at_most_half_the_pool() {
     let opts = PgOptions::default()
         .with_max_connections(4)
         .with_pool_wait(std::time::Duration::from_millis(300));
-    let pg = rt.block_on(db.storage(opts));
-    let source = SymblSource::Demo {
-        seed: 9,
-        size: ROWS,
-        until_ms: store::generate::END_2021_MS,
-        with_messages: 0,
-    };
-    rt.block_on(load_symbl(pg.pool(), &source, LoadMode::SeedOnce))
-        .unwrap();
+    let pg = rt.block_on(loaded(&db, opts));
     rt.block_on(async {
         let large = || spec(CHUNK_ROWS * 4, 0);
         // Two streams whose clients read nothing yet: each holds its slot.
