@@ -86,15 +86,7 @@ fn body(
 ) -> impl Filter<Extract = (Bytes,), Error = Rejection> + Clone {
     warp::header::optional::<u64>("content-length")
         .and(warp::body::stream())
-        .and_then(move |len: Option<u64>, stream| async move {
-            if len.is_some_and(|l| l > limit as u64) {
-                return Err(warp::reject::custom(ApiError::new(
-                    family,
-                    ErrorKind::PayloadTooLarge { limit },
-                )));
-            }
-            read_limited(stream, limit, family).await
-        })
+        .and_then(move |len: Option<u64>, stream| read_limited(len, stream, limit, family))
 }
 
 /// `GET`, or `HEAD` on the same route (`api.md` §2.0: the same status and
@@ -232,23 +224,31 @@ fn json_body_if_declared(
                 if !ctype.as_deref().is_some_and(handlers::is_json_content_type) {
                     return Ok(None);
                 }
-                if len.is_some_and(|l| l > limit as u64) {
-                    return Err(warp::reject::custom(ApiError::new(
-                        Family::Mongo,
-                        ErrorKind::PayloadTooLarge { limit },
-                    )));
-                }
-                let body = read_limited(stream, limit, Family::Mongo).await?;
+                let body = read_limited(len, stream, limit, Family::Mongo).await?;
                 Ok::<_, Rejection>((!body.is_empty()).then_some(body))
             },
         )
 }
 
-async fn read_limited<S, B>(stream: S, limit: usize, family: Family) -> Result<Bytes, Rejection>
+/// Reads a body of at most `limit` bytes: 413 in `family`'s envelope when
+/// its announced length (`Content-Length`) is over it, before reading, or
+/// once the bytes read pass it.
+async fn read_limited<S, B>(
+    announced: Option<u64>,
+    stream: S,
+    limit: usize,
+    family: Family,
+) -> Result<Bytes, Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
+    if announced.is_some_and(|l| l > limit as u64) {
+        return Err(warp::reject::custom(ApiError::new(
+            family,
+            ErrorKind::PayloadTooLarge { limit },
+        )));
+    }
     let mut stream = Box::pin(stream);
     let mut buf = BytesMut::new();
     while let Some(chunk) = stream.next().await {

@@ -205,15 +205,19 @@ fn segments_key(segments: &[&str]) -> Key {
 /// wildcard query takes: about 10⁹ steps when a large result displaced
 /// thousands of small ones).
 fn evict(table: &mut Table, target: usize) {
-    let mut order: Vec<(u64, &Key)> = table.entries.iter().map(|(k, e)| (e.used, k)).collect();
-    order.sort_unstable_by_key(|&(used, _)| used);
+    let mut order: Vec<(u64, usize, &Key)> = table
+        .entries
+        .iter()
+        .map(|(k, e)| (e.used, e.bytes, k))
+        .collect();
+    order.sort_unstable_by_key(|&(used, _, _)| used);
     let mut held = table.bytes;
     let mut gone = Vec::new();
-    for (_, key) in order {
+    for (_, bytes, key) in order {
         if held <= target {
             break;
         }
-        held -= table.entries.get(key).map_or(0, |e| e.bytes);
+        held -= bytes;
         gone.push(key.clone());
     }
     for key in gone {

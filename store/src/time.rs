@@ -54,10 +54,7 @@ impl std::error::Error for TimestampError {}
 /// assert_eq!(parse_rfc3339_ms("2021-01-25T14:03:18"), Err(TimestampError::MissingOffset));
 /// ```
 pub fn parse_rfc3339_ms(s: &str) -> Result<i64, TimestampError> {
-    match DateTime::parse_from_rfc3339(s) {
-        Ok(dt) => Ok(dt.timestamp_millis()),
-        Err(_) => Err(classify_failure(s)),
-    }
+    parse_rfc3339_exact(s).map(|(ms, _)| ms)
 }
 
 /// [`parse_rfc3339_ms`] and the nanoseconds past that millisecond (0 to

@@ -162,7 +162,7 @@ impl<R: Read> FrameReader<R> {
 /// next four bytes may read as a length that fits (text followed by a zero
 /// byte reads as 6 to 8 MB), so an unbounded search could hash terabytes.
 /// 256 MiB takes well under a second.
-pub(crate) const SEARCH_BUDGET: usize = 256 << 20;
+const SEARCH_BUDGET: usize = 256 << 20;
 
 /// What [`first_valid_frame`] found.
 #[derive(Debug, PartialEq, Eq)]

@@ -23,6 +23,7 @@ use found::{ConvSlots, Fields, List, MemberSlots, Pairs, Val};
 
 use crate::error::{RecordError, RecordErrorKind};
 use crate::model::{Conversation, Member, Metadata};
+use crate::rows::NO_END;
 use crate::time::parse_rfc3339_ms;
 
 /// A validated member, borrowing from the input.
@@ -105,13 +106,13 @@ impl<'a> Draft<'a> {
         if self.id.is_empty() {
             return Err(RecordError::invalid("id", "a non-empty string", ""));
         }
-        // The earliest millisecond marks a row without an end (`rows.rs`):
-        // as an end time it would come back as none.
-        if self.end == Some(i64::MIN) {
+        // The marker of a row without an end: as an end time it would come
+        // back as none.
+        if self.end == Some(NO_END) {
             return Err(RecordError::invalid(
                 "endTime",
                 "a time after the earliest 64-bit millisecond",
-                &i64::MIN.to_string(),
+                &NO_END.to_string(),
             ));
         }
         if let Some(end) = self.end
