@@ -234,7 +234,7 @@ self_cell::self_cell!(
 type LineSpan = Result<(usize, usize), crate::RecordError>;
 
 /// The UTF-8 byte order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// About this many bytes of text per chunk.
 const CHUNK_BYTES: usize = 1 << 20;

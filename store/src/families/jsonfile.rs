@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::error::{LoadError, Position, RecordError, RecordErrorKind};
-use crate::load::{LoadOptions, LoadReport};
+use crate::load::{BOM, LoadOptions, LoadReport};
 use crate::parse::json_error;
 
 /// One record of a file and where it sits.
@@ -14,11 +14,12 @@ pub(crate) type Item = (Position, Result<serde_json::Value, RecordError>);
 
 /// Splits `text` into records with their positions; a syntax error in an
 /// array file fails the whole file (there is no way to resynchronise), a bad
-/// line in a JSONL file fails only that line.
-pub(crate) fn items(text: &str) -> Result<Vec<Item>, LoadError> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        match serde_json::from_str::<Vec<serde_json::Value>>(text) {
+/// line in a JSONL file fails only that line. The text is read as bytes, so
+/// invalid UTF-8 is a record error at its line and column like any other.
+pub(crate) fn items(text: &[u8]) -> Result<Vec<Item>, LoadError> {
+    let trimmed = text.trim_ascii_start();
+    if trimmed.starts_with(b"[") {
+        match serde_json::from_slice::<Vec<serde_json::Value>>(text) {
             Ok(values) => Ok(values
                 .into_iter()
                 .enumerate()
@@ -28,29 +29,29 @@ pub(crate) fn items(text: &str) -> Result<Vec<Item>, LoadError> {
         }
     } else {
         Ok(text
-            .lines()
+            .split(|&b| b == b'\n')
             .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
+            .filter(|(_, l)| !l.trim_ascii().is_empty())
             .map(|(i, l)| {
                 (
                     Position::Line(i + 1),
-                    serde_json::from_str(l).map_err(|e| json_error(&e)),
+                    serde_json::from_slice(l).map_err(|e| json_error(&e)),
                 )
             })
             .collect())
     }
 }
 
-/// Reads a whole file into a string, naming the file on failure; a leading
-/// UTF-8 byte order mark (which some editors write) is dropped, so the first
-/// character still decides between an array and JSON Lines.
-pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
-    let mut text =
-        std::fs::read_to_string(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
+/// Reads a whole file, naming the file on failure; a leading UTF-8 byte
+/// order mark (which some editors write) is dropped, so the first character
+/// still decides between an array and JSON Lines. The bytes are not checked
+/// as UTF-8 here: [`items`] names the line a bad byte is on.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let mut bytes = std::fs::read(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))?;
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 /// Reads the file at `path` and feeds every item to `add` (see
@@ -68,7 +69,7 @@ pub(crate) fn load_file(
 
 /// Feeds every item of `text` to `add`, applying the skip-or-fail policy.
 pub(crate) fn load_items(
-    text: &str,
+    text: &[u8],
     file: Option<&Path>,
     opts: &LoadOptions,
     report: &mut LoadReport,
@@ -189,5 +190,35 @@ mod bom_tests {
         let items = items(&text).unwrap();
         assert_eq!(items.len(), 2);
         assert!(matches!(items[1], (Position::Item(1), Ok(_))));
+    }
+
+    #[test]
+    fn invalid_utf8_in_json_lines_fails_only_its_line_and_names_it() {
+        let text = b"{\"a\":\"x\"}\r\n{\"a\":\"\xff\"}\n\n{\"a\":\"\xc3\xa9\"}\n";
+        let items = items(text).unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(matches!(items[0], (Position::Line(1), Ok(_))));
+        assert!(matches!(items[2], (Position::Line(4), Ok(_))));
+        match &items[1] {
+            (Position::Line(2), Err(e)) => {
+                let shown = e.to_string();
+                assert!(shown.contains("invalid unicode"), "{shown}");
+                assert!(shown.contains("column 7"), "{shown}");
+            }
+            other => panic!("line 2 should fail: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_in_an_array_file_names_its_line() {
+        let text = b"[{\"a\":1},\n {\"a\":\"\xfe\"}]";
+        match items(text) {
+            Err(e) => {
+                let shown = e.to_string();
+                assert!(shown.contains("line 2"), "{shown}");
+                assert!(shown.contains("invalid unicode"), "{shown}");
+            }
+            Ok(items) => panic!("the file should fail: {} items", items.len()),
+        }
     }
 }

@@ -594,6 +594,11 @@ fn sorted_entries(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, LoadE
     Ok(out)
 }
 
+/// `0000-01-01T00:00:00.000Z` in epoch milliseconds, the earliest RFC 3339 time.
+const RFC3339_MIN_MS: i64 = -62_167_219_200_000;
+/// `9999-12-31T23:59:59.999Z` in epoch milliseconds, the latest RFC 3339 time.
+const RFC3339_MAX_MS: i64 = 253_402_300_799_999;
+
 /// Replaces Extended JSON `{"$oid": …}` and `{"$date": …}` by strings, recursively.
 fn normalize_map(map: Map<String, Value>, path: &str) -> Result<Map<String, Value>, RecordError> {
     map.into_iter()
@@ -654,6 +659,14 @@ fn normalize(v: Value, path: &str) -> Result<Value, RecordError> {
                 Some(other) => return Err(RecordError::wrong_type(path, "a date", other)),
                 None => 0,
             };
+            // RFC 3339 has four-digit years: a date outside them has no text to serve.
+            if !(RFC3339_MIN_MS..=RFC3339_MAX_MS).contains(&ms) {
+                return Err(RecordError::invalid(
+                    path,
+                    "a date in the years 0000 to 9999 (milliseconds -62167219200000 to 253402300799999)",
+                    &ms.to_string(),
+                ));
+            }
             Ok(Value::String(format_ms(ms)))
         }
         Value::Object(map) => Ok(Value::Object(normalize_map(map, path)?)),
@@ -671,6 +684,29 @@ fn normalize(v: Value, path: &str) -> Result<Value, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_kept_to_the_years_rfc_3339_can_write() {
+        let mut m = MongoStore::new();
+        for (ms, text) in [
+            (RFC3339_MIN_MS, "0000-01-01T00:00:00.000Z"),
+            (RFC3339_MAX_MS, "9999-12-31T23:59:59.999Z"),
+        ] {
+            let doc = serde_json::json!({"at": {"$date": {"$numberLong": ms.to_string()}}});
+            assert_eq!(normalize(doc, "").unwrap()["at"], text);
+        }
+        for ms in [RFC3339_MIN_MS - 1, RFC3339_MAX_MS + 1, i64::MAX] {
+            let err = m
+                .insert("acme", "c", serde_json::json!({"at": {"$date": ms}}))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("field `at`") && err.contains("0000 to 9999"),
+                "{err}"
+            );
+            assert!(err.contains(&ms.to_string()), "{err}");
+        }
+    }
 
     #[test]
     fn orders_by_created_at_then_id() {

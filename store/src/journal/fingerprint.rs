@@ -35,10 +35,13 @@ pub fn file_fingerprint(path: &Path) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            // A read the OS interrupted (EINTR) is retried, as `read_to_end` does.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         hasher.update(buf.get(..n).unwrap_or_default());
     }
     let mut out = String::with_capacity(7 + 64);
