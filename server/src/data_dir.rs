@@ -103,7 +103,7 @@ pub fn wanted_loads(cfg: &Config) -> Result<Vec<LoadMark>, DataDirError> {
     Ok(if cfg.demo {
         vec![LoadMark {
             flag: "--demo".to_owned(),
-            fingerprint: demo_fingerprint(cfg.demo_seed, cfg.demo_size),
+            fingerprint: demo_fingerprint(cfg.demo_seed, cfg.demo_size as u64, cfg.demo_until),
         }]
     } else {
         Vec::new()

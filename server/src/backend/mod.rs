@@ -164,6 +164,7 @@ fn symbl_source(cfg: &Config, until_ms: i64) -> Option<SymblSource> {
         seed: cfg.demo_seed,
         size: cfg.demo_size as u64,
         until_ms,
+        pinned: cfg.demo_until.is_some(),
         with_messages: DEMO_CONVERSATIONS_WITH_MESSAGES as u64,
     })
 }

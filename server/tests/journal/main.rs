@@ -383,6 +383,30 @@ fn the_same_data_is_skipped_other_data_is_refused_unless_replaced() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--demo: other data than"), "{err}");
     assert!(err.contains("--replace-data"), "{err}");
+    // The same seed and size over another year is other data too.
+    let other_year: Vec<String> = demo_args(50)
+        .into_iter()
+        .map(|a| {
+            if a == "2022-01-01T00:00:00Z" {
+                "2021-06-01T00:00:00Z".to_owned()
+            } else {
+                a
+            }
+        })
+        .collect();
+    let out = command(
+        &dir,
+        &other_year.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--demo: other data than") && err.contains("until=2022-01-01T00:00:00.000Z"),
+        "{err}"
+    );
     // Replaced: the new data, the delete gone with the old.
     let mut args = demo_args(60);
     args.push("--replace-data".into());

@@ -226,7 +226,21 @@ fn data_flags_seed_once_and_replace_only_when_asked() {
         err.contains("--demo") && err.contains("--replace-data"),
         "{err}"
     );
-    // Nothing changed by the refusal.
+    // The same seed and size over another year is other data too.
+    let mut args = demo(&db, "200", &[]);
+    for a in &mut args {
+        if a == "2022-01-01T00:00:00Z" {
+            *a = "2021-06-01T00:00:00Z".to_owned();
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run_to_exit(&args, &[]);
+    assert_ne!(code, Some(0), "{out}{err}");
+    assert!(
+        err.contains("--demo") && err.contains("--replace-data"),
+        "{err}"
+    );
+    // Nothing changed by the refusals.
     {
         let srv = Server::start(&demo(&db, "200", &[]));
         assert_eq!(total(&srv), "200");

@@ -52,11 +52,25 @@ pub fn file_fingerprint(path: &Path) -> std::io::Result<String> {
     Ok(out)
 }
 
-/// The fingerprint of `--demo` data: `demo seed=S size=N`.
+/// The fingerprint of `--demo` data: `demo seed=S size=N`, and
+/// ` until=T` when the generated year's end was pinned (`--demo-until`).
+/// Without a pin the year ends when the data is seeded, and a restart
+/// keeps that data whatever the time; with one, another pin is other data.
 ///
 /// ```
-/// assert_eq!(store::journal::demo_fingerprint(42, 1000), "demo seed=42 size=1000");
+/// use store::journal::demo_fingerprint;
+/// assert_eq!(demo_fingerprint(42, 1000, None), "demo seed=42 size=1000");
+/// assert_eq!(
+///     demo_fingerprint(42, 1000, Some(1_640_995_200_000)),
+///     "demo seed=42 size=1000 until=2022-01-01T00:00:00.000Z"
+/// );
 /// ```
-pub fn demo_fingerprint(seed: u64, size: usize) -> String {
-    format!("demo seed={seed} size={size}")
+pub fn demo_fingerprint(seed: u64, size: u64, until_ms: Option<i64>) -> String {
+    match until_ms {
+        None => format!("demo seed={seed} size={size}"),
+        Some(ms) => format!(
+            "demo seed={seed} size={size} until={}",
+            crate::time::format_ms(ms)
+        ),
+    }
 }

@@ -61,7 +61,7 @@ impl std::error::Error for SeedMismatch {}
 /// use store::journal::{LoadMark, SeedPlan, plan_seed};
 /// let demo = |size: usize| LoadMark {
 ///     flag: "--demo".into(),
-///     fingerprint: store::journal::demo_fingerprint(42, size),
+///     fingerprint: store::journal::demo_fingerprint(42, size as u64, None),
 /// };
 /// let dir = std::path::Path::new("data");
 /// assert_eq!(plan_seed(dir, &[], true, &[demo(10)], false), Ok(SeedPlan::Seed));

@@ -7,7 +7,9 @@
 //!
 //! A data flag **seeds** the database once. Each load is recorded in
 //! `loads(family, fingerprint, rows, loaded_at)`; the fingerprint is the
-//! SHA-256 of the file (for `--demo`: `demo seed=S size=N`). Starting again:
+//! SHA-256 of the file (for `--demo`: `demo seed=S size=N`, and `until=T`
+//! when `--demo-until` pinned the data's year,
+//! [`crate::journal::demo_fingerprint`]). Starting again:
 //!
 //! | the database holds | [`LoadMode::SeedOnce`] | [`LoadMode::Replace`] (`--replace-data`) |
 //! |---|---|---|
@@ -23,7 +25,7 @@
 //! ```no_run
 //! use store::pg::load::{load_symbl, LoadMode, SymblSource};
 //! # async fn run(pg: &store::pg::PgStorage) -> Result<(), store::pg::load::PgLoadError> {
-//! let source = SymblSource::Demo { seed: 42, size: 10_000, until_ms: 1_640_995_200_000, with_messages: 1_000 };
+//! let source = SymblSource::Demo { seed: 42, size: 10_000, until_ms: 1_640_995_200_000, pinned: true, with_messages: 1_000 };
 //! let outcome = load_symbl(pg.pool(), &source, LoadMode::SeedOnce).await?;
 //! println!("{outcome}");
 //! # Ok(()) }
@@ -73,9 +75,13 @@ pub enum SymblSource {
         seed: u64,
         /// How many conversations.
         size: u64,
-        /// The generated year ends here (epoch ms); not part of the
-        /// fingerprint, so a restart keeps the first start's data.
+        /// The generated year ends here (epoch ms).
         until_ms: i64,
+        /// Whether `until_ms` was pinned (`--demo-until`): then it is part
+        /// of the fingerprint, and a start with another pin is other data.
+        /// Otherwise it is the time of the start, and a restart keeps the
+        /// first start's data.
+        pinned: bool,
         /// How many of them get messages.
         with_messages: u64,
     },
@@ -86,7 +92,7 @@ impl SymblSource {
     ///
     /// ```
     /// use store::pg::load::SymblSource;
-    /// let demo = SymblSource::Demo { seed: 1, size: 2, until_ms: 0, with_messages: 0 };
+    /// let demo = SymblSource::Demo { seed: 1, size: 2, until_ms: 0, pinned: false, with_messages: 0 };
     /// assert_eq!(demo.flag(), "--demo");
     /// ```
     pub fn flag(&self) -> &'static str {
@@ -144,19 +150,31 @@ impl fmt::Display for LoadOutcome {
     }
 }
 
-/// The fingerprint of `source`: the file's SHA-256 (hex), or
-/// `demo seed=S size=N`.
+/// The fingerprint of `source`: the file's SHA-256 (hex), or the demo's
+/// ([`crate::journal::demo_fingerprint`], the same text as a data directory's).
 ///
 /// ```
 /// use store::pg::load::{fingerprint, SymblSource};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let demo = SymblSource::Demo { seed: 7, size: 50, until_ms: 0, with_messages: 0 };
+/// let demo = SymblSource::Demo { seed: 7, size: 50, until_ms: 0, pinned: false, with_messages: 0 };
 /// assert_eq!(fingerprint(&demo).await.unwrap(), "demo seed=7 size=50");
+/// let pinned = SymblSource::Demo { seed: 7, size: 50, until_ms: 0, pinned: true, with_messages: 0 };
+/// assert_eq!(fingerprint(&pinned).await.unwrap(), "demo seed=7 size=50 until=1970-01-01T00:00:00.000Z");
 /// # });
 /// ```
 pub async fn fingerprint(source: &SymblSource) -> Result<String, PgLoadError> {
     match source {
-        SymblSource::Demo { seed, size, .. } => Ok(format!("demo seed={seed} size={size}")),
+        SymblSource::Demo {
+            seed,
+            size,
+            until_ms,
+            pinned,
+            ..
+        } => Ok(crate::journal::demo_fingerprint(
+            *seed,
+            *size,
+            pinned.then_some(*until_ms),
+        )),
         SymblSource::Jsonl { path, .. } => {
             let path = path.clone();
             tokio::task::spawn_blocking(move || sha256_file(&path))
@@ -320,6 +338,7 @@ fn produce(source: &SymblSource, pass: Pass, send: &mpsc::Sender<Vec<u8>>) -> Pr
             size,
             until_ms,
             with_messages,
+            ..
         } => {
             match pass {
                 Pass::Conversations | Pass::Members => {

@@ -554,7 +554,7 @@ fn the_loads_are_kept_with_the_data() {
     let tmp = tempfile::tempdir().unwrap();
     let mark = store::journal::LoadMark {
         flag: "--demo".into(),
-        fingerprint: store::journal::demo_fingerprint(1, 10),
+        fingerprint: store::journal::demo_fingerprint(1, 10, None),
     };
     {
         let (j, _) = Journal::open(tmp.path(), JournalOptions::default()).unwrap();

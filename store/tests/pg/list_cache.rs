@@ -80,6 +80,7 @@ fn cached_totals_follow_every_write_from_any_client() {
             seed: SEED,
             size: SIZE,
             until_ms: UNTIL,
+            pinned: true,
             with_messages: 0,
         };
         load_symbl(cached.pool(), &source, LoadMode::SeedOnce)

@@ -175,6 +175,7 @@ fn a_data_flag_seeds_once() {
             seed: 1,
             size: 10,
             until_ms: 0,
+            pinned: true,
             with_messages: 2,
         };
         let err = load_symbl(again.pool(), &demo, LoadMode::SeedOnce)
@@ -263,6 +264,7 @@ fn two_processes_starting_at_once_load_once() {
             seed: 2,
             size: 50,
             until_ms: store::generate::END_2021_MS,
+            pinned: true,
             with_messages: 5,
         };
         let (x, y) = tokio::join!(

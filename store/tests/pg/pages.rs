@@ -32,6 +32,7 @@ async fn loaded(db: &TempDb, opts: PgOptions) -> store::pg::PgStorage {
         seed: 9,
         size: ROWS,
         until_ms: store::generate::END_2021_MS,
+        pinned: true,
         with_messages: 0,
     };
     load_symbl(pg.pool(), &source, LoadMode::SeedOnce)

@@ -19,6 +19,7 @@ fn demo(size: u64, with_messages: u64) -> SymblSource {
         seed: SEED,
         size,
         until_ms: UNTIL,
+        pinned: true,
         with_messages,
     }
 }
