@@ -103,6 +103,12 @@ pub enum RecordErrorKind {
         /// The limit.
         limit: u32,
     },
+    /// A JSONL line longer than the loader reads
+    /// ([`MAX_LINE_BYTES`](crate::load::MAX_LINE_BYTES)).
+    LineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl RecordError {
@@ -216,6 +222,9 @@ impl fmt::Display for RecordError {
             RecordErrorKind::NotFound { id } => write!(f, "no record with id `{}`", echo(id)),
             RecordErrorKind::Limit { what, limit } => {
                 write!(f, "over the store's limit of {limit} {what}")
+            }
+            RecordErrorKind::LineTooLong { limit } => {
+                write!(f, "longer than the loader's limit of {limit} bytes")
             }
         }
     }

@@ -239,6 +239,50 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// About this many bytes of text per chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 
+/// The longest line a JSONL conversation file may hold, in bytes without
+/// its line ending: 16 MiB. A longer line is a bad record (skipped or
+/// fatal as [`LoadOptions`] says) and is read past without being held, so
+/// a file without newlines cannot make a load hold more than this.
+///
+/// ```
+/// use store::load::{load_jsonl, LoadOptions, MAX_LINE_BYTES};
+/// let mut data = vec![b'x'; MAX_LINE_BYTES + 1];
+/// data.extend_from_slice(b"\n{\"id\":\"1\",\"type\":\"t\",\"name\":\"n\",\"startTime\":\"2021-01-01T00:00:00Z\"}\n");
+/// let mut s = store::Store::new();
+/// let report = load_jsonl(&mut s, &data[..], &LoadOptions::default())?;
+/// assert_eq!(report.loaded, 1);
+/// assert_eq!(
+///     report.skipped[0].to_string(),
+///     "line 1: longer than the loader's limit of 16777216 bytes"
+/// );
+/// # Ok::<(), store::LoadError>(())
+/// ```
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The error of a line longer than [`MAX_LINE_BYTES`].
+pub(crate) fn line_too_long() -> crate::RecordError {
+    crate::RecordError::whole(crate::RecordErrorKind::LineTooLong {
+        limit: MAX_LINE_BYTES,
+    })
+}
+
+/// Reads `input` up to and including its next newline, keeping nothing
+/// before it: the rest of an over-long line. Returns the bytes read after
+/// the newline (empty at the end of the input).
+fn skip_line(input: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    let mut block = Vec::with_capacity(CHUNK_BYTES);
+    loop {
+        block.clear();
+        let n = input.take(CHUNK_BYTES as u64).read_to_end(&mut block)?;
+        if let Some(at) = block.iter().position(|&b| b == b'\n') {
+            return Ok(block.split_off(at + 1));
+        }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+    }
+}
+
 /// Reads `input`, splits it into chunks of whole lines and parses them,
 /// sending each chunk to the storing thread; stops when that thread hangs up.
 fn read_chunks(
@@ -248,6 +292,8 @@ fn read_chunks(
 ) {
     let mut line_no = 0usize;
     let mut carry: Vec<u8> = Vec::new();
+    // How many of the carried bytes are known to hold no newline.
+    let mut searched = 0usize;
     let mut eof = false;
     while !eof {
         // Fill a block, then cut it after its last newline; the rest of the
@@ -265,8 +311,8 @@ fn read_chunks(
             }
             Err(_) => std::mem::take(&mut carry),
         };
-        // The carried bytes hold no newline: only what is read now is
-        // searched (a line of many blocks is not searched again each time).
+        // Carried bytes known to hold no newline are not searched again (a
+        // line of many blocks is not searched from its start each time).
         let carried = block.len();
         block.reserve(CHUNK_BYTES);
         match (&mut input)
@@ -286,14 +332,41 @@ fn read_chunks(
         }
         if !eof {
             let last_newline = block
-                .get(carried..)
+                .get(searched..)
                 .and_then(|new| new.iter().rposition(|&b| b == b'\n'))
-                .map(|at| carried + at);
+                .map(|at| searched + at);
             match last_newline {
-                Some(nl) => carry = block.split_off(nl + 1),
-                // A line longer than a block: keep reading it.
-                None => {
+                Some(nl) => {
+                    carry = block.split_off(nl + 1);
+                    searched = carry.len();
+                }
+                // A line longer than a block: keep reading it, up to the
+                // limit (and a `\r` that may end it).
+                None if block.len() <= MAX_LINE_BYTES + 1 => {
+                    searched = block.len();
                     carry = block;
+                    continue;
+                }
+                // Past the limit: the line is refused and the rest of it
+                // read past, never held.
+                None => {
+                    line_no += 1;
+                    let refused =
+                        Chunk::new(String::new(), |_| vec![(line_no, Err(line_too_long()))]);
+                    if tx.send(Ok(refused)).is_err() {
+                        return;
+                    }
+                    match skip_line(&mut input) {
+                        // What follows the line may hold whole lines.
+                        Ok(rest) => {
+                            carry = rest;
+                            searched = 0;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(LoadError::io(None, &e)));
+                            return;
+                        }
+                    }
                     continue;
                 }
             }
@@ -317,7 +390,9 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
             for line in text.split_inclusive('\n') {
                 *line_no += 1;
                 let end = start + line.trim_end_matches(['\n', '\r']).len();
-                if !text[start..end].trim().is_empty() {
+                if end - start > MAX_LINE_BYTES {
+                    spans.push((*line_no, Err(line_too_long())));
+                } else if !text[start..end].trim().is_empty() {
                     spans.push((*line_no, Ok((start, end))));
                 }
                 start += line.len();
@@ -333,6 +408,10 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
                 let mut raw = raw;
                 while let [rest @ .., b'\n' | b'\r'] = raw {
                     raw = rest;
+                }
+                if raw.len() > MAX_LINE_BYTES {
+                    spans.push((*line_no, Err(line_too_long())));
+                    continue;
                 }
                 match std::str::from_utf8(raw) {
                     Ok(line) if line.trim().is_empty() => {}
@@ -454,5 +533,42 @@ mod tests {
         assert_eq!(reserve_for(1_000_000, &chunk(&"{}\n".repeat(10))), 15_625);
         // A chunk without a line reserves nothing.
         assert_eq!(reserve_for(1_000_000, &chunk("\n\n")), 0);
+    }
+
+    /// A valid conversation line of exactly `len` bytes (its name pads it).
+    fn line_of(id: &str, len: usize) -> Vec<u8> {
+        let tail = r#"","startTime":"2021-01-01T00:00:00Z"}"#;
+        let mut line = format!(r#"{{"id":"{id}","type":"t","name":""#).into_bytes();
+        line.resize(len - tail.len(), b'x');
+        line.extend_from_slice(tail.as_bytes());
+        line
+    }
+
+    #[test]
+    fn lines_up_to_the_limit_load_longer_ones_are_refused_and_read_past() {
+        let mut data = line_of("at", MAX_LINE_BYTES);
+        data.extend_from_slice(b"\r\n");
+        // One byte past: whole in a block, refused when parsed.
+        data.extend(line_of("past", MAX_LINE_BYTES + 1));
+        data.push(b'\n');
+        // Far past: refused while read, the rest read past.
+        data.extend(line_of("far", MAX_LINE_BYTES + 3 * CHUNK_BYTES));
+        data.push(b'\n');
+        data.extend(line_of("after", 100));
+        data.push(b'\n');
+        // At the end of the input, without a newline.
+        data.extend(line_of("last", MAX_LINE_BYTES + 2 * CHUNK_BYTES));
+        let mut s = crate::Store::new();
+        let report = load_jsonl(&mut s, data.as_slice(), &LoadOptions::default()).unwrap();
+        assert_eq!(report.loaded, 2, "{:?}", report.skipped);
+        assert!(s.get("at").is_some() && s.get("after").is_some());
+        let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+        let too_long =
+            |n: usize| format!("line {n}: longer than the loader's limit of 16777216 bytes");
+        assert_eq!(skipped, [too_long(2), too_long(3), too_long(5)]);
+        // Fail-fast stops at the first.
+        let mut s = crate::Store::new();
+        let err = load_jsonl(&mut s, data.as_slice(), &LoadOptions::fail_fast()).unwrap_err();
+        assert_eq!(err.to_string(), too_long(2));
     }
 }

@@ -47,7 +47,7 @@ use super::messages::words_json;
 use super::seed::{self, Gate, Seed, db};
 pub use super::seed::{LoadMode, PgLoadError};
 use super::write::metadata_json;
-use crate::load::{LoadOptions, LoadReport};
+use crate::load::{LoadOptions, LoadReport, MAX_LINE_BYTES};
 use crate::storage::StorageError;
 use crate::{Conversation, LoadError, Message, Position, RecordError, RecordErrorKind};
 
@@ -403,8 +403,9 @@ async fn vacuum(client: &tokio_postgres::Client) -> Result<(), PgLoadError> {
 
 /// The JSONL loader's line rules (`crate::load`): lines split at `\n`,
 /// trailing `\r`/`\n` cut, blank lines skipped, invalid UTF-8 and every
-/// record error reported with the 1-based line number; a duplicate id is a
-/// bad line, as in the store.
+/// record error reported with the 1-based line number, a line longer than
+/// [`crate::load::MAX_LINE_BYTES`] refused and read past without being held;
+/// a duplicate id is a bad line, as in the store.
 fn jsonl(path: &Path, opts: &LoadOptions, out: &mut CopyOut<'_>) -> Result<LoadReport, LoadError> {
     let file =
         std::fs::File::open(path).map_err(|e| LoadError::io(Some(path.to_path_buf()), &e))?;
@@ -413,20 +414,27 @@ fn jsonl(path: &Path, opts: &LoadOptions, out: &mut CopyOut<'_>) -> Result<LoadR
     let mut ids: HashSet<String> = HashSet::new();
     let mut line_no = 0usize;
     let mut raw = Vec::with_capacity(4096);
+    // A line, its `\r` and its `\n` at most: anything longer is too long.
+    let most = MAX_LINE_BYTES as u64 + 2;
     loop {
         raw.clear();
-        match input.read_until(b'\n', &mut raw) {
+        match (&mut input).take(most).read_until(b'\n', &mut raw) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(LoadError::io(None, &e)),
         }
         line_no += 1;
+        if raw.len() as u64 == most && raw.last() != Some(&b'\n') {
+            input
+                .skip_until(b'\n')
+                .map_err(|e| LoadError::io(None, &e))?;
+        }
         let mut line: &[u8] = &raw;
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }
         let parsed = match std::str::from_utf8(line) {
+            _ if line.len() > MAX_LINE_BYTES => Err(crate::load::line_too_long()),
             Ok(text) if text.trim().is_empty() => continue,
             Ok(text) => record(text, &ids),
             Err(e) => Err(RecordError::whole(RecordErrorKind::Json {

@@ -35,6 +35,10 @@ fn bad_lines_are_reported_as_in_memory_and_good_ones_load() {
         r#"{"id":"y","type":"call","name":"a\u0000b","startTime":"2021-01-01T10:00:00Z"}"#.into(),
     );
     l.insert(17, r#"{"id":"z","type":"call","name":"ok\r"#.into());
+    // Past the line limit: by one byte, and by more than the reading blocks.
+    let max = store::load::MAX_LINE_BYTES;
+    l.insert(19, "x".repeat(max + 1));
+    l.insert(21, "y".repeat(max + (3 << 20)));
     let mut bytes = l.join("\n").into_bytes();
     bytes.extend_from_slice(b"\n\xff\xfe{}\r\n");
     let path = jsonl_file("badlines", &[]);
@@ -42,7 +46,7 @@ fn bad_lines_are_reported_as_in_memory_and_good_ones_load() {
 
     let mut mem = store::Store::new();
     let expected = store::load::load_jsonl_file(&mut mem, &path, &LoadOptions::default()).unwrap();
-    assert_eq!(expected.skipped.len(), 6, "{:?}", expected.skipped);
+    assert_eq!(expected.skipped.len(), 8, "{:?}", expected.skipped);
     let pg = rt.block_on(db.storage(PgOptions::default()));
     let source = SymblSource::Jsonl {
         path: path.clone(),
