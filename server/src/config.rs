@@ -210,13 +210,13 @@ pub struct Config {
     )]
     pub pool_wait: std::time::Duration,
 
-    /// How long one PostgreSQL statement may run (PostgreSQL's `statement_timeout` on every
-    /// connection; loads lift it). A request is answered 503 at the latest after the pool wait
-    /// plus this, whatever the database does (1 ms–10 min).
+    /// How long one query may run (1 ms–10 min). On PostgreSQL, its `statement_timeout` on
+    /// every connection (loads lift it): a request is answered 503 at the latest after the pool
+    /// wait plus this, whatever the database does. In memory, a conversation list query,
+    /// its wait for the store's lock included: past it the query stops and is answered 503.
     #[arg(
         long,
         env = "RSQL_STATEMENT_TIMEOUT",
-        requires = "database_url",
         default_value = "10s",
         value_parser = parse_statement_timeout
     )]

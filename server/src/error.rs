@@ -133,6 +133,12 @@ pub enum ErrorKind {
         /// The configured limit.
         limit: u32,
     },
+    /// A query ran past the statement timeout (503): the request asks for
+    /// more work than the server gives one request. Nothing was changed.
+    TimedOut {
+        /// The statement timeout.
+        limit: std::time::Duration,
+    },
     /// The storage cannot answer now (503): the database is unreachable or
     /// the pool had no connection in time, or the journal could not be
     /// written. Nothing was changed; the client may retry.
@@ -228,7 +234,9 @@ impl ApiError {
             ErrorKind::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Unavailable { .. } | ErrorKind::TimedOut { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorKind::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -247,6 +255,7 @@ impl ApiError {
             ErrorKind::UnsupportedMediaType { .. } => "unsupported_media_type",
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::Unavailable { .. } => "unavailable",
+            ErrorKind::TimedOut { .. } => "timed_out",
             ErrorKind::Internal { .. } => "internal_error",
         }
     }
@@ -330,6 +339,9 @@ impl ApiError {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 tracing::warn!(backend, %reason, "storage unavailable");
             }
+            ErrorKind::TimedOut { limit } => {
+                tracing::warn!(?limit, "query stopped at the statement timeout");
+            }
             ErrorKind::Internal { message } => {
                 tracing::error!(%message, "internal error");
             }
@@ -404,6 +416,12 @@ impl fmt::Display for ApiError {
             ErrorKind::Unavailable { backend, .. } => write!(
                 f,
                 "service unavailable: the {backend} storage is not answering; retry later"
+            ),
+            ErrorKind::TimedOut { limit } => write!(
+                f,
+                "the query ran past the server's statement timeout of {} s \
+                 (--statement-timeout); narrow the filter or the time window",
+                limit.as_secs_f64()
             ),
             ErrorKind::Internal { .. } => f.write_str("internal server error"),
         }

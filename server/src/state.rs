@@ -67,9 +67,10 @@ impl AppState {
     }
 
     /// A state over an in-memory storage built elsewhere (`--data-dir`: one
-    /// with a journal, [`crate::data_dir::open`]).
+    /// with a journal, [`crate::data_dir::open`]); its list queries stop at
+    /// the configuration's `--statement-timeout`.
     pub fn with_memory(config: Config, memory: MemoryStorage, clock: Clock) -> AppState {
-        let memory = Arc::new(memory);
+        let memory = Arc::new(memory.with_statement_timeout(config.statement_timeout));
         // In memory every call is ready at once: the examples need no runtime.
         let examples = futures_util::FutureExt::now_or_never(Examples::collect(memory.as_ref()))
             .unwrap_or_default();

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use rsql::Filter;
 
+use crate::budget::Budget;
 use crate::plan::{Access, Order, Plan};
 use crate::query::{Page, QuerySpec, Window};
 use crate::rows::Row;
@@ -133,13 +134,40 @@ impl Store {
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn query_ref(&self, spec: &QuerySpec) -> Result<PageRef<'_>, crate::StoreError> {
-        if let Some(f) = &spec.filter
-            && !same_schema(f.schema(), crate::schema::schema())
-        {
-            return Err(crate::StoreError::ForeignSchema);
-        }
-        let plan = crate::plan::plan(self, spec);
-        let (slots, total) = self.run(&plan, spec);
+        self.query_ref_until(spec, None)
+    }
+
+    /// [`Store::query_ref`] that gives up at `deadline`: the rows and values
+    /// it visits (a scan's rows, a dictionary's values, a sort key's index)
+    /// are counted, and the clock is read at the first visit and every
+    /// 1 024 after it. Past the deadline the query stops and answers
+    /// [`StoreError::TimedOut`](crate::StoreError::TimedOut). A query that
+    /// visits nothing (answered from an index alone) never reads the clock;
+    /// sorting the matches, done once they are all found, is not counted.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let store = store::generate::store(42, 5_000);
+    /// // `members.name` is tested on every row of the window.
+    /// let spec = store::QuerySpec {
+    ///     filter: Some(store::compile_filter("members.name==*a*e*")?),
+    ///     ..Default::default()
+    /// };
+    /// let soon = Instant::now() + Duration::from_secs(60);
+    /// assert!(store.query_ref_until(&spec, Some(soon))?.total > 0);
+    /// let past = Instant::now();
+    /// assert!(matches!(
+    ///     store.query_ref_until(&spec, Some(past)),
+    ///     Err(store::StoreError::TimedOut)
+    /// ));
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn query_ref_until(
+        &self,
+        spec: &QuerySpec,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<PageRef<'_>, crate::StoreError> {
+        let (slots, total) = self.select(spec, deadline)?;
         let items = slots
             .iter()
             .filter_map(|&s| {
@@ -165,12 +193,32 @@ impl Store {
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn explain(&self, spec: &QuerySpec) -> String {
-        let plan = crate::plan::plan(self, spec);
+        let plan = crate::plan::plan(self, spec, &Budget::unlimited());
         crate::plan::explain(&plan, spec)
     }
 
+    /// The slots of the page and the total, within `deadline`.
+    pub(crate) fn select(
+        &self,
+        spec: &QuerySpec,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(Vec<u32>, usize), crate::StoreError> {
+        if let Some(f) = &spec.filter
+            && !same_schema(f.schema(), crate::schema::schema())
+        {
+            return Err(crate::StoreError::ForeignSchema);
+        }
+        let budget = Budget::until(deadline);
+        let plan = crate::plan::plan(self, spec, &budget);
+        let found = self.run(&plan, spec, &budget);
+        if budget.is_spent() {
+            return Err(crate::StoreError::TimedOut);
+        }
+        Ok(found)
+    }
+
     /// The slots of the page and the total.
-    pub(crate) fn run(&self, plan: &Plan<'_>, spec: &QuerySpec) -> (Vec<u32>, usize) {
+    fn run(&self, plan: &Plan<'_>, spec: &QuerySpec, budget: &Budget) -> (Vec<u32>, usize) {
         let slots = match plan.order {
             Order::Walk(field) => {
                 let total = self.window_count(plan.window.as_ref());
@@ -178,12 +226,12 @@ impl Store {
                     field,
                     plan.window.as_ref(),
                     &spec.sort,
-                    spec.offset,
-                    spec.limit,
+                    (spec.offset, spec.limit),
+                    budget,
                 );
                 return (items, total);
             }
-            Order::Select => match self.matches(plan) {
+            Order::Select => match self.matches(plan, budget) {
                 Matches::Runs(runs) if self.runs_in_sort_order(&runs, &spec.sort) => {
                     // Disjoint runs in the requested order: the total is
                     // their length, and only the page's slots are merged.
@@ -230,12 +278,13 @@ impl Store {
     }
 
     /// Every candidate that passes the window and the residual.
-    fn matches<'s>(&'s self, plan: &'s Plan<'s>) -> Matches<'s> {
+    fn matches<'s>(&'s self, plan: &'s Plan<'s>, budget: &Budget) -> Matches<'s> {
         let window = plan.window;
         let residual = plan.residual.as_ref();
         let sym_tests = plan.sym_tests.as_slice();
         let keep = |_slot: u32, row: &Row| -> bool {
-            window.is_none_or(|w| row.start >= w.start && row.effective_end() <= w.end)
+            budget.visit()
+                && window.is_none_or(|w| row.start >= w.start && row.effective_end() <= w.end)
                 && sym_tests.iter().all(|t| t.matches(row))
                 && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
         };
@@ -337,8 +386,8 @@ impl Store {
         field: SortField,
         window: Option<&Window>,
         sort: &Sort,
-        offset: usize,
-        limit: usize,
+        (offset, limit): (usize, usize),
+        budget: &Budget,
     ) -> Vec<u32> {
         let mut page = PageBuilder {
             store: self,
@@ -352,9 +401,10 @@ impl Store {
         }
         let dir = sort.keys().first().map_or(Direction::Asc, |k| k.direction);
         let in_window = |slot: u32| {
-            self.row(slot).is_some_and(|r| {
-                window.is_none_or(|w| r.start >= w.start && r.effective_end() <= w.end)
-            })
+            budget.visit()
+                && self.row(slot).is_some_and(|r| {
+                    window.is_none_or(|w| r.start >= w.start && r.effective_end() <= w.end)
+                })
         };
         let (lo, hi) = window.map_or((i64::MIN, i64::MAX), |w| (w.start, w.end));
         match field {
@@ -604,5 +654,54 @@ mod tests {
             assert_eq!(count(start, end), naive(start, end), "[{start}, {end}]");
         }
         assert_eq!(s.window_count(None), rows.len());
+    }
+
+    /// A query past its deadline answers `TimedOut` on every path that
+    /// visits rows or values, and leaves nothing behind: the pattern cache
+    /// keeps no partial list, and the same query without a deadline gets
+    /// the whole answer.
+    #[test]
+    fn a_query_past_its_deadline_times_out_and_keeps_nothing() {
+        let reference = crate::generate::store(3, 6_000);
+        let spec = |filter: Option<&str>, sort: &str| crate::QuerySpec {
+            filter: filter.map(|f| crate::compile_filter(f).unwrap()),
+            sort: if sort.is_empty() {
+                crate::sort::Sort::default()
+            } else {
+                crate::sort::Sort::parse(sort, crate::sort::Direction::Asc).unwrap()
+            },
+            ..Default::default()
+        };
+        let past = Some(std::time::Instant::now());
+        for q in [
+            // A scan of every row (a member field has no dictionary).
+            spec(Some("members.name==*a*e*"), ""),
+            // The name dictionary, and the pattern cache it would fill.
+            spec(Some("conversation.name==*o*"), ""),
+            // The trigram index's candidates.
+            spec(Some("conversation.name==*Brainstorm*"), ""),
+            // A walk of the id index.
+            spec(None, "conversation.id"),
+        ] {
+            let label = format!("{:?}", q.filter.as_ref().map(|f| f.to_string()));
+            let s = crate::generate::store(3, 6_000);
+            assert!(
+                matches!(
+                    s.query_ref_until(&q, past),
+                    Err(crate::StoreError::TimedOut)
+                ),
+                "{label}"
+            );
+            assert!(
+                matches!(
+                    s.query_handles_until(&q, past),
+                    Err(crate::StoreError::TimedOut)
+                ),
+                "{label}"
+            );
+            let full = reference.query(&q).unwrap();
+            assert!(full.total > 0, "{label}");
+            assert_eq!(s.query(&q).unwrap(), full, "{label}");
+        }
     }
 }

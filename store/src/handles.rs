@@ -9,8 +9,6 @@
 
 use std::sync::Arc;
 
-use crate::exec::same_schema;
-use crate::plan::plan;
 use crate::query::QuerySpec;
 use crate::store::Store;
 
@@ -69,13 +67,25 @@ impl Store {
     /// # Ok::<(), store::StoreError>(())
     /// ```
     pub fn query_handles(&self, spec: &QuerySpec) -> Result<PageHandles, crate::StoreError> {
-        if let Some(f) = &spec.filter
-            && !same_schema(f.schema(), crate::schema::schema())
-        {
-            return Err(crate::StoreError::ForeignSchema);
-        }
-        let plan = plan(self, spec);
-        let (slots, total) = self.run(&plan, spec);
+        self.query_handles_until(spec, None)
+    }
+
+    /// [`Store::query_handles`] that gives up at `deadline`, as
+    /// [`Store::query_ref_until`](crate::Store::query_ref_until) does.
+    ///
+    /// ```
+    /// let s = store::generate::store(2, 50);
+    /// let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    /// let page = s.query_handles_until(&store::QuerySpec::default(), Some(later))?;
+    /// assert_eq!(page.rows.len(), 20);
+    /// # Ok::<(), store::StoreError>(())
+    /// ```
+    pub fn query_handles_until(
+        &self,
+        spec: &QuerySpec,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<PageHandles, crate::StoreError> {
+        let (slots, total) = self.select(spec, deadline)?;
         let rows = slots
             .iter()
             .filter_map(|&slot| {

@@ -208,6 +208,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod budget;
 mod error;
 mod escape;
 mod exec;

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use rsql::{Conjunct, FieldRef, Filter};
 
+use crate::budget::Budget;
 use crate::intern::Sym;
 use crate::ngram::NgramIndex;
 use crate::pattern_cache::MIN_LISTS;
@@ -190,7 +191,7 @@ impl<'s> Candidate<'s> {
 }
 
 /// Builds the plan for `spec`.
-pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
+pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> Plan<'s> {
     let filter = spec.filter.as_deref().filter(|f| !f.is_match_all());
     let mut window = spec.window;
     if let Some(w) = window {
@@ -309,14 +310,15 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
             {
                 // The trigram index narrows the values to check: cheaper
                 // than the dictionary scan below, which it replaces.
-                if let Some((how, lists)) = ngram_scan(store, c, *field, &grams, best.cost) {
+                if let Some((how, lists)) = ngram_scan(store, c, *field, &grams, best.cost, budget)
+                {
                     best = best.or_cheaper(Candidate::values_checked(i, how, lists));
                 }
                 continue;
             }
             if let Some(distinct) = dictionary_size(store, *field)
                 && distinct < best.cost
-                && let Some(lists) = dictionary_scan(store, *field, c)
+                && let Some(lists) = dictionary_scan(store, *field, c, budget)
             {
                 let how = How::Dictionary {
                     conjunct: i,
@@ -327,7 +329,10 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec) -> Plan<'s> {
         }
     }
 
-    if let Some(f) = filter {
+    // A partial answer (past the deadline) is never kept.
+    if let Some(f) = filter
+        && !budget.is_spent()
+    {
         keep_pattern(store, f, &mut best);
     }
 
@@ -593,14 +598,15 @@ fn ngram_grams(field: FieldRef<'_>, segments: &[&str]) -> Option<Vec<u32>> {
 /// The values of `field` that hold every one of `grams` (the trigram
 /// index's candidates), checked against the conjunct `c` itself, and their
 /// postings (disjoint: a single-valued field). `None` when even the
-/// shortest gram list holds `budget` values or more (another path is
+/// shortest gram list holds `most` values or more (another path is
 /// cheaper than checking them).
 fn ngram_scan<'s>(
     store: &'s Store,
     c: Conjunct<'_>,
     field: FieldRef<'_>,
     grams: &[u32],
-    budget: usize,
+    most: usize,
+    budget: &Budget,
 ) -> Option<(How, Vec<&'s [u32]>)> {
     let how = |candidates, matched| How::Ngram {
         conjunct: c.index(),
@@ -612,7 +618,7 @@ fn ngram_scan<'s>(
         // A gram no name holds: nothing matches.
         return Some((how(0, 0), Vec::new()));
     };
-    if lists.first().is_some_and(|l| l.len() >= budget) {
+    if lists.first().is_some_and(|l| l.len() >= most) {
         return None;
     }
     let candidates = NgramIndex::intersect(&lists);
@@ -622,7 +628,8 @@ fn ngram_scan<'s>(
             field: field.id,
             value: Some(store.strings.get(sym)),
         };
-        if c.matches(&probe)
+        if budget.visit()
+            && c.matches(&probe)
             && let Some(postings) = store.by_name.get(&sym)
         {
             out.push(postings.as_slice());
@@ -639,12 +646,14 @@ fn dictionary_scan<'s>(
     store: &'s Store,
     field: FieldRef<'_>,
     c: Conjunct<'_>,
+    budget: &Budget,
 ) -> Option<Vec<&'s [u32]>> {
     let probe = |v: Option<&str>| {
-        c.matches(&Probe {
-            field: field.id,
-            value: v,
-        })
+        budget.visit()
+            && c.matches(&Probe {
+                field: field.id,
+                value: v,
+            })
     };
     let mut lists: Vec<&[u32]> = Vec::new();
     match field.id {

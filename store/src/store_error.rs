@@ -37,6 +37,10 @@ pub enum StoreError {
     /// another schema than [`schema()`](crate::schema()), so its field ids
     /// would read the wrong fields.
     ForeignSchema,
+    /// The query ran past the deadline it was given
+    /// ([`Store::query_ref_until`](crate::Store::query_ref_until)); its
+    /// partial result was dropped.
+    TimedOut,
 }
 
 impl StoreError {
@@ -119,6 +123,7 @@ impl fmt::Display for StoreError {
             StoreError::ForeignSchema => {
                 f.write_str("filter: compiled against another schema, expected `store::schema()`")
             }
+            StoreError::TimedOut => f.write_str("the query ran past its deadline"),
         }
     }
 }
@@ -130,7 +135,7 @@ impl std::error::Error for StoreError {
             StoreError::Param(e) => Some(e),
             StoreError::Sort(e) => Some(e),
             StoreError::Filter(e) => Some(e),
-            StoreError::NotFound { .. } | StoreError::ForeignSchema => None,
+            StoreError::NotFound { .. } | StoreError::ForeignSchema | StoreError::TimedOut => None,
         }
     }
 }

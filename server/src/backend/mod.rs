@@ -233,20 +233,19 @@ pub async fn build(cfg: &Config) -> Result<(Backend, LoadSummary), BackendError>
             let summary = load_postgres(&pg, cfg).await?;
             Ok((Backend::Postgres(pg), summary))
         }
-        None => match &cfg.data_dir {
-            Some(dir) => {
-                let (memory, summary) =
-                    crate::data_dir::open(cfg, dir).map_err(BackendError::DataDir)?;
-                Ok((Backend::Memory(Box::new(memory)), summary))
-            }
-            None => {
-                let (mut data, summary) =
-                    crate::Data::from_config(cfg).map_err(BackendError::Data)?;
-                data.symbl
-                    .set_pattern_cache_bytes(cfg.pattern_cache_bytes());
-                Ok((Backend::Memory(Box::new(data.into_storage())), summary))
-            }
-        },
+        None => {
+            let (memory, summary) = match &cfg.data_dir {
+                Some(dir) => crate::data_dir::open(cfg, dir).map_err(BackendError::DataDir)?,
+                None => {
+                    let (mut data, summary) =
+                        crate::Data::from_config(cfg).map_err(BackendError::Data)?;
+                    data.symbl
+                        .set_pattern_cache_bytes(cfg.pattern_cache_bytes());
+                    (data.into_storage(), summary)
+                }
+            };
+            Ok((Backend::Memory(Box::new(memory)), summary))
+        }
     }
 }
 

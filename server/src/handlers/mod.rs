@@ -119,6 +119,9 @@ pub(crate) fn storage_error(family: Family, e: StorageError) -> ApiError {
         StorageErrorKind::Unavailable { backend, reason } => {
             ApiError::new(family, ErrorKind::Unavailable { backend, reason })
         }
+        StorageErrorKind::TimedOut { limit, .. } => {
+            ApiError::new(family, ErrorKind::TimedOut { limit })
+        }
         _ => ApiError::internal(family, message),
     }
 }

@@ -93,7 +93,6 @@ fn postgres_settings_without_a_database_are_refused() {
     for flag in [
         "--pool-size",
         "--pool-wait",
-        "--statement-timeout",
         "--count-cache",
         "--page-cache-mib",
     ] {

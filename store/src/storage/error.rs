@@ -36,6 +36,14 @@ pub enum StorageErrorKind {
         /// Why, for the logs and the error body.
         reason: String,
     },
+    /// A query ran past the statement timeout (503): the filter asks for
+    /// more work than the server allows one request. Nothing was changed.
+    TimedOut {
+        /// Which backend (`memory`).
+        backend: &'static str,
+        /// The statement timeout.
+        limit: std::time::Duration,
+    },
     /// The backend answered with something this server cannot use (a
     /// database whose rows do not parse, a constraint that should hold):
     /// a bug or a damaged database (500).
@@ -68,6 +76,16 @@ impl StorageError {
             backend,
             reason: reason.into(),
         })
+    }
+
+    /// A 503: a query on `backend` ran past the statement timeout `limit`.
+    ///
+    /// ```
+    /// let e = store::storage::StorageError::timed_out("memory", std::time::Duration::from_millis(1500));
+    /// assert_eq!(e.to_string(), "memory: the query ran past the statement timeout of 1.5 s");
+    /// ```
+    pub fn timed_out(backend: &'static str, limit: std::time::Duration) -> StorageError {
+        StorageError::new(StorageErrorKind::TimedOut { backend, limit })
     }
 
     /// A 500: `backend` answered with something unusable.
@@ -109,6 +127,11 @@ impl fmt::Display for StorageError {
             StorageErrorKind::Unavailable { backend, reason } => {
                 write!(f, "{backend} unavailable: {reason}")
             }
+            StorageErrorKind::TimedOut { backend, limit } => write!(
+                f,
+                "{backend}: the query ran past the statement timeout of {} s",
+                limit.as_secs_f64()
+            ),
             StorageErrorKind::Internal { backend, reason } => write!(f, "{backend}: {reason}"),
         }
     }

@@ -8,7 +8,12 @@
 //! and bounded: a metadata PUT merges at most the 200 keys a body may carry
 //! into at most 100 (`api.md` §2.2), and a large list page is rendered in
 //! chunks of [`CHUNK_ROWS`], each under its own read lock. The lock is fair
-//! (write-preferring): a waiting writer is not starved by readers.
+//! (write-preferring): a waiting writer is not starved by readers. A list
+//! query is the one section whose work a client chooses (a wildcard tested
+//! on every member of every row of a year): with a statement timeout
+//! ([`MemoryStorage::with_statement_timeout`], the server's
+//! `--statement-timeout`) it stops there, the wait for the lock included,
+//! and answers [`StorageErrorKind::TimedOut`](super::StorageErrorKind::TimedOut).
 //!
 //! A list page of more than [`ONE_BUFFER_ROWS`] rows is streamed: its rows
 //! are chosen under one read lock and kept as [`RowHandle`]s (24 bytes a
@@ -28,6 +33,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -56,6 +62,8 @@ pub struct MemoryStorage {
     tokens: Mutex<HashMap<String, i64>>,
     /// Where the Symbl writes go before they are acknowledged, if anywhere.
     journal: Option<Arc<Journal>>,
+    /// How long one list query may run, its wait for the lock included.
+    statement_timeout: Option<Duration>,
 }
 
 impl MemoryStorage {
@@ -79,6 +87,7 @@ impl MemoryStorage {
             chatbot,
             tokens: Mutex::new(HashMap::new()),
             journal: None,
+            statement_timeout: None,
         }
     }
 
@@ -101,6 +110,49 @@ impl MemoryStorage {
     pub fn with_journal(mut self, journal: Journal) -> MemoryStorage {
         self.journal = Some(Arc::new(journal));
         self
+    }
+
+    /// This storage with a limit on how long one Symbl list query may run,
+    /// from the request for the store's lock to the page's rows chosen:
+    /// past it the query stops (within 1 024 rows or values visited, see
+    /// [`Store::query_ref_until`]) and the call answers
+    /// [`StorageErrorKind::TimedOut`](super::StorageErrorKind::TimedOut).
+    /// Without it a query runs to its end.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use store::storage::{MemoryStorage, Storage, StorageErrorKind};
+    /// let spec = || store::QuerySpec {
+    ///     filter: Some(store::compile_filter("members.email==*a*e*").unwrap()),
+    ///     ..Default::default()
+    /// };
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let roomy = MemoryStorage::new(store::generate::store(1, 3_000), Default::default(), Default::default(), Default::default())
+    ///     .with_statement_timeout(Duration::from_secs(60));
+    /// assert!(rt.block_on(roomy.list(spec())).is_ok());
+    /// let none = MemoryStorage::new(store::generate::store(1, 3_000), Default::default(), Default::default(), Default::default())
+    ///     .with_statement_timeout(Duration::ZERO);
+    /// let err = rt.block_on(none.list(spec())).err().unwrap();
+    /// assert!(matches!(err.kind(), StorageErrorKind::TimedOut { .. }));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_statement_timeout(mut self, limit: Duration) -> MemoryStorage {
+        self.statement_timeout = Some(limit);
+        self
+    }
+
+    /// The deadline of a query starting now, and how its error reads.
+    fn deadline(&self) -> Option<Instant> {
+        self.statement_timeout
+            .and_then(|limit| Instant::now().checked_add(limit))
+    }
+
+    /// A store error of a list query: a timeout names the limit.
+    fn query_error(&self, e: StoreError) -> StorageError {
+        match (e, self.statement_timeout) {
+            (StoreError::TimedOut, Some(limit)) => StorageError::timed_out("memory", limit),
+            (e, _) => e.into(),
+        }
     }
 
     /// The journal, when writes are journaled.
@@ -226,16 +278,24 @@ impl MemoryStorage {
 
     /// The list route's answer (see the module docs for when it streams).
     async fn list_page(&self, spec: QuerySpec) -> Result<ListPage> {
+        let deadline = self.deadline();
         if spec.limit <= ONE_BUFFER_ROWS {
             let store = self.symbl.read().await;
-            let page = store.query_ref(&spec)?;
+            let page = store
+                .query_ref_until(&spec, deadline)
+                .map_err(|e| self.query_error(e))?;
             let body = crate::render::list_bytes_ref(&page.items);
             return Ok(ListPage {
                 total: page.total,
                 body: ListBody::Bytes(body),
             });
         }
-        let page = self.symbl.read().await.query_handles(&spec)?;
+        let page = self
+            .symbl
+            .read()
+            .await
+            .query_handles_until(&spec, deadline)
+            .map_err(|e| self.query_error(e))?;
         Ok(ListPage {
             total: page.total,
             body: ListBody::Stream(Box::pin(stream_page(Arc::clone(&self.symbl), page.rows))),
