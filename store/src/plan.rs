@@ -170,15 +170,16 @@ struct Candidate<'s> {
 impl<'s> Candidate<'s> {
     /// The postings of the values of a single-valued field that passed
     /// conjunct `i`'s test (found by `how`: the trigram index or the whole
-    /// dictionary). Distinct values of such a field hold disjoint rows, and
-    /// the path answers the conjunct exactly.
-    fn values_checked(i: usize, how: How, lists: Vec<&'s [u32]>) -> Candidate<'s> {
+    /// dictionary). Distinct values of a single-valued field hold disjoint
+    /// rows (`disjoint`; a conversation's members do not), and the path
+    /// answers the conjunct exactly.
+    fn values_checked(i: usize, how: How, lists: Vec<&'s [u32]>, disjoint: bool) -> Candidate<'s> {
         Candidate {
             cost: lists.iter().map(|l| l.len()).sum(),
             access: Access::Postings {
                 how,
                 lists,
-                disjoint: true,
+                disjoint,
             },
             answered: vec![i],
         }
@@ -312,7 +313,7 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
                 // than the dictionary scan below, which it replaces.
                 if let Some((how, lists)) = ngram_scan(store, c, *field, &grams, best.cost, budget)
                 {
-                    best = best.or_cheaper(Candidate::values_checked(i, how, lists));
+                    best = best.or_cheaper(Candidate::values_checked(i, how, lists, true));
                 }
                 continue;
             }
@@ -324,7 +325,8 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
                     conjunct: i,
                     distinct,
                 };
-                best = best.or_cheaper(Candidate::values_checked(i, how, lists));
+                let multi = field.id == MEMBER_ID || field.id == MEMBER_EMAIL;
+                best = best.or_cheaper(Candidate::values_checked(i, how, lists, !multi));
             }
         }
     }
@@ -569,11 +571,13 @@ fn merge(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-/// Number of distinct values of a dictionary-indexed single-valued field.
+/// Number of distinct values of a dictionary-indexed field.
 fn dictionary_size(store: &Store, field: FieldRef<'_>) -> Option<usize> {
     match field.id {
         NAME => Some(store.by_name.len()),
         TYPE => Some(store.by_type.len()),
+        MEMBER_ID => Some(store.by_member.len()),
+        MEMBER_EMAIL => Some(store.by_email.len()),
         METADATA => {
             let key = store.strings.lookup(field.key?);
             Some(
@@ -639,9 +643,10 @@ fn ngram_scan<'s>(
 }
 
 /// Evaluates the single-field conjunct `c` once per distinct value and
-/// returns the matching values' postings (disjoint). `None` when the
-/// conjunct also matches rows that lack the field (a metadata key), which
-/// the dictionary cannot list.
+/// returns the matching values' postings (disjoint for a single-valued
+/// field). `None` when the conjunct also matches rows that lack the field (a
+/// metadata key), which the dictionary cannot list, or is on a member field
+/// and is not a positive wildcard pattern.
 fn dictionary_scan<'s>(
     store: &'s Store,
     field: FieldRef<'_>,
@@ -683,6 +688,26 @@ fn dictionary_scan<'s>(
                     if probe(Some(store.strings.get(value))) {
                         lists.push(postings.as_slice());
                     }
+                }
+            }
+        }
+        MEMBER_ID | MEMBER_EMAIL => {
+            // A conversation matches when one of its members does. That is
+            // the union of the matching values' postings only for a
+            // positive pattern (a negation asks about every member) that a
+            // conversation without the value does not match.
+            c.as_pattern(field)?;
+            if probe(None) {
+                return None;
+            }
+            let values = if field.id == MEMBER_ID {
+                &store.by_member
+            } else {
+                &store.by_email
+            };
+            for (&value, postings) in values {
+                if probe(Some(store.strings.get(value))) {
+                    lists.push(postings.as_slice());
                 }
             }
         }

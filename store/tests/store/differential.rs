@@ -141,7 +141,7 @@ fn selector_values() -> Vec<(&'static str, Vec<String>, Vec<&'static str>)> {
         (
             "members.id",
             uniq(people.iter().map(|p| lit(&p.id)).collect()),
-            vec!["m*"],
+            vec!["m*", "*1", "*", "*m*3*"],
         ),
         (
             "members.name",
@@ -157,7 +157,7 @@ fn selector_values() -> Vec<(&'static str, Vec<String>, Vec<&'static str>)> {
                     .map(lit)
                     .collect(),
             ),
-            vec!["*@initech.net", "*.io"],
+            vec!["*@initech.net", "*.io", "*", "*a*e*", "ana*"],
         ),
     ]
 }

@@ -965,3 +965,29 @@ fn an_end_time_walk_goes_on_into_the_running_conversations() {
         ))
     );
 }
+
+/// A positive wildcard on a member field is tested once per distinct value
+/// (24 people here) instead of on every member of every row. The matching
+/// values' postings overlap (a conversation holds two members): merged,
+/// each conversation once, in every order and page (`check`). A negation
+/// asks about every member of a row and still scans.
+#[test]
+fn member_wildcards_are_tested_once_per_distinct_value() {
+    for (f, field) in [
+        ("members.email==*1*@example.com", "members.email"),
+        ("members.id==m2*", "members.id"),
+        ("conversation.members.email==*3@*", "members.email"),
+    ] {
+        let (total, _) = check(Some(f), None);
+        assert!(total > 0, "{f}");
+        assert_eq!(
+            access(Some(f), None),
+            format!("access: dictionary {field} (24 distinct values) ({total} rows)"),
+            "{f}"
+        );
+    }
+    let f = "members.id!=m2*";
+    check(Some(f), None);
+    let path = access(Some(f), None);
+    assert!(!path.contains("dictionary"), "{path}");
+}
