@@ -216,29 +216,23 @@ fn data_flags_seed_once_and_replace_only_when_asked() {
         );
         srv.wait_for_output("already loaded");
     }
-    // Other data: refused, naming the flag and the way out.
-    let args = demo(&db, "300", &[]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = run_to_exit(&args, &[]);
-    assert_ne!(code, Some(0), "{out}{err}");
-    assert!(
-        err.contains("--demo") && err.contains("--replace-data"),
-        "{err}"
-    );
-    // The same seed and size over another year is other data too.
-    let mut args = demo(&db, "200", &[]);
-    for a in &mut args {
+    // Other data: refused, naming the flag and the way out. The same seed
+    // and size over another year is other data too.
+    let mut other_year = demo(&db, "200", &[]);
+    for a in &mut other_year {
         if a == "2022-01-01T00:00:00Z" {
             *a = "2021-06-01T00:00:00Z".to_owned();
         }
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = run_to_exit(&args, &[]);
-    assert_ne!(code, Some(0), "{out}{err}");
-    assert!(
-        err.contains("--demo") && err.contains("--replace-data"),
-        "{err}"
-    );
+    for args in [demo(&db, "300", &[]), other_year] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run_to_exit(&args, &[]);
+        assert_ne!(code, Some(0), "{out}{err}");
+        assert!(
+            err.contains("--demo") && err.contains("--replace-data"),
+            "{err}"
+        );
+    }
     // Nothing changed by the refusals.
     {
         let srv = Server::start(&demo(&db, "200", &[]));
