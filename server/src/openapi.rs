@@ -316,7 +316,7 @@ const FILTER_DOC: &str = "RSQL filter (the whole language: docs/filter-language.
 
 **Operators**: `==`, `!=`, `=lt=` `<`, `=le=` `<=`, `=gt=` `>`, `=ge=` `>=`, `=in=(a,b)`, `=out=(a,b)`, and the extended `=like=` (`=ke=`), `=notlike=` (`=nk=`), `=ilike=` (`=ik=`), `=ic=` (`=icase=`), `=bt=(lo,hi)` (`=between=`), `=nb=(lo,hi)` (`=notbetween=`), `=isnull=true|false` (`=na=`, `=null=`), `=notnull=true|false` (`=nn=`).
 
-**Values**: unquoted unless they contain a space or one of `\" ' ( ) ; , = ! ~ < >`; otherwise in single or double quotes, with `\\` escaping the next character inside quotes. `*` in `==`/`!=` (and the like family) on strings is a wildcard (`Sales*`, `*sync*`); a literal star is `\\*` inside quotes. In a query string send `+` as `%2B` (a `+` decodes to a space).
+**Values**: unquoted unless they contain a space or one of `\" ' ( ) ; , = ! ~ < >`; otherwise in single or double quotes, with `\\` escaping the next character inside quotes. `*` in `==`/`!=` (and the like family) on strings is a wildcard (`Sales*`, `*sync*`), except on `conversation.id`, which is exact (a star there is refused); a literal star is `\\*`. In a query string send `+` as `%2B` (a `+` decodes to a space).
 
 **Limits**: at most 8 192 bytes, groups nested at most 32 deep, at most 500 values in one `=in=`/`=out=` list, at most 4 096 bytes per value, at most 1 024 comparisons. An empty `filter=` is the same as no filter. A filter replaces the default 7-day window unless `startTime`/`endTime` are given too.
 

@@ -3,7 +3,7 @@
 //!
 //! | selector (aliases) | type | notes |
 //! |---|---|---|
-//! | `conversation.id` | string | sortable |
+//! | `conversation.id` | string | sortable; exact: a `*` wildcard is refused (`\*` is a literal star) |
 //! | `conversation.name` | string | sortable; `*` wildcards |
 //! | `conversation.type` | string | sortable |
 //! | `conversation.startTime` | timestamp | sortable |
@@ -83,6 +83,8 @@ fn build_schema() -> Schema {
         .field(
             Field::new("conversation.id", FieldType::String)
                 .sortable()
+                // Exact (`api.md`): a wildcard star is refused, `\*` is a star.
+                .wildcards(false)
                 .sql_column("c.id")
                 .mongo_path("id"),
         )

@@ -727,3 +727,25 @@ async fn streamed_page_is_byte_identical_to_the_one_buffer_page() {
     let r = list(&s, &format!("{ALL}&limit=256")).await;
     assert_eq!(r.json()["conversations"].as_array().unwrap().len(), 256);
 }
+
+/// `conversation.id` is exact: a wildcard star is refused, naming the
+/// field; an escaped star is a literal one.
+#[tokio::test]
+async fn conversation_id_takes_no_wildcard() {
+    let s = state();
+    let v = bad(&s, "filter=conversation.id%3D%3D10*").await;
+    assert_eq!(v["code"], "invalid_filter");
+    let message = v["message"].as_str().unwrap();
+    assert!(message.contains("conversation.id"), "{message}");
+    let r = list(&s, "filter=conversation.id%3D%3D10%5C*").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(ids(&r.json()), Vec::<String>::new());
+    // Other string fields keep their wildcards.
+    let r = list(
+        &s,
+        "filter=conversation.type%3D%3Dc*&startTime=2021-01-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!ids(&r.json()).is_empty());
+}
