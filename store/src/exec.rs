@@ -282,14 +282,17 @@ impl Store {
         let window = plan.window;
         let residual = plan.residual.as_ref();
         let sym_tests = plan.sym_tests.as_slice();
+        let person_tests = plan.person_tests.as_slice();
         let keep = |_slot: u32, row: &Row| -> bool {
             budget.visit()
                 && window.is_none_or(|w| row.start >= w.start && row.effective_end() <= w.end)
                 && sym_tests.iter().all(|t| t.matches(row))
+                && person_tests.iter().all(|t| t.matches(row))
                 && residual.is_none_or(|f: &Filter| f.matches(&View { store: self, row }))
         };
         let passes = |slot: u32| self.row(slot).is_some_and(|row| keep(slot, row));
-        if window.is_none() && residual.is_none() && sym_tests.is_empty() {
+        if window.is_none() && residual.is_none() && sym_tests.is_empty() && person_tests.is_empty()
+        {
             // Every candidate matches; postings and the time index hold live slots only.
             match &plan.access {
                 Access::Postings {
@@ -326,7 +329,8 @@ impl Store {
                 .map(within)
                 .filter(|r| !r.is_empty())
                 .collect();
-            if window.is_none() && residual.is_none() && rest.is_empty() {
+            if window.is_none() && residual.is_none() && rest.is_empty() && person_tests.is_empty()
+            {
                 return Matches::Runs(runs);
             }
             return Matches::Slots(

@@ -26,12 +26,14 @@ use std::sync::Arc;
 use rsql::{Conjunct, FieldRef, Filter};
 
 use crate::budget::Budget;
-use crate::intern::Sym;
+use crate::intern::{NO_SYM, Sym};
 use crate::ngram::NgramIndex;
 use crate::pattern_cache::MIN_LISTS;
 use crate::query::{QuerySpec, Window};
 use crate::rows::Row;
-use crate::schema::{self, ID, MEMBER_EMAIL, MEMBER_ID, METADATA, NAME, Probe, START_TIME, TYPE};
+use crate::schema::{
+    self, ID, MEMBER_EMAIL, MEMBER_ID, MEMBER_NAME, METADATA, NAME, Probe, START_TIME, TYPE,
+};
 use crate::sort::SortField;
 use crate::store::Store;
 use crate::time::format_ms;
@@ -131,6 +133,75 @@ impl SymTest {
     }
 }
 
+/// A positive, case-sensitive wildcard or an exact `==` / `=in=` on a member
+/// field (`members.name==*Smith*`, `members.name=in=(Ana,Bo)`), tested once
+/// per person instead of on every member of every row a scan visits: the
+/// people whose value matches, by number. A row matches when
+/// one of its members is among them, which is what the conjunct means on a
+/// multi-valued field.
+#[derive(Clone, Debug)]
+pub(crate) struct PersonTest {
+    /// The conjunct it answers (for `explain()`).
+    conjunct: usize,
+    /// Whether each person number's value matches (`false` for a free number).
+    matching: Vec<bool>,
+}
+
+impl PersonTest {
+    /// Whether one of `row`'s members matches.
+    #[inline]
+    pub(crate) fn matches(&self, row: &Row) -> bool {
+        row.members()
+            .iter()
+            .any(|&p| self.matching.get(p as usize).copied().unwrap_or(false))
+    }
+}
+
+/// The [`PersonTest`] of conjunct `c` on member field `field`: `None` unless
+/// `c` is a positive case-sensitive pattern or an exact `==` / `=in=` (a
+/// conversation matches when one of its members does; a negation asks about
+/// every member), and a member without the value does not match it.
+fn person_test(
+    store: &Store,
+    field: FieldRef<'_>,
+    c: Conjunct<'_>,
+    budget: &Budget,
+) -> Option<PersonTest> {
+    if !matches!(field.id, MEMBER_ID | MEMBER_NAME | MEMBER_EMAIL) {
+        return None;
+    }
+    if c.as_pattern(field).is_none() && c.as_values(field).is_none() {
+        return None;
+    }
+    let probe = |value: Option<&str>| {
+        c.matches(&Probe {
+            field: field.id,
+            value,
+        })
+    };
+    if probe(None) {
+        return None;
+    }
+    let people = store.people.as_slice();
+    let refs = store.people.refs();
+    let matching = people
+        .iter()
+        .zip(refs)
+        .map(|(person, &held)| {
+            let sym = match field.id {
+                MEMBER_ID => person.id,
+                MEMBER_NAME => person.name,
+                _ => person.email,
+            };
+            held > 0 && sym != NO_SYM && budget.visit() && probe(Some(store.strings.get(sym)))
+        })
+        .collect();
+    Some(PersonTest {
+        conjunct: c.index(),
+        matching,
+    })
+}
+
 /// How the page is cut out of the candidates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Order {
@@ -148,6 +219,8 @@ pub(crate) struct Plan<'s> {
     pub(crate) residual: Option<Filter>,
     /// Conjuncts of the residual tested by symbol, run before `residual`.
     pub(crate) sym_tests: Vec<SymTest>,
+    /// Conjuncts of the residual tested by member number, run before `residual`.
+    pub(crate) person_tests: Vec<PersonTest>,
     /// The conjuncts (by position) the access path answers exactly: the
     /// residual `explain()` shows is the filter without them (the
     /// conjuncts of `sym_tests` included).
@@ -346,10 +419,26 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
         .iter()
         .filter_map(|(i, field, values)| sym_test(store, *field, values).map(|t| (*i, t)))
         .collect();
+    // Wildcards on member fields the scan would test on every member of
+    // every row: tested once per person instead.
+    let person_tests: Vec<PersonTest> = match filter {
+        Some(f) if scans_rows => f
+            .conjunct_refs()
+            .into_iter()
+            .filter(|c| !best.answered.contains(&c.index()))
+            .filter_map(|c| match c.fields().as_slice() {
+                [field] => person_test(store, *field, c, budget),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let residual = filter
         .map(|f| {
             f.residual_by(|c| {
-                best.answered.contains(&c.index()) || sym_tests.iter().any(|(i, _)| *i == c.index())
+                best.answered.contains(&c.index())
+                    || sym_tests.iter().any(|(i, _)| *i == c.index())
+                    || person_tests.iter().any(|t| t.conjunct == c.index())
             })
         })
         .filter(|r| !r.is_match_all());
@@ -373,6 +462,7 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
         access: best.access,
         residual,
         sym_tests,
+        person_tests,
         answered: best.answered,
         window,
         order,
@@ -385,6 +475,7 @@ fn empty_plan(why: &'static str) -> Plan<'static> {
         access: Access::Empty(why),
         residual: None,
         sym_tests: Vec::new(),
+        person_tests: Vec::new(),
         answered: Vec::new(),
         window: None,
         order: Order::Select,
@@ -806,6 +897,15 @@ pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
         Some(r) => writeln!(out, "residual: {r}"),
         None => writeln!(out, "residual: none"),
     };
+    for t in &plan.person_tests {
+        let _ = writeln!(
+            out,
+            "tested per person: {} ({} of {} people match)",
+            conjunct_selector(spec, t.conjunct),
+            t.matching.iter().filter(|&&m| m).count(),
+            t.matching.len()
+        );
+    }
     let _ = match (&plan.window, &spec.window) {
         (Some(w), _) => writeln!(
             out,

@@ -146,7 +146,7 @@ fn selector_values() -> Vec<(&'static str, Vec<String>, Vec<&'static str>)> {
         (
             "members.name",
             uniq(people.iter().map(|p| lit(&p.name)).collect()),
-            vec!["Ana*", "*i*"],
+            vec!["Ana*", "*i*", "*", "*R*", "Cy Young"],
         ),
         (
             "conversation.members.email",

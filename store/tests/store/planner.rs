@@ -990,4 +990,25 @@ fn member_wildcards_are_tested_once_per_distinct_value() {
     check(Some(f), None);
     let path = access(Some(f), None);
     assert!(!path.contains("dictionary"), "{path}");
+    // `members.name` has no postings: a scan, but the pattern is tested
+    // once per person and the rows by member number.
+    for (f, matching) in [
+        ("members.name==*1*", 12),
+        ("members.name=='Member 2*'", 5),
+        ("members.name==*x*", 0),
+        ("members.name=in=('Member 3','Member 30',x)", 1),
+    ] {
+        let (total, _) = check(Some(f), None);
+        let text = explain(Some(f), None);
+        assert!(
+            text.contains(&format!(
+                "tested per person: members.name ({matching} of 24 people match)"
+            )),
+            "{f}: {text}"
+        );
+        assert_eq!(total > 0, matching > 0, "{f}");
+    }
+    // A negation asks about every member: the row's own test.
+    let text = explain(Some("members.name!=*1*"), None);
+    assert!(!text.contains("tested per person"), "{text}");
 }
