@@ -80,13 +80,13 @@ impl std::error::Error for DataDirError {
 }
 
 /// The Symbl loads the flags ask for: `--symbl-data` (its SHA-256), else
-/// `--demo` (`demo seed=S size=N`), else none.
+/// `--demo` (`demo seed=S size=N until=T`, T `start` without `--demo-until`), else none.
 ///
 /// ```
 /// use clap::Parser;
 /// let cfg = server::Config::parse_from(["rsql-server", "--demo", "--demo-size", "10"]);
 /// let marks = server::data_dir::wanted_loads(&cfg).unwrap();
-/// assert_eq!(marks[0].fingerprint, "demo seed=42 size=10");
+/// assert_eq!(marks[0].fingerprint, "demo seed=42 size=10 until=start");
 /// ```
 pub fn wanted_loads(cfg: &Config) -> Result<Vec<LoadMark>, DataDirError> {
     if let Some(path) = &cfg.symbl_data {
@@ -118,9 +118,10 @@ pub fn open(cfg: &Config, dir: &Path) -> Result<(MemoryStorage, LoadSummary), Da
     let (journal, recovery) =
         Journal::open(dir, JournalOptions::default()).map_err(DataDirError::Journal)?;
     let wanted = wanted_loads(cfg)?;
+    let seeded = journal.loads();
     let plan = plan_seed(
         dir,
-        &journal.loads(),
+        &seeded,
         recovery.report.is_fresh(),
         &wanted,
         cfg.replace_data,
@@ -131,12 +132,25 @@ pub fn open(cfg: &Config, dir: &Path) -> Result<(MemoryStorage, LoadSummary), Da
     let (data, mut summary) = Data::from_config_with(cfg, !keep).map_err(DataDirError::Data)?;
     let store = if keep {
         for w in &wanted {
-            lines.push(format!(
-                "{}: {} already holds this data ({}): load skipped",
-                w.flag,
-                dir.display(),
-                w.fingerprint
-            ));
+            match seeded
+                .iter()
+                .find(|s| store::journal::recorded_without_year(&s.fingerprint, &w.fingerprint))
+            {
+                Some(s) => lines.push(format!(
+                    "{}: {} was seeded before the demo's year was recorded ({}): taken as this \
+                     data ({}) whatever year it spans, load skipped; --replace-data reseeds it",
+                    w.flag,
+                    dir.display(),
+                    s.fingerprint,
+                    w.fingerprint
+                )),
+                None => lines.push(format!(
+                    "{}: {} already holds this data ({}): load skipped",
+                    w.flag,
+                    dir.display(),
+                    w.fingerprint
+                )),
+            }
         }
         // The data of an earlier start: its span is that start's.
         summary.demo_span = None;

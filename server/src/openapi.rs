@@ -249,7 +249,7 @@ fn errors(err: &str, codes: &[&str]) -> serde_json::Map<String, Value> {
             "429" => "rate limit exceeded (only with `--rate-limit`)",
             "431" => "request header fields too large for the HTTP layer",
             "503" => {
-                "the storage is not answering (the database is unreachable or its pool had no connection within the wait); nothing was changed, retry after `Retry-After` seconds"
+                "the storage is not answering (the database is unreachable or its pool had no connection within the wait): nothing was changed, retry after `Retry-After` seconds; or, in memory, a list query ran past `--statement-timeout` (no `Retry-After`: narrow the filter or the time window)"
             }
             _ => "internal error",
         };

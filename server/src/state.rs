@@ -70,10 +70,11 @@ impl AppState {
     /// with a journal, [`crate::data_dir::open`]); its list queries stop at
     /// the configuration's `--statement-timeout`.
     pub fn with_memory(config: Config, memory: MemoryStorage, clock: Clock) -> AppState {
+        // In memory every call is ready at once: the examples need no runtime
+        // (nor the timer the statement timeout waits for the lock with).
+        let examples =
+            futures_util::FutureExt::now_or_never(Examples::collect(&memory)).unwrap_or_default();
         let memory = Arc::new(memory.with_statement_timeout(config.statement_timeout));
-        // In memory every call is ready at once: the examples need no runtime.
-        let examples = futures_util::FutureExt::now_or_never(Examples::collect(memory.as_ref()))
-            .unwrap_or_default();
         let storage: Arc<dyn Storage> = memory.clone();
         AppState::build(config, storage, Some(memory), &examples, clock)
     }

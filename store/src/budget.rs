@@ -97,7 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn a_distant_deadline_reads_the_clock_once_per_check_every_visits() {
+    fn a_distant_deadline_lets_every_visit_through() {
         let b = Budget::until(Some(Instant::now() + Duration::from_secs(3600)));
         assert!((0..3 * CHECK_EVERY).all(|_| b.visit()));
         assert!(!b.is_spent());

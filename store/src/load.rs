@@ -207,8 +207,12 @@ fn load_lines(
 /// instead of doubling (each doubling copies it, and holds both copies for a
 /// moment). At most one row per 64 bytes (no valid line is
 /// shorter), so a first chunk of short lines cannot reserve much more than
-/// the file could hold.
+/// the file could hold. Nothing when the first chunk is a refused over-long
+/// line (no text): the file's size then says nothing of the rest.
 fn reserve_for(size: u64, first: &Chunk) -> usize {
+    if first.borrow_owner().is_empty() {
+        return 0;
+    }
     let lines = first.borrow_dependent().len() as u64;
     let bytes = (first.borrow_owner().len() as u64).max(1);
     let rows = size.saturating_mul(lines) / bytes;
@@ -240,7 +244,8 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 const CHUNK_BYTES: usize = 1 << 20;
 
 /// The longest line a JSONL conversation file may hold, in bytes without
-/// its line ending: 16 MiB. A longer line is a bad record (skipped or
+/// its line ending (`\n`, or `\r\n`: one `\r` before the `\n` is not
+/// counted): 16 MiB. A longer line is a bad record (skipped or
 /// fatal as [`LoadOptions`] says) and is read past without being held, so
 /// a file without newlines cannot make a load hold more than this.
 ///
@@ -258,6 +263,13 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// # Ok::<(), store::LoadError>(())
 /// ```
 pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The length [`MAX_LINE_BYTES`] limits: `line` (up to and including its
+/// `\n`, if any) without that `\n` and one `\r` before it.
+pub(crate) fn line_len(line: &[u8]) -> usize {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line).len()
+}
 
 /// The error of a line longer than [`MAX_LINE_BYTES`].
 pub(crate) fn line_too_long() -> crate::RecordError {
@@ -341,7 +353,7 @@ fn read_chunks(
                     searched = carry.len();
                 }
                 // A line longer than a block: keep reading it, up to the
-                // limit (and a `\r` that may end it).
+                // limit and the `\r` that may end it (`line_len`).
                 None if block.len() <= MAX_LINE_BYTES + 1 => {
                     searched = block.len();
                     carry = block;
@@ -390,7 +402,7 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
             for line in text.split_inclusive('\n') {
                 *line_no += 1;
                 let end = start + line.trim_end_matches(['\n', '\r']).len();
-                if end - start > MAX_LINE_BYTES {
+                if line_len(line.as_bytes()) > MAX_LINE_BYTES {
                     spans.push((*line_no, Err(line_too_long())));
                 } else if !text[start..end].trim().is_empty() {
                     spans.push((*line_no, Ok((start, end))));
@@ -405,11 +417,12 @@ fn parse_block(block: Vec<u8>, line_no: &mut usize) -> Chunk {
             let mut spans: Vec<(usize, LineSpan)> = Vec::new();
             for raw in bytes.split_inclusive(|&b| b == b'\n') {
                 *line_no += 1;
+                let too_long = line_len(raw) > MAX_LINE_BYTES;
                 let mut raw = raw;
                 while let [rest @ .., b'\n' | b'\r'] = raw {
                     raw = rest;
                 }
-                if raw.len() > MAX_LINE_BYTES {
+                if too_long {
                     spans.push((*line_no, Err(line_too_long())));
                     continue;
                 }
@@ -533,6 +546,9 @@ mod tests {
         assert_eq!(reserve_for(1_000_000, &chunk(&"{}\n".repeat(10))), 15_625);
         // A chunk without a line reserves nothing.
         assert_eq!(reserve_for(1_000_000, &chunk("\n\n")), 0);
+        // Nor does a refused over-long first line (a chunk of one error).
+        let refused = Chunk::new(String::new(), |_| vec![(1, Err(line_too_long()))]);
+        assert_eq!(reserve_for(20_000_000_000, &refused), 0);
     }
 
     /// A valid conversation line of exactly `len` bytes (its name pads it).

@@ -8,9 +8,14 @@
 //! | time range | `startTime` bounds from the window and from [`Filter::time_bounds`] | two binary searches, then the rows in range |
 //! | postings | `==` / `=in=` on `id`, `type`, `name`, a metadata key, `members.id`, `members.email` ([`Filter::eq_values`]) | the postings lengths |
 //! | trigrams | a case-sensitive wildcard `==` on `name` with a literal run of 3 bytes or an anchored end (`ngram.rs`): the names holding every trigram of the pattern, each tested once | the shortest trigram list, then the matches |
-//! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges): the test runs once per distinct value | distinct values + matches |
+//! | dictionary | any single-field test on `name`, `type` or a metadata key (wildcards, ranges), or a positive case-sensitive wildcard on `members.id` / `members.email`: the test runs once per distinct value | distinct values + matches |
 //! | kept rows | a wildcard `==` on `name` whose rows the pattern cache holds (`pattern_cache.rs`); a trigram or dictionary answer spanning at least 16 names is merged once and kept there | the matches |
 //! | full scan | anything else | every row |
+//!
+//! A path that visits rows (time range, full scan) tests `==` / `=in=` on
+//! `type` or a metadata key by symbol ([`SymTest`]), and a positive wildcard
+//! or `==` / `=in=` on a member field once per person ([`PersonTest`]),
+//! before the residual.
 //!
 //! A conjunct that the chosen path answers exactly is dropped from the
 //! residual (checked on the borrowed conjunct itself, [`rsql::Conjunct::as_range`] and

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// One load the journal's data came from: the flag and a fingerprint of
-/// its data (`sha256:<hex>` of a file, `demo seed=S size=N`).
+/// its data (`sha256:<hex>` of a file, `demo seed=S size=N until=T`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadMark {
     /// The flag (`--symbl-data`, `--demo`).
@@ -52,25 +52,40 @@ pub fn file_fingerprint(path: &Path) -> std::io::Result<String> {
     Ok(out)
 }
 
-/// The fingerprint of `--demo` data: `demo seed=S size=N`, and
-/// ` until=T` when the generated year's end was pinned (`--demo-until`).
-/// Without a pin the year ends when the data is seeded, and a restart
-/// keeps that data whatever the time; with one, another pin is other data.
+/// The fingerprint of `--demo` data: `demo seed=S size=N until=T`, T the
+/// end of the generated year when it was pinned (`--demo-until`), else
+/// `start`: the year then ends when the data is seeded, and a restart keeps
+/// that data whatever the time. Another pin, or none, is other data.
 ///
 /// ```
 /// use store::journal::demo_fingerprint;
-/// assert_eq!(demo_fingerprint(42, 1000, None), "demo seed=42 size=1000");
+/// assert_eq!(demo_fingerprint(42, 1000, None), "demo seed=42 size=1000 until=start");
 /// assert_eq!(
 ///     demo_fingerprint(42, 1000, Some(1_640_995_200_000)),
 ///     "demo seed=42 size=1000 until=2022-01-01T00:00:00.000Z"
 /// );
 /// ```
 pub fn demo_fingerprint(seed: u64, size: u64, until_ms: Option<i64>) -> String {
-    match until_ms {
-        None => format!("demo seed={seed} size={size}"),
-        Some(ms) => format!(
-            "demo seed={seed} size={size} until={}",
-            crate::time::format_ms(ms)
-        ),
-    }
+    let until = until_ms.map_or_else(|| "start".to_owned(), crate::time::format_ms);
+    format!("demo seed={seed} size={size} until={until}")
+}
+
+/// Whether `recorded` is how a demo load was fingerprinted before its year
+/// was part of the fingerprint (`demo seed=S size=N`), with the seed and
+/// size of `wanted`: such data is taken as the data `wanted` names, as it
+/// was then (which year it spans is not known), and the start says so.
+///
+/// ```
+/// use store::journal::{demo_fingerprint, recorded_without_year};
+/// let wanted = demo_fingerprint(42, 1000, Some(1_640_995_200_000));
+/// assert!(recorded_without_year("demo seed=42 size=1000", &wanted));
+/// assert!(!recorded_without_year("demo seed=42 size=999", &wanted));
+/// assert!(!recorded_without_year(&demo_fingerprint(42, 1000, None), &wanted));
+/// ```
+pub fn recorded_without_year(recorded: &str, wanted: &str) -> bool {
+    recorded.starts_with("demo seed=")
+        && !recorded.contains(" until=")
+        && wanted
+            .strip_prefix(recorded)
+            .is_some_and(|rest| rest.starts_with(" until="))
 }

@@ -47,7 +47,7 @@ mod segment;
 mod snapshot;
 
 pub use error::JournalError;
-pub use fingerprint::{LoadMark, demo_fingerprint, file_fingerprint};
+pub use fingerprint::{LoadMark, demo_fingerprint, file_fingerprint, recorded_without_year};
 pub use record::{ConvRec, MemberRec, MsgRec, RECORD_VERSION, Record};
 pub use recover::{Recovery, RecoveryReport};
 pub use seed::{SeedMismatch, SeedPlan, plan_seed};

@@ -68,6 +68,9 @@ impl std::error::Error for SeedMismatch {}
 /// assert_eq!(plan_seed(dir, &[demo(10)], false, &[demo(10)], false), Ok(SeedPlan::Keep));
 /// assert_eq!(plan_seed(dir, &[demo(10)], false, &[], false), Ok(SeedPlan::Keep));
 /// assert_eq!(plan_seed(dir, &[demo(10)], false, &[demo(20)], true), Ok(SeedPlan::Replace));
+/// // Recorded before the demo's year was part of its fingerprint: kept.
+/// let legacy = LoadMark { flag: "--demo".into(), fingerprint: "demo seed=42 size=10".into() };
+/// assert_eq!(plan_seed(dir, &[legacy], false, &[demo(10)], false), Ok(SeedPlan::Keep));
 /// let e = plan_seed(dir, &[demo(10)], false, &[demo(20)], false).unwrap_err();
 /// assert!(e.to_string().starts_with("--demo: other data than data was seeded with"));
 /// assert!(e.to_string().contains("--replace-data"));
@@ -82,7 +85,14 @@ pub fn plan_seed(
     if fresh && seeded.is_empty() {
         return Ok(SeedPlan::Seed);
     }
-    if wanted.is_empty() || wanted == seeded {
+    let same = |w: &LoadMark, s: &LoadMark| {
+        w.flag == s.flag
+            && (w.fingerprint == s.fingerprint
+                || super::recorded_without_year(&s.fingerprint, &w.fingerprint))
+    };
+    if wanted.is_empty()
+        || (wanted.len() == seeded.len() && wanted.iter().zip(seeded).all(|(w, s)| same(w, s)))
+    {
         return Ok(SeedPlan::Keep);
     }
     if replace {

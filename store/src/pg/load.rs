@@ -7,8 +7,7 @@
 //!
 //! A data flag **seeds** the database once. Each load is recorded in
 //! `loads(family, fingerprint, rows, loaded_at)`; the fingerprint is the
-//! SHA-256 of the file (for `--demo`: `demo seed=S size=N`, and `until=T`
-//! when `--demo-until` pinned the data's year,
+//! SHA-256 of the file (for `--demo`: `demo seed=S size=N until=T`,
 //! [`crate::journal::demo_fingerprint`]). Starting again:
 //!
 //! | the database holds | [`LoadMode::SeedOnce`] | [`LoadMode::Replace`] (`--replace-data`) |
@@ -121,6 +120,9 @@ pub enum LoadOutcome {
         rows: u64,
         /// When, epoch ms.
         loaded_at_ms: i64,
+        /// The fingerprint recorded, when it is a demo's from before the
+        /// year was part of it: taken as this data, whatever year it spans.
+        recorded: Option<String>,
     },
 }
 
@@ -141,11 +143,25 @@ impl fmt::Display for LoadOutcome {
                 }
                 Ok(())
             }
-            LoadOutcome::AlreadyLoaded { rows, loaded_at_ms } => write!(
-                f,
-                "already loaded, {rows} rows (at {}), writes since kept",
-                crate::time::format_ms(*loaded_at_ms)
-            ),
+            LoadOutcome::AlreadyLoaded {
+                rows,
+                loaded_at_ms,
+                recorded,
+            } => {
+                write!(
+                    f,
+                    "already loaded, {rows} rows (at {}), writes since kept",
+                    crate::time::format_ms(*loaded_at_ms)
+                )?;
+                match recorded {
+                    Some(fp) => write!(
+                        f,
+                        "; recorded before the demo's year was ({fp}): taken as this data \
+                         whatever year it spans, --replace-data reseeds it"
+                    ),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -157,7 +173,7 @@ impl fmt::Display for LoadOutcome {
 /// use store::pg::load::{fingerprint, SymblSource};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let demo = SymblSource::Demo { seed: 7, size: 50, until_ms: 0, pinned: false, with_messages: 0 };
-/// assert_eq!(fingerprint(&demo).await.unwrap(), "demo seed=7 size=50");
+/// assert_eq!(fingerprint(&demo).await.unwrap(), "demo seed=7 size=50 until=start");
 /// let pinned = SymblSource::Demo { seed: 7, size: 50, until_ms: 0, pinned: true, with_messages: 0 };
 /// assert_eq!(fingerprint(&pinned).await.unwrap(), "demo seed=7 size=50 until=1970-01-01T00:00:00.000Z");
 /// # });
@@ -223,9 +239,17 @@ pub async fn load_symbl(
     let mut client = seed::checkout(pool).await?;
     let tx = seed::begin(&mut client).await?;
     let replaced = match seed.gate(&tx, mode).await? {
-        Gate::Skip { rows, loaded_at_ms } => {
+        Gate::Skip {
+            rows,
+            loaded_at_ms,
+            recorded,
+        } => {
             seed::commit(tx).await?;
-            return Ok(LoadOutcome::AlreadyLoaded { rows, loaded_at_ms });
+            return Ok(LoadOutcome::AlreadyLoaded {
+                rows,
+                loaded_at_ms,
+                recorded,
+            });
         }
         Gate::Load { replaced } => replaced,
     };
@@ -401,7 +425,8 @@ async fn vacuum(client: &tokio_postgres::Client) -> Result<(), PgLoadError> {
     vacuumed.map_err(db("VACUUM (ANALYZE)"))
 }
 
-/// The JSONL loader's line rules (`crate::load`): lines split at `\n`,
+/// The JSONL loader's line rules (`crate::load`): a leading byte order mark
+/// dropped, lines split at `\n`,
 /// trailing `\r`/`\n` cut, blank lines skipped, invalid UTF-8 and every
 /// record error reported with the 1-based line number, a line longer than
 /// [`crate::load::MAX_LINE_BYTES`] refused and read past without being held;
@@ -414,6 +439,15 @@ fn jsonl(path: &Path, opts: &LoadOptions, out: &mut CopyOut<'_>) -> Result<LoadR
     let mut ids: HashSet<String> = HashSet::new();
     let mut line_no = 0usize;
     let mut raw = Vec::with_capacity(4096);
+    // A UTF-8 byte order mark at the start of the file is not part of the
+    // first line (as in memory). A file's first read holds its first bytes.
+    if input
+        .fill_buf()
+        .map_err(|e| LoadError::io(None, &e))?
+        .starts_with(crate::load::BOM)
+    {
+        input.consume(crate::load::BOM.len());
+    }
     // A line, its `\r` and its `\n` at most: anything longer is too long.
     let most = MAX_LINE_BYTES as u64 + 2;
     loop {
@@ -424,17 +458,20 @@ fn jsonl(path: &Path, opts: &LoadOptions, out: &mut CopyOut<'_>) -> Result<LoadR
             Err(e) => return Err(LoadError::io(None, &e)),
         }
         line_no += 1;
-        if raw.len() as u64 == most && raw.last() != Some(&b'\n') {
+        // Cut short before its newline: too long whatever its last bytes.
+        let cut = raw.len() as u64 == most && raw.last() != Some(&b'\n');
+        if cut {
             input
                 .skip_until(b'\n')
                 .map_err(|e| LoadError::io(None, &e))?;
         }
+        let too_long = cut || crate::load::line_len(&raw) > MAX_LINE_BYTES;
         let mut line: &[u8] = &raw;
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }
         let parsed = match std::str::from_utf8(line) {
-            _ if line.len() > MAX_LINE_BYTES => Err(crate::load::line_too_long()),
+            _ if too_long => Err(crate::load::line_too_long()),
             Ok(text) if text.trim().is_empty() => continue,
             Ok(text) => record(text, &ids),
             Err(e) => Err(RecordError::whole(RecordErrorKind::Json {

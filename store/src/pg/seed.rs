@@ -138,7 +138,7 @@ pub async fn commit(tx: Transaction<'_>) -> Result<(), PgLoadError> {
 }
 
 /// What [`Seed::gate`] decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Gate {
     /// The same data was loaded before: nothing to do (writes since kept).
     Skip {
@@ -146,6 +146,9 @@ pub enum Gate {
         rows: u64,
         /// When, epoch ms.
         loaded_at_ms: i64,
+        /// The fingerprint recorded, when it is a demo's from before the
+        /// year was part of it ([`crate::journal::recorded_without_year`]).
+        recorded: Option<String>,
     },
     /// Copy the rows; `replaced` when the family's tables held data, which
     /// the copy replaces.
@@ -207,11 +210,13 @@ impl Seed {
         // The same data again is skipped in either mode (`--replace-data`
         // replaces other data only), as `--data-dir` does.
         if let Some((fp, rows, at)) = &held
-            && *fp == self.fingerprint
+            && (*fp == self.fingerprint
+                || crate::journal::recorded_without_year(fp, &self.fingerprint))
         {
             return Ok(Gate::Skip {
                 rows: u64::try_from(*rows).unwrap_or(0),
                 loaded_at_ms: *at,
+                recorded: (*fp != self.fingerprint).then(|| fp.clone()),
             });
         }
         if mode == LoadMode::SeedOnce {

@@ -114,10 +114,12 @@ impl MemoryStorage {
 
     /// This storage with a limit on how long one Symbl list query may run,
     /// from the request for the store's lock to the page's rows chosen:
-    /// past it the query stops (within 1 024 rows or values visited, see
-    /// [`Store::query_ref_until`]) and the call answers
-    /// [`StorageErrorKind::TimedOut`](super::StorageErrorKind::TimedOut).
-    /// Without it a query runs to its end.
+    /// past it the wait for the lock ends, or the query stops (within 1 024
+    /// rows or values visited, see [`Store::query_ref_until`]), and the call
+    /// answers [`StorageErrorKind::TimedOut`](super::StorageErrorKind::TimedOut).
+    /// Without it a query runs to its end. The wait uses tokio's timer: in a
+    /// runtime, it must have it enabled (`enable_time`, as `#[tokio::main]`
+    /// does); polled outside any runtime, the wait is not timed.
     ///
     /// ```
     /// use std::time::Duration;
@@ -126,7 +128,7 @@ impl MemoryStorage {
     ///     filter: Some(store::compile_filter("members.email==*a*e*").unwrap()),
     ///     ..Default::default()
     /// };
-    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     /// let roomy = MemoryStorage::new(store::generate::store(1, 3_000), Default::default(), Default::default(), Default::default())
     ///     .with_statement_timeout(Duration::from_secs(60));
     /// assert!(rt.block_on(roomy.list(spec())).is_ok());
@@ -141,7 +143,7 @@ impl MemoryStorage {
         self
     }
 
-    /// The deadline of a query starting now, and how its error reads.
+    /// The deadline of a query starting now.
     fn deadline(&self) -> Option<Instant> {
         self.statement_timeout
             .and_then(|limit| Instant::now().checked_add(limit))
@@ -277,10 +279,25 @@ impl MemoryStorage {
     }
 
     /// The list route's answer (see the module docs for when it streams).
+    /// The store's read lock, waited for at most until `deadline`.
+    async fn read_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<tokio::sync::RwLockReadGuard<'_, Store>> {
+        // Outside a runtime (a future polled by hand) there is no timer:
+        // the wait is not timed, the query's visits still are.
+        let (Some(deadline), Ok(_)) = (deadline, tokio::runtime::Handle::try_current()) else {
+            return Ok(self.symbl.read().await);
+        };
+        tokio::time::timeout_at(deadline.into(), self.symbl.read())
+            .await
+            .map_err(|_| self.query_error(StoreError::TimedOut))
+    }
+
     async fn list_page(&self, spec: QuerySpec) -> Result<ListPage> {
         let deadline = self.deadline();
         if spec.limit <= ONE_BUFFER_ROWS {
-            let store = self.symbl.read().await;
+            let store = self.read_until(deadline).await?;
             let page = store
                 .query_ref_until(&spec, deadline)
                 .map_err(|e| self.query_error(e))?;
@@ -291,9 +308,8 @@ impl MemoryStorage {
             });
         }
         let page = self
-            .symbl
-            .read()
-            .await
+            .read_until(deadline)
+            .await?
             .query_handles_until(&spec, deadline)
             .map_err(|e| self.query_error(e))?;
         Ok(ListPage {
@@ -608,6 +624,7 @@ mod tests {
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap()
             .block_on(f)
@@ -717,6 +734,34 @@ mod tests {
             s.save_token("d1", 1_000).await.unwrap();
             assert_eq!(s.token_expiry("d1").await.unwrap(), Some(1_000));
             assert_eq!(s.token_expiry("d2").await.unwrap(), None);
+        });
+    }
+
+    /// The wait for the store's lock counts: a list query queued behind a
+    /// writer is answered `TimedOut` at its deadline, not when the writer
+    /// is done; once the lock is free the same query is answered.
+    #[test]
+    fn a_list_query_stops_waiting_for_the_lock_at_its_deadline() {
+        let s = MemoryStorage::new(
+            crate::generate::store(1, 50),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        )
+        .with_statement_timeout(Duration::from_millis(20));
+        block_on(async {
+            let writer = s.symbl.write().await;
+            let err = s.list(QuerySpec::default()).await.err().unwrap();
+            assert!(
+                matches!(err.kind(), super::super::StorageErrorKind::TimedOut { .. }),
+                "{err}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "memory: the query ran past the statement timeout of 0.02 s"
+            );
+            drop(writer);
+            assert!(s.list(QuerySpec::default()).await.is_ok());
         });
     }
 }

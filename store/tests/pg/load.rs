@@ -39,14 +39,33 @@ fn bad_lines_are_reported_as_in_memory_and_good_ones_load() {
     let max = store::load::MAX_LINE_BYTES;
     l.insert(19, "x".repeat(max + 1));
     l.insert(21, "y".repeat(max + (3 << 20)));
-    let mut bytes = l.join("\n").into_bytes();
+    // At the limit with `\r\n` (kept), and with two `\r`s (one is content).
+    l.insert(23, format!("{}\r", "z".repeat(max)));
+    l.insert(25, format!("{}\r\r", "z".repeat(max)));
+    // A byte order mark at the start is not part of line 1.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(l.join("\n").as_bytes());
     bytes.extend_from_slice(b"\n\xff\xfe{}\r\n");
     let path = jsonl_file("badlines", &[]);
     std::fs::write(&path, &bytes).unwrap();
 
     let mut mem = store::Store::new();
     let expected = store::load::load_jsonl_file(&mut mem, &path, &LoadOptions::default()).unwrap();
-    assert_eq!(expected.skipped.len(), 8, "{:?}", expected.skipped);
+    assert_eq!(expected.skipped.len(), 10, "{:?}", expected.skipped);
+    let said = |line: usize| {
+        expected
+            .skipped
+            .iter()
+            .map(ToString::to_string)
+            .find(|e| e.contains(&format!("line {line}:")))
+            .unwrap_or_default()
+    };
+    assert!(said(24).contains("malformed JSON"), "{}", said(24));
+    assert!(
+        said(26).contains("longer than the loader's limit"),
+        "{}",
+        said(26)
+    );
     let pg = rt.block_on(db.storage(PgOptions::default()));
     let source = SymblSource::Jsonl {
         path: path.clone(),
@@ -290,5 +309,54 @@ fn two_processes_starting_at_once_load_once() {
             ..Default::default()
         };
         assert_eq!(a.list(all).await.unwrap().total, 50);
+    });
+}
+
+/// A demo load recorded before the year was part of its fingerprint
+/// (`demo seed=S size=N`) is taken as the same seed and size over any year,
+/// and the outcome says so; another size is still other data.
+#[test]
+fn a_demo_recorded_without_its_year_is_kept_and_named() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TempDb::create("legacy")) else {
+        return;
+    };
+    rt.block_on(async {
+        let pg = db.storage(PgOptions::default()).await;
+        let demo = |size: u64| SymblSource::Demo {
+            seed: 3,
+            size,
+            until_ms: store::generate::END_2021_MS,
+            pinned: true,
+            with_messages: 0,
+        };
+        load_symbl(pg.pool(), &demo(20), LoadMode::SeedOnce)
+            .await
+            .unwrap();
+        let client = db.client().await;
+        client
+            .batch_execute("UPDATE loads SET fingerprint = 'demo seed=3 size=20'")
+            .await
+            .unwrap();
+        let out = load_symbl(pg.pool(), &demo(20), LoadMode::SeedOnce)
+            .await
+            .unwrap();
+        match &out {
+            LoadOutcome::AlreadyLoaded {
+                rows: 20,
+                recorded: Some(fp),
+                ..
+            } => assert_eq!(fp, "demo seed=3 size=20"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            out.to_string()
+                .contains("recorded before the demo's year was"),
+            "{out}"
+        );
+        let err = load_symbl(pg.pool(), &demo(21), LoadMode::SeedOnce)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("--replace-data"), "{err}");
     });
 }

@@ -446,11 +446,12 @@ async fn a_filter_at_the_limit_and_one_byte_past_it() {
 
 /// A list query stops at `--statement-timeout` and is answered 503 with
 /// the limit; the same query within it is answered. (At the smallest
-/// timeout, 1 ms, a wildcard tested on every member of 20 000 rows, the
-/// clock read every 1 024 of them.)
+/// timeout, 1 ms, a negated wildcard of ten stars tested on every member
+/// of 20 000 rows, the clock read every 1 024 rows: tens of milliseconds
+/// of work even in a release build.)
 #[tokio::test]
 async fn a_query_past_the_statement_timeout_is_stopped_and_answered_503() {
-    let slow = "filter=members.name%3D%3D*a*e*i*&startTime=2021-01-01T00:00:00Z";
+    let slow = "filter=members.name!%3D*a*e*i*o*u*a*e*i*o*u*&startTime=2021-01-01T00:00:00Z";
     let (roomy, _) = state_with(&[], Data::demo(SEED, 20_000));
     let r = list(&roomy, slow).await;
     assert_eq!(r.status, 200, "{}", r.text());
