@@ -148,7 +148,8 @@ impl Store {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let store = store::generate::store(42, 5_000);
-    /// // `members.name` is tested on every row of the window.
+    /// // `members.name` is tested once per person, then every row of the
+    /// // window by its members.
     /// let spec = store::QuerySpec {
     ///     filter: Some(store::compile_filter("members.name==*a*e*")?),
     ///     ..Default::default()

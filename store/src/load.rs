@@ -207,10 +207,12 @@ fn load_lines(
 /// instead of doubling (each doubling copies it, and holds both copies for a
 /// moment). At most one row per 64 bytes (no valid line is
 /// shorter), so a first chunk of short lines cannot reserve much more than
-/// the file could hold. Nothing when the first chunk is a refused over-long
-/// line (no text): the file's size then says nothing of the rest.
+/// the file could hold. Nothing when the first chunk is under half a block:
+/// a line longer than the block followed it (or a refused over-long line is
+/// all it holds), and the few lines it has say nothing of the rest; the
+/// vector then grows as it fills.
 fn reserve_for(size: u64, first: &Chunk) -> usize {
-    if first.borrow_owner().is_empty() {
+    if first.borrow_owner().len() < CHUNK_BYTES / 2 {
         return 0;
     }
     let lines = first.borrow_dependent().len() as u64;
@@ -537,16 +539,29 @@ mod tests {
 
     #[test]
     fn reserves_for_the_rest_at_the_first_chunks_rate() {
-        // Ten lines of 100 bytes in a file of 1 MB: 10 000 rows, plus 5 %
-        // and the chunk's ten.
+        // 5 243 lines of 100 bytes (half a block) in a file of 100 MB:
+        // 1 000 000 rows, plus 5 % and the chunk's lines.
         let line = format!("{{\"id\":\"{}\"}}\n", "x".repeat(90));
         assert_eq!(line.len(), 100);
-        assert_eq!(reserve_for(1_000_000, &chunk(&line.repeat(10))), 10_510);
+        let half = CHUNK_BYTES / 2 / 100 + 1;
+        let rows = 100_000_000 * half as u64 / (half as u64 * 100);
+        assert_eq!(
+            reserve_for(100_000_000, &chunk(&line.repeat(half))),
+            (rows + rows / 20 + half as u64) as usize
+        );
         // Lines shorter than any valid one: at most one row per 64 bytes.
-        assert_eq!(reserve_for(1_000_000, &chunk(&"{}\n".repeat(10))), 15_625);
-        // A chunk without a line reserves nothing.
-        assert_eq!(reserve_for(1_000_000, &chunk("\n\n")), 0);
-        // Nor does a refused over-long first line (a chunk of one error).
+        let tiny = "{}\n".repeat(CHUNK_BYTES / 2 / 3 + 1);
+        assert_eq!(reserve_for(100_000_000, &chunk(&tiny)), 1_562_500);
+        // A chunk of blank lines reserves nothing.
+        assert_eq!(
+            reserve_for(100_000_000, &chunk(&"\n".repeat(CHUNK_BYTES))),
+            0
+        );
+        // Nor does a first chunk under half a block: a line longer than a
+        // block followed it (here one short line, then 20 GB without a
+        // newline) ...
+        assert_eq!(reserve_for(20_000_000_000, &chunk(&line)), 0);
+        // ... or a refused over-long first line (a chunk of one error).
         let refused = Chunk::new(String::new(), |_| vec![(1, Err(line_too_long()))]);
         assert_eq!(reserve_for(20_000_000_000, &refused), 0);
     }

@@ -150,6 +150,8 @@ pub(crate) struct PersonTest {
     conjunct: usize,
     /// Whether each person number's value matches (`false` for a free number).
     matching: Vec<bool>,
+    /// People held (numbers in use), for `explain()`.
+    held: usize,
 }
 
 impl PersonTest {
@@ -204,6 +206,7 @@ fn person_test(
     Some(PersonTest {
         conjunct: c.index(),
         matching,
+        held: store.people.held(),
     })
 }
 
@@ -425,9 +428,10 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
         .filter_map(|(i, field, values)| sym_test(store, *field, values).map(|t| (*i, t)))
         .collect();
     // Wildcards on member fields the scan would test on every member of
-    // every row: tested once per person instead.
+    // every row: tested once per person instead, when there are no more
+    // people than rows to scan (a narrow time range meets few of them).
     let person_tests: Vec<PersonTest> = match filter {
-        Some(f) if scans_rows => f
+        Some(f) if scans_rows && store.people.held() <= best.cost => f
             .conjunct_refs()
             .into_iter()
             .filter(|c| !best.answered.contains(&c.index()))
@@ -908,7 +912,7 @@ pub(crate) fn explain(plan: &Plan<'_>, spec: &QuerySpec) -> String {
             "tested per person: {} ({} of {} people match)",
             conjunct_selector(spec, t.conjunct),
             t.matching.iter().filter(|&&m| m).count(),
-            t.matching.len()
+            t.held
         );
     }
     let _ = match (&plan.window, &spec.window) {

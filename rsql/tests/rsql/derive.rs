@@ -29,7 +29,13 @@ pub(crate) struct Member {
 /// `store::Conversation` declared with the derive instead of by hand.
 #[derive(Record, Clone, Debug)]
 pub(crate) struct Conv {
-    #[rsql(name = "conversation.id", sortable, sql = "c.id", mongo = "id")]
+    #[rsql(
+        name = "conversation.id",
+        sortable,
+        no_wildcards,
+        sql = "c.id",
+        mongo = "id"
+    )]
     pub(crate) id: String,
     #[rsql(name = "conversation.name", sortable, sql = "c.name", mongo = "name")]
     pub(crate) name: String,

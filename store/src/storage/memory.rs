@@ -278,7 +278,6 @@ impl MemoryStorage {
         &self.chatbot
     }
 
-    /// The list route's answer (see the module docs for when it streams).
     /// The store's read lock, waited for at most until `deadline`.
     async fn read_until(
         &self,
@@ -294,6 +293,7 @@ impl MemoryStorage {
             .map_err(|_| self.query_error(StoreError::TimedOut))
     }
 
+    /// The list route's answer (see the module docs for when it streams).
     async fn list_page(&self, spec: QuerySpec) -> Result<ListPage> {
         let deadline = self.deadline();
         if spec.limit <= ONE_BUFFER_ROWS {

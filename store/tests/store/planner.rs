@@ -1011,4 +1011,13 @@ fn member_wildcards_are_tested_once_per_distinct_value() {
     // A negation asks about every member: the row's own test.
     let text = explain(Some("members.name!=*1*"), None);
     assert!(!text.contains("tested per person"), "{text}");
+    // A time range of fewer rows than people: each row tests its members.
+    let narrow = Some(Window {
+        start: T0,
+        end: T0 + 4 * 60_000,
+    });
+    let (total, _) = check(Some("members.name==*1*"), narrow);
+    assert!(total > 0);
+    let text = explain(Some("members.name==*1*"), narrow);
+    assert!(!text.contains("tested per person"), "{text}");
 }

@@ -248,10 +248,24 @@ fn build_fixed() -> Vec<Case> {
         f.rows(format!("{field}=notlike={}", lit(middle(v))));
         f.rows(format!("{field}=ilike={}", lit(&middle(v).to_uppercase())));
         f.rows(format!("{field}=ic={}", lit(&v.to_uppercase())));
-        f.rows(format!("{field}=={}", pat(&format!("{}*", head(v, 4)))));
-        f.rows(format!("{field}!={}", pat(&format!("*{}", tail(v, 3)))));
-        f.rows(format!("{field}=={}", pat(&format!("*{}*", middle(v)))));
+        let stars = [
+            format!("{field}=={}", pat(&format!("{}*", head(v, 4)))),
+            format!("{field}!={}", pat(&format!("*{}", tail(v, 3)))),
+            format!("{field}=={}", pat(&format!("*{}*", middle(v)))),
+        ];
+        for case in stars {
+            if *field == "conversation.id" {
+                f.rejected(case, "api.md: conversation.id is exact (no wildcards)");
+            } else {
+                f.rows(case);
+            }
+        }
     }
+    // An escaped star on the exact field is a literal one.
+    f.rows(format!(
+        "conversation.id=={}",
+        lit(&format!("{}*", head(&r(7).id, 4)))
+    ));
 
     // --- timestamps: every operator ----------------------------------------------
     let start = r(20).start_time;
@@ -639,6 +653,9 @@ fn fold(s: String, mode: u8) -> String {
 }
 
 fn string_comparison(field: String, pool: Arc<Vec<String>>) -> BoxedStrategy<String> {
+    // `conversation.id` is exact: its "patterns" are written with escaped
+    // (literal) stars.
+    let pat: fn(&str) -> String = if field == "conversation.id" { lit } else { pat };
     let f = field;
     let one = text(pool.clone());
     let list = prop::collection::vec(one.clone(), 1..4);
@@ -665,7 +682,7 @@ fn string_comparison(field: String, pool: Arc<Vec<String>>) -> BoxedStrategy<Str
             .prop_map(move |(op, a, b)| format!("{f6}{op}({},{})", lit(&a), lit(&b))),
         1 => (prop::sample::select(&["=isnull=", "=notnull="][..]), any::<bool>())
             .prop_map(move |(op, b)| format!("{f7}{op}{b}")),
-        1 => Just(format!("{f8}==*")),
+        1 => Just(format!("{f8}=={}", pat("*"))),
     ]
     .boxed()
 }
