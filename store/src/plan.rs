@@ -28,10 +28,11 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use rsql::{Conjunct, FieldRef, Filter};
+use rsql::{Conjunct, FieldId, FieldRef, Filter};
 
 use crate::budget::Budget;
-use crate::intern::{NO_SYM, Sym};
+use crate::index::Postings;
+use crate::intern::{FastMap, NO_SYM, Sym};
 use crate::ngram::NgramIndex;
 use crate::pattern_cache::MIN_LISTS;
 use crate::query::{QuerySpec, Window};
@@ -164,6 +165,12 @@ impl PersonTest {
     }
 }
 
+/// Whether the single-field conjunct `c` holds for a record whose `field`
+/// holds `value` (or nothing): a dictionary's or a person's value tested once.
+fn holds_for(c: Conjunct<'_>, field: FieldId, value: Option<&str>) -> bool {
+    c.matches(&Probe { field, value })
+}
+
 /// The [`PersonTest`] of conjunct `c` on member field `field`: `None` unless
 /// `c` is a positive case-sensitive pattern or an exact `==` / `=in=` (a
 /// conversation matches when one of its members does; a negation asks about
@@ -180,13 +187,7 @@ fn person_test(
     if c.as_pattern(field).is_none() && c.as_values(field).is_none() {
         return None;
     }
-    let probe = |value: Option<&str>| {
-        c.matches(&Probe {
-            field: field.id,
-            value,
-        })
-    };
-    if probe(None) {
+    if holds_for(c, field.id, None) {
         return None;
     }
     let people = store.people.as_slice();
@@ -195,12 +196,11 @@ fn person_test(
         .iter()
         .zip(refs)
         .map(|(person, &held)| {
-            let sym = match field.id {
-                MEMBER_ID => person.id,
-                MEMBER_NAME => person.name,
-                _ => person.email,
-            };
-            held > 0 && sym != NO_SYM && budget.visit() && probe(Some(store.strings.get(sym)))
+            let sym = schema::member_sym(person, field.id);
+            held > 0
+                && sym != NO_SYM
+                && budget.visit()
+                && holds_for(c, field.id, Some(store.strings.get(sym)))
         })
         .collect();
     Some(PersonTest {
@@ -332,9 +332,10 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
             let i = c.index();
             let fields = c.fields();
             let [field] = fields.as_slice() else { continue };
+            // A member field with postings: values hold overlapping rows.
+            let multi = member_postings(store, field.id).is_some();
             if let Some(values) = c.eq_values(*field) {
                 let exact = c.as_values(*field).is_some();
-                let multi = field.id == MEMBER_ID || field.id == MEMBER_EMAIL;
                 // For a multi-valued field `eq_values` intersects the sets of
                 // ANDed tests, which is not sound when different members
                 // satisfy them; only a plain `==` / `=in=` is used.
@@ -406,7 +407,6 @@ pub(crate) fn plan<'s>(store: &'s Store, spec: &QuerySpec, budget: &Budget) -> P
                     conjunct: i,
                     distinct,
                 };
-                let multi = field.id == MEMBER_ID || field.id == MEMBER_EMAIL;
                 best = best.or_cheaper(Candidate::values_checked(i, how, lists, !multi));
             }
         }
@@ -569,16 +569,11 @@ fn postings_for<'s>(
                 .and_then(|(m, val)| m.get(&val))
                 .map(|p| p.as_slice())
                 .unwrap_or(&[]),
-            MEMBER_EMAIL => store
+            MEMBER_ID | MEMBER_EMAIL => store
                 .strings
                 .lookup(v)
-                .and_then(|s| store.by_email.get(&s))
-                .map(|p| p.as_slice())
-                .unwrap_or(&[]),
-            MEMBER_ID => store
-                .strings
-                .lookup(v)
-                .and_then(|s| store.by_member.get(&s))
+                .zip(member_postings(store, field.id))
+                .and_then(|(s, values)| values.get(&s))
                 .map(|p| p.as_slice())
                 .unwrap_or(&[]),
             _ => return None,
@@ -671,13 +666,22 @@ fn merge(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
+/// The postings of a member field's values (`members.id`, `members.email`);
+/// `None` for any other field (`members.name` has none).
+fn member_postings(store: &Store, field: FieldId) -> Option<&FastMap<Sym, Postings>> {
+    match field {
+        MEMBER_ID => Some(&store.by_member),
+        MEMBER_EMAIL => Some(&store.by_email),
+        _ => None,
+    }
+}
+
 /// Number of distinct values of a dictionary-indexed field.
 fn dictionary_size(store: &Store, field: FieldRef<'_>) -> Option<usize> {
     match field.id {
         NAME => Some(store.by_name.len()),
         TYPE => Some(store.by_type.len()),
-        MEMBER_ID => Some(store.by_member.len()),
-        MEMBER_EMAIL => Some(store.by_email.len()),
+        MEMBER_ID | MEMBER_EMAIL => member_postings(store, field.id).map(FastMap::len),
         METADATA => {
             let key = store.strings.lookup(field.key?);
             Some(
@@ -728,12 +732,8 @@ fn ngram_scan<'s>(
     let candidates = NgramIndex::intersect(&lists);
     let mut out: Vec<&[u32]> = Vec::with_capacity(candidates.len());
     for &sym in &candidates {
-        let probe = Probe {
-            field: field.id,
-            value: Some(store.strings.get(sym)),
-        };
         if budget.visit()
-            && c.matches(&probe)
+            && holds_for(c, field.id, Some(store.strings.get(sym)))
             && let Some(postings) = store.by_name.get(&sym)
         {
             out.push(postings.as_slice());
@@ -753,13 +753,7 @@ fn dictionary_scan<'s>(
     c: Conjunct<'_>,
     budget: &Budget,
 ) -> Option<Vec<&'s [u32]>> {
-    let probe = |v: Option<&str>| {
-        budget.visit()
-            && c.matches(&Probe {
-                field: field.id,
-                value: v,
-            })
-    };
+    let probe = |v: Option<&str>| budget.visit() && holds_for(c, field.id, v);
     let mut lists: Vec<&[u32]> = Vec::new();
     match field.id {
         NAME => {
@@ -800,12 +794,7 @@ fn dictionary_scan<'s>(
             if probe(None) {
                 return None;
             }
-            let values = if field.id == MEMBER_ID {
-                &store.by_member
-            } else {
-                &store.by_email
-            };
-            for (&value, postings) in values {
+            for (&value, postings) in member_postings(store, field.id)? {
                 if probe(Some(store.strings.get(value))) {
                     lists.push(postings.as_slice());
                 }

@@ -27,6 +27,7 @@ use rsql::{Field, FieldId, FieldRef, FieldType, FieldValue, Missing, Record, Sch
 
 use crate::intern::NO_SYM;
 use crate::model::Conversation;
+use crate::people::Person;
 use crate::rows::Row;
 use crate::store::Store;
 
@@ -195,20 +196,28 @@ impl Record for View<'_> {
     fn each(&self, field: FieldRef<'_>, f: &mut dyn FnMut(FieldValue<'_>) -> bool) -> bool {
         let strings = &self.store.strings;
         let people = &self.store.people;
-        let persons = self.row.members().iter().map(|&p| people[p as usize]);
         match field.id {
-            MEMBER_ID => persons
-                .map(|p| p.id)
-                .any(|s| f(FieldValue::Str(strings.get(s)))),
-            MEMBER_NAME => persons
-                .map(|p| p.name)
-                .any(|s| f(FieldValue::Str(strings.get(s)))),
-            MEMBER_EMAIL => persons
-                .map(|p| p.email)
-                .filter(|&e| e != NO_SYM)
+            MEMBER_ID | MEMBER_NAME | MEMBER_EMAIL => self
+                .row
+                .members()
+                .iter()
+                .map(|&p| member_sym(&people[p as usize], field.id))
+                .filter(|&s| s != NO_SYM)
                 .any(|s| f(FieldValue::Str(strings.get(s)))),
             _ => f(self.get(field)),
         }
+    }
+}
+
+/// The symbol `person` holds for member field `field` (`members.id`,
+/// `members.name`, `members.email`); [`NO_SYM`] for none (no e-mail, or
+/// another field).
+pub(crate) fn member_sym(person: &Person, field: FieldId) -> crate::intern::Sym {
+    match field {
+        MEMBER_ID => person.id,
+        MEMBER_NAME => person.name,
+        MEMBER_EMAIL => person.email,
+        _ => NO_SYM,
     }
 }
 
